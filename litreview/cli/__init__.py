@@ -1,0 +1,48 @@
+"""The command line (../shared/CLI.md). Each command group lives in its own module with `register(subparsers)`.
+
+Only argparse and the standard library are imported here, so `litreview --help` is instant; command modules
+import heavy libraries inside their handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Modules under litreview.cli that each add their subcommands.
+COMMAND_MODULES = ("library_cmds", "import_cmds", "embed_cmds", "index_cmds", "lists_cmds", "cluster_cmds", "gui_cmds")
+
+
+class CommandError(Exception):
+    """A command could not do its job; main() prints the message on one line and exits 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="litreview", description="Local-first literature review.")
+    parser.add_argument("--library", metavar="PATH", help="library file (default: $LITREVIEW_LIBRARY or the user data folder)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"litreview.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"litreview.cli.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
+    try:
+        return int(args.handler(args) or 0)
+    except CommandError as exc:
+        print(f"litreview: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("litreview: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Plain dataclasses and pure logic. No Qt, no SQLite, no torch."""

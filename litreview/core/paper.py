@@ -1,0 +1,63 @@
+"""Records that flow from the readers (ingest) into the library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ParsedPaper:
+    """What a reader (PDF or BibTeX) found for one paper. Immutable; safe to pass between threads."""
+
+    source: str  # "pdf" | "bibtex" | "beir" ...
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    abstract: str | None = None
+    abstract_source: str | None = None  # "pdf-heading", "pdf-first-block", "bibtex", ...
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    language: str | None = None
+    keywords: str | None = None
+    full_text: str | None = None  # text of the first pages, for keyword search
+    entry_type: str | None = None  # BibTeX entry type ("article", "inproceedings", ...)
+    citation_key: str | None = None
+    original_fields: dict[str, str] = field(default_factory=dict)  # BibTeX fields as written
+    file_paths: tuple[str, ...] = ()  # PDFs this record links to (BibTeX file fields)
+    pages: int | None = None
+    confidence: dict[str, float] = field(default_factory=dict)  # field name -> 0..1
+    warnings: tuple[str, ...] = ()
+    origin: str | None = None  # "path" or "path:line" the record came from
+
+
+@dataclass(frozen=True)
+class IngestError:
+    """A file or entry that could not be read, with a reason a user understands."""
+
+    path: str
+    reason: str
+    entry: str | None = None  # BibTeX key or entry description; None for a whole file
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper as stored in the library, for display and export."""
+
+    id: int
+    title: str | None
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    abstract: str | None = None
+    keywords: str | None = None
+    entry_type: str | None = None
+    citation_key: str | None = None
+    original_fields: dict[str, str] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    language: str | None = None
+    warnings: tuple[str, ...] = ()
+    note: str = ""  # the reading-list note, when the paper comes from a list

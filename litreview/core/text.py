@@ -1,0 +1,28 @@
+"""Text normalisation used for duplicate detection and matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize_title(title: str | None) -> str:
+    """Lower-case, accents folded, punctuation and spacing removed: "Deep  Nets!" -> "deep nets"."""
+    if not title:
+        return ""
+    folded = unicodedata.normalize("NFKD", title)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", folded.casefold()).strip()
+
+
+def family_name(author: str) -> str:
+    """The family name of "Doe, Jane" or "Jane Doe", normalised for comparison."""
+    author = author.strip()
+    if "," in author:
+        name = author.split(",", 1)[0]
+    else:
+        parts = author.split()
+        name = parts[-1] if parts else ""
+    return normalize_title(name)

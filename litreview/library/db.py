@@ -1,0 +1,147 @@
+"""Opening a library file: pragmas, migrations, and the sqlite-utils handle."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from litreview.library.migrations import LATEST_VERSION, MIGRATIONS
+
+ENV_LIBRARY = "LITREVIEW_LIBRARY"
+
+
+class LibraryError(Exception):
+    """The library file cannot be opened or is from a newer version of the app."""
+
+
+def default_library_path() -> Path:
+    """$LITREVIEW_LIBRARY, else library.sqlite in the platform's user data folder."""
+    env = os.environ.get(ENV_LIBRARY)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("litreview", appauthor=False)) / "library.sqlite"
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
+    """Apply the missing migrations up to `target`, each in its own transaction. Returns the new version."""
+    current = schema_version(conn)
+    if current > LATEST_VERSION:
+        raise LibraryError(
+            f"library schema version {current} is newer than this app understands ({LATEST_VERSION}); update litreview"
+        )
+    for version in range(current + 1, target + 1):
+        script = MIGRATIONS[version - 1]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split_statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return schema_version(conn)
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (triggers contain inner semicolons)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+class Library:
+    """One open library file. The write connection lives on one thread (the worker or the CLI)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.read_only = read_only
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self.conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """`with library.transaction() as conn:` groups writes atomically; rolls back on error; nests.
+
+        Write with `conn.execute(...)` inside it: sqlite-utils' table writers commit on their own
+        (`with conn:`), so they would end the surrounding transaction early.
+        """
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[object] | dict = ()) -> list[dict]:
+        """Rows as dicts."""
+        return list(self.db.query(sql, params))
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_library(path: Path | str | None = None, *, read_only: bool = False, create: bool = True) -> Library:
+    """Open (and create or upgrade) a library. Read-only handles never migrate or write."""
+    path = Path(path) if path is not None else default_library_path()
+    if read_only or not create:
+        if not path.exists():
+            raise LibraryError(f"no library at {path} (create one with 'litreview init')")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if read_only:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(conn)
+        elif schema_version(conn) != LATEST_VERSION:
+            raise LibraryError(f"library {path} needs an upgrade; open it once for writing")
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(f"cannot open library {path}: {exc}") from exc
+    return Library(path, conn, read_only)

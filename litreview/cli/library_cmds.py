@@ -1,0 +1,163 @@
+"""init, info, list, show, doctor: the library itself."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+
+from litreview.cli.common import add_json_flag, open_from_args, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("init", help="create an empty library")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_init)
+
+    p = subparsers.add_parser("info", help="library path, counts, schema version, models indexed")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_info)
+
+    p = subparsers.add_parser("list", help="list the papers")
+    p.add_argument("--limit", type=int, default=None, help="at most this many papers")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_list)
+
+    p = subparsers.add_parser("show", help="one paper in full")
+    p.add_argument("id", type=int)
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_show)
+
+    p = subparsers.add_parser("doctor", help="check the library's integrity, vectors and index")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_doctor)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    with open_from_args(args) as library:
+        result = {"library": str(library.path), "schema_version": library.schema_version}
+    if args.json:
+        print_json(result)
+    else:
+        print(f"library {result['library']} ready (schema version {result['schema_version']})")
+    return 0
+
+
+def _models(library) -> list[dict]:
+    rows = library.query("SELECT model_id, dim, count(*) AS n FROM vectors GROUP BY model_id, dim ORDER BY model_id")
+    return [{"model": r["model_id"], "dim": r["dim"], "vectors": r["n"]} for r in rows]
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    with open_from_args(args, create=False) as library:
+        conn = library.conn
+        result = {
+            "library": str(library.path),
+            "schema_version": library.schema_version,
+            "papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0],
+            "files": conn.execute("SELECT count(*) FROM files").fetchone()[0],
+            "reading_lists": conn.execute("SELECT count(*) FROM reading_lists").fetchone()[0],
+            "model": library.get_setting("model"),
+            "models": _models(library),
+        }
+    if args.json:
+        print_json(result)
+    else:
+        print(f"library:  {result['library']} (schema {result['schema_version']})")
+        print(f"papers:   {result['papers']}   files: {result['files']}   reading lists: {result['reading_lists']}")
+        for model in result["models"]:
+            print(f"vectors:  {model['vectors']} from {model['model']} ({model['dim']} dims)")
+    return 0
+
+
+def _files_by_paper(library) -> dict[int, list[str]]:
+    files: dict[int, list[str]] = {}
+    for paper_id, path in library.conn.execute("SELECT paper_id, path FROM files WHERE paper_id IS NOT NULL ORDER BY id"):
+        files.setdefault(paper_id, []).append(path)
+    return files
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from litreview.library.papers import paper_summary
+
+    with open_from_args(args, create=False) as library:
+        files = _files_by_paper(library)
+        sql = "SELECT * FROM papers ORDER BY id" + (" LIMIT ?" if args.limit is not None else "")
+        rows = library.query(sql, (args.limit,) if args.limit is not None else ())
+        papers = [paper_summary(row, files.get(row["id"], [])) for row in rows]
+    if args.json:
+        print_json(papers)
+    else:
+        for paper in papers:
+            authors = ", ".join(paper["authors"][:3]) + (" et al." if len(paper["authors"]) > 3 else "")
+            print(f"{paper['id']:>6}  {paper['year'] or '----'}  {paper['title'] or '(untitled)'}  — {authors}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from litreview.cli import CommandError
+    from litreview.library.papers import PaperRepository, paper_summary
+
+    with open_from_args(args, create=False) as library:
+        repo = PaperRepository(library)
+        try:
+            row = repo.get_row(args.id)
+        except KeyError as exc:
+            raise CommandError(f"no paper with id {args.id}") from exc
+        files = repo.files_of(args.id)
+        paper = paper_summary(row, [f["path"] for f in files])
+        for key, value in row.items():
+            if key in ("original_fields", "confidence"):
+                paper[key] = json.loads(value or "{}")
+            elif key == "warnings":
+                paper[key] = json.loads(value or "[]")
+            elif key not in paper and key != "full_text":
+                paper[key] = value
+        paper["file_details"] = files
+    if args.json:
+        print_json(paper)
+    else:
+        for key, value in paper.items():
+            if value not in (None, "", [], {}):
+                print(f"{key}: {value}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    with open_from_args(args, create=False) as library:
+        integrity = library.conn.execute("PRAGMA integrity_check").fetchall()
+        integrity_text = "ok" if [r[0] for r in integrity] == ["ok"] else "; ".join(r[0] for r in integrity)
+        problems: list[str] = []
+        fk = library.conn.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            problems.append(f"{len(fk)} rows break foreign keys")
+        try:
+            library.conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"full-text index out of sync: {exc}")
+        queued = library.conn.execute("SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0]
+        if queued:
+            problems.append(f"{queued} queued files from an interrupted import (run the import again to resume)")
+        result = {
+            "integrity": integrity_text,
+            "papers": library.conn.execute("SELECT count(*) FROM papers").fetchone()[0],
+            "vectors": library.conn.execute("SELECT count(*) FROM vectors").fetchone()[0],
+            "index_consistent": True,
+            "problems": problems,
+        }
+        try:
+            from litreview.index.service import index_problems
+        except ImportError:
+            index_problems = None
+        if index_problems is not None:
+            index_report = index_problems(library)
+            result["index_consistent"] = bool(index_report["index_consistent"])
+            problems.extend(index_report["problems"])
+    if args.json:
+        print_json(result)
+    else:
+        print(f"integrity: {result['integrity']}")
+        print(f"papers: {result['papers']}   vectors: {result['vectors']}   index consistent: {result['index_consistent']}")
+        for problem in problems:
+            print(f"problem: {problem}")
+    return 0 if integrity_text == "ok" else 1

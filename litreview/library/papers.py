@@ -1,0 +1,222 @@
+"""The paper repository: insert parsed records, detect duplicates, merge, and read papers back.
+
+All writes happen inside `library.transaction()` and run on the one writer thread (worker or CLI).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from litreview.core.paper import Paper, ParsedPaper
+from litreview.core.text import family_name, normalize_title
+from litreview.library.db import Library
+
+# Fields a record may bring; the order is the papers table's.
+_FIELDS = (
+    "title", "year", "venue", "doi", "arxiv_id", "abstract", "abstract_source", "language",
+    "keywords", "full_text", "entry_type", "citation_key",
+)
+TITLE_MATCH_MIN = 95  # rapidfuzz ratio (0..100) of normalised titles that counts as the same title
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing paper that a new record duplicates, and why."""
+
+    paper_id: int
+    reason: str
+
+
+def _json_list(value: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(value)) if value else ()
+
+
+def _first_author_key(authors: tuple[str, ...] | list[str]) -> str:
+    return family_name(authors[0]) if authors else ""
+
+
+class PaperRepository:
+    """Reads and writes papers and their files in one library."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.conn = library.conn
+
+    # -- duplicate detection -------------------------------------------------------------------------
+    def find_duplicate(self, record: ParsedPaper, *, sha256: str | None = None) -> Duplicate | None:
+        """The paper `record` duplicates: same file hash, DOI, arXiv id, or title + first author + year."""
+        if sha256:
+            row = self.conn.execute(
+                "SELECT paper_id FROM files WHERE sha256 = ? AND paper_id IS NOT NULL LIMIT 1", (sha256,)
+            ).fetchone()
+            if row:
+                return Duplicate(row[0], f"same file content (sha256) as paper {row[0]}")
+        if record.doi:
+            row = self.conn.execute("SELECT id FROM papers WHERE doi = ? LIMIT 1", (record.doi,)).fetchone()
+            if row:
+                return Duplicate(row[0], f"same DOI {record.doi} as paper {row[0]}")
+        if record.arxiv_id:
+            row = self.conn.execute("SELECT id FROM papers WHERE arxiv_id = ? LIMIT 1", (record.arxiv_id,)).fetchone()
+            if row:
+                return Duplicate(row[0], f"same arXiv id {record.arxiv_id} as paper {row[0]}")
+        return self._same_title_author_year(record)
+
+    def _same_title_author_year(self, record: ParsedPaper) -> Duplicate | None:
+        key = normalize_title(record.title)
+        if len(key) < 12:  # "Introduction", "Preface": too short to identify a paper
+            return None
+        prefix = key[:10]
+        rows = self.conn.execute(
+            "SELECT id, title_key, authors, year, doi FROM papers WHERE title_key >= ? AND title_key < ?",
+            (prefix, prefix + "\uffff"),
+        ).fetchall()
+        author = _first_author_key(record.authors)
+        for paper_id, title_key, authors_json, year, doi in rows:
+            if record.doi and doi and doi != record.doi:
+                continue  # two DOIs that differ are two papers, whatever the titles say
+            if fuzz.ratio(key, title_key) < TITLE_MATCH_MIN:
+                continue
+            if record.year and year and record.year != year:
+                continue
+            other = _first_author_key(_json_list(authors_json))
+            if author and other and fuzz.ratio(author, other) < 85:
+                continue
+            return Duplicate(paper_id, f"same title, first author and year as paper {paper_id}")
+        return None
+
+    def find_by_citation_key(self, citation_key: str, origin_file: str) -> int | None:
+        """A BibTeX paper imported earlier from the same file under the same key (a re-import)."""
+        row = self.conn.execute(
+            "SELECT id FROM papers WHERE citation_key = ? AND (origin = ? OR origin LIKE ?) LIMIT 1",
+            (citation_key, origin_file, origin_file + ":%"),
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- writes ---------------------------------------------------------------------------------------
+    def insert(self, record: ParsedPaper) -> int:
+        values = self._row_values(record)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = self.conn.execute(f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values()))
+        return int(cursor.lastrowid)
+
+    def replace_metadata(self, paper_id: int, record: ParsedPaper) -> bool:
+        """Overwrite metadata with `record`'s non-empty fields (BibTeX wins); keep what it lacks. Returns changed."""
+        current = self.get_row(paper_id)
+        values = {k: v for k, v in self._row_values(record).items() if v not in (None, "", "[]", "{}")}
+        return self._update(paper_id, current, values)
+
+    def fill_missing(self, paper_id: int, record: ParsedPaper) -> bool:
+        """Fill the fields the paper lacks from `record` (a PDF adding an abstract to a BibTeX entry)."""
+        current = self.get_row(paper_id)
+        values = {}
+        for name, value in self._row_values(record).items():
+            if name in ("source", "origin", "confidence", "warnings", "original_fields"):
+                continue
+            if value not in (None, "", "[]", "{}") and current.get(name) in (None, "", "[]", "{}"):
+                values[name] = value
+        if "abstract" in values and record.abstract_source:
+            values["abstract_source"] = record.abstract_source
+        return self._update(paper_id, current, values)
+
+    def update_fields(self, paper_id: int, **fields: Any) -> bool:
+        """A user's edit (title, abstract, ...). Returns whether anything changed."""
+        current = self.get_row(paper_id)
+        if "authors" in fields:
+            fields["authors"] = json.dumps(list(fields["authors"]), ensure_ascii=False)
+        if "title" in fields:
+            fields["title_key"] = normalize_title(fields["title"])
+        return self._update(paper_id, current, fields)
+
+    def _update(self, paper_id: int, current: dict[str, Any], values: dict[str, Any]) -> bool:
+        changed = {k: v for k, v in values.items() if current.get(k) != v}
+        if not changed:
+            return False
+        assignments = ", ".join(f"{name} = ?" for name in changed)
+        self.conn.execute(
+            f"UPDATE papers SET {assignments}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            (*changed.values(), paper_id),
+        )
+        return True
+
+    def add_file(self, paper_id: int | None, path: str, sha256: str, size: int, pages: int | None) -> None:
+        exists = self.conn.execute(
+            "SELECT 1 FROM files WHERE paper_id IS ? AND sha256 = ? AND path = ?", (paper_id, sha256, path)
+        ).fetchone()
+        if not exists:
+            self.conn.execute(
+                "INSERT INTO files (paper_id, path, sha256, size, pages) VALUES (?, ?, ?, ?, ?)",
+                (paper_id, path, sha256, size, pages),
+            )
+
+    def delete(self, paper_ids: list[int]) -> None:
+        self.conn.executemany("DELETE FROM papers WHERE id = ?", [(i,) for i in paper_ids])
+
+    @staticmethod
+    def _row_values(record: ParsedPaper) -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(record, name) for name in _FIELDS}
+        values["authors"] = json.dumps(list(record.authors), ensure_ascii=False)
+        values["original_fields"] = json.dumps(record.original_fields, ensure_ascii=False)
+        values["confidence"] = json.dumps(record.confidence)
+        values["warnings"] = json.dumps(list(record.warnings), ensure_ascii=False)
+        values["source"] = record.source
+        values["origin"] = record.origin
+        values["title_key"] = normalize_title(record.title)
+        return values
+
+    # -- reads ----------------------------------------------------------------------------------------
+    def get_row(self, paper_id: int) -> dict[str, Any]:
+        rows = self.library.query("SELECT * FROM papers WHERE id = ?", (paper_id,))
+        if not rows:
+            raise KeyError(f"no paper with id {paper_id}")
+        return rows[0]
+
+    def files_of(self, paper_id: int) -> list[dict[str, Any]]:
+        return self.library.query("SELECT path, sha256, size, pages FROM files WHERE paper_id = ? ORDER BY id", (paper_id,))
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    def ids(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM papers ORDER BY id")]
+
+
+def paper_summary(row: dict[str, Any], files: list[str]) -> dict[str, Any]:
+    """The CLI's `list` object for one papers row."""
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "authors": list(_json_list(row["authors"])),
+        "year": row["year"],
+        "venue": row["venue"],
+        "doi": row["doi"],
+        "arxiv_id": row["arxiv_id"],
+        "abstract": row["abstract"],
+        "files": files,
+    }
+
+
+def paper_from_row(row: dict[str, Any], files: tuple[str, ...] = (), note: str = "") -> Paper:
+    """A papers row as the immutable Paper record used by export and display."""
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        authors=_json_list(row["authors"]),
+        year=row["year"],
+        venue=row["venue"],
+        doi=row["doi"],
+        arxiv_id=row["arxiv_id"],
+        abstract=row["abstract"],
+        keywords=row["keywords"],
+        entry_type=row["entry_type"],
+        citation_key=row["citation_key"],
+        original_fields=json.loads(row["original_fields"] or "{}"),
+        files=files,
+        language=row["language"],
+        warnings=_json_list(row["warnings"]),
+        note=note,
+    )

@@ -1,0 +1,409 @@
+"""The import → extract → embed → index job, without Qt.
+
+Written as generators of Progress that check a CancelToken between steps, so the CLI (with a progress bar)
+and the GUI worker (one step per event-loop turn) drive the same code. Every step commits its own
+transaction: a killed process loses at most the step in flight, and running the same import again
+resumes (files already stored are recognised by their hash and skipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from litreview.core.paper import IngestError, ParsedPaper
+from litreview.core.progress import CancelToken, Progress
+from litreview.library.db import Library
+from litreview.library.papers import PaperRepository
+
+if TYPE_CHECKING:
+    from litreview.embedding import Embedder
+    from litreview.index.service import IndexService
+
+PDF_SUFFIXES = {".pdf"}
+BIB_SUFFIXES = {".bib", ".bibtex"}
+BIB_CHUNK = 500  # BibTeX records stored per transaction
+EMBED_BATCH = 64  # papers embedded per step (one step per event-loop turn in the GUI)
+SNAPSHOT_EVERY_S = 60.0  # how often a long embedding run saves the ANN index
+
+
+def embedding_text(title: str | None, abstract: str | None) -> str:
+    """The text embedded for a paper: title and abstract, as BEIR/MTEB join them."""
+    return " ".join(part.strip() for part in (title, abstract) if part and part.strip())
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class ImportSummary:
+    """What one import did; `failed` lists every file or entry that could not be imported, with the reason."""
+
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    failed: list[IngestError] = field(default_factory=list)
+    paper_ids: list[int] = field(default_factory=list)
+    embedded: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "failed": [{"path": e.path, "entry": e.entry, "line": e.line, "reason": e.reason} for e in self.failed],
+            "embedded": self.embedded,
+        }
+
+
+def collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[IngestError]]:
+    """Split what the user dropped into PDFs and BibTeX files; folders are searched recursively."""
+    pdfs: list[Path] = []
+    bibs: list[Path] = []
+    errors: list[IngestError] = []
+    seen: set[Path] = set()
+
+    def take(path: Path, explicit: bool) -> None:
+        resolved = path.resolve()
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        suffix = path.suffix.lower()
+        if suffix in PDF_SUFFIXES:
+            pdfs.append(resolved)
+        elif suffix in BIB_SUFFIXES:
+            bibs.append(resolved)
+        elif explicit:
+            errors.append(IngestError(str(path), "not a PDF or BibTeX file (expected .pdf or .bib)"))
+
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file():
+                    take(child, explicit=False)
+        elif path.is_file():
+            take(path, explicit=True)
+        else:
+            errors.append(IngestError(str(path), "no such file or folder"))
+    return pdfs, bibs, errors
+
+
+class _Importer:
+    """Stores records one transaction at a time and keeps the import log and summary."""
+
+    def __init__(self, library: Library, batch: str) -> None:
+        self.library = library
+        self.repo = PaperRepository(library)
+        self.batch = batch
+        self.summary = ImportSummary()
+
+    def log(self, path: str, outcome: str, *, paper_id: int | None = None, reason: str | None = None,
+            entry: str | None = None, line: int | None = None) -> None:
+        self.library.conn.execute(
+            "INSERT INTO import_log (batch, path, entry, line, outcome, paper_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.batch, path, entry, line, outcome, paper_id, reason),
+        )
+
+    def fail(self, error: IngestError) -> None:
+        self.summary.failed.append(error)
+        self.log(error.path, "failed", reason=error.reason, entry=error.entry, line=error.line)
+
+    def store(self, record: ParsedPaper, *, path: str, sha256: str | None = None) -> int:
+        """Insert, merge or update one record; log the decision. Returns the paper id."""
+        repo = self.repo
+        entry = record.citation_key
+        if record.source == "bibtex" and record.citation_key and record.origin:
+            existing = repo.find_by_citation_key(record.citation_key, record.origin.rsplit(":", 1)[0])
+            if existing is not None:
+                if repo.replace_metadata(existing, record):
+                    self.summary.updated += 1
+                    self.log(path, "updated", paper_id=existing, entry=entry, reason="entry changed since last import")
+                else:
+                    self.summary.duplicates += 1
+                    self.log(path, "duplicate", paper_id=existing, entry=entry, reason="unchanged since last import")
+                return existing
+        duplicate = repo.find_duplicate(record, sha256=sha256)
+        if duplicate is not None:
+            current_source = repo.get_row(duplicate.paper_id)["source"]
+            if record.source == "bibtex" and current_source != "bibtex":
+                repo.replace_metadata(duplicate.paper_id, record)  # the entry's fields win for metadata
+                repo.fill_missing(duplicate.paper_id, replace(record, abstract=None))
+            else:
+                repo.fill_missing(duplicate.paper_id, record)
+            self.summary.duplicates += 1
+            self.log(path, "duplicate", paper_id=duplicate.paper_id, entry=entry, reason=f"merged: {duplicate.reason}")
+            return duplicate.paper_id
+        paper_id = repo.insert(record)
+        self.summary.imported += 1
+        self.summary.paper_ids.append(paper_id)
+        self.log(path, "imported", paper_id=paper_id, entry=entry, reason="; ".join(record.warnings) or None)
+        return paper_id
+
+
+def _with_fallback_title(record: ParsedPaper, path: Path) -> ParsedPaper:
+    """A PDF with no readable title (a scan) is still imported, findable by its file name."""
+    if record.title:
+        return record
+    confidence = {**record.confidence, "title": 0.0}
+    warnings = (*record.warnings, "title taken from the file name")
+    return replace(record, title=path.stem.replace("_", " "), confidence=confidence, warnings=warnings)
+
+
+def add_records(library: Library, records: Iterable[ParsedPaper], *, batch: str | None = None) -> ImportSummary:
+    """Store already-parsed records (BEIR corpora, tests) with duplicate detection, without embedding."""
+    importer = _Importer(library, batch or uuid.uuid4().hex)
+    chunk: list[ParsedPaper] = []
+
+    def flush() -> None:
+        with library.transaction():
+            for record in chunk:
+                importer.store(record, path=record.origin or record.source)
+        chunk.clear()
+
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= BIB_CHUNK:
+            flush()
+    if chunk:
+        flush()
+    return importer.summary
+
+
+def run_import(
+    library: Library,
+    paths: Sequence[str | Path],
+    *,
+    embedder: Embedder | None = None,
+    index: IndexService | None = None,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, ImportSummary]:
+    """Import PDFs, folders and .bib files (given together, so @string and crossref resolve across them),
+    then embed and index what is new when an embedder is given. Yields Progress; returns the summary."""
+    cancel = cancel or CancelToken()
+    importer = _Importer(library, uuid.uuid4().hex)
+    pdfs, bibs, errors = collect_paths(paths)
+    with library.transaction():
+        for error in errors:
+            importer.fail(error)
+        _queue_jobs(library, pdfs, importer.batch)
+
+    linked_pdfs: list[tuple[int, Path]] = []
+    if bibs:
+        yield from _import_bibtex(importer, bibs, linked_pdfs, cancel)
+
+    total = len(pdfs) + len(linked_pdfs)
+    for done, path in enumerate(pdfs, start=1):
+        cancel.raise_if_cancelled()
+        _import_pdf(importer, path)
+        yield Progress("extract", done, total, current=path.name)
+    for done, (paper_id, path) in enumerate(linked_pdfs, start=len(pdfs) + 1):
+        cancel.raise_if_cancelled()
+        _attach_linked_pdf(importer, paper_id, path)
+        yield Progress("extract", done, total, current=path.name)
+
+    if embedder is not None:
+        importer.summary.embedded = yield from embed_pending(library, embedder, index=index, cancel=cancel)
+    return importer.summary
+
+
+def _queue_jobs(library: Library, pdfs: list[Path], batch: str) -> None:
+    queued = {row[0] for row in library.conn.execute("SELECT path FROM jobs WHERE state = 'queued'")}
+    library.conn.executemany(
+        "INSERT INTO jobs (path, state, batch) VALUES (?, 'queued', ?)",
+        [(str(p), batch) for p in pdfs if str(p) not in queued],
+    )
+
+
+def _finish_job(library: Library, path: str, state: str, paper_id: int | None, reason: str | None) -> None:
+    library.conn.execute(
+        "UPDATE jobs SET state = ?, paper_id = ?, reason = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+        "WHERE path = ? AND state = 'queued'",
+        (state, paper_id, reason, path),
+    )
+
+
+def _import_pdf(importer: _Importer, path: Path) -> None:
+    """Hash, skip if known, else extract and store one PDF, all in one transaction with its job."""
+    from litreview.ingest.pdf import read_pdf
+
+    library = importer.library
+    try:
+        sha256, size = file_sha256(path), path.stat().st_size
+    except OSError as exc:
+        with library.transaction():
+            importer.fail(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
+            _finish_job(library, str(path), "failed", None, str(exc))
+        return
+    known = library.conn.execute(
+        "SELECT paper_id FROM files WHERE sha256 = ? AND paper_id IS NOT NULL LIMIT 1", (sha256,)
+    ).fetchone()
+    if known:
+        with library.transaction():
+            importer.repo.add_file(known[0], str(path), sha256, size, None)
+            importer.summary.duplicates += 1
+            importer.log(str(path), "duplicate", paper_id=known[0], reason=f"same file content as paper {known[0]}")
+            _finish_job(library, str(path), "extracted", known[0], None)
+        return
+    parsed = read_pdf(path)  # outside the transaction: the slow part, and it never raises for bad input
+    with library.transaction():
+        if isinstance(parsed, IngestError):
+            importer.fail(parsed)
+            _finish_job(library, str(path), "failed", None, parsed.reason)
+            return
+        record = _with_fallback_title(parsed, path)
+        paper_id = importer.store(record, path=str(path), sha256=sha256)
+        importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+        _finish_job(library, str(path), "extracted", paper_id, None)
+
+
+def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path) -> None:
+    """A PDF named in a BibTeX file field: the entry keeps its metadata, the PDF fills what it lacks."""
+    from litreview.ingest.pdf import read_pdf
+
+    if not path.is_file():
+        with importer.library.transaction():
+            importer.log(str(path), "warning", paper_id=paper_id, reason="file named in the BibTeX entry not found")
+        return
+    sha256, size = file_sha256(path), path.stat().st_size
+    parsed = read_pdf(path)
+    with importer.library.transaction():
+        if isinstance(parsed, IngestError):
+            importer.log(str(path), "warning", paper_id=paper_id, reason=f"linked PDF unreadable: {parsed.reason}")
+            return
+        importer.repo.fill_missing(paper_id, parsed)
+        importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+
+
+def _import_bibtex(
+    importer: _Importer, bibs: list[Path], linked_pdfs: list[tuple[int, Path]], cancel: CancelToken
+) -> Generator[Progress, None, None]:
+    from litreview.ingest.bibtex import parse_bibtex_files
+
+    result = parse_bibtex_files(bibs)
+    with importer.library.transaction():
+        for error in result.errors:
+            importer.fail(error)
+    records = result.records
+    for start in range(0, len(records), BIB_CHUNK):
+        cancel.raise_if_cancelled()
+        with importer.library.transaction():
+            for record in records[start:start + BIB_CHUNK]:
+                path = (record.origin or "").rsplit(":", 1)[0] or str(bibs[0])
+                paper_id = importer.store(record, path=path)
+                linked_pdfs.extend((paper_id, Path(p)) for p in record.file_paths)
+        done = min(start + BIB_CHUNK, len(records))
+        yield Progress("bibtex", done, len(records), current=Path(path).name)
+
+
+def pending_embeddings(library: Library, model_id: str, dim: int) -> list[tuple[int, str, str]]:
+    """(paper id, text, text hash) for papers whose current text has no vector for this model and dim."""
+    from litreview.index.vectors import VectorStore
+
+    known = VectorStore(library).text_hashes(model_id, dim)
+    todo = []
+    for paper_id, title, abstract in library.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id"):
+        text = embedding_text(title, abstract)
+        if not text:
+            continue
+        digest = text_hash(text)
+        if known.get(paper_id) != digest:
+            todo.append((paper_id, text, digest))
+    return todo
+
+
+def embed_pending(
+    library: Library,
+    embedder: Embedder,
+    *,
+    index: IndexService | None = None,
+    cancel: CancelToken | None = None,
+    batch_size: int = EMBED_BATCH,
+) -> Generator[Progress, None, int]:
+    """Embed every paper whose text has no vector yet for the embedder's (model, dim); store the vectors,
+    add them to the ANN index and save its snapshot periodically and at the end. Returns the count."""
+    from litreview.index.service import IndexService
+    from litreview.index.vectors import VectorStore
+
+    cancel = cancel or CancelToken()
+    store = VectorStore(library)
+    index = index or IndexService(library)
+    model_id, dim = embedder.model_id, embedder.dim
+    todo = pending_embeddings(library, model_id, dim)
+    done = 0
+    last_save = time.monotonic()
+    try:
+        for start in range(0, len(todo), batch_size):
+            cancel.raise_if_cancelled()
+            chunk = todo[start:start + batch_size]
+            ids = [paper_id for paper_id, _, _ in chunk]
+            vectors = embedder.embed_documents([text for _, text, _ in chunk])
+            with library.transaction() as conn:
+                store.put(model_id, dim, ids, vectors, [digest for _, _, digest in chunk])
+                conn.executemany(
+                    "UPDATE jobs SET state = 'embedded' WHERE paper_id = ? AND state = 'extracted'", [(i,) for i in ids]
+                )
+            index.add(model_id, dim, ids, vectors)
+            done += len(chunk)
+            yield Progress("embed", done, len(todo), current=f"{done} of {len(todo)} abstracts")
+            if time.monotonic() - last_save > SNAPSHOT_EVERY_S:
+                _save_index(library, index, model_id, dim)
+                last_save = time.monotonic()
+    finally:
+        if done:
+            _save_index(library, index, model_id, dim)
+    return done
+
+
+def _save_index(library: Library, index: IndexService, model_id: str, dim: int) -> None:
+    index.save(model_id, dim)
+    with library.transaction() as conn:
+        conn.execute("UPDATE jobs SET state = 'indexed' WHERE state = 'embedded'")
+
+
+def queued_paths(library: Library) -> list[str]:
+    """PDFs an interrupted import had queued but not finished: what resuming should import."""
+    return [row[0] for row in library.conn.execute("SELECT DISTINCT path FROM jobs WHERE state = 'queued' ORDER BY id")]
+
+
+def drive(steps: Generator[Progress, None, object], on_progress=None) -> object:
+    """Run a pipeline generator to the end (CLI, tests); returns its return value."""
+    while True:
+        try:
+            progress = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if on_progress is not None:
+            on_progress(progress)
+
+
+def open_embedder(library: Library, name: str | None = None, *, device: str | None = None,
+                  dim: int | None = None) -> Embedder:
+    """The embedder for this library: `name`, else the library's model, else the offline default.
+    Records the choice in the library's settings (model, model_id, dim) so related/search use it."""
+    from litreview.embedding import DEFAULT_MODEL, load_embedder
+
+    stored = library.get_setting("model")
+    name = name or stored or DEFAULT_MODEL
+    if dim is None and name == stored and library.get_setting("dim"):
+        dim = int(library.get_setting("dim") or 0) or None
+    embedder = load_embedder(name, device=device, dim=dim)
+    if not library.read_only:
+        library.set_setting("model", name)
+        library.set_setting("model_id", embedder.model_id)
+        library.set_setting("dim", str(embedder.dim))
+    return embedder

@@ -1,0 +1,142 @@
+"""The library file: pragmas, migrations, FTS sync, the paper repository's duplicate rules."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from litreview.core.paper import ParsedPaper
+from litreview.library.db import LibraryError, migrate, open_library, schema_version
+from litreview.library.migrations import LATEST_VERSION
+from litreview.library.papers import PaperRepository
+
+
+def test_new_library_has_latest_schema_and_pragmas(library):
+    assert library.schema_version == LATEST_VERSION >= 1
+    conn = library.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"papers", "files", "import_log", "jobs", "reading_lists", "reading_list_items", "vectors",
+            "index_snapshots", "papers_fts", "clusters"} <= tables
+
+
+def test_upgrade_from_previous_version_keeps_data(library_path):
+    conn = sqlite3.connect(library_path, isolation_level=None)
+    migrate(conn, target=LATEST_VERSION - 1)
+    assert schema_version(conn) == LATEST_VERSION - 1
+    conn.execute("INSERT INTO papers (title, authors, title_key) VALUES ('Old paper', '[\"A. Author\"]', 'old paper')")
+    conn.execute("INSERT INTO reading_lists (name) VALUES ('to read')")
+    conn.close()
+
+    with open_library(library_path) as library:
+        assert library.schema_version == LATEST_VERSION
+        assert library.query("SELECT title FROM papers") == [{"title": "Old paper"}]
+        assert library.query("SELECT name FROM reading_lists") == [{"name": "to read"}]
+        hits = library.query("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'old'")
+        assert hits == [{"rowid": 1}]
+
+
+def test_every_step_from_empty_reaches_latest(tmp_path):
+    for start in range(LATEST_VERSION):
+        path = tmp_path / f"v{start}.sqlite"
+        conn = sqlite3.connect(path, isolation_level=None)
+        migrate(conn, target=start)
+        conn.close()
+        with open_library(path) as library:
+            assert library.schema_version == LATEST_VERSION
+
+
+def test_newer_schema_is_refused(library_path):
+    conn = sqlite3.connect(library_path)
+    conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    conn.close()
+    with pytest.raises(LibraryError, match="newer"):
+        open_library(library_path)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(LibraryError, match="cannot open library"):
+        open_library(path)
+
+
+def test_transaction_rolls_back_on_error(library):
+    with pytest.raises(RuntimeError):
+        with library.transaction() as conn:
+            conn.execute("INSERT INTO papers (title) VALUES ('gone')")
+            raise RuntimeError("boom")
+    assert library.query("SELECT count(*) AS n FROM papers") == [{"n": 0}]
+
+
+def test_fts_follows_inserts_updates_and_deletes(library):
+    repo = PaperRepository(library)
+    with library.transaction():
+        paper_id = repo.insert(ParsedPaper(source="pdf", title="Graph neural networks", abstract="We study message passing."))
+    match = "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?"
+    assert library.query(match, ("message",)) == [{"rowid": paper_id}]
+    with library.transaction():
+        repo.update_fields(paper_id, abstract="Attention is all you need.")
+    assert library.query(match, ("message",)) == []
+    assert library.query(match, ("attention",)) == [{"rowid": paper_id}]
+    with library.transaction():
+        repo.delete([paper_id])
+    assert library.query(match, ("attention",)) == []
+
+
+def _paper(**fields) -> ParsedPaper:
+    base = dict(source="pdf", title="A Study of Duplicate Detection in Reference Managers",
+                authors=("Jane Doe", "Ann Other"), year=2020)
+    base.update(fields)
+    return ParsedPaper(**base)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reason"),
+    [
+        (_paper(doi="10.1000/xyz"), _paper(title="Different", doi="10.1000/xyz"), "DOI"),
+        (_paper(arxiv_id="2101.00001"), _paper(title="Different", arxiv_id="2101.00001"), "arXiv"),
+        (_paper(), _paper(title="A study of duplicate detection in reference-managers.", authors=("J. Doe",)), "title"),
+    ],
+)
+def test_duplicates_are_found(library, first, second, reason):
+    repo = PaperRepository(library)
+    with library.transaction():
+        paper_id = repo.insert(first)
+    duplicate = repo.find_duplicate(second)
+    assert duplicate is not None and duplicate.paper_id == paper_id and reason in duplicate.reason
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        _paper(year=2021),  # same title, other year
+        _paper(authors=("Zed Smith",)),  # same title, other first author
+        _paper(title="A Study of Triplicate Detection in Spreadsheets"),
+    ],
+)
+def test_different_papers_are_not_duplicates(library, other):
+    repo = PaperRepository(library)
+    with library.transaction():
+        repo.insert(_paper())
+    assert repo.find_duplicate(other) is None
+
+
+def test_same_file_hash_is_a_duplicate(library):
+    repo = PaperRepository(library)
+    with library.transaction():
+        paper_id = repo.insert(_paper())
+        repo.add_file(paper_id, "/tmp/a.pdf", "ab" * 32, 10, 1)
+    assert repo.find_duplicate(_paper(title="Anything else"), sha256="ab" * 32).paper_id == paper_id
+
+
+def test_fill_missing_keeps_existing_fields(library):
+    repo = PaperRepository(library)
+    with library.transaction():
+        paper_id = repo.insert(_paper(source="bibtex", venue="JCDL"))
+        repo.fill_missing(paper_id, _paper(title="Other title", abstract="From the PDF.", venue="Wrong"))
+    row = repo.get_row(paper_id)
+    assert (row["title"], row["venue"], row["abstract"]) == (_paper().title, "JCDL", "From the PDF.")

@@ -28,9 +28,9 @@ def normalize_doi(text: str | None) -> str | None:
     match = _DOI_RE.search(value)
     if not match:
         return None
-    doi = match.group(1).rstrip(_DOI_TRAILING)
-    # A closing bracket is part of a DOI only when it has its opening twin.
-    while doi.endswith(")") and doi.count("(") < doi.count(")"):
+    doi = match.group(1)
+    # Trailing punctuation goes; a closing bracket stays when it has its opening twin.
+    while doi and doi[-1] in _DOI_TRAILING and not (doi[-1] == ")" and doi.count("(") >= doi.count(")")):
         doi = doi[:-1]
     return doi.lower() if "/" in doi and len(doi.split("/", 1)[1]) > 0 else None
 

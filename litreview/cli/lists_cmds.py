@@ -1,0 +1,234 @@
+"""`litreview lists ...` (reading lists) and `litreview export` (../shared/CLI.md).
+
+Positions on the command line are 1-based (1 = top of the list); the Python API is 0-based.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+
+_EXPORT_FORMATS = ("bibtex", "ris", "csljson", "markdown", "csv")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    lists = subparsers.add_parser("lists", help="reading lists: create, add, remove, move, reorder, note, show, ...")
+    actions = lists.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="create an empty reading list")
+    create.add_argument("name")
+    create.set_defaults(handler=_create)
+
+    rename = actions.add_parser("rename", help="rename a reading list")
+    rename.add_argument("old")
+    rename.add_argument("new")
+    rename.set_defaults(handler=_rename)
+
+    delete = actions.add_parser("delete", help="delete a reading list (the papers stay in the library)")
+    delete.add_argument("name")
+    delete.set_defaults(handler=_delete)
+
+    add = actions.add_parser("add", help="append papers to a list")
+    add.add_argument("name")
+    add.add_argument("ids", metavar="ID", type=int, nargs="+")
+    add.add_argument("--note", default="", help="note for the added papers")
+    add.set_defaults(handler=_add)
+
+    remove = actions.add_parser("remove", help="take papers out of a list")
+    remove.add_argument("name")
+    remove.add_argument("ids", metavar="ID", type=int, nargs="+")
+    remove.set_defaults(handler=_remove)
+
+    move = actions.add_parser("move", help="move a paper to a position in the list (1 = top)")
+    move.add_argument("name")
+    move.add_argument("id", type=int)
+    move.add_argument("position", metavar="POS", type=int)
+    move.set_defaults(handler=_move)
+
+    reorder = actions.add_parser("reorder", help="put these papers first, in this order (the rest keep theirs)")
+    reorder.add_argument("name")
+    reorder.add_argument("ids", metavar="ID", type=int, nargs="+")
+    reorder.set_defaults(handler=_reorder)
+
+    note = actions.add_parser("note", help="set the note of a paper in a list ('' clears it)")
+    note.add_argument("name")
+    note.add_argument("id", type=int)
+    note.add_argument("text")
+    note.set_defaults(handler=_note)
+
+    show = actions.add_parser("show", help="all lists, or the papers of one list")
+    show.add_argument("name", nargs="?")
+    show.set_defaults(handler=_show)
+
+    for parser in (create, rename, delete, add, remove, move, reorder, note, show):
+        add_json_flag(parser)
+
+    export = subparsers.add_parser("export", help="write a reading list, some papers or the whole library to a file")
+    source = export.add_mutually_exclusive_group()
+    source.add_argument("--list", dest="list_name", metavar="NAME", help="export this reading list (with notes)")
+    source.add_argument("--ids", metavar="ID", type=int, nargs="+", help="export these papers")
+    export.add_argument("--format", required=True, choices=_EXPORT_FORMATS)
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="output file ('-' for stdout)")
+    export.add_argument("--title", help="heading of a Markdown reading list (default: the list name)")
+    add_json_flag(export)
+    export.set_defaults(handler=_export)
+
+
+def _lists(args: argparse.Namespace, *, read_only: bool = False):
+    from litreview.library.lists import ReadingLists
+
+    library = open_from_args(args, read_only=read_only)
+    return library, ReadingLists(library)
+
+
+def _run(args: argparse.Namespace, action, *, read_only: bool = False) -> int:  # noqa: ANN001
+    """Run `action(lists)` with reading-list errors turned into one-line command errors."""
+    from litreview.cli import CommandError
+    from litreview.library.lists import ReadingListError
+
+    library, lists = _lists(args, read_only=read_only)
+    try:
+        result, message = action(lists)
+    except ReadingListError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        library.close()
+    if args.json:
+        print_json(result)
+    elif message:
+        print(message)
+    return 0
+
+
+def _create(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        list_id = lists.create(args.name)
+        return {"id": list_id, "name": lists.name(list_id)}, f"created list {lists.name(list_id)!r} (id {list_id})"
+
+    return _run(args, action)
+
+
+def _rename(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        lists.rename(args.old, args.new)
+        list_id = lists.resolve(args.new)
+        return {"id": list_id, "name": lists.name(list_id)}, f"renamed {args.old!r} to {lists.name(list_id)!r}"
+
+    return _run(args, action)
+
+
+def _delete(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        name = lists.name(args.name)
+        lists.delete(args.name)
+        return {"deleted": name}, f"deleted list {name!r}"
+
+    return _run(args, action)
+
+
+def _add(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        added = lists.add(args.name, args.ids, note=args.note)
+        name = lists.name(args.name)
+        return {"list": name, "added": added, "count": len(lists.items(name))}, f"added {added} to {name!r}"
+
+    return _run(args, action)
+
+
+def _remove(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        removed = lists.remove(args.name, args.ids)
+        name = lists.name(args.name)
+        return {"list": name, "removed": removed, "count": len(lists.items(name))}, f"removed {removed} from {name!r}"
+
+    return _run(args, action)
+
+
+def _move(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        lists.move(args.name, args.id, args.position - 1)
+        order = [paper_id for paper_id, _, _ in lists.items(args.name)]
+        return {
+            "list": lists.name(args.name),
+            "ids": order,
+        }, f"paper {args.id} is now at position {order.index(args.id) + 1}"
+
+    return _run(args, action)
+
+
+def _reorder(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        lists.reorder(args.name, args.ids)
+        order = [paper_id for paper_id, _, _ in lists.items(args.name)]
+        return {"list": lists.name(args.name), "ids": order}, "order: " + " ".join(map(str, order))
+
+    return _run(args, action)
+
+
+def _note(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        lists.set_note(args.name, args.id, args.text)
+        return {"list": lists.name(args.name), "id": args.id, "note": args.text}, None
+
+    return _run(args, action)
+
+
+def _show(args: argparse.Namespace) -> int:
+    def action(lists):  # noqa: ANN001, ANN202
+        if args.name is None:
+            rows = lists.lists()
+            text = "\n".join(f"{row['id']:>4}  {row['name']}  ({row['count']} papers)" for row in rows)
+            return rows, text or "no reading lists"
+        from litreview.library.lists import load_papers
+
+        name = lists.name(args.name)
+        papers = load_papers(lists.library, list_name=name)
+        items = [
+            {"position": position, "id": paper.id, "title": paper.title, "authors": list(paper.authors),
+             "year": paper.year, "note": paper.note}
+            for position, paper in enumerate(papers, start=1)
+        ]  # fmt: skip
+        lines = [f"{name} ({len(items)} papers)"]
+        for item in items:
+            lines.append(f"{item['position']:>4}. [{item['id']}] {item['title'] or '(untitled)'}"
+                         + (f" ({item['year']})" if item["year"] else ""))  # fmt: skip
+            if item["note"]:
+                lines.append(f"        note: {item['note']}")
+        return {"id": lists.resolve(name), "name": name, "items": items}, "\n".join(lines)
+
+    return _run(args, action, read_only=True)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from litreview.cli import CommandError
+    from litreview.export import export_papers
+    from litreview.library.lists import ReadingListError, load_papers
+
+    if args.output == "-" and args.json:
+        raise CommandError("--json prints the summary on stdout; give -o FILE to write the export to a file")
+    library = open_from_args(args, read_only=True)
+    try:
+        papers = load_papers(library, ids=args.ids, list_name=args.list_name)
+    except ReadingListError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        library.close()
+    data = export_papers(papers, args.format, title=args.title or args.list_name)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    output = Path(args.output).expanduser()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    if args.json:
+        print_json({"written": str(output), "count": len(papers), "format": args.format})
+    else:
+        warn(f"wrote {len(papers)} papers to {output}")
+    return 0

@@ -1,0 +1,79 @@
+"""Person names for the structured formats (CSL-JSON, RIS): family and given parts of a display name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litreview.core.paper import Paper
+
+# Lower-case name particles that belong to the family name ("Ludwig van Beethoven" -> family "van Beethoven").
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "dos", "das", "la", "le",
+                        "ten", "ter", "zu", "af", "al", "bin", "ibn", "st."})  # fmt: skip
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A name split for citation formats. `literal` is set for organisations and one-word names."""
+
+    family: str = ""
+    given: str = ""
+    suffix: str = ""
+    literal: str = ""
+
+    def family_first(self) -> str:
+        """ "Family, Given" (RIS, BibTeX) or the literal name."""
+        if self.literal:
+            return self.literal
+        parts = [self.family, self.suffix, self.given] if self.suffix else [self.family, self.given]
+        return ", ".join(part for part in parts if part)
+
+
+def split_display_name(name: str) -> PersonName:
+    """Split "Given [particles] Family [Jr.]" by the usual Western convention; one word -> literal."""
+    words = name.split()
+    if len(words) <= 1:
+        return PersonName(literal=name.strip())
+    suffix = ""
+    if words[-1].lower().rstrip(",") in _SUFFIXES and len(words) > 2:
+        suffix = words.pop()
+    family_start = len(words) - 1
+    while family_start > 1 and words[family_start - 1].lower() in _PARTICLES:
+        family_start -= 1
+    return PersonName(family=" ".join(words[family_start:]), given=" ".join(words[:family_start]), suffix=suffix)
+
+
+def paper_person_names(paper: Paper) -> list[PersonName]:
+    """The paper's authors as PersonNames: from the BibTeX author field when there is one (exact parts,
+    organisations in braces kept whole), else split from the display names."""
+    raw = paper.original_fields.get("author") if paper.original_fields else None
+    if raw:
+        parsed = _names_from_bibtex(raw)
+        if len(parsed) == len(paper.authors):
+            return parsed
+    return [split_display_name(author) for author in paper.authors]
+
+
+def _names_from_bibtex(raw: str) -> list[PersonName]:
+    from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+
+    from litreview.ingest.bibtex import latex_to_unicode
+
+    names = []
+    for name in split_multiple_persons_names(" ".join(raw.split())):
+        if name.strip().lower() == "others":
+            continue
+        stripped = name.strip()
+        if stripped.startswith("{") and stripped.endswith("}") and "," not in stripped:
+            names.append(PersonName(literal=latex_to_unicode(stripped)))
+            continue
+        try:
+            parts = parse_single_name_into_parts(name, strict=False)
+        except Exception:  # bibtexparser rejects some odd names: fall back to the display form
+            names.append(split_display_name(latex_to_unicode(name)))
+            continue
+        family = latex_to_unicode(" ".join(parts.von + parts.last))
+        given = latex_to_unicode(" ".join(parts.first))
+        suffix = latex_to_unicode(" ".join(parts.jr))
+        names.append(PersonName(family=family, given=given, suffix=suffix) if given else PersonName(literal=family))
+    return names

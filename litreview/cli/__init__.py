@@ -11,7 +11,16 @@ import importlib
 import sys
 
 # Modules under litreview.cli that each add their subcommands.
-COMMAND_MODULES = ("library_cmds", "import_cmds", "embed_cmds", "index_cmds", "lists_cmds", "cluster_cmds", "gui_cmds")
+COMMAND_MODULES = (
+    "library_cmds",
+    "import_cmds",
+    "extract_cmds",
+    "embed_cmds",
+    "index_cmds",
+    "lists_cmds",
+    "cluster_cmds",
+    "gui_cmds",
+)
 
 
 class CommandError(Exception):

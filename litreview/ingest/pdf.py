@@ -1,0 +1,895 @@
+"""Read one PDF into a ParsedPaper: title, authors, abstract, identifiers, year and language from page layout.
+
+Pure: a path in, a ParsedPaper or an IngestError out; it never raises for a bad file. Only the first pages are
+read, so a 1,000-page book costs no more than an article. The heuristics work on PyMuPDF's span dictionaries
+(font size, weight, position): the title is the most prominent text at the top of the header page, cross-checked
+against the PDF's own metadata; authors are the name rows under it; the abstract runs from its heading (or the
+first body block before the Introduction) to the next heading, across columns and pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from litreview.core.identifiers import find_arxiv, find_doi, normalize_arxiv, normalize_doi
+from litreview.core.paper import IngestError, ParsedPaper
+from litreview.ingest.pdf_language import detect_language
+
+_MUPDF_LOCK = threading.Lock()  # MuPDF contexts must not be used by two threads at once
+_MIN_TEXT_CHARS = 40  # a page with fewer extractable characters has no usable text layer
+NO_TEXT_LAYER = "no text layer: scanned or image-only PDF"
+UNREADABLE_TEXT = "unreadable text layer (broken font encoding): handled like a scan"
+
+_ABSTRACT_HEADING_RE = re.compile(
+    r"^\s*(?:a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|summary|resumo|resumen|r[ée]sum[ée]|zusammenfassung|sommario|riassunto"
+    r"|аннотация|摘\s*要|要\s*旨|abstrakt)\b\s*[:.\-—–]?\s*",
+    re.IGNORECASE,
+)
+_STRUCTURED_START_RE = re.compile(
+    r"^\s*(?:background|objectives?|purpose|aims?|context|introduction|methods?|objetivos?|introducci[oó]n"
+    r"|introdu[cç][aã]o|contexto)\s*(?:and\s+\w+\s*)?[:.]\s",
+    re.IGNORECASE,
+)
+_FRONT_MATTER_RE = re.compile(
+    r"\b(?:this (?:work|research|study) (?:was|is) (?:done|supported|funded)|supported (?:in part )?by"
+    r"|permission to make|preliminary version|corresponding author|all rights reserved)\b",
+    re.IGNORECASE,
+)
+_STRUCTURED_LABEL_RE = re.compile(
+    r"(?:background|objectives?|purpose|aims?|aims?\s+and\s+objectives?|context|introduction|methods?|methodology"
+    r"|objetivos?|introducci[oó]n|introdu[cç][aã]o|contexto|m[ée]todos?|motivation|problem)",
+    re.IGNORECASE,
+)
+_ABSTRACT_STOP_RE = re.compile(
+    r"^\s*(?:key\s*-?\s*words?|index\s+terms|palavras[\s-]*chaves?|palabras[\s-]*claves?|mots[\s-]*cl[ée]s"
+    r"|schl[üu]sselw[öo]rter|descritores|descriptores|descriptors|parole\s+chiave|general\s+terms"
+    r"|categories\s+and\s+subject"
+    r"|关键词|關鍵詞|关键字|キーワード|중심어|주제어"
+    r"|ccs\s+concepts|acm\s+reference|abbreviations|citation\s*:|received\s*[:\d]|accepted\s*[:\d]"
+    r"|correspondence|\*\s*correspond|copyright|©|open\s+access|how\s+to\s+cite|pacs|msc\s*\d|jel\b"
+    r"|(?:\d+\.?|[IVX]+\.)?\s*(?:introduction|introdu[cç][aã]o|introducci[oó]n|einleitung|background)\s*[:.]?\s*$"
+    r"|(?-i:(?:1\.?|I\.)\s+[A-Z][A-Za-z ]{2,40}$))",
+    re.IGNORECASE,
+)
+_TITLE_NOISE_RE = re.compile(
+    r"(?:^(?:original|research|review|short|brief|full|regular|technical|invited|case|clinical)?\s*"
+    r"(?:research\s+)?(?:article|paper|communication|report|letter|review|study|note)s?\s*$"
+    r"|open\s+access|^\s*(?:vol(?:ume)?\.?|no\.|issn|e-?issn|doi|https?:|www\.|arxiv:)|@|©|copyright"
+    r"|\bjournal\b|\bproceedings\b|\bpublished\b|\breceived\b|\baccepted\b|\bcitation\b|\bpreprint\b"
+    r"|^\s*(?:abstract|summary|contents|table\s+of\s+contents|introduction|preface|foreword|references"
+    r"|acknowledge?ments|chapter\s+\d+)\s*$)",
+    re.IGNORECASE,
+)
+_META_TITLE_JUNK_RE = re.compile(
+    r"(?:microsoft|\.docx?\b|\.pdf\b|\.tex\b|\.dvi\b|untitled|^\s*title\s*$|^\s*paper\s*$|^doi:|^\d|"
+    r"^[\w-]+$|layout|template|latex|\bword\b\s*-|manuscript\s*$)",
+    re.IGNORECASE,
+)
+_AFFILIATION_WORDS = frozenset(
+    "university universidade universidad université universität universita università department dept departamento "
+    "institute instituto institut school college laboratory laboratories lab center centre hospital faculty "
+    "faculdade facultad inc ltd corporation corp research group division unit street road avenue box email e-mail "
+    "usa india china germany france brazil spain italy japan uk canada australia and of the for in abstract "
+    "introduction keywords received accepted correspondence academy ministry clinic foundation program programme "
+    "science sciences engineering technology national state federal medical medicine www http".split()
+)
+# Words frequent in titles and rare in person names: "Health Survey" or "Water-wave Models" is not an author.
+_TITLE_WORDS = frozenset(
+    "analysis approach algorithm algorithms application applications assessment based case data design detection "
+    "development disease effect effects evaluation evidence experimental health impact learning method methods "
+    "model models network networks new optimal patients performance prediction review role search study studies "
+    "survey system systems theory treatment trial using via versus vs water wave web clinical cancer cell cells "
+    "protein gene genes human control quality management information processing language neural deep dynamic "
+    "dynamics energy efficient fast general high large low multi novel open real robust scalable simple social "
+    "time toward towards under unified".split()
+)
+_INSTITUTION_WORDS = _AFFILIATION_WORDS - frozenset(
+    "and of the for in abstract introduction keywords received accepted correspondence science sciences research "
+    "state national program programme group unit medical medicine engineering technology".split()
+)
+_NAME_PARTICLES = frozenset(
+    "van von de da das do dos der den del della di du la le el al bin ibn ter ten y e st st. mc".split()
+)
+_MEMBERSHIP_RE = re.compile(
+    r"\b(?:(?:senior|student|life)\s+)?(?:member|fellow)\s*,?\s*(?:IEEE|ACM)\b|\bIEEE\b", re.IGNORECASE
+)
+_HONORIFIC_RE = re.compile(r"^(?:prof(?:essor)?|dr|mr|mrs|ms|sir)\.?\s+", re.IGNORECASE)
+_NAME_NOISE_RE = re.compile(
+    r"<[^<>]*>|\[[^\[\]]*@[^\[\]]*\]|[\w.+-]+@[\w.-]+|[\d*†‡§¶#∗⁎✉✝♯♭♮‖⊥⋆★☆•·|<>]+|\(\s*\)|\bet al\b\.?"
+)
+_YEAR_CONTEXT_RE = re.compile(
+    r"(?:©|\(c\)|copyright|published|received|accepted|online|issued|vol\.?|volume|proceedings|conference)"
+    r"[^\n]{0,60}?\b((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_YEAR_RE = re.compile(r"\b((?:19[5-9]|20[0-4])\d)\b")
+_SPACE_RE = re.compile(r"\s+")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}")
+_HYPHEN_END_RE = re.compile(r"(\w)[-\u00ad\u2010]$")
+
+
+@dataclass
+class _Line:
+    """One text line of a page with the layout facts the heuristics use."""
+
+    text: str  # all spans
+    main_text: str  # superscripts and small marker spans replaced by ","
+    size: float  # font size of most of the characters
+    bold: bool
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    page: int
+    block: int
+    lead: str = ""  # bold words that open an otherwise regular line ("Aim", "Background:")
+
+
+def _flags() -> int:
+    import pymupdf
+
+    return pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _page_lines(page: Any, page_number: int, flags: int) -> list[_Line]:
+    """The page's text lines in PyMuPDF's reading order, with dominant size and weight."""
+    lines: list[_Line] = []
+    data = page.get_text("dict", flags=flags)
+    for block_number, block in enumerate(data.get("blocks", ())):
+        for line in block.get("lines", ()):
+            spans = [span for span in line.get("spans", ()) if span.get("text")]
+            if not spans:
+                continue
+            weights: dict[float, int] = {}
+            bold_chars = 0
+            total = 0
+            for span in spans:
+                count = len(span["text"].strip())
+                if not count:
+                    continue
+                size = round(span["size"], 1)
+                weights[size] = weights.get(size, 0) + count
+                total += count
+                if _span_bold(span):
+                    bold_chars += count
+            if not total:
+                continue
+            dominant = max(weights, key=weights.__getitem__)
+            main_parts = []
+            for span in spans:
+                small = span["size"] < 0.85 * dominant or span["flags"] & 1
+                main_parts.append("," if small and span["text"].strip() else span["text"])
+            text = _clean("".join(span["text"] for span in spans))
+            if not text:
+                continue
+            lead = ""
+            for span in spans:
+                if not _span_bold(span):
+                    break
+                lead += span["text"]
+            lead = _clean(lead) if len(lead.strip()) < len(text) else ""
+            x0, _, x1, _ = line["bbox"]
+            # Font bounding boxes are often far taller than the glyphs; place the line by its baseline instead.
+            baseline = max(span["origin"][1] for span in spans if round(span["size"], 1) == dominant)
+            y0, y1 = baseline - 0.8 * dominant, baseline + 0.25 * dominant
+            lines.append(
+                _Line(
+                    text,
+                    _clean("".join(main_parts)),
+                    dominant,
+                    bold_chars > total / 2,
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    page_number,
+                    block_number,
+                    lead,
+                )
+            )
+    return lines
+
+
+def _span_bold(span: dict[str, Any]) -> bool:
+    font = span["font"].lower()
+    return bool(span["flags"] & 16) or "bold" in font or "black" in font
+
+
+def _word_count(text: str) -> int:
+    """Words in `text`; Chinese and Japanese write no spaces, so two CJK characters count as one word."""
+    return len(text.split()) + len(_CJK_RE.findall(text)) // 2
+
+
+def _letters(text: str) -> int:
+    return sum(1 for char in text if char.isalpha())
+
+
+# ---------------------------------------------------------------------------------------------------- title
+
+
+@dataclass
+class _Run:
+    """Consecutive lines of one font size: a title candidate."""
+
+    lines: list[_Line]
+
+    @property
+    def text(self) -> str:
+        return _join_lines([line.text for line in self.lines])
+
+    @property
+    def size(self) -> float:
+        return max(line.size for line in self.lines)
+
+    @property
+    def y0(self) -> float:
+        return min(line.y0 for line in self.lines)
+
+    @property
+    def y1(self) -> float:
+        return max(line.y1 for line in self.lines)
+
+
+def _runs(lines: list[_Line]) -> list[_Run]:
+    """Group lines (sorted top to bottom) into runs of equal size that sit close together."""
+    runs: list[_Run] = []
+    for line in sorted(lines, key=lambda item: (item.page, round(item.y0), item.x0)):
+        placed = False
+        for run in reversed(runs[-16:]):
+            last = run.lines[-1]
+            same_size = abs(last.size - line.size) <= 0.3
+            gap = line.y0 - last.y1
+            overlaps = line.x0 < last.x1 + 2 * line.size and line.x1 > last.x0 - 2 * line.size
+            if same_size and line.page == last.page and -line.size <= gap <= 1.2 * line.size and overlaps:
+                run.lines.append(line)
+                placed = True
+                break
+        if not placed:
+            runs.append(_Run([line]))
+    return runs
+
+
+def _title_candidate_ok(run: _Run, page_height: float) -> bool:
+    text = run.text
+    if run.y0 > 0.75 * page_height or len(run.lines) > 6:
+        return False
+    if _letters(text) < 6 or _word_count(text) < 2 and len(text) < 12:
+        return False
+    words = text.split()
+    wordlike = sum(1 for word in words if re.fullmatch(r"[(\"'“‘]?[^\W\d_][\w'’\-–:,.?!)]*", word))
+    if _letters(text) < 0.6 * len(text.replace(" ", "")) or wordlike < 0.7 * len(words):
+        return False  # equations, codes and garbled glyphs
+    return not _TITLE_NOISE_RE.search(text)
+
+
+def _is_noise_line(line: _Line) -> bool:
+    return bool(_TITLE_NOISE_RE.search(line.text)) and len(line.text.split()) <= 8
+
+
+def _meta_title(metadata: dict[str, Any]) -> str | None:
+    title = _clean(metadata.get("title") or "")
+    if len(title) < 12 or len(title.split()) < 3 or _META_TITLE_JUNK_RE.search(title):
+        return None
+    return title
+
+
+def _pick_title(lines: list[_Line], page_height: float, meta_title: str | None) -> tuple[_Run | None, float, list[str]]:
+    """The title run, its confidence and any warnings."""
+    from rapidfuzz import fuzz
+
+    from litreview.core.text import normalize_title
+
+    warnings: list[str] = []
+    clean_lines = [line for line in lines if not _is_noise_line(line)]
+    runs = [run for run in _runs(clean_lines) if _title_candidate_ok(run, page_height)]
+    body_size = _body_size(lines)
+    if not runs or max(run.size for run in runs) <= body_size + 0.5:
+        fallback = _title_above_authors(clean_lines, page_height)
+        if fallback is not None:
+            return fallback, 0.5, ["title found only by its position above the author names"]
+    if not runs:
+        return None, 0.0, ["no title found on the first page"]
+    ranked = sorted(runs, key=lambda run: (-round(run.size * 2) / 2, run.y0))
+    best = ranked[0]
+    prominent = [run for run in ranked[:4] if run.size >= body_size + 1]
+    with_authors = [run for run in prominent if _authors_follow(clean_lines, run)]
+    if with_authors and best not in with_authors:
+        candidate = with_authors[0]
+        # A run right under the biggest one is its translation or subtitle; anything further is the real title
+        # under a journal banner.
+        translation = abs(candidate.size - best.size) <= 0.5 or 0 <= candidate.y0 - best.y1 < best.size
+        if not translation:
+            best = candidate
+    if meta_title:
+        wanted = normalize_title(meta_title)
+        for run in ranked[:8]:
+            if fuzz.ratio(normalize_title(run.text), wanted) >= 90:
+                return run, 0.97, warnings
+        # The metadata title may span two runs (a line break with a size change, or a subtitle).
+        for first, second in zip(ranked[:8], ranked[1:9], strict=False):
+            merged = _Run(sorted(first.lines + second.lines, key=lambda line: line.y0))
+            if fuzz.ratio(normalize_title(merged.text), wanted) >= 90:
+                return merged, 0.95, warnings
+        warnings.append("PDF metadata title differs from the title found on the page")
+    others = [run.size for run in ranked if run is not best]
+    margin = best.size - max(others + [body_size])
+    confidence = 0.85 if margin >= 2 and best.size >= body_size + 2 else 0.6 if best.size > body_size else 0.35
+    if confidence < 0.5:
+        warnings.append("title is uncertain: no text on the first page stands out by size")
+    return best, confidence, warnings
+
+
+def _authors_follow(lines: list[_Line], run: _Run) -> bool:
+    """Whether one of the two rows right under `run` reads as a list of person names."""
+    below = _author_area(lines, run)
+    for row in _rows(below)[:2]:
+        if _row_names(row):
+            return True
+    return False
+
+
+def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
+    """For pages where nothing stands out by size: the lines right above the first row of names."""
+    top = [line for line in lines if line.y0 < 0.5 * page_height]
+    rows = _rows(top)
+    for index, row in enumerate(rows):
+        if index == 0 or not _row_names(row):
+            continue
+        x0, x1 = min(line.x0 for line in row), max(line.x1 for line in row)
+        above: list[_Line] = []
+        for previous_row in reversed(rows[max(0, index - 3) : index]):
+            # Only lines over the names count: a margin note or equation beside the title is not part of it.
+            over = [line for line in previous_row if line.x0 < x1 and line.x1 > x0 and not _is_noise_line(line)]
+            if len(over) != 1:
+                break
+            previous = over[0]
+            if _letters(previous.text) < 6 or abs(previous.size - row[0].size) > 3:
+                break
+            if above and above[0].y0 - previous.y1 > 1.5 * previous.size:
+                break
+            above.insert(0, previous)
+        if above and len(" ".join(line.text for line in above).split()) >= 3:
+            return _Run(above)
+        return None
+    return None
+
+
+def _body_size(lines: list[_Line]) -> float:
+    weights: dict[float, int] = {}
+    for line in lines:
+        weights[round(line.size)] = weights.get(round(line.size), 0) + len(line.text)
+    return float(max(weights, key=weights.__getitem__)) if weights else 10.0
+
+
+# ---------------------------------------------------------------------------------------------------- authors
+
+
+def _split_names(text: str) -> list[str]:
+    cleaned = _MEMBERSHIP_RE.sub(",", text)
+    cleaned = _NAME_NOISE_RE.sub(",", cleaned)
+    cleaned = re.sub(r"\s+(?:and|&|und|e|y|et)\s+", ",", cleaned, flags=re.IGNORECASE)
+    cleaned = re.sub(r"^\s*(?:and|by)\s+", "", cleaned, flags=re.IGNORECASE)
+    parts = (part.strip(" .-–—'’\"`^_~()") for part in re.split(r"[,;]|\s{3,}", cleaned))
+    parts = (_HONORIFIC_RE.sub("", part) for part in parts)
+    # Affiliation markers left inline ("a", "II", "ID" for an ORCID icon) are not pieces of the author list.
+    return [part for part in parts if _letters(part) >= 2 and not re.fullmatch(r"[IVX]+|[a-z]{1,2}|ID", part)]
+
+
+def _is_name(candidate: str) -> bool:
+    compact = candidate.replace(" ", "")
+    if _CJK_NAME_RE.fullmatch(compact):  # 张三, 김철수: CJK names are written without spaces
+        return not re.search(
+            r"大学|大學|学院|學院|研究|医院|醫院|中心|公司|实验|實驗|摘要|引言|前言|关键|關鍵|目录|대학|연구", compact
+        )
+    tokens = candidate.replace(".", ". ").split()
+    if not 2 <= len(tokens) <= 6 or len(candidate) > 60 or _TITLE_NOISE_RE.search(candidate):
+        return False
+    if any(char in candidate for char in ":/[]{}=+&%$!?"):
+        return False  # "Running Head: ...", "Source: DBLP"
+    if not any(len(token.strip(".'’-()")) >= 2 and not token.endswith(".") for token in tokens):
+        return False  # initials only: "(A.R.S.)" after an e-mail address
+    capitalised = 0
+    for token in tokens:
+        bare = token.strip(".'’-()")
+        lowered = bare.casefold()
+        if not bare:
+            continue
+        if lowered in _AFFILIATION_WORDS or any(part in _TITLE_WORDS for part in lowered.split("-")):
+            return False
+        if lowered in _NAME_PARTICLES:
+            continue
+        if not bare[0].isupper() or any(char.isdigit() for char in bare):
+            return False
+        capitalised += 1
+    return capitalised >= 2 or (capitalised >= 1 and len(tokens) >= 2)
+
+
+def _name_order(name: str) -> str:
+    """A name as "Given Family": "JANE DOE" -> "Jane Doe", "Ross G. DOUGLAS" -> "Ross G. Douglas",
+    and the Vancouver style "Alhadainy HA" -> "H. A. Alhadainy"."""
+    tokens = name.replace(".", ". ").split()
+    shouting = all(token.isupper() for token in tokens if len(token.strip(".")) > 1)
+    shortest = 2 if shouting else 3  # "LUCY LU WANG" is all capitals; in "Alhadainy HA" the capitals are initials
+    tokens = [
+        _title_case(token)
+        if token.isupper() and len(token.strip(".")) >= shortest and not token.endswith(".")
+        else token
+        for token in tokens
+    ]
+    last = tokens[-1] if tokens else ""
+    if len(tokens) >= 2 and re.fullmatch(r"[A-Z]{1,3}", last) and not any(t.isupper() for t in tokens[:-1]):
+        tokens = [f"{initial}." for initial in last] + tokens[:-1]
+    return " ".join(tokens).replace(" -", "-").replace("- ", "-")
+
+
+def _title_case(token: str) -> str:
+    return "-".join(part[:1].upper() + part[1:].lower() for part in token.split("-"))
+
+
+def _rows(lines: list[_Line]) -> list[list[_Line]]:
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda item: (item.y0, item.x0)):
+        if rows and abs(rows[-1][0].y0 - line.y0) <= 0.5 * line.size:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return rows
+
+
+def _author_area(lines: list[_Line], title: _Run) -> list[_Line]:
+    """Lines under the title, in its horizontal span (not a sidebar), that are short enough to hold names."""
+    title_ids = {id(line) for line in title.lines}
+    x0 = min(line.x0 for line in title.lines)
+    x1 = max(line.x1 for line in title.lines)
+    area = [
+        line
+        for line in lines
+        if id(line) not in title_ids
+        and title.y1 <= (line.y0 + line.y1) / 2 < title.y1 + 300
+        and line.x1 > x0 - 20
+        and line.x0 < x1 + 20
+        and len(line.text.split()) <= 40
+    ]
+    inside = sorted((line for line in area if line.x1 > x0 and line.x0 < x1), key=lambda line: line.y0)
+    if not inside:
+        return area
+    # Lines wholly beside the title in smaller print than the lines under it are a side column (editors, notes).
+    under_size = max(line.size for line in inside[:3])
+    return [line for line in area if (line.x1 > x0 and line.x0 < x1) or line.size >= under_size - 0.5]
+
+
+def _row_names(row: list[_Line]) -> list[str]:
+    """The person names on one row, or [] when the row is not mostly names."""
+    pieces: list[str] = []
+    for line in sorted(row, key=lambda item: item.x0):
+        if _ABSTRACT_HEADING_RE.match(line.text) and len(line.text.split()) <= 2:
+            continue  # the heading of an abstract column beside the names
+        line_pieces = _split_names(line.main_text)
+        if len(line.text.split()) > 6 and not any(_is_name(piece) for piece in line_pieces):
+            continue  # a line of another column (an abstract beside the author list)
+        pieces.extend(line_pieces)
+    names = [piece for piece in pieces if _is_name(piece)]
+    if names and len(names) >= 0.6 * len(pieces):
+        return [_name_order(name) for name in names]
+    # "JANE DOE, University of X, USA": one name per line, followed by its affiliation (ACM, some journals).
+    leading: list[str] = []
+    for line in row:
+        line_pieces = _split_names(line.main_text)
+        if len(line_pieces) < 2 or not _is_name(line_pieces[0]):
+            return []
+        if not any(_has_affiliation_word(piece) for piece in line_pieces[1:]):
+            return []
+        leading.append(_name_order(line_pieces[0]))
+    return leading
+
+
+def _has_affiliation_word(text: str) -> bool:
+    return any(word.casefold().strip(".,;") in _INSTITUTION_WORDS for word in text.split())
+
+
+def _pick_authors(lines: list[_Line], title: _Run | None) -> tuple[list[str], float]:
+    """Names from the rows right under the title (or above it, for layouts that print authors first)."""
+    if title is None:
+        return [], 0.0
+    below = _author_area(lines, title)
+    authors: list[str] = []
+    skipped = 0
+    last_row_y = None
+    affiliation_rows = 0
+    for row in _rows(below):
+        names = _row_names(row)
+        if not names and any(_ABSTRACT_HEADING_RE.match(line.text) for line in row):
+            break
+        if authors and last_row_y is not None and row[0].y0 - last_row_y > 4 * row[0].size:
+            break
+        if names:
+            authors.extend(names)
+            last_row_y = row[0].y1
+            affiliation_rows = 0
+            continue
+        if authors:
+            # Journals that print each author above their own affiliation: read on through affiliation rows.
+            row_text = " ".join(line.text for line in row)
+            affiliation = row_text.strip().lower() == "and" or "@" in row_text or _has_affiliation_word(row_text)
+            affiliation_rows += 1
+            if not affiliation or affiliation_rows > 4:
+                break
+            last_row_y = row[0].y1
+            continue
+        skipped += 1
+        if skipped > 5:
+            break
+    if not authors:
+        above = [line for line in lines if line.y1 <= title.y0 + 1 and line.y0 > title.y0 - 120]
+        for row in reversed(_rows(above)[-2:]):
+            names = _row_names(row)
+            if names:
+                return names, 0.5
+        return [], 0.0
+    seen: dict[str, None] = {}
+    for name in authors:
+        seen.setdefault(name, None)
+    return list(seen), 0.8 if skipped == 0 else 0.6
+
+
+# ---------------------------------------------------------------------------------------------------- abstract
+
+
+def _join_lines(texts: list[str]) -> str:
+    """Join line texts into a paragraph, repairing words hyphenated at a line end."""
+    out = ""
+    for text in texts:
+        text = text.strip()
+        if not text:
+            continue
+        if out and _HYPHEN_END_RE.search(out) and text[:1].islower():
+            out = out[:-1] + text
+        elif out and (_CJK_RE.match(out[-1]) or _CJK_RE.match(text[0]) or out[-1] in "，。、；："):
+            out += text  # Chinese and Japanese lines join without a space
+        elif out:
+            out += " " + text
+        else:
+            out = text
+    return out
+
+
+def _is_heading_like(line: _Line, body_size: float) -> bool:
+    words = line.text.split()
+    return (line.size > body_size + 1.0 or line.bold) and len(words) <= 8 and not line.text.rstrip().endswith(".")
+
+
+def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[str, bool]:
+    """Lines from `start` on (reading order, across columns and pages) until the next heading."""
+    parts = [first_text] if first_text else []
+    if start >= len(lines):
+        return first_text, False
+    body = [line for line in lines[start : start + 6] if len(line.text) > 30]
+    body_size = sorted(line.size for line in body)[len(body) // 2] if body else lines[start].size
+    ended = False
+    words = _word_count(first_text)
+    previous: _Line | None = None
+    for line in lines[start:]:
+        text = line.text
+        if previous is not None and line.page == previous.page and abs(line.x0 - previous.x0) < 40:
+            gap = line.y0 - previous.y1
+            size_changed = abs(line.size - previous.size) >= 0.3
+            if words > 30 and (gap > 2.5 * line.size or (size_changed and gap > 1.2 * line.size)):
+                ended = True  # a wide gap in the same column: the abstract's block is over
+                break
+        if _ABSTRACT_STOP_RE.match(text) or _ABSTRACT_HEADING_RE.match(text) and parts:
+            ended = True
+            break
+        if line.size > body_size + 1.0 and _is_heading_like(line, body_size):
+            ended = True
+            break
+        if line.size < body_size - 1.2:
+            continue  # footnotes, running heads and page numbers inside the flow
+        if parts and line.bold and _is_heading_like(line, body_size) and not _STRUCTURED_START_RE.match(text + " "):
+            if len(text.split()) <= 6 and words > 40:
+                ended = True
+                break
+        parts.append(text)
+        previous = line
+        words += _word_count(text)
+        if words > 700:
+            break
+    return _join_lines(parts), ended
+
+
+def _find_abstract(
+    lines: list[_Line], title: _Run | None, *, first_block: bool = True
+) -> tuple[str | None, str | None, float]:
+    """(abstract, source, confidence)."""
+    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
+    title_bottom = title.y1 if title else -1.0
+    for index, line in enumerate(lines):
+        if line.page == title_page and line.y1 < title_bottom:
+            continue
+        match = _ABSTRACT_HEADING_RE.match(line.text)
+        if not match:
+            continue
+        remainder = line.text[match.end() :].strip()
+        if remainder and remainder[0].islower() and not line.text[: match.end()].strip().endswith((":", ".")):
+            continue  # "Summary statistics are ..." is a sentence, not a heading
+        text, ended = _collect_abstract(lines, index + 1, remainder)
+        if _word_count(text) >= 15:
+            confidence = 0.9 if ended else 0.65
+            return text, "pdf-heading", confidence
+    for index, line in enumerate(lines):
+        if line.page == title_page and line.y1 < title_bottom:
+            continue
+        labelled = bool(line.lead) and bool(_STRUCTURED_LABEL_RE.fullmatch(line.lead.strip(" :.")))
+        if labelled or _STRUCTURED_START_RE.match(line.text + " ") and (line.bold or line.text[:1].isupper()):
+            text, ended = _collect_abstract(lines, index, "")
+            if _word_count(text) >= 40:
+                return text, "pdf-heading", 0.6 if ended else 0.45
+    return _first_block_abstract(lines, title) if first_block else (None, None, 0.0)
+
+
+def _first_block_abstract(lines: list[_Line], title: _Run | None) -> tuple[str | None, str | None, float]:
+    """No heading: the first long body paragraph after the title block and before the Introduction."""
+    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
+    title_bottom = title.y1 if title else -1.0
+    candidates: list[_Line] = []
+    for line in lines:
+        if line.page != title_page or line.y0 < title_bottom:
+            continue
+        if _ABSTRACT_STOP_RE.match(line.text) and re.search(r"introduc", line.text, re.IGNORECASE):
+            break
+        candidates.append(line)
+    blocks: dict[tuple[int, int], list[_Line]] = {}
+    for line in candidates:
+        blocks.setdefault((line.page, line.block), []).append(line)
+    order = {id(line): index for index, line in enumerate(candidates)}
+    body_size = _body_size([line for line in lines if line.page == title_page])
+    page_height = max((line.y1 for line in lines if line.page == title_page), default=800.0) + 40
+    # PyMuPDF's blocks first; where it made one block per line, paragraphs of equal size and spacing.
+    for paragraphs in (list(blocks.values()), [run.lines for run in _runs(candidates)]):
+        for paragraph in sorted(paragraphs, key=lambda group: order[id(group[0])]):
+            if max(line.size for line in paragraph) < body_size - 1.5:
+                continue  # a footnote ("This work was supported by ...")
+            text = _join_lines([line.text for line in paragraph])
+            words = text.split()
+            front_matter = "@" in text or sum(1 for word in words[:40] if _has_affiliation_word(word)) >= 4
+            front_matter = front_matter or bool(_FRONT_MATTER_RE.search(text)) or paragraph[0].y0 > 0.7 * page_height
+            sentences = len(re.findall(r"[.。]", text))
+            if _word_count(text) >= 50 and sentences >= 2 and not front_matter and not _ABSTRACT_STOP_RE.match(text):
+                return text, "pdf-first-block", 0.4
+    return None, None, 0.0
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def _readable(text: str) -> bool:
+    """Whether extracted text reads as words, not the glyph soup of a broken font encoding."""
+    tokens = text.split()
+    if not tokens:
+        return False
+    if text.count("\ufffd") > 0.05 * len(text):
+        return False
+    wordlike = sum(
+        1 for token in tokens if re.fullmatch(r"[(\"'“‘\[]?[^\W\d_]+(?:[-'’.][^\W\d_]+)*[.,;:!?)\]”’\"]*", token)
+    )
+    return wordlike >= 0.4 * len(tokens)
+
+
+def _header_page(doc: Any, max_pages: int, flags: int) -> tuple[int, list[_Line], list[str]]:
+    """The page holding the header (the first with a readable text layer: a cover page is skipped) and its lines."""
+    warnings: list[str] = []
+    unreadable = False
+    for number in range(min(max_pages, doc.page_count, 3)):
+        lines = _page_lines(doc[number], number, flags)
+        text = " ".join(line.text for line in lines)
+        if _letters(text) < _MIN_TEXT_CHARS:
+            continue
+        if not _readable(text):
+            unreadable = True
+            continue
+        if number:
+            warnings.append(f"page 1 has no readable text (cover page?): header read from page {number + 1}")
+        return number, lines, warnings
+    warnings.append(UNREADABLE_TEXT if unreadable else NO_TEXT_LAYER)
+    return -1, [], warnings
+
+
+def _year(text: str, metadata: dict[str, Any]) -> tuple[int | None, float]:
+    match = _YEAR_CONTEXT_RE.search(text)
+    if match:
+        return int(match.group(1)), 0.8
+    for key in ("creationDate", "modDate"):
+        value = metadata.get(key) or ""
+        # PDF dates are "D:YYYYMMDD..."; some old writers put free text ("Sat, Jun 19, 1993 12:47 AM").
+        found = re.match(r"\s*(?:D:)?(\d{4,5})", value) or re.search(r"\b((?:19|20)\d\d)\b", value)
+        if found:
+            digits = found.group(1)
+            # Y2K-era writers put "19" before the years since 1900: D:19100... is 2000.
+            year = 1900 + int(digits[2:5]) if len(digits) == 5 and digits.startswith("191") else int(digits[:4])
+            if 1950 <= year <= datetime.date.today().year + 1:
+                return year, 0.4
+    match = _YEAR_RE.search(text)
+    return (int(match.group(1)), 0.3) if match else (None, 0.0)
+
+
+def _open(path: Path) -> Any:
+    """The opened document, or an IngestError saying why it cannot be read."""
+    import pymupdf
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
+    if size == 0:
+        return IngestError(str(path), "empty file (0 bytes)")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+    except OSError as exc:
+        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
+    if b"%PDF" not in head:
+        return IngestError(str(path), "not a PDF")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a damaged file
+        return IngestError(str(path), f"damaged PDF: {exc}")
+    if doc.needs_pass:
+        doc.close()
+        return IngestError(str(path), "encrypted PDF: a password is needed")
+    if doc.page_count == 0:
+        doc.close()
+        return IngestError(str(path), "damaged PDF: no pages")
+    return doc
+
+
+def read_pdf(path: str | Path, *, max_pages: int = 3) -> ParsedPaper | IngestError:
+    """Extract a paper's metadata from the first `max_pages` pages of the PDF at `path`; never raises.
+
+    Safe to call from several threads: MuPDF is not thread-safe, so calls are serialised by a lock (use
+    processes for parallel extraction).
+    """
+    path = Path(path)
+    with _MUPDF_LOCK:
+        try:
+            opened = _open(path)
+            if isinstance(opened, IngestError):
+                return opened
+            with opened as doc:
+                return _extract(doc, path, max(1, max_pages))
+        except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
+            return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
+
+
+def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
+    flags = _flags()
+    metadata = doc.metadata or {}
+    pages = doc.page_count
+    warnings: list[str] = []
+    header, header_lines, header_warnings = _header_page(doc, max_pages, flags)
+    warnings.extend(header_warnings)
+    if header < 0:
+        # No title: the library shows and finds a scan by its file name (metadata titles are too often junk).
+        return ParsedPaper(source="pdf", pages=pages, warnings=tuple(warnings), origin=str(path))
+    last = min(pages, header + max_pages)
+    page_height = doc[header].rect.height
+    lines = header_lines
+    title_run, title_conf, title_warnings = _pick_title(header_lines, page_height, _meta_title(metadata))
+    warnings.extend(title_warnings)
+    title = _tidy_title(title_run.text) if title_run else None
+    abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run, first_block=last == 1)
+    if abstract_conf < 0.9 and header + 1 < last:
+        # The abstract may run on to the next page (or start there, after a long header): read it with layout.
+        lines = header_lines + _page_lines(doc[header + 1], header + 1, flags)
+        abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)
+    texts = ["\n".join(line.text for line in lines)]
+    for number in range(lines[-1].page + 1 if lines else header + 1, last):
+        texts.append(doc[number].get_text("text"))
+    full_text = _clean_full_text("\n".join(texts))
+    if abstract is None:
+        warnings.append("no abstract found")
+    authors, author_conf = _pick_authors(header_lines, title_run)
+    if not authors:
+        meta_author = _clean(metadata.get("author") or "")
+        names = [name for name in _split_names(meta_author) if _is_name(name)]
+        if names:
+            authors, author_conf = [_name_order(name) for name in names], 0.5
+        else:
+            warnings.append("no authors found")
+
+    header_text = "\n".join(line.text for line in header_lines)
+    doi = find_doi(header_text) or normalize_doi(metadata.get("subject")) or find_doi(metadata.get("keywords") or "")
+    arxiv_id = find_arxiv(header_text) or normalize_arxiv_from_meta(metadata)
+    year, year_conf = _year(header_text, metadata)
+    language = detect_language(abstract if abstract and len(abstract) > 200 else full_text)
+
+    confidence = {"title": title_conf, "authors": author_conf, "abstract": abstract_conf}
+    if doi:
+        confidence["doi"] = 0.95 if find_doi(header_text) else 0.8
+    if arxiv_id:
+        confidence["arxiv_id"] = 0.95
+    if year:
+        confidence["year"] = year_conf
+    if language:
+        confidence["language"] = 0.8
+    return ParsedPaper(
+        source="pdf",
+        title=title,
+        authors=tuple(authors),
+        abstract=abstract,
+        abstract_source=abstract_source,
+        year=year,
+        doi=doi,
+        arxiv_id=arxiv_id,
+        language=language,
+        full_text=full_text,
+        pages=pages,
+        confidence=confidence,
+        warnings=tuple(warnings),
+        origin=str(path),
+    )
+
+
+def normalize_arxiv_from_meta(metadata: dict[str, Any]) -> str | None:
+    """An arXiv id the PDF's metadata names explicitly (arXiv's own stamp writes it in subject/keywords)."""
+    for key in ("subject", "keywords", "title"):
+        value = metadata.get(key) or ""
+        if "arxiv" in value.lower():
+            found = find_arxiv(value) or normalize_arxiv(value)
+            if found:
+                return found
+    return None
+
+
+def _tidy_title(text: str) -> str:
+    """The title without the footnote markers that often trail it ("... Systems⋆", "... Models*†")."""
+    text = re.sub(r"[\s*†‡§¶∗⋆★☆✝#,]+$", "", text)
+    return _SPACE_RE.sub(" ", text).strip(" .,;:")
+
+
+def _clean_full_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def extraction_json(path: str | Path) -> dict[str, Any]:
+    """The `litreview extract --json` object for one PDF (keys fixed in CLI.md)."""
+    result = read_pdf(path)
+    base: dict[str, Any] = {
+        "path": str(path),
+        "title": None,
+        "authors": [],
+        "abstract": None,
+        "doi": None,
+        "arxiv_id": None,
+        "year": None,
+        "language": None,
+        "confidence": {},
+        "warnings": [],
+        "error": None,
+    }
+    if isinstance(result, IngestError):
+        base["error"] = result.reason
+        return base
+    base.update(
+        title=result.title,
+        authors=list(result.authors),
+        abstract=result.abstract,
+        doi=result.doi,
+        arxiv_id=result.arxiv_id,
+        year=result.year,
+        language=result.language,
+        confidence={key: round(value, 2) for key, value in result.confidence.items()},
+        warnings=list(result.warnings),
+    )
+    return base

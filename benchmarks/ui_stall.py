@@ -1,0 +1,272 @@
+"""How responsive the real main window stays, and how fast it appears (issue #7's floors). Prints the figures.
+
+1. Startup: a fresh process opens a library of --startup-papers papers (SciFact abstracts) and shows the main
+   window; prints the seconds from process start to the first event-loop turn after show(), and whether torch
+   had been imported by then (it must not be). Floor: < 1.0 s, torch not imported.
+2. Stall: the real main window (offscreen) imports the ground-truth PDFs with embedding, with the real worker
+   thread and model, while a 10 ms QTimer heartbeat on the GUI thread records the gaps between beats; the
+   selection moves every 250 ms so "find related" requests run too. Prints the longest gap. Floor: < 100 ms.
+
+3. Table: GUI-thread milliseconds to open, sort, filter and scroll the table over --table-papers papers.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/ui_stall.py [--model NAME] [--pdfs DIR] [--limit N]
+        [--startup-papers 5000] [--table-papers 100000] [--skip-startup] [--skip-import]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+STARTUP_PROBE = r"""
+import time
+T0 = time.perf_counter()
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from litreview.app import create_window
+app = QApplication([])
+window, client = create_window(sys.argv[1])
+window.show()
+result = {}
+def shown():
+    result["shown_s"] = time.perf_counter() - T0
+    result["rows_loaded"] = window.table_model.rowCount()
+    result["papers"] = window.reader.count()
+    result["torch_imported"] = "torch" in sys.modules
+    result["transformers_imported"] = "transformers" in sys.modules
+    result["hnswlib_imported"] = "hnswlib" in sys.modules
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+client.shutdown()
+print(json.dumps(result))
+"""
+
+
+def build_scifact_library(path: Path, count: int) -> float:
+    """A library with the first `count` SciFact abstracts, inserted through the pipeline. Returns seconds."""
+    from litreview.core.paper import ParsedPaper
+    from litreview.library.db import open_library
+    from litreview.pipeline import add_records
+
+    records = []
+    with open(DATA / "beir" / "scifact" / "corpus.jsonl", encoding="utf-8") as corpus:
+        for line in corpus:
+            doc = json.loads(line)
+            records.append(ParsedPaper(source="beir", title=doc["title"], abstract=doc["text"],
+                                       origin=f"scifact:{doc['_id']}"))
+            if len(records) >= count:
+                break
+    start = time.perf_counter()
+    with open_library(path) as library:
+        add_records(library, records, batch="benchmark")
+    return time.perf_counter() - start
+
+
+def measure_startup(count: int, repeats: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "library.sqlite"
+        build_s = build_scifact_library(path, count)
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(path)], capture_output=True, text=True,
+                                 cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            result["spawn_to_shown_s"] = time.perf_counter() - started
+            runs.append(result)
+    return {"library_build_s": round(build_s, 2), "runs": runs}
+
+
+def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
+    from PySide6.QtCore import QObject, QSettings, QTimer, Slot
+    from PySide6.QtWidgets import QApplication
+
+    from litreview.app import create_window, ensure_library
+    from litreview.workers.messages import JobOutcome
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        library_path = ensure_library(Path(tmp) / "library.sqlite")
+        if model:
+            from litreview.library.db import open_library
+
+            with open_library(library_path) as library:
+                library.set_setting("model", model)
+        settings = QSettings(str(Path(tmp) / "gui.ini"), QSettings.Format.IniFormat)
+        window, client = create_window(library_path, settings=settings)
+        window.resize(1280, 800)
+        window.show()
+        files = sorted(pdfs.glob("*.pdf"))[:limit] if limit else [pdfs]
+
+        class Probe(QObject):
+            """GUI-thread heartbeat and job watcher."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.beats: list[float] = []
+                self.outcomes: list[JobOutcome] = []
+                self.progress = 0
+                self.related = 0
+                self.stages: list[tuple[float, str]] = []  # (time, what the worker reported last)
+
+            @Slot()
+            def beat(self) -> None:
+                self.beats.append(time.perf_counter())
+
+            @Slot(object)
+            def done(self, outcome: JobOutcome) -> None:
+                self.outcomes.append(outcome)
+                app.quit()
+
+            @Slot(object)
+            def progressed(self, progress) -> None:
+                self.progress += 1
+                self.stages.append((time.perf_counter(), f"{progress.stage} {progress.current}".strip()))
+
+            @Slot(object)
+            def answered(self, _answer) -> None:
+                self.related += 1
+
+            @Slot()
+            def move_selection(self) -> None:
+                rows = window.table_model.rowCount()
+                if rows:
+                    window.table.setCurrentIndex(window.table_model.index(len(self.beats) % rows, 0))
+
+        probe = Probe()
+        heartbeat = QTimer()
+        heartbeat.setInterval(10)
+        heartbeat.timeout.connect(probe.beat)
+        mover = QTimer()
+        mover.setInterval(250)
+        mover.timeout.connect(probe.move_selection)
+        client.sig_job_done.connect(probe.done)
+        client.sig_progress.connect(probe.progressed)
+        client.sig_related_ready.connect(probe.answered)
+        heartbeat.start()
+        mover.start()
+        started = time.perf_counter()
+        QTimer.singleShot(100, lambda: window.import_paths(files))
+        app.exec()
+        elapsed = time.perf_counter() - started
+        heartbeat.stop()
+        mover.stop()
+        client.shutdown()
+        window.reader.library.close()
+        window.close()
+    gaps = sorted((b - a) * 1000 for a, b in zip(probe.beats, probe.beats[1:], strict=False))
+    worst = sorted(zip(probe.beats, probe.beats[1:], strict=False), key=lambda pair: pair[0] - pair[1])[:5]
+
+    def stage_at(moment: float) -> str:
+        earlier = [label for at, label in probe.stages if at <= moment]
+        return earlier[-1] if earlier else "before the first progress report"
+
+    outcome = probe.outcomes[0] if probe.outcomes else None
+    return {
+        "pdfs": len(files) if limit else len(list(pdfs.glob("*.pdf"))),
+        "import_s": round(elapsed, 1),
+        "status": outcome.status if outcome else None,
+        "summary": outcome.summary if outcome else None,
+        "error": outcome.error if outcome else None,
+        "beats": len(probe.beats),
+        "longest_gap_ms": round(gaps[-1], 1) if gaps else None,
+        "p99_gap_ms": round(gaps[int(len(gaps) * 0.99)], 1) if gaps else None,
+        "median_gap_ms": round(gaps[len(gaps) // 2], 1) if gaps else None,
+        "gaps_over_100ms": sum(1 for g in gaps if g > 100),
+        "worst_gaps": [
+            {"ms": round((b - a) * 1000, 1), "at_s": round(a - started, 2), "worker_was": stage_at(b)} for a, b in worst
+        ],
+        "progress_signals": probe.progress,
+        "related_answers": probe.related,
+    }
+
+
+def measure_table(count: int) -> dict:
+    """The library table over `count` papers (inserted with plain SQL): the GUI-thread costs of opening,
+    sorting, filtering and scrolling, each timed once."""
+    from PySide6.QtWidgets import QApplication
+
+    from litreview.gui.library_reader import LibraryReader, ReadOnlyLibrary
+    from litreview.gui.paper_table_model import PaperTableModel
+    from litreview.library.db import open_library
+
+    QApplication.instance() or QApplication([])
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "library.sqlite"
+        with open_library(path) as library, library.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO papers(title, abstract, authors, year, venue) VALUES (?, ?, ?, ?, ?)",
+                ((f"Paper {n} on topic {n % 97}", f"Abstract {n} about method {n % 89} and data {n % 53}",
+                  json.dumps([f"Author {n % 1000}", "B. Coauthor"]), 1990 + n % 35, f"Venue {n % 40}")
+                 for n in range(count)),
+            )
+        reader = LibraryReader(ReadOnlyLibrary(path))
+        model = PaperTableModel(reader)
+
+        def timed(name: str, action) -> None:
+            start = time.perf_counter()
+            action()
+            timings[name] = round((time.perf_counter() - start) * 1000, 1)
+
+        timed("open_reload_ms", model.reload)
+        timed("first_page_data_ms", lambda: [model.index(r, c).data() for r in range(40) for c in range(6)])
+        timed("fetch_more_ms", lambda: model.fetchMore(model.index(-1, -1)))
+        far_row = min(90_000, count - 1)
+        far_id = reader.paper_ids()[far_row]
+        timed("jump_to_row_90000_ms", lambda: [model.index(model.row_of(far_id), c).data() for c in range(6)])
+        timed("sort_by_title_ms", lambda: model.sort(0))
+        timed("sort_by_year_ms", lambda: model.sort(2))
+        timed("filter_topic_ms", lambda: model.set_filter("topic 42"))
+        timings["filter_rows"] = model.total
+        timed("clear_filter_ms", lambda: model.set_filter(""))
+        reader.library.close()
+    return {"papers": count, **timings}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pdfs", type=Path, default=DATA / "pdfs" / "ground-truth")
+    parser.add_argument("--limit", type=int, help="import only the first N PDFs")
+    parser.add_argument("--model", help="embedding model (default: the offline default)")
+    parser.add_argument("--startup-papers", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--table-papers", type=int, default=100_000, help="0 skips the table timings")
+    args = parser.parse_args()
+    if not args.skip_startup:
+        startup = measure_startup(args.startup_papers, args.repeats)
+        worst = max(run["spawn_to_shown_s"] for run in startup["runs"])
+        print(json.dumps({"startup": startup}, indent=1))
+        torch_loaded = any(run["torch_imported"] for run in startup["runs"])
+        print(f"time to window shown with {args.startup_papers} papers: worst {worst:.3f} s of {args.repeats} "
+              f"(floor < 1.0 s); torch imported before the window was up: {torch_loaded}")
+    if args.table_papers:
+        table = measure_table(args.table_papers)
+        print(json.dumps({"table": table}, indent=1))
+    if not args.skip_import:
+        stall = measure_stall(args.pdfs, args.model, args.limit)
+        print(json.dumps({"stall": stall}, indent=1))
+        print(f"longest GUI-thread stall while importing {stall['pdfs']} PDFs with embedding: "
+              f"{stall['longest_gap_ms']} ms (floor < 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

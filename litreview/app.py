@@ -1,0 +1,86 @@
+"""Starting the desktop app: a QApplication, the library, the worker thread and the main window.
+
+The window is shown before anything heavy is imported: the embedder (torch) is built lazily on the worker thread
+the first time a job or a semantic query needs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+
+def _latest_schema_version() -> int:
+    """LATEST_VERSION from litreview/library/migrations.py, loaded without the litreview.library package
+    (whose __init__ imports sqlite-utils, a few hundred milliseconds the window should not wait for)."""
+    path = Path(__file__).resolve().parent / "library" / "migrations.py"
+    spec = importlib.util.spec_from_file_location("_litreview_schema_migrations", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return int(module.LATEST_VERSION)
+
+
+def _is_current(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return False
+    return version == _latest_schema_version() and journal == "wal"
+
+
+def ensure_library(path: Path | str | None) -> Path:
+    """The library's path, created or upgraded first when needed (a short write connection), so that the GUI
+    can open it read-only. A library that is already current is not opened for writing at all."""
+    if path is None and not os.environ.get("LITREVIEW_LIBRARY"):
+        from litreview.library.db import default_library_path
+
+        path = default_library_path()
+    resolved = Path(path if path is not None else os.environ["LITREVIEW_LIBRARY"]).expanduser()
+    if _is_current(resolved):
+        return resolved
+    from litreview.library.db import open_library
+
+    library = open_library(resolved)
+    library.close()
+    return resolved
+
+
+def create_window(library_path: Path, *, backend=None, settings=None):
+    """The main window over `library_path` and its started WorkerClient. Needs a QApplication."""
+    from litreview.gui.library_reader import LibraryReader, ReadOnlyLibrary
+    from litreview.gui.main_window import MainWindow
+    from litreview.workers.client import WorkerClient
+
+    reader = LibraryReader(ReadOnlyLibrary(library_path))
+    client = WorkerClient(library_path, backend=backend)
+    window = MainWindow(reader, client, settings=settings, resume_on_start=True)
+    return window, client
+
+
+def run(library_path: Path | str | None = None, argv: list[str] | None = None, *, settings=None) -> int:
+    """Open the main window and run the event loop; on quit, cancel jobs and join the worker thread."""
+    from PySide6.QtWidgets import QApplication
+
+    path = ensure_library(library_path)
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("litreview")
+    app.setOrganizationName("litreview")
+    app.setStyle("Fusion")
+    from litreview.gui.theme import follow_system_scheme
+
+    follow_system_scheme(app)
+    window, client = create_window(path, settings=settings)
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        client.shutdown()
+        window.reader.library.close()

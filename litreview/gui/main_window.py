@@ -1,0 +1,690 @@
+"""The main window: library table, details, related work, reading lists, import log, search and progress.
+
+Composed in a few readable steps. It reads through a `LibraryReader` (GUI thread, read-only connection) and
+asks for every write and every long or model-backed answer through a worker client (`WorkerClient` in the app,
+`SyncWorkerClient` in some tests); it never touches torch, hnswlib or a write connection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from litreview.core.paper import Paper
+from litreview.gui.details_pane import DetailsPane
+from litreview.gui.export_dialog import ExportDialog
+from litreview.gui.import_log_panel import ImportLogPanel
+from litreview.gui.library_reader import LibraryReader
+from litreview.gui.map_panel import MapPanel
+from litreview.gui.paper_table_model import PaperTableModel
+from litreview.gui.reading_lists_panel import ReadingListsPanel
+from litreview.gui.related_panel import RelatedPanel
+from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice, RelatedAnswer, SearchAnswer
+
+IMPORTABLE_SUFFIXES = {".pdf", ".bib", ".bibtex"}
+SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
+APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
+
+
+def importable_paths(paths: Sequence[Path]) -> list[Path]:
+    """The dropped paths the importer can take: folders, PDFs and BibTeX files."""
+    return [p for p in paths if p.is_dir() or p.suffix.lower() in IMPORTABLE_SUFFIXES]
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(round(seconds))
+    return f"about {seconds // 60} min {seconds % 60:02d} s left" if seconds >= 60 else f"about {seconds} s left"
+
+
+def describe_progress(progress: JobProgress) -> str:
+    text = progress.message or progress.stage.capitalize()
+    if progress.total:
+        text = f"{progress.stage.capitalize()} {progress.done}/{progress.total}"
+    if progress.current:
+        text += f" — {Path(progress.current).name}"
+    eta = format_eta(progress.eta_seconds)
+    return f"{text} ({eta})" if eta else text
+
+
+class MainWindow(QMainWindow):
+    """Lives on the GUI thread. `client` is a WorkerClient or SyncWorkerClient (same interface)."""
+
+    def __init__(self, reader: LibraryReader, client, *, settings: QSettings | None = None,
+                 export_folder: Path | None = None, related_k: int = 10, resume_on_start: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reader = reader
+        self.client = client
+        self.settings = settings if settings is not None else QSettings("litreview", "litreview")
+        self.export_folder = export_folder
+        self.related_k = related_k
+        self.last_export: Path | None = None
+        self._last_table_reload = 0.0
+        self._pending_creates: set[int] = set()
+        self.setWindowTitle(f"litreview — {Path(reader.library.path).name}")
+        if APP_ICON.exists():
+            self.setWindowIcon(QIcon(str(APP_ICON)))
+        self.setAcceptDrops(True)
+        self._create_central()
+        self._create_docks()
+        self._create_status_bar()
+        self._create_actions()
+        self._create_menus()
+        self._connect_signals()
+        self.table_model.reload()
+        self.refresh_lists()
+        self.refresh_import_log()
+        self._update_counts()
+        self._restore_state()
+        self._closed = False
+        self._resume_on_start = resume_on_start
+        QTimer.singleShot(300, self._after_start)  # after the window is up: these import numpy on the worker
+
+    # -- composition -------------------------------------------------------------------------------------------
+    def _create_central(self) -> None:
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Filter or search the library (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_mode = QComboBox()
+        for label, mode in SEARCH_MODES:
+            self.search_mode.addItem(label, mode)
+        self.search_mode.setToolTip("Filter: instant full-text filter. Keyword/Semantic/Hybrid: ranked search.")
+        self.results_label = QLabel()
+        self.clear_results_button = QToolButton()
+        self.clear_results_button.setText("Show whole library")
+        self.clear_results_button.hide()
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_box, 1)
+        search_row.addWidget(self.search_mode)
+        search_row.addWidget(self.results_label)
+        search_row.addWidget(self.clear_results_button)
+
+        self.table_model = PaperTableModel(self.reader, parent=self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(4, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 150), (2, 48), (3, 110), (4, 84), (5, 100)):
+            header.resizeSection(column, width)
+
+        self.details = DetailsPane()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(search_row)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(150)
+        self._related_timer = QTimer(self)
+        self._related_timer.setSingleShot(True)
+        self._related_timer.setInterval(120)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _create_docks(self) -> None:
+        self.related = RelatedPanel()
+        right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
+        self.related_dock = self._dock("Related work", "related_dock", self.related, right)
+        self.lists = ReadingListsPanel()
+        self.lists_dock = self._dock("Reading lists", "lists_dock", self.lists, left)
+        self.import_log = ImportLogPanel()
+        self.log_dock = self._dock("Import log", "import_log_dock", self.import_log,
+                                   Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.log_dock.hide()
+        self.map = MapPanel()
+        self.map_dock = self._dock("Map", "map_dock", self.map, right)
+        self.splitDockWidget(self.related_dock, self.map_dock, Qt.Orientation.Vertical)
+
+    def _create_status_bar(self) -> None:
+        self.progress_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(False)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogCancelButton))
+        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.count_label = QLabel()
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.progress_label)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.count_label)
+        self._show_progress(False)
+
+    def _create_actions(self) -> None:
+        style = self.style()
+
+        def action(text: str, slot, shortcut: QKeySequence | str | None = None,
+                   icon: QStyle.StandardPixmap | None = None) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            if icon is not None:
+                act.setIcon(style.standardIcon(icon))
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.import_action = action("&Import files…", self.choose_import_files, QKeySequence.StandardKey.Open,
+                                    QStyle.StandardPixmap.SP_DialogOpenButton)
+        self.import_folder_action = action("Import &folder…", self.choose_import_folder, "Ctrl+Shift+O",
+                                           QStyle.StandardPixmap.SP_DirOpenIcon)
+        self.cancel_action = action("&Cancel import", self.client.cancel, None,
+                                    QStyle.StandardPixmap.SP_DialogCancelButton)
+        self.cancel_action.setEnabled(False)
+        self.related_action = action("Find &related", self.find_related_now, "Ctrl+R",
+                                     QStyle.StandardPixmap.SP_FileDialogContentsView)
+        self.search_action = action("&Search", self.focus_search, QKeySequence.StandardKey.Find)
+        self.export_selection_action = action("&Export selection…", self.export_selection, "Ctrl+E",
+                                              QStyle.StandardPixmap.SP_DialogSaveButton)
+        self.embed_action = action("Embed &missing papers", self.client.embed_pending)
+        self.cluster_action = action("Cluster the &library", self.client.cluster)
+        self.settings_action = action("Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
+
+    def _create_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for act in (self.import_action, self.import_folder_action, self.cancel_action):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_selection_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        paper_menu = menu.addMenu("&Paper")
+        for act in (self.related_action, self.edit_action, self.search_action):
+            paper_menu.addAction(act)
+        library_menu = menu.addMenu("&Library")
+        for act in (self.embed_action, self.cluster_action, self.settings_action):
+            library_menu.addAction(act)
+        view_menu = menu.addMenu("&View")
+        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for act in (self.import_action, self.import_folder_action, self.related_action, self.export_selection_action):
+            toolbar.addAction(act)
+
+    def _connect_signals(self) -> None:
+        client = self.client
+        client.sig_progress.connect(self.on_progress)
+        client.sig_job_done.connect(self.on_job_done)
+        client.sig_related_ready.connect(self.on_related_ready)
+        client.sig_search_ready.connect(self.on_search_ready)
+        client.sig_papers_changed.connect(self.on_papers_changed)
+        client.sig_lists_changed.connect(self.on_lists_changed)
+        client.sig_error.connect(self.on_error)
+        client.sig_busy_changed.connect(self.on_busy_changed)
+        client.sig_map_ready.connect(self.on_map_ready)
+        self.map.sig_paper_clicked.connect(self.select_paper)
+        self.map.sig_recluster_requested.connect(self.client.cluster)
+        self.cancel_button.clicked.connect(self.client.cancel)
+        self.table.selectionModel().currentRowChanged.connect(self.on_current_row_changed)
+        self.table.customContextMenuRequested.connect(self.show_table_menu)
+        self.table_model.modelReset.connect(self._update_counts)
+        self.search_box.textChanged.connect(self._filter_timer.start)
+        self.search_box.returnPressed.connect(self.run_search)
+        self.search_mode.currentIndexChanged.connect(self.run_search)
+        self.clear_results_button.clicked.connect(self.clear_search)
+        self._filter_timer.timeout.connect(self.run_search)
+        self._related_timer.timeout.connect(self.find_related_now)
+        self.details.sig_edit_requested.connect(self.on_edit_requested)
+        self.related.sig_navigate_requested.connect(self.select_paper)
+        self.related.sig_add_to_list_requested.connect(self.add_to_list)
+        self.related.sig_export_requested.connect(self.export_related)
+        lists = self.lists
+        lists.sig_create_requested.connect(self.create_list)
+        lists.sig_rename_requested.connect(self.rename_list)
+        lists.sig_delete_requested.connect(self.delete_list)
+        lists.sig_add_requested.connect(self.add_to_list)
+        lists.sig_remove_requested.connect(self.remove_from_list)
+        lists.sig_reorder_requested.connect(self.reorder_list)
+        lists.sig_note_requested.connect(self.set_note)
+        lists.sig_export_requested.connect(self.export_list)
+        lists.sig_list_selected.connect(self.show_list_items)
+        lists.sig_navigate_requested.connect(self.select_paper)
+
+    # -- state -------------------------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        state = self.settings.value("main/state")
+        self._layout_restored = isinstance(state, QByteArray) and not state.isEmpty()
+        if self._layout_restored:
+            self.restoreState(state)
+        splitter = self.settings.value("main/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([480, 320])
+        mode = self.settings.value("main/search_mode")
+        if isinstance(mode, str) and self.search_mode.findData(mode) >= 0:
+            self.search_mode.setCurrentIndex(self.search_mode.findData(mode))
+
+    def save_state(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/state", self.saveState())
+        self.settings.setValue("main/splitter", self.splitter.saveState())
+        self.settings.setValue("main/search_mode", self.search_mode.currentData())
+        self.settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first time, without a saved layout: give the table most of the width, the panels the rest."""
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True
+            width, height = self.width(), self.height()
+            self.resizeDocks([self.lists_dock, self.related_dock], [int(width * 0.18), int(width * 0.32)],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.related_dock, self.map_dock], [int(height * 0.45), int(height * 0.4)],
+                             Qt.Orientation.Vertical)
+
+    @Slot()
+    def _after_start(self) -> None:
+        if self._closed:
+            return
+        self.client.request_map()
+        if self._resume_on_start:
+            self.client.resume()  # an import cut short last time, or vectors missing for the library's model
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the layout and cancel running jobs; the app then shuts the worker down (cancel, save, join)."""
+        self._closed = True
+        self._related_timer.stop()
+        self._filter_timer.stop()
+        self.save_state()
+        self.client.cancel()
+        event.accept()
+
+    # -- table, details, related -------------------------------------------------------------------------------
+    def current_paper_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.table_model.paper_id(index.row()) if index.isValid() else None
+
+    def selected_paper_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = [self.table_model.paper_id(row) for row in rows]
+        result = [pid for pid in ids if pid is not None]
+        current = self.current_paper_id()
+        return result or ([current] if current is not None else [])
+
+    @Slot(QModelIndex, QModelIndex)
+    def on_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        pid = self.table_model.paper_id(current.row()) if current.isValid() else None
+        if pid is None:
+            self.details.show_paper(None)
+            self.related.clear()
+            self.client.invalidate_related()
+            return
+        paper = self.reader.paper(pid)
+        self.details.show_paper(paper)
+        self.map.highlight(pid)
+        self.related.expect(pid, (paper or {}).get("title") or "(untitled)")
+        self.client.invalidate_related()  # an answer for the previous paper must never show
+        self._related_timer.start()
+
+    @Slot()
+    def find_related_now(self) -> None:
+        self._related_timer.stop()
+        pid = self.current_paper_id()
+        if pid is None or self._closed:
+            return
+        title = self.reader.titles([pid]).get(pid, "")
+        self.related.expect(pid, title)
+        if not self.related_dock.isVisible():
+            self.related_dock.show()
+        self.client.find_related(pid, self.related_k)
+
+    @Slot(object)
+    def on_related_ready(self, answer: RelatedAnswer) -> None:
+        self.related.show_answer(answer)
+
+    @Slot(int)
+    def select_paper(self, paper_id: int) -> None:
+        """Navigate to a paper (clearing a filter or results that hide it)."""
+        row = self.table_model.row_of(paper_id)
+        if row is None:
+            self.search_box.blockSignals(True)
+            self.search_box.clear()
+            self.search_box.blockSignals(False)
+            self.results_label.clear()
+            self.clear_results_button.hide()
+            self.table_model.set_filter("")
+            self.table_model.clear_results()
+            row = self.table_model.row_of(paper_id)
+        if row is None:
+            return
+        index = self.table_model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+
+    def _reload_table(self) -> None:
+        """Re-read the ids, keeping the current paper selected."""
+        current = self.current_paper_id()
+        self.table_model.reload()
+        self._last_table_reload = time.monotonic()
+        if current is not None:
+            row = self.table_model.row_of(current)
+            if row is not None:
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectionModel().setCurrentIndex(
+                    self.table_model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.selectionModel().blockSignals(False)
+
+    def _update_counts(self) -> None:
+        total = self.reader.count()
+        shown = self.table_model.total
+        self.count_label.setText(f"{total:,} papers" if shown == total else f"{shown:,} of {total:,} papers")
+
+    @Slot(QPoint)
+    def show_table_menu(self, pos: QPoint) -> None:
+        ids = self.selected_paper_ids()
+        if not ids:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.related_action)
+        menu.addAction(self.edit_action)
+        add_menu = menu.addMenu("Add to reading list")
+        lists = self.reader.reading_lists()
+        add_menu.setEnabled(bool(lists))
+        for entry in lists:
+            act = add_menu.addAction(entry["name"])
+            act.triggered.connect(lambda _=False, lid=entry["id"]: self.add_to_list(lid, ids))
+        menu.addAction(self.export_selection_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    @Slot(int, str, str)
+    def on_edit_requested(self, paper_id: int, title: str, abstract: str) -> None:
+        self.client.edit_paper(paper_id, title=title, abstract=abstract)
+
+    # -- search ------------------------------------------------------------------------------------------------
+    @Slot()
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    @Slot()
+    def run_search(self, *_: object) -> None:
+        self._filter_timer.stop()
+        text = self.search_box.text().strip()
+        mode = self.search_mode.currentData()
+        if mode == "filter" or not text:
+            self.results_label.clear()
+            self.clear_results_button.hide()
+            self.table_model.set_filter(text if mode == "filter" else "")
+            return
+        self.results_label.setText(f"Searching ({mode})…")
+        self.client.search(text, mode, 100)
+
+    @Slot(object)
+    def on_search_ready(self, answer: SearchAnswer) -> None:
+        if answer.error:
+            self.results_label.setText("Search failed")
+            self.statusBar().showMessage(f"Search failed: {answer.error}", 10_000)
+            return
+        self.table_model.show_results([pid for pid, _ in answer.hits])
+        self.results_label.setText(f"{len(answer.hits)} results ({answer.mode})")
+        self.clear_results_button.show()
+        if answer.hits:
+            self.select_paper(answer.hits[0][0])
+
+    @Slot()
+    def clear_search(self) -> None:
+        self.search_box.clear()
+        self.table_model.clear_results()
+        self.results_label.clear()
+        self.clear_results_button.hide()
+
+    # -- import and jobs ---------------------------------------------------------------------------------------
+    def import_paths(self, paths: Sequence[str | Path]) -> int | None:
+        chosen = importable_paths([Path(p) for p in paths])
+        if not chosen:
+            self.statusBar().showMessage("Nothing to import: drop PDFs, folders or .bib files.", 8000)
+            return None
+        self.statusBar().showMessage(f"Importing {len(chosen)} item(s)…")
+        return self.client.import_paths(chosen)
+
+    @Slot()
+    def choose_import_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import", "", "Papers (*.pdf *.bib *.bibtex);;All files (*)")
+        if files:
+            self.import_paths(files)
+
+    @Slot()
+    def choose_import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of PDFs")
+        if folder:
+            self.import_paths([folder])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if importable_paths([Path(url.toLocalFile()) for url in urls if url.isLocalFile()]):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if self.import_paths([url.toLocalFile() for url in urls if url.isLocalFile()]) is not None:
+            event.acceptProposedAction()
+
+    def _show_progress(self, visible: bool) -> None:
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(visible)
+
+    @Slot(bool)
+    def on_busy_changed(self, busy: bool) -> None:
+        self._show_progress(busy)
+        self.cancel_action.setEnabled(busy)
+        if busy:
+            self.progress_bar.setRange(0, 0)
+            self.progress_label.setText("Working…")
+
+    @Slot(object)
+    def on_progress(self, progress: JobProgress) -> None:
+        if progress.total > 0:
+            self.progress_bar.setRange(0, progress.total)
+            self.progress_bar.setValue(progress.done)
+        else:
+            self.progress_bar.setRange(0, 0)
+        self.progress_label.setText(describe_progress(progress))
+        # new rows appear while the import runs; a big library reloads less often (each reload re-reads its ids)
+        every = 2.0 if self.table_model.total < 20_000 else 10.0
+        if progress.kind in ("import", "resume") and time.monotonic() - self._last_table_reload > every:
+            self._reload_table()
+
+    @Slot(object)
+    def on_job_done(self, outcome: JobOutcome) -> None:
+        if outcome.summary:
+            self.statusBar().showMessage(outcome.summary, 15_000)
+        if outcome.kind == "cluster" and outcome.status == "finished":
+            self.client.request_map()
+        if outcome.kind in ("import", "resume"):
+            self.refresh_import_log()
+            if outcome.failed:
+                self.log_dock.show()
+                self.log_dock.raise_()
+
+    @Slot()
+    def on_papers_changed(self) -> None:
+        self._reload_table()
+        pid = self.current_paper_id()
+        if pid is not None and not self.details.stack.currentIndex():
+            self.details.show_paper(self.reader.paper(pid))
+            self._related_timer.start()
+        self.refresh_lists()
+
+    @Slot(object, str)
+    def on_map_ready(self, data: object, error: str) -> None:
+        if error:
+            self.map.status.setText(f"No map: {error}")
+            return
+        self.map.set_map(data)
+        pid = self.current_paper_id()
+        if pid is not None:
+            self.map.highlight(pid)
+
+    @Slot(str)
+    def on_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15_000)
+
+    def refresh_import_log(self) -> None:
+        self.import_log.set_rows(self.reader.import_log())
+
+    # -- reading lists -----------------------------------------------------------------------------------------
+    def refresh_lists(self, select: int | None = None) -> None:
+        lists = self.reader.reading_lists()
+        self.lists.set_lists(lists, select=select)
+        self.related.set_reading_lists([(entry["id"], entry["name"]) for entry in lists])
+
+    @Slot(int)
+    def show_list_items(self, list_id: int) -> None:
+        self.lists.set_items(self.reader.list_items(list_id) if list_id >= 0 else [])
+
+    @Slot(str)
+    def create_list(self, name: str) -> int:
+        request_id = self.client.edit_lists("create", name=name)
+        self._pending_creates.add(request_id)
+        return request_id
+
+    @Slot(int, str)
+    def rename_list(self, list_id: int, name: str) -> int:
+        return self.client.edit_lists("rename", list_id=list_id, name=name)
+
+    @Slot(int)
+    def delete_list(self, list_id: int) -> int:
+        return self.client.edit_lists("delete", list_id=list_id)
+
+    @Slot(int, object)
+    def add_to_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
+        return self.client.edit_lists("add", list_id=list_id, paper_ids=list(paper_ids))
+
+    @Slot(int, object)
+    def remove_from_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
+        return self.client.edit_lists("remove", list_id=list_id, paper_ids=list(paper_ids))
+
+    @Slot(int, object)
+    def reorder_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
+        return self.client.edit_lists("reorder", list_id=list_id, paper_ids=list(paper_ids))
+
+    @Slot(int, int, str)
+    def set_note(self, list_id: int, paper_id: int, note: str) -> int:
+        return self.client.edit_lists("set_note", list_id=list_id, paper_id=paper_id, note=note)
+
+    @Slot(int, str, object)
+    def on_lists_changed(self, request_id: int, error: str, result: object) -> None:
+        if error:
+            self.statusBar().showMessage(f"Reading list: {error}", 10_000)
+        created = request_id in self._pending_creates and isinstance(result, int)
+        self._pending_creates.discard(request_id)
+        self.refresh_lists(select=int(result) if created else None)
+
+    # -- export and settings -----------------------------------------------------------------------------------
+    def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,
+                      destination: Path | None = None) -> Path | None:
+        """Open the Export dialog (or, with `destination`, export straight away: scripts and tests)."""
+        dialog = ExportDialog(papers, what=what, folder=self.export_folder, parent=self)
+        if fmt:
+            dialog.set_format(fmt)
+        if destination is not None:
+            dialog.destination.setText(str(destination))
+            dialog.accept()
+        elif not dialog.exec():
+            return None
+        if dialog.written is not None:
+            self.last_export = dialog.written
+            self.statusBar().showMessage(f"Exported {len(papers)} papers to {dialog.written}", 10_000)
+        return dialog.written
+
+    @Slot()
+    def export_selection(self) -> None:
+        ids = self.selected_paper_ids()
+        if ids:
+            self.export_papers(self.reader.papers(ids), "the selection")
+
+    @Slot(int)
+    def export_list(self, list_id: int) -> None:
+        name = next((entry["name"] for entry in self.reader.reading_lists() if entry["id"] == list_id), "list")
+        self.export_papers(self.reader.list_papers(list_id), name)
+
+    @Slot(object)
+    def export_related(self, ids: Sequence[int]) -> None:
+        self.export_papers(self.reader.papers(list(ids)), "related work")
+
+    def current_model_choice(self) -> ModelChoice:
+        lib = self.reader.library
+        dim = lib.get_setting("dim")
+        return ModelChoice(lib.get_setting("model") or None, lib.get_setting("embedding.device") or None,
+                           int(dim) if dim else None)
+
+    @Slot()
+    def open_settings(self) -> None:
+        from litreview.gui.settings_dialog import SettingsDialog
+
+        current = self.current_model_choice()
+        dialog = SettingsDialog(current, papers=self.reader.count(), parent=self)
+        if dialog.exec() and dialog.choice() != current:
+            self.client.change_model(dialog.choice())
+            self.statusBar().showMessage("Re-embedding the library with the new model in the background…", 10_000)

@@ -1,0 +1,203 @@
+"""The library map: papers as dots laid out in 2-D, coloured by topic cluster, with the clusters' labels.
+
+Hovering a dot shows the paper's title; clicking it selects the paper. The data comes from
+litreview.analysis.clusters.load_map (read on the GUI thread's read-only connection once clustering has run on
+the worker).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPalette, QPen, QWheelEvent
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+SCALE = 300.0  # map coordinates in [-1, 1] -> scene units
+DOT = 5.0
+
+
+def cluster_color(index: int, count: int) -> QColor:
+    """Well-separated hues (golden-angle steps), readable on light and dark backgrounds."""
+    hue = (index * 137.508) % 360
+    return QColor.fromHsv(int(hue), 150, 210)
+
+
+class _Dot(QGraphicsEllipseItem):
+    def __init__(self, panel: MapPanel, paper_id: int, title: str, x: float, y: float, color: QColor) -> None:
+        super().__init__(-DOT / 2, -DOT / 2, DOT, DOT)
+        self.panel = panel
+        self.paper_id = paper_id
+        self.setPos(x, y)
+        self.setBrush(QBrush(color))
+        self.setPen(QPen(Qt.PenStyle.NoPen))
+        self.setToolTip(title)
+        self.setAcceptHoverEvents(True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        self.panel.sig_paper_clicked.emit(self.paper_id)
+        event.accept()
+
+
+class _Label(QGraphicsItem):
+    """A cluster label centred on its point, on a translucent plate, the same size at every zoom."""
+
+    def __init__(self, text: str, palette_text: QColor, palette_base: QColor) -> None:
+        super().__init__()
+        self.text = text
+        self.font = QFont()
+        self.font.setBold(True)
+        self.font.setPointSizeF(self.font.pointSizeF() * 0.95)
+        metrics = QFontMetricsF(self.font)
+        width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
+        self.rect = QRectF(-width / 2, -height / 2, width, height)
+        self.text_color = palette_text
+        self.plate = QColor(palette_base)
+        self.plate.setAlpha(200)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:
+        return self.rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.plate)
+        painter.drawRoundedRect(self.rect, 4, 4)
+        painter.setPen(self.text_color)
+        painter.setFont(self.font)
+        painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+def short_label(label: str, words: int = 2) -> str:
+    """The first `words` terms of a "a · b · c" cluster label (the map has little room)."""
+    return " · ".join(label.split(" · ")[:words])
+
+
+class _MapView(QGraphicsView):
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
+        self.scale(factor, factor)
+
+
+class MapPanel(QWidget):
+    sig_paper_clicked = Signal(int)
+    sig_recluster_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scene = QGraphicsScene(self)
+        self.view = _MapView(self.scene)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.view.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.status = QLabel("No map yet: cluster the library to draw it.")
+        self.status.setWordWrap(True)
+        self.recluster = QPushButton("Cluster now")
+        self.recluster.clicked.connect(self.sig_recluster_requested)
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(self.recluster)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        self._dots: dict[int, _Dot] = {}
+        self._labels: list[_Label] = []
+        self._marker: QGraphicsEllipseItem | None = None
+
+    @property
+    def point_count(self) -> int:
+        return len(self._dots)
+
+    def set_map(self, data: Any) -> None:
+        """Draw a litreview.analysis.clusters.MapData (empty: say how to make one)."""
+        self.scene.clear()
+        self._dots.clear()
+        self._labels = []
+        self._marker = None
+        if data is None or len(data) == 0:
+            self.status.setText("No map yet: cluster the library to draw it.")
+            return
+        order = {cluster.cluster_id: n for n, cluster in enumerate(data.clusters)}
+        colors = {cid: cluster_color(n, len(order)) for cid, n in order.items()}
+        for pid, x, y, cid, title in zip(data.paper_ids, data.x, data.y, data.cluster_ids, data.titles, strict=True):
+            dot = _Dot(self, int(pid), title, float(x) * SCALE, -float(y) * SCALE, colors.get(int(cid), QColor("gray")))
+            self.scene.addItem(dot)
+            self._dots[int(pid)] = dot
+        self._labels = []
+        text_color = self.palette().color(QPalette.ColorRole.Text)
+        base_color = self.palette().color(QPalette.ColorRole.Base)
+        for cluster in data.clusters:
+            label = _Label(f"{short_label(cluster.label)} ({cluster.size})", text_color, base_color)
+            label.setToolTip(cluster.label)
+            label.setPos(QPointF(cluster.x * SCALE, -cluster.y * SCALE))
+            self.scene.addItem(label)
+            self._labels.append(label)
+        xs = [float(v) * SCALE for v in data.x]
+        ys = [-float(v) * SCALE for v in data.y]
+        left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
+        margin = max(right - left, bottom - top, 1.0) * 0.08
+        self.scene.setSceneRect(QRectF(left - margin, top - margin, right - left + 2 * margin,
+                                       bottom - top + 2 * margin))
+        self._fit()
+        self.status.setText(f"{len(data)} papers in {len(data.clusters)} topics. Hover a dot for its title, "
+                            "click to select it; scroll to zoom.")
+
+    @Slot(int)
+    def highlight(self, paper_id: int) -> None:
+        """Ring the selected paper."""
+        if self._marker is not None:
+            self.scene.removeItem(self._marker)
+            self._marker = None
+        dot = self._dots.get(paper_id)
+        if dot is None:
+            return
+        ring = QGraphicsEllipseItem(-7, -7, 14, 14)
+        ring.setPen(QPen(self.palette().color(self.palette().ColorRole.Highlight), 2.5))
+        ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        ring.setPos(dot.pos())
+        ring.setZValue(3)
+        self.scene.addItem(ring)
+        self._marker = ring
+
+    def _fit(self) -> None:
+        """Fit the dots, then move labels apart (largest clusters keep their place) and inside the view."""
+        self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        scale = self.view.transform().m11() or 1.0
+        area = self.scene.sceneRect()
+        placed: list[QRectF] = []
+        for label in self._labels:
+            home = label.data(0) if label.data(0) is not None else label.pos()
+            label.setData(0, home)
+            width, height = label.rect.width() / scale, label.rect.height() / scale
+            x = min(max(home.x(), area.left() + width / 2), area.right() - width / 2)
+            y = min(max(home.y(), area.top() + height / 2), area.bottom() - height / 2)
+            box = QRectF(x - width / 2, y - height / 2, width, height)
+            for _ in range(len(placed) * 2 + 1):
+                clash = next((other for other in placed if other.intersects(box)), None)
+                if clash is None:
+                    break
+                shift = clash.bottom() - box.top() + 1 / scale
+                if box.bottom() + shift > area.bottom():
+                    shift = clash.top() - box.bottom() - 1 / scale
+                box.translate(0, shift)
+            placed.append(box)
+            label.setPos(box.center())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._dots:
+            self._fit()

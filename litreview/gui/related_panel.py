@@ -1,0 +1,226 @@
+"""The related-work panel: top-k similar papers with a score bar, the number, and the terms they share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from litreview.gui.paper_table_model import PaperIdRole, encode_paper_ids
+from litreview.workers.messages import RelatedAnswer, RelatedResult
+
+ScoreRole = Qt.ItemDataRole.UserRole + 2
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class RelatedModel(QAbstractTableModel):
+    """Read-only rows of one RelatedAnswer: score, title (year), why."""
+
+    HEADERS = ("Similarity", "Paper", "Shared terms")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._results: tuple[RelatedResult, ...] = ()
+
+    def set_results(self, results: Sequence[RelatedResult]) -> None:
+        self.beginResetModel()
+        self._results = tuple(results)
+        self.endResetModel()
+
+    @property
+    def results(self) -> tuple[RelatedResult, ...]:
+        return self._results
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._results)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._results):
+            return None
+        result = self._results[index.row()]
+        if role == PaperIdRole:
+            return result.paper_id
+        if role == ScoreRole:
+            return result.score
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{result.score:.2f}"
+            if column == 1:
+                return f"{result.title} ({result.year})" if result.year else result.title
+            return ", ".join(result.why)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 2 and result.why:
+                return "Both papers use: " + ", ".join(result.why)
+            if column == 1:
+                return result.title
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        from litreview.gui.paper_table_model import PAPER_IDS_MIME
+
+        return [PAPER_IDS_MIME]
+
+    def mimeData(self, indexes):
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return encode_paper_ids([self._results[r].paper_id for r in rows])
+
+
+class ScoreBarDelegate(QStyledItemDelegate):
+    """Paints the similarity as a bar (cosine 0..1) with the number on top."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        score = index.data(ScoreRole)
+        if score is None:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            text = option.text
+            option.text = ""
+            style.drawControl(style.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+            option.text = text
+        rect = option.rect.adjusted(4, 5, -4, -5)
+        fraction = max(0.0, min(1.0, float(score)))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        palette = option.palette
+        painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
+        painter.drawRoundedRect(rect, 3, 3)
+        painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+        painter.drawRoundedRect(QRect(rect.left(), rect.top(), int(rect.width() * fraction), rect.height()), 3, 3)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(option.rect, Qt.AlignmentFlag.AlignCenter, f"{score:.2f}")
+        painter.restore()
+
+
+class RelatedPanel(QWidget):
+    """Shows the latest answer only; `expect(paper_id)` marks a request in flight so no stale rows remain.
+
+    Emits `sig_navigate_requested(paper_id)` on double-click, `sig_add_to_list_requested(list_id, ids)` and
+    `sig_export_requested(ids)` from the context menu.
+    """
+
+    sig_navigate_requested = Signal(int)
+    sig_add_to_list_requested = Signal(int, object)
+    sig_export_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RelatedModel(self)
+        self.status = QLabel("Select a paper to see related work.")
+        self.status.setWordWrap(True)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(0, ScoreBarDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setDragEnabled(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, 74)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 150)
+        header.setMinimumSectionSize(40)
+        self.view.doubleClicked.connect(self._activated)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.status)
+        layout.addWidget(self.view, 1)
+        self._query_id: int | None = None
+        self._query_title = ""
+        self._lists: list[tuple[int, str]] = []
+
+    def set_reading_lists(self, lists: Sequence[tuple[int, str]]) -> None:
+        self._lists = list(lists)
+
+    def expect(self, paper_id: int, title: str) -> None:
+        """A request for `paper_id` is in flight: clear the old rows now so they can never be mistaken."""
+        self._query_id, self._query_title = paper_id, title
+        self.model.set_results(())
+        self.status.setText(f"Finding papers related to “{title}”…")
+
+    def clear(self) -> None:
+        self._query_id = None
+        self.model.set_results(())
+        self.status.setText("Select a paper to see related work.")
+
+    @Slot(object)
+    def show_answer(self, answer: RelatedAnswer) -> None:
+        if answer.paper_id != self._query_id:
+            return
+        if answer.error:
+            self.model.set_results(())
+            self.status.setText(answer.error)
+            return
+        self.model.set_results(answer.results)
+        count = len(answer.results)
+        self.status.setText(
+            f"{count} papers related to “{self._query_title}”" if count else "No related papers yet."
+        )
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [self.model.results[r].paper_id for r in rows]
+
+    @Slot(QModelIndex)
+    def _activated(self, index: QModelIndex) -> None:
+        pid = index.data(PaperIdRole)
+        if pid is not None:
+            self.sig_navigate_requested.emit(int(pid))
+
+    @Slot(QPoint)
+    def _context_menu(self, pos: QPoint) -> None:
+        ids = self.selected_ids()
+        index = self.view.indexAt(pos)
+        if not ids and index.isValid():
+            ids = [int(index.data(PaperIdRole))]
+        if not ids:
+            return
+        menu = QMenu(self)
+        open_action = QAction("Show paper", menu)
+        open_action.triggered.connect(lambda: self.sig_navigate_requested.emit(ids[0]))
+        menu.addAction(open_action)
+        add_menu = menu.addMenu("Add to reading list")
+        add_menu.setEnabled(bool(self._lists))
+        for list_id, name in self._lists:
+            action = QAction(name, add_menu)
+            action.triggered.connect(lambda _=False, lid=list_id: self.sig_add_to_list_requested.emit(lid, ids))
+            add_menu.addAction(action)
+        export_all = QAction("Export these results…", menu)
+        export_all.triggered.connect(lambda: self.sig_export_requested.emit([r.paper_id for r in self.model.results]))
+        menu.addAction(export_all)
+        menu.exec(self.view.viewport().mapToGlobal(pos))

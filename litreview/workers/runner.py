@@ -1,0 +1,167 @@
+"""Advance queued long jobs one step at a time, throttle their progress and turn their ends into outcomes.
+
+Qt-free: the threaded worker calls `step()` once per event-loop turn (so requests are answered in between),
+the synchronous client calls it in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litreview.core.progress import Cancelled, CancelToken, Progress
+from litreview.workers.messages import JobOutcome, JobProgress
+from litreview.workers.session import JobGenerator, describe_outcome, summary_counts
+
+log = logging.getLogger(__name__)
+
+JobFactory = Callable[[CancelToken], JobGenerator]
+
+
+@dataclass
+class _Job:
+    job_id: int
+    kind: str
+    factory: JobFactory
+    token: CancelToken = field(default_factory=CancelToken)
+    generator: JobGenerator | None = None
+    stage: str = ""
+    stage_started: float = 0.0
+    stage_first_done: int = 0
+    last_emit: float = float("-inf")
+
+
+class JobRunner:
+    """A FIFO of jobs; `step()` advances the running one by one batch.
+
+    `cancel_up_to(job_id)` may be called from any thread: it sets the tokens of every job with an id up to
+    `job_id` (the running one stops at its next batch boundary; queued ones end as cancelled without running).
+    """
+
+    def __init__(
+        self,
+        *,
+        on_progress: Callable[[JobProgress], None],
+        on_done: Callable[[JobOutcome], None],
+        progress_interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_progress = on_progress
+        self._on_done = on_done
+        self._interval = progress_interval
+        self._clock = clock
+        self._queue: deque[_Job] = deque()
+        self._active: _Job | None = None
+        self._lock = threading.Lock()
+        self._cancelled_up_to = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._active is not None or bool(self._queue)
+
+    def submit(self, job_id: int, kind: str, factory: JobFactory) -> None:
+        job = _Job(job_id, kind, factory)
+        with self._lock:
+            if job_id <= self._cancelled_up_to:
+                job.token.cancel()
+            self._queue.append(job)
+
+    def cancel_up_to(self, job_id: int) -> None:
+        """Thread-safe: cancel every job whose id is <= job_id, running or queued."""
+        with self._lock:
+            self._cancelled_up_to = max(self._cancelled_up_to, job_id)
+            jobs = list(self._queue) + ([self._active] if self._active is not None else [])
+        for job in jobs:
+            if job.job_id <= job_id:
+                job.token.cancel()
+
+    def step(self) -> bool:
+        """Advance the running job one step (starting the next queued job if none runs). True if work remains."""
+        job = self._active
+        if job is None:
+            with self._lock:
+                if not self._queue:
+                    return False
+                job = self._active = self._queue.popleft()
+            if job.token.cancelled:
+                self._finish(job, "cancelled")
+                return self.busy
+            try:
+                job.generator = job.factory(job.token)
+            except Exception as exc:  # a job that cannot even start is a failed job, not a crash
+                log.exception("job %s could not start", job.kind)
+                self._finish(job, "failed", error=error_message(exc))
+                return self.busy
+            job.stage_started = self._clock()
+        assert job.generator is not None
+        try:
+            progress = next(job.generator)
+        except StopIteration as stop:
+            self._finish(job, "finished", summary=stop.value)
+        except Cancelled:
+            self._finish(job, "cancelled")
+        except Exception as exc:
+            log.exception("job %s failed", job.kind)
+            self._finish(job, "failed", error=error_message(exc))
+        else:
+            self._report(job, progress)
+        return self.busy
+
+    def run_to_end(self) -> None:
+        """Run every queued job to its end (the synchronous client; shutdown after cancel_up_to)."""
+        while self.step():
+            pass
+
+    def _report(self, job: _Job, progress: Progress) -> None:
+        now = self._clock()
+        if progress.stage != job.stage:
+            job.stage, job.stage_started, job.stage_first_done = progress.stage, now, progress.done
+            job.last_emit = float("-inf")
+        finished_stage = progress.total > 0 and progress.done >= progress.total
+        if now - job.last_emit < self._interval and not finished_stage:
+            return
+        job.last_emit = now
+        eta = None
+        done_in_stage = progress.done - job.stage_first_done
+        if progress.total > 0 and done_in_stage > 0 and now > job.stage_started:
+            rate = done_in_stage / (now - job.stage_started)
+            eta = max(0.0, (progress.total - progress.done) / rate)
+        self._on_progress(
+            JobProgress(
+                job_id=job.job_id,
+                kind=job.kind,
+                stage=progress.stage,
+                done=progress.done,
+                total=progress.total,
+                current=progress.current,
+                message=progress.message,
+                eta_seconds=eta,
+            )
+        )
+
+    def _finish(self, job: _Job, status: str, *, summary: Any = None, error: str = "") -> None:
+        self._active = None
+        if job.generator is not None:
+            job.generator.close()
+        if status == "finished":
+            text = describe_outcome(job.kind, summary)
+        elif status == "cancelled":
+            text = f"{job.kind.capitalize()} cancelled; what was done is kept (run it again to resume)"
+        else:
+            text = f"{job.kind.capitalize()} failed: {error}"
+        self._on_done(
+            JobOutcome(job.job_id, job.kind, status, summary=text, error=error, **summary_counts(summary))
+        )
+
+
+def error_message(exc: BaseException) -> str:
+    """A one-line reason for a user; our own "nothing to show yet" LookupErrors read as plain sentences."""
+    text = str(exc).strip()
+    if type(exc) is LookupError and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,195 @@
+"""Render the main window in typical states to PNGs (for the README and for looking at the app).
+
+Builds a real library from ../shared/data (SciFact abstracts plus a few ground-truth PDFs and one corrupt file),
+embeds it with the real model, clusters it, and renders offscreen at --size (default 1440x900):
+
+    library-related.png   the library with a paper selected, its details and the related-work panel
+    search.png            hybrid search results
+    reading-list.png      a reading list with notes, next to the export dialog (export-dialog.png)
+    map.png               the topic map
+    import-log.png        the import log after a corrupt PDF was dropped
+    library-dark.png      the first state with the dark palette
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --out DIR [--papers 600] [--model NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+PDFS = (
+    "cermine_tests__test1.pdf",
+    "pmc_tulsi_tigr2ess__PMC1397864__fulltext.pdf",
+    "pmc_tulsi_tigr2ess__PMC2803133__fulltext.pdf",
+    "pmc_tulsi_tigr2ess__PMC3178181__fulltext.pdf",
+    "grobid_tests__0807.3577.pdf",
+)
+
+
+def settle(ms: int = 150) -> None:
+    """Let the event loop run for `ms` (layout, paint) without a processEvents loop."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def build_library(path: Path, papers: int, model: str | None) -> Path:
+    """SciFact abstracts through the pipeline, a few real PDFs and a corrupt one, embedded."""
+    from litreview.core.paper import ParsedPaper
+    from litreview.library.db import open_library
+    from litreview.pipeline import add_records, drive, open_embedder, run_import
+
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    records = []
+    with open(DATA / "beir" / "scifact" / "corpus.jsonl", encoding="utf-8") as corpus:
+        for line in corpus:
+            doc = json.loads(line)
+            records.append(ParsedPaper(source="beir", title=doc["title"].rstrip("."), abstract=doc["text"],
+                                       origin=f"scifact:{doc['_id']}"))
+            if len(records) >= papers:
+                break
+    drop = folder / "dropped"
+    drop.mkdir(exist_ok=True)
+    for name in PDFS:
+        shutil.copy(DATA / "pdfs" / "ground-truth" / name, drop / name)
+    (drop / "scan-without-text.pdf").write_bytes(b"%PDF-1.4\n% truncated download\n")
+    with open_library(path) as library:
+        add_records(library, records, batch="screenshots")
+        embedder = open_embedder(library, model)
+        start = time.perf_counter()
+        summary = drive(run_import(library, [drop], embedder=embedder))
+        print(f"library: {len(records)} abstracts + {summary.imported} PDFs, {len(summary.failed)} failed; "
+              f"embedded in {time.perf_counter() - start:.0f} s with {embedder.model_id}", file=sys.stderr)
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--papers", type=int, default=600, help="SciFact abstracts to import")
+    parser.add_argument("--model", help="embedding model (default: the offline default)")
+    parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--library", type=Path, help="build the library here (reused when it exists)")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from litreview.gui.export_dialog import ExportDialog
+    from litreview.gui.library_reader import LibraryReader, ReadOnlyLibrary
+    from litreview.gui.main_window import MainWindow
+    from litreview.gui.theme import apply_palette
+    from litreview.workers.client import SyncWorkerClient
+
+    app = QApplication([])
+    app.setStyle("Fusion")
+    apply_palette(app, dark=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        library_path = args.library or work / "library.sqlite"
+        if not library_path.exists():
+            build_library(library_path, args.papers, args.model)
+        client = SyncWorkerClient(library_path)
+        client.cluster()
+        reader = LibraryReader(ReadOnlyLibrary(library_path))
+        window = MainWindow(reader, client, settings=QSettings(str(work / "gui.ini"), QSettings.Format.IniFormat),
+                            export_folder=work)
+        window.resize(width, height)
+        window.show()
+        settle(400)
+
+        def shot(name: str, widget=None) -> None:
+            settle(200)
+            target = args.out / name
+            (widget or window).grab().save(str(target))
+            print(target)
+
+        # 1. a paper with related work (pick one of the imported PDFs: it has warnings/links to show)
+        pdf_row = reader.library.query("SELECT paper_id FROM files ORDER BY paper_id LIMIT 1")
+        first = int(pdf_row[0]["paper_id"]) if pdf_row else reader.paper_ids()[0]
+        scifact = reader.library.query(
+            "SELECT id FROM papers WHERE title LIKE '%vitamin D%' ORDER BY id LIMIT 1"
+        ) or reader.library.query("SELECT id FROM papers WHERE source = 'beir' ORDER BY id LIMIT 1")
+        focus = int(scifact[0]["id"])
+        window.select_paper(focus)
+        window.find_related_now()
+        shot("library-related.png")
+
+        # 2. hybrid search
+        window.search_mode.setCurrentIndex(window.search_mode.findData("hybrid"))
+        window.search_box.setText("vitamin D and bone fractures in older adults")
+        window.run_search()
+        shot("search.png")
+        window.clear_search()
+
+        # 3. a reading list with notes, and the export dialog
+        existing = {entry["name"]: entry["id"] for entry in reader.reading_lists()}
+        if "Review: vitamin D" not in existing:
+            window.create_list("Review: vitamin D")
+        list_id = existing.get("Review: vitamin D") or window.lists.current_list_id()
+        related_ids = [r.paper_id for r in window.related.model.results[:5]]
+        window.add_to_list(list_id, [focus, *related_ids])
+        window.set_note(list_id, focus, "Key trial — compare dosing with the cohort studies")
+        if related_ids:
+            window.set_note(list_id, related_ids[0], "Meta-analysis; check inclusion criteria")
+        window.refresh_lists(select=list_id)
+        window.lists_dock.raise_()
+        shot("reading-list.png")
+        dialog = ExportDialog(reader.list_papers(list_id), what="Review: vitamin D", folder=work, parent=window)
+        dialog.set_format("bibtex")
+        dialog.show()
+        shot("export-dialog.png", dialog)
+        dialog.close()
+
+        # 4. the map, larger
+        window.select_paper(first)
+        window.find_related_now()
+        window.resizeDocks([window.related_dock, window.map_dock], [int(height * 0.3), int(height * 0.6)],
+                           Qt.Orientation.Vertical)
+        window.resizeDocks([window.map_dock], [int(width * 0.42)], Qt.Orientation.Horizontal)
+        shot("map.png")
+        window.resizeDocks([window.related_dock, window.map_dock], [int(height * 0.45), int(height * 0.4)],
+                           Qt.Orientation.Vertical)
+        window.resizeDocks([window.map_dock], [int(width * 0.32)], Qt.Orientation.Horizontal)
+
+        # 5. import log with the corrupt file
+        window.refresh_import_log()
+        window.log_dock.show()
+        window.log_dock.raise_()
+        shot("import-log.png")
+        window.log_dock.hide()
+
+        # 6. dark palette
+        apply_palette(app, dark=True)
+        window.select_paper(focus)
+        window.find_related_now()
+        window.client.request_map()  # redraw the labels in the dark palette's text colour
+        shot("library-dark.png")
+
+        window.close()
+        client.shutdown()
+        reader.library.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""Shared helpers for the Qt tests: a leaked-QThread check, a GUI-thread signal recorder and a fake backend.
+
+Imported by tests/test_worker*.py and tests/test_gui*.py (fixtures are re-exported with `from qt_helpers import *`
+style imports of the names used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from litreview.core.paper import IngestError
+from litreview.core.progress import CancelToken, Progress
+from litreview.workers.session import Backend
+
+# ---------------------------------------------------------------------------------------------------------------
+# Leaked threads
+
+
+@pytest.fixture
+def no_leaked_qthreads(monkeypatch):
+    """Fails a test that leaves a QThread running: every QThread started during the test is recorded (by
+    wrapping QThread.start) and must have stopped by teardown, after a short grace period."""
+    from PySide6.QtCore import QThread
+
+    started: list[QThread] = []
+    original_start = QThread.start
+
+    def recording_start(self, *args):
+        started.append(self)
+        return original_start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield started
+    running = still_running(started, grace_s=5.0)
+    if running:
+        pytest.fail(f"test left QThreads running: {running}")
+
+
+def still_running(threads, *, grace_s: float) -> list[str]:
+    """Names of the threads still running after waiting up to `grace_s` for them to end."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        running = [thread.objectName() or repr(thread) for thread in threads if thread.isRunning()]
+        if not running or time.monotonic() >= deadline:
+            return running
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fakes: a bag-of-words embedder, a brute-force index and a pipeline that reads little text files.
+
+
+class FakeEmbedder:
+    """Hashes words into a small L2-normalised vector, so similar texts get similar vectors. No torch."""
+
+    model_id = "fake-bow"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+
+    def embed_documents(self, texts: Sequence[str], progress=None, cancel=None) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w{3,}", text.lower()):
+                matrix[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return matrix / norms
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(texts)
+
+
+class FakeIndex:
+    """Brute force over the vectors table (the real IndexService's `related` contract)."""
+
+    def __init__(self, library) -> None:
+        self.library = library
+
+    def _load(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.library.conn.execute(
+            "SELECT paper_id, vector FROM vectors WHERE model_id = ? AND dim = ? ORDER BY paper_id", (model_id, dim)
+        ).fetchall()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        matrix = np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows]) if rows else np.zeros((0, dim), "f4")
+        return ids, matrix
+
+    def related(self, paper_id: int, model_id: str, dim: int, k: int = 10) -> list[tuple[int, float]]:
+        ids, matrix = self._load(model_id, dim)
+        where = np.flatnonzero(ids == paper_id)
+        if not len(where):
+            raise LookupError(f"paper {paper_id} is not embedded yet")
+        scores = matrix @ matrix[where[0]]
+        order = [i for i in np.argsort(-scores, kind="stable") if ids[i] != paper_id][:k]
+        return [(int(ids[i]), float(scores[i])) for i in order]
+
+    def search(self, model_id: str, dim: int, vector: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
+        ids, matrix = self._load(model_id, dim)
+        scores = matrix @ vector
+        return [(int(ids[i]), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+@dataclass
+class FakeSummary:
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    failed: list[IngestError] = field(default_factory=list)
+    paper_ids: list[int] = field(default_factory=list)
+
+
+def write_text_papers(folder: Path, papers: dict[str, tuple[str, str]]) -> list[Path]:
+    """Little '.txt' papers the fake pipeline reads: first line title, the rest abstract."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, (title, abstract) in papers.items():
+        path = folder / f"{name}.txt"
+        path.write_text(f"{title}\n{abstract}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+class FakeBackend(Backend):
+    """The worker's services without torch, hnswlib or PDFs. `step_delay` makes each batch slow on purpose."""
+
+    def __init__(self, *, step_delay: float = 0.0, dim: int = 64) -> None:
+        self.step_delay = step_delay
+        self.dim = dim
+        self.embedders_loaded = 0
+        self.clustered = 0
+
+    def load_embedder(self, library, choice):
+        self.embedders_loaded += 1
+        embedder = FakeEmbedder(choice.dim or self.dim)
+        if choice.name:
+            embedder.model_id = choice.name
+        library.set_setting("model", choice.name or embedder.model_id)
+        library.set_setting("model_id", embedder.model_id)
+        library.set_setting("dim", str(embedder.dim))
+        return embedder
+
+    def _embed_ids(self, library, embedder, ids: list[int]) -> None:
+        from litreview.pipeline import embedding_text, text_hash
+
+        rows = [
+            (pid, embedding_text(title, abstract))
+            for pid, title, abstract in library.conn.execute(
+                f"SELECT id, title, abstract FROM papers WHERE id IN ({','.join('?' * len(ids))})", ids
+            )
+        ]
+        vectors = embedder.embed_documents([text for _, text in rows])
+        with library.transaction() as conn:
+            for (pid, text), vector in zip(rows, vectors, strict=True):
+                conn.execute(
+                    "INSERT OR REPLACE INTO vectors(paper_id, model_id, dim, text_hash, vector) VALUES (?,?,?,?,?)",
+                    (pid, embedder.model_id, embedder.dim, text_hash(text), vector.astype("<f4").tobytes()),
+                )
+
+    def run_import(self, library, paths, embedder, index, cancel: CancelToken) -> Generator[Progress, None, object]:
+        files = []
+        for raw in paths:
+            path = Path(raw)
+            files.extend(sorted(path.rglob("*.*")) if path.is_dir() else [path])
+        summary = FakeSummary()
+        for done, path in enumerate(files):
+            cancel.raise_if_cancelled()
+            yield Progress("extracting", done, len(files), current=path.name)
+            if self.step_delay:
+                time.sleep(self.step_delay)
+            text = path.read_text(encoding="utf-8", errors="replace") if path.suffix == ".txt" else ""
+            with library.transaction() as conn:
+                if not text.strip():
+                    summary.failed.append(IngestError(str(path), "not a readable text paper"))
+                    conn.execute(
+                        "INSERT INTO import_log(batch, path, outcome, reason) VALUES ('test', ?, 'failed', ?)",
+                        (str(path), "not a readable text paper"),
+                    )
+                    continue
+                title, _, abstract = text.partition("\n")
+                cursor = conn.execute(
+                    "INSERT INTO papers(title, abstract, authors, year, venue) VALUES (?, ?, ?, 2024, 'Fake Venue')",
+                    (title.strip(), abstract.strip(), '["Ada Lovelace"]'),
+                )
+                pid = int(cursor.lastrowid)
+                conn.execute("INSERT INTO import_log(batch, path, outcome, paper_id) VALUES ('test', ?, 'imported', ?)",
+                             (str(path), pid))
+            summary.imported += 1
+            summary.paper_ids.append(pid)
+            if embedder is not None:
+                self._embed_ids(library, embedder, [pid])
+        yield Progress("extracting", len(files), len(files))
+        return summary
+
+    def embed_pending(self, library, embedder, index, cancel: CancelToken) -> Generator[Progress, None, int]:
+        from litreview.pipeline import pending_embeddings
+
+        ids = [pid for pid, _, _ in pending_embeddings(library, embedder.model_id, embedder.dim)]
+        for done, pid in enumerate(ids):
+            cancel.raise_if_cancelled()
+            yield Progress("embedding", done, len(ids))
+            if self.step_delay:
+                time.sleep(self.step_delay)
+            self._embed_ids(library, embedder, [pid])
+        return len(ids)
+
+    def make_index(self, library):
+        return FakeIndex(library)
+
+    def vector_models(self, library) -> list[dict]:
+        return [
+            {"model": m, "dim": d, "vectors": n}
+            for m, d, n in library.conn.execute("SELECT model_id, dim, count(*) FROM vectors GROUP BY model_id, dim")
+        ]
+
+    def search(self, library, index, embedder, query, mode, k):
+        if mode == "keyword":
+            rows = library.conn.execute(
+                "SELECT rowid, bm25(papers_fts) FROM papers_fts WHERE papers_fts MATCH ? ORDER BY 2 LIMIT ?", (query, k)
+            ).fetchall()
+            return [(int(r[0]), -float(r[1])) for r in rows]
+        return index.search(embedder.model_id, embedder.dim, embedder.embed_queries([query])[0], k)
+
+    def cluster(self, library, model_id, dim, cancel, progress=None):
+        self.clustered += 1
+        if self.step_delay:
+            time.sleep(self.step_delay)
+        if progress is not None:
+            progress(Progress("clustering", 1, 1))
+        return []
+
+    def load_map(self, library, model_id, dim):
+        return None
+
+
+SAMPLE_PAPERS = {
+    "protein": ("Protein folding with deep networks", "Deep networks predict protein folding from sequences."),
+    "folding": ("Fast protein structure prediction", "Protein structure prediction from amino acid sequences, fast."),
+    "galaxy": ("Galaxy rotation curves", "Dark matter halos explain flat galaxy rotation curves in spirals."),
+    "cosmos": ("Dark matter in dwarf galaxies", "Dwarf galaxy rotation reveals dark matter halo cores."),
+    "parsing": ("Parsing PDFs for metadata", "Extracting titles and abstracts from scholarly PDF layouts."),
+}
+
+
+def make_fake_embedder(name=None, *, device=None, dim=None) -> FakeEmbedder:
+    """A factory for litreview.workers.embedding_process ("qt_helpers:make_fake_embedder")."""
+    if name == "missing-model":
+        raise FileNotFoundError("no model called missing-model here")
+    return FakeEmbedder(dim or 64)

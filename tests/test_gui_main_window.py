@@ -1,0 +1,258 @@
+"""User stories on the real main window with the real worker thread (fake models, no torch)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, write_text_papers  # noqa: F401
+
+from litreview.app import ensure_library
+from litreview.gui.library_reader import LibraryReader, fts_prefix_query
+from litreview.gui.main_window import MainWindow, describe_progress
+from litreview.gui.paper_table_model import PaperTableModel
+from litreview.gui.related_panel import RelatedModel
+from litreview.library.db import open_library
+from litreview.workers.client import WorkerClient
+from litreview.workers.messages import JobProgress, RelatedAnswer, RelatedResult
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.usefixtures("no_leaked_qthreads"),
+    # the offscreen platform plugin says this whenever a dock widget is shown; it is not our warning
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, library_path):
+    """A real MainWindow over a fresh library and a threaded WorkerClient with the fake backend."""
+    made = []
+
+    def make(backend: FakeBackend | None = None) -> MainWindow:
+        ensure_library(library_path)
+        reader = LibraryReader(open_library(library_path, read_only=True))
+        client = WorkerClient(library_path, backend=backend or FakeBackend(), progress_interval=0.0)
+        settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
+        qtbot.addWidget(window)
+        made.append(window)
+        window.show()
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+        assert window.client.shutdown(30_000)
+        window.reader.library.close()
+
+
+@pytest.fixture
+def drop_folder(tmp_path) -> Path:
+    folder = tmp_path / "drop"
+    write_text_papers(folder, SAMPLE_PAPERS)
+    (folder / "corrupt.pdf").write_bytes(b"%PDF-1.4 not really")
+    return folder
+
+
+def drop_on(window, paths: list[Path]) -> None:
+    """A real drop event with file URLs, delivered to the window as the desktop would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def import_and_wait(qtbot, window, paths) -> object:
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000) as done:
+        drop_on(window, paths)
+    qtbot.waitUntil(lambda: window.table_model.total == window.reader.count(), timeout=5_000)
+    return done.args[0]
+
+
+def row_of_title(window, prefix: str) -> int:
+    model = window.table_model
+    for row in range(model.rowCount()):
+        if str(model.index(row, 0).data()).startswith(prefix):
+            return row
+    raise AssertionError(f"no row titled {prefix!r}")
+
+
+def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, tmp_path):
+    window = make_window()
+    outcome = import_and_wait(qtbot, window, [drop_folder])
+    assert outcome.status == "finished" and outcome.imported == 5
+    assert window.table_model.rowCount() == 5
+
+    # the corrupt file is in the import log with its reason, and the log panel was raised
+    assert window.log_dock.isVisible()
+    assert [(Path(path).name, reason) for path, reason in window.import_log.model.reasons()] == [
+        ("corrupt.pdf", "not a readable text paper")
+    ]
+
+    # select a paper: details and related panel fill
+    row = row_of_title(window, "Galaxy rotation")
+    with qtbot.waitSignal(window.client.sig_related_ready, timeout=10_000):
+        window.table.setCurrentIndex(window.table_model.index(row, 0))
+    assert "Galaxy rotation curves" in window.details.browser.toPlainText()
+    related = window.related.model.results
+    assert related[0].title == "Dark matter in dwarf galaxies"
+    assert related[0].why and "dark" in related[0].why
+
+    # create a reading list, add the top related result, export the list as BibTeX
+    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+        window.create_list("Dark matter")
+    list_id = window.lists.current_list_id()
+    assert list_id is not None and window.lists.current_list_name() == "Dark matter"
+    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+        window.related.sig_add_to_list_requested.emit(list_id, [related[0].paper_id])
+    assert window.lists.item_ids() == [related[0].paper_id]
+    destination = tmp_path / "exports" / "dark-matter.bib"
+    written = window.export_papers(window.reader.list_papers(list_id), "Dark matter", fmt="bibtex",
+                                   destination=destination)
+    assert written == destination
+    text = destination.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("@") and "Dark matter in dwarf galaxies" in text
+    assert "Galaxy rotation curves" not in text
+
+    # double-click navigation from the related panel selects that paper in the table
+    window.related.sig_navigate_requested.emit(related[0].paper_id)
+    assert window.current_paper_id() == related[0].paper_id
+
+
+def test_filter_search_and_edit(qtbot, make_window, drop_folder):
+    window = make_window()
+    import_and_wait(qtbot, window, [drop_folder])
+
+    qtbot.keyClicks(window.search_box, "galax")
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 2, timeout=5_000)
+    assert "2 of 5 papers" == window.count_label.text()
+    window.search_box.clear()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 5, timeout=5_000)
+
+    window.search_mode.setCurrentIndex(window.search_mode.findData("keyword"))
+    with qtbot.waitSignal(window.client.sig_search_ready, timeout=10_000):
+        window.search_box.setText("protein")
+        window.run_search()
+    assert window.table_model.showing_results and window.table_model.rowCount() == 2
+    assert window.results_label.text() == "2 results (keyword)"
+    window.clear_search()
+    assert window.table_model.rowCount() == 5
+
+    row = row_of_title(window, "Parsing PDFs")
+    window.table.setCurrentIndex(window.table_model.index(row, 0))
+    window.details.start_editing()
+    window.details.title_edit.setText("Parsing scholarly PDFs for metadata")
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=10_000) as done:
+        window.details.save_button.click()
+    assert done.args[0].kind == "edit" and done.args[0].status == "finished"
+    qtbot.waitUntil(lambda: "Parsing scholarly PDFs" in window.details.browser.toPlainText(), timeout=5_000)
+    assert any(
+        window.table_model.index(r, 0).data() == "Parsing scholarly PDFs for metadata"
+        for r in range(window.table_model.rowCount())
+    )
+
+
+def test_quick_selection_changes_show_only_the_last_papers_related(qtbot, make_window, drop_folder):
+    window = make_window(FakeBackend(step_delay=0.0))
+    import_and_wait(qtbot, window, [drop_folder])
+    shown = []
+    window.client.sig_related_ready.connect(shown.append)
+    for row in range(5):
+        window.table.setCurrentIndex(window.table_model.index(row, 0))
+    last = window.current_paper_id()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    with qtbot.assertNotEmitted(window.client.sig_related_ready, wait=300):
+        pass
+    assert [answer.paper_id for answer in shown] == [last]
+    assert window.related.model.rowCount() == 4
+
+
+def test_cancel_from_the_status_bar_keeps_imported_papers(qtbot, make_window, drop_folder, library_path):
+    window = make_window(FakeBackend(step_delay=0.15))
+    progress = []
+    window.client.sig_progress.connect(progress.append)
+    drop_on(window, [drop_folder])
+    qtbot.waitUntil(lambda: any(p.done >= 2 for p in progress), timeout=10_000)
+    assert window.cancel_button.isVisible()
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=10_000) as done:
+        window.cancel_button.click()
+    assert done.args[0].status == "cancelled"
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert not window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() >= 2, timeout=5_000)
+    with sqlite3.connect(library_path) as conn:
+        assert 2 <= conn.execute("SELECT count(*) FROM papers").fetchone()[0] < 5
+
+
+def test_window_state_is_saved_and_restored(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.log_dock.show()
+    window.map_dock.hide()
+    window.search_mode.setCurrentIndex(window.search_mode.findData("hybrid"))
+    window.resize(window.minimumSizeHint().width(), 500)  # fits the offscreen screen restoreGeometry clamps to
+    window.close()
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    assert not settings.value("main/geometry").isEmpty()
+    second = make_window()
+    assert second.log_dock.isVisibleTo(second) and not second.map_dock.isVisibleTo(second)
+    assert second.search_mode.currentData() == "hybrid"
+    assert second.size().height() == 500
+
+
+def test_only_importable_drops_are_accepted(qtbot, make_window, tmp_path):
+    window = make_window()
+    note = tmp_path / "notes.txt"
+    note.write_text("hello")
+    with qtbot.assertNotEmitted(window.client.sig_busy_changed, wait=100):
+        drop_on(window, [note])
+    assert "Nothing to import" in window.statusBar().currentMessage()
+
+
+def test_item_models_pass_the_model_tester(qtmodeltester, library, tmp_path):
+    with library.transaction() as conn:
+        for n in range(25):
+            conn.execute("INSERT INTO papers(title, authors, year) VALUES (?, '[\"A. Author\", \"B. Author\"]', ?)",
+                         (f"Paper {n}", 2000 + n))
+    reader = LibraryReader(open_library(library.path, read_only=True))
+    model = PaperTableModel(reader, page_size=7, fetch_chunk=10)
+    model.reload()
+    qtmodeltester.check(model, force_py=True)
+    model = PaperTableModel(reader, page_size=7, fetch_chunk=10)  # a fresh one: the tester fetched everything
+    model.reload()
+    assert model.rowCount() == 10 and model.canFetchMore(model.index(-1, -1))
+    model.fetchMore(model.index(-1, -1))
+    model.fetchMore(model.index(-1, -1))
+    assert model.rowCount() == 25 and not model.canFetchMore(model.index(-1, -1))
+    model.sort(2, Qt.SortOrder.AscendingOrder)
+    assert model.index(0, 2).data() == 2000
+    model.set_filter("paper 1")
+    assert model.total == 11  # every word as a prefix: "Paper 1" and "Paper 10" to "Paper 19"
+    assert model.index(0, 2).data() == 2001
+    related = RelatedModel()
+    related.set_results([RelatedResult(1, 0.9, "A", 2020, ("x",)), RelatedResult(2, 0.5, "B")])
+    qtmodeltester.check(related, force_py=True)
+    reader.library.close()
+
+
+def test_fts_prefix_query_quotes_every_word():
+    assert fts_prefix_query('prot "fold" OR x*') == '"prot"* AND "fold"* AND "OR"* AND "x"*'
+    assert fts_prefix_query("  ") == ""
+    progress = JobProgress(1, "import", "extracting", 3, 10, current="/a/b/paper.pdf", eta_seconds=75)
+    assert describe_progress(progress) == "Extracting 3/10 — paper.pdf (about 1 min 15 s left)"
+
+
+def test_related_panel_ignores_answers_for_another_paper(qtbot):
+    from litreview.gui.related_panel import RelatedPanel
+
+    panel = RelatedPanel()
+    qtbot.addWidget(panel)
+    panel.expect(7, "Seven")
+    panel.show_answer(RelatedAnswer(1, 3, (RelatedResult(4, 0.8, "Other"),)))
+    assert panel.model.rowCount() == 0 and "Finding" in panel.status.text()
+    panel.show_answer(RelatedAnswer(2, 7, (RelatedResult(4, 0.8, "Four"),)))
+    assert panel.model.rowCount() == 1 and "1 papers related" in panel.status.text()

@@ -1,0 +1,289 @@
+"""The background worker: jobs step by step, requests answered between batches, cancel, shutdown, stale answers."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, still_running, write_text_papers  # noqa: F401
+
+from litreview.analysis.why import shared_terms, terms
+from litreview.core.progress import Progress
+from litreview.workers.client import SyncWorkerClient, WorkerClient
+from litreview.workers.messages import ModelChoice
+from litreview.workers.runner import JobRunner
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.usefixtures("no_leaked_qthreads"),
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture
+def papers(tmp_path):
+    paths = write_text_papers(tmp_path / "in", SAMPLE_PAPERS)
+    broken = tmp_path / "in" / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 garbage")
+    return [*paths, broken]
+
+
+@pytest.fixture
+def threaded(qtbot, library_path):
+    """A WorkerClient on a fresh library with a slow fake backend, always shut down at the end."""
+    clients = []
+
+    def make(step_delay: float = 0.0) -> WorkerClient:
+        backend = FakeBackend(step_delay=step_delay)
+        client = WorkerClient(library_path, backend=backend, progress_interval=0.0)
+        client.backend = backend
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        assert client.shutdown(30_000), "worker thread did not stop"
+        assert not client.worker_thread.isRunning()
+
+
+def count_papers(path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+
+
+def test_sync_client_imports_relates_and_searches(qtbot, library_path, papers):
+    client = SyncWorkerClient(library_path, backend=FakeBackend())
+    outcomes, related, searches = [], [], []
+    client.sig_job_done.connect(outcomes.append)
+    client.sig_related_ready.connect(related.append)
+    client.sig_search_ready.connect(searches.append)
+
+    client.import_paths(papers)
+    assert [o.status for o in outcomes] == ["finished"]
+    assert outcomes[0].imported == 5
+    assert [reason for _, reason in outcomes[0].failed] == ["not a readable text paper"]
+    assert "1 failed" in outcomes[0].summary
+
+    galaxy = client.session.library.query("SELECT id FROM papers WHERE title LIKE 'Galaxy%'")[0]["id"]
+    client.find_related(galaxy, k=3)
+    answer = related[-1]
+    assert answer.error == "" and answer.paper_id == galaxy
+    assert answer.results[0].title == "Dark matter in dwarf galaxies"
+    assert {"dark", "matter", "halo"} & set(answer.results[0].why)
+    assert answer.results[0].score >= answer.results[-1].score
+
+    client.search("protein", mode="keyword", k=5)
+    assert searches[-1].mode == "keyword" and len(searches[-1].hits) == 2
+    client.search("nothing", mode="bogus")
+    assert "unknown search mode" in searches[-1].error
+    client.shutdown()
+
+
+def test_related_before_any_embedding_says_why(qtbot, library_path, papers):
+    client = SyncWorkerClient(library_path, backend=FakeBackend())
+    answers = []
+    client.sig_related_ready.connect(answers.append)
+    client.import_paths(papers, embed=False)
+    assert client.session.embedder_loaded is False  # torch-free until an embedding is needed
+    client.find_related(1)
+    assert answers[-1].results == () and "no embeddings yet" in answers[-1].error
+    client.shutdown()
+
+
+def test_edit_updates_the_paper_and_re_embeds_it(qtbot, library_path, papers):
+    client = SyncWorkerClient(library_path, backend=FakeBackend())
+    outcomes = []
+    client.sig_job_done.connect(outcomes.append)
+    client.import_paths(papers)
+    client.edit_paper(1, title="A corrected title")
+    assert outcomes[-1].kind == "edit" and outcomes[-1].status == "finished"
+    lib = client.session.library
+    assert lib.query("SELECT title FROM papers WHERE id = 1")[0]["title"] == "A corrected title"
+    assert "corrected" in {t for t in terms(lib.query("SELECT title FROM papers WHERE id = 1")[0]["title"])}
+    client.shutdown()
+
+
+def test_a_failing_job_ends_in_a_failed_outcome_with_the_reason(qtbot, library_path, papers):
+    backend = FakeBackend()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    backend.run_import = explode
+    client = SyncWorkerClient(library_path, backend=backend)
+    outcomes = []
+    client.sig_job_done.connect(outcomes.append)
+    client.import_paths(papers)
+    assert outcomes[-1].status == "failed"
+    assert outcomes[-1].error == "RuntimeError: disk on fire"
+    assert not client.busy
+    client.shutdown()
+
+
+def test_threaded_import_answers_related_between_batches(qtbot, threaded, papers, library_path):
+    client = threaded(step_delay=0.0)
+    with qtbot.waitSignal(client.sig_job_done, timeout=20_000) as first:
+        client.import_paths(papers[:4])
+    assert first.args[0].status == "finished"
+
+    client.backend.step_delay = 0.15
+    done = []
+    client.sig_job_done.connect(done.append)
+    with qtbot.waitSignal(client.sig_progress, timeout=10_000):
+        client.import_paths(papers[4:] + [papers[0].parent])
+    with qtbot.waitSignal(client.sig_related_ready, timeout=10_000) as related:
+        client.find_related(3, k=2)
+    assert related.args[0].error == ""
+    assert not done, "the related answer should arrive while the import is still running"
+    qtbot.waitUntil(lambda: bool(done), timeout=20_000)
+    assert done[0].status == "finished"
+
+
+def test_only_the_latest_related_answer_is_shown(qtbot, threaded, papers):
+    client = threaded()
+    with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
+        client.import_paths(papers)
+    answers = []
+    client.sig_related_ready.connect(answers.append)
+    client.find_related(1)
+    client.find_related(2)
+    latest = client.find_related(3)
+    qtbot.waitUntil(lambda: bool(answers), timeout=10_000)
+    with qtbot.assertNotEmitted(client.sig_related_ready, wait=200):
+        pass
+    assert [a.request_id for a in answers] == [latest]
+    assert answers[0].paper_id == 3
+
+
+def test_cancel_stops_within_a_batch_and_keeps_what_was_done(qtbot, threaded, papers, library_path):
+    client = threaded(step_delay=0.1)
+    outcomes, progress = [], []
+    client.sig_job_done.connect(outcomes.append)
+    client.sig_progress.connect(progress.append)
+    client.import_paths(papers)
+    qtbot.waitUntil(lambda: any(p.done >= 2 for p in progress), timeout=10_000)
+    client.cancel()
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=10_000)
+    assert outcomes[0].status == "cancelled"
+    assert "resume" in outcomes[0].summary
+    kept = count_papers(library_path)
+    assert 2 <= kept < 5
+    assert not client.busy
+
+
+def test_shutdown_mid_import_stops_the_thread_and_keeps_the_library_sound(qtbot, threaded, papers, library_path):
+    client = threaded(step_delay=0.1)
+    progress = []
+    client.sig_progress.connect(progress.append)
+    client.import_paths(papers)
+    qtbot.waitUntil(lambda: bool(progress), timeout=10_000)
+    assert client.shutdown(30_000)
+    assert not client.worker_thread.isRunning()
+    with sqlite3.connect(library_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert count_papers(library_path) < 5
+
+
+def test_changing_the_model_re_embeds_in_the_background(qtbot, threaded, papers, library_path):
+    client = threaded()
+    with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
+        client.import_paths(papers)
+    with qtbot.waitSignal(client.sig_job_done, timeout=20_000) as done:
+        client.change_model(ModelChoice(name="fake-other", dim=32))
+    assert done.args[0].kind == "embed" and done.args[0].status == "finished"
+    with sqlite3.connect(library_path) as conn:
+        dims = dict(conn.execute("SELECT dim, count(*) FROM vectors GROUP BY dim").fetchall())
+        assert dims == {64: 5, 32: 5}  # the old model's vectors are kept
+        assert conn.execute("SELECT value FROM settings WHERE key = 'model'").fetchone()[0] == "fake-other"
+    answers = []
+    client.sig_related_ready.connect(answers.append)
+    with qtbot.waitSignal(client.sig_related_ready, timeout=10_000):
+        client.find_related(1)
+    assert answers[-1].model == "fake-other"  # the new model serves once its embedding job has finished
+
+
+def test_progress_is_throttled_and_has_an_eta():
+    now = [0.0]
+    reports, outcomes = [], []
+    runner = JobRunner(on_progress=reports.append, on_done=outcomes.append, progress_interval=0.1, clock=lambda: now[0])
+
+    def job(token):
+        for done in range(100):
+            now[0] += 0.01
+            yield Progress("embedding", done, 100)
+        yield Progress("embedding", 100, 100)
+        return 100
+
+    runner.submit(1, "embed", job)
+    runner.run_to_end()
+    assert 9 <= len(reports) <= 12  # 1 s of work at ~10 reports a second, plus the final one
+    assert reports[-1].done == 100
+    middle = reports[len(reports) // 2]
+    assert middle.eta_seconds == pytest.approx((100 - middle.done) * 0.01, rel=0.2)
+    assert outcomes[0].status == "finished"
+
+
+def test_jobs_cancelled_before_they_start_never_run():
+    outcomes = []
+    runner = JobRunner(on_progress=lambda p: None, on_done=outcomes.append)
+    started = []
+
+    def job(token):
+        started.append(1)
+        yield Progress("x", 0, 1)
+
+    runner.submit(1, "import", job)
+    runner.submit(2, "embed", job)
+    runner.cancel_up_to(2)
+    runner.run_to_end()
+    assert started == [] and [o.status for o in outcomes] == ["cancelled", "cancelled"]
+
+
+def test_shared_terms_prefers_distinctive_words():
+    query = "Dark matter halos explain flat galaxy rotation curves"
+    other = "Dwarf galaxy rotation reveals dark matter halo cores"
+    corpus = [other, "Galaxy surveys of rotation and spectra", "Galaxy mergers and rotation"]
+    found = shared_terms(query, other, corpus=corpus, limit=3)
+    assert found[:2] == ["matter", "dark"]
+    assert "rotation" not in found[:2]
+    assert shared_terms("the of and", "the of and") == []
+    assert terms("Self-attention in 3D, with the X-ray") == ["self-attention", "x-ray"]
+
+
+def test_the_leak_fixture_sees_a_client_that_was_not_shut_down(qtbot, library_path, request):
+    started = request.getfixturevalue("no_leaked_qthreads")
+    client = WorkerClient(library_path, backend=FakeBackend())
+    assert started == [client.worker_thread]
+    assert still_running(started, grace_s=0.2) == ["litreview-worker"]
+    assert client.shutdown(10_000)
+    assert still_running(started, grace_s=0.0) == []
+
+
+def test_clustering_runs_beside_the_worker_so_related_is_answered_meanwhile(qtbot, threaded, papers):
+    client = threaded()
+    with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
+        client.import_paths(papers)
+    client.backend.step_delay = 0.5
+    done = []
+    client.sig_job_done.connect(done.append)
+    client.cluster()
+    with qtbot.waitSignal(client.sig_related_ready, timeout=10_000) as related:
+        client.find_related(2)
+    assert related.args[0].error == "" and not done
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    assert done[0].kind == "cluster" and done[0].status == "finished"
+    assert client.backend.clustered == 1
+
+
+def test_resume_embeds_only_what_is_missing(qtbot, library_path, papers):
+    client = SyncWorkerClient(library_path, backend=FakeBackend())
+    outcomes = []
+    client.sig_job_done.connect(outcomes.append)
+    client.import_paths(papers)
+    client.resume()
+    assert outcomes[-1].kind == "resume" and outcomes[-1].summary == ""  # nothing to do: no message
+    with client.session.library.transaction() as conn:
+        conn.execute("UPDATE papers SET abstract = 'A rewritten abstract about dark matter.' WHERE id = 2")
+    client.resume()
+    assert outcomes[-1].status == "finished" and outcomes[-1].summary == "Embedded 1 papers"
+    client.shutdown()

@@ -6,22 +6,12 @@ the first time a job or a semantic query needs it.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sqlite3
 import sys
 from pathlib import Path
 
-
-def _latest_schema_version() -> int:
-    """LATEST_VERSION from litreview/library/migrations.py, loaded without the litreview.library package
-    (whose __init__ imports sqlite-utils, a few hundred milliseconds the window should not wait for)."""
-    path = Path(__file__).resolve().parent / "library" / "migrations.py"
-    spec = importlib.util.spec_from_file_location("_litreview_schema_migrations", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return int(module.LATEST_VERSION)
+from litreview.library.migrations import LATEST_VERSION
 
 
 def _is_current(path: Path) -> bool:
@@ -33,7 +23,7 @@ def _is_current(path: Path) -> bool:
             journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
     except sqlite3.DatabaseError:
         return False
-    return version == _latest_schema_version() and journal == "wal"
+    return version == LATEST_VERSION and journal == "wal"
 
 
 def ensure_library(path: Path | str | None) -> Path:

@@ -111,6 +111,7 @@ class _Importer:
         self.repo = PaperRepository(library)
         self.batch = batch
         self.summary = ImportSummary()
+        self.claimed: set[int] = set()  # papers a BibTeX entry of this import was matched to by its key
 
     def log(self, path: str, outcome: str, *, paper_id: int | None = None, reason: str | None = None,
             entry: str | None = None, line: int | None = None) -> None:
@@ -128,8 +129,11 @@ class _Importer:
         repo = self.repo
         entry = record.citation_key
         if record.source == "bibtex" and record.citation_key and record.origin:
-            existing = repo.find_by_citation_key(record.citation_key, record.origin.rsplit(":", 1)[0])
+            existing = repo.find_by_citation_key(
+                record.citation_key, record.origin.rsplit(":", 1)[0], exclude=self.claimed
+            )
             if existing is not None:
+                self.claimed.add(existing)
                 if repo.replace_metadata(existing, record):
                     self.summary.updated += 1
                     self.log(path, "updated", paper_id=existing, entry=entry, reason="entry changed since last import")
@@ -149,6 +153,8 @@ class _Importer:
             self.log(path, "duplicate", paper_id=duplicate.paper_id, entry=entry, reason=f"merged: {duplicate.reason}")
             return duplicate.paper_id
         paper_id = repo.insert(record)
+        if record.source == "bibtex":
+            self.claimed.add(paper_id)
         self.summary.imported += 1
         self.summary.paper_ids.append(paper_id)
         self.log(path, "imported", paper_id=paper_id, entry=entry, reason="; ".join(record.warnings) or None)
@@ -206,6 +212,10 @@ def run_import(
     if bibs:
         yield from _import_bibtex(importer, bibs, linked_pdfs, cancel)
 
+    # A PDF that an entry of this import links to belongs to that entry, even when it was dropped too
+    # (a Zotero export folder): imported on its own it could become a second paper if its title reads differently.
+    linked = {path.resolve() for _, path in linked_pdfs}
+    pdfs = [path for path in pdfs if path not in linked]
     total = len(pdfs) + len(linked_pdfs)
     for done, path in enumerate(pdfs, start=1):
         cancel.raise_if_cancelled()
@@ -275,18 +285,40 @@ def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path) -> None:
     """A PDF named in a BibTeX file field: the entry keeps its metadata, the PDF fills what it lacks."""
     from litreview.ingest.pdf import read_pdf
 
+    library = importer.library
+    path = path.resolve()  # as collect_paths stores dropped files, so the two are recognised as one
     if not path.is_file():
-        with importer.library.transaction():
+        with library.transaction():
             importer.log(str(path), "warning", paper_id=paper_id, reason="file named in the BibTeX entry not found")
         return
     sha256, size = file_sha256(path), path.stat().st_size
+    attached = library.conn.execute(
+        "SELECT 1 FROM files WHERE paper_id = ? AND sha256 = ? AND path = ?", (paper_id, sha256, str(path))
+    ).fetchone()
+    if attached:  # a re-import: this very file is already read into this paper
+        with library.transaction():
+            _finish_job(library, str(path), "extracted", paper_id, None)
+        return
     parsed = read_pdf(path)
-    with importer.library.transaction():
+    with library.transaction():
         if isinstance(parsed, IngestError):
             importer.log(str(path), "warning", paper_id=paper_id, reason=f"linked PDF unreadable: {parsed.reason}")
+            _finish_job(library, str(path), "failed", paper_id, parsed.reason)
             return
         importer.repo.fill_missing(paper_id, parsed)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+        _finish_job(library, str(path), "extracted", paper_id, None)
+
+
+def _linked_pdf_sha256(record: ParsedPaper) -> str | None:
+    """The hash of the first readable PDF an entry links to: a PDF imported earlier on its own is then
+    recognised as this entry's paper even when its extracted title or year reads differently."""
+    for name in record.file_paths:
+        try:
+            return file_sha256(Path(name))
+        except OSError:  # missing or unreadable: _attach_linked_pdf reports it
+            continue
+    return None
 
 
 def _import_bibtex(
@@ -304,7 +336,7 @@ def _import_bibtex(
         with importer.library.transaction():
             for record in records[start:start + BIB_CHUNK]:
                 path = (record.origin or "").rsplit(":", 1)[0] or str(bibs[0])
-                paper_id = importer.store(record, path=path)
+                paper_id = importer.store(record, path=path, sha256=_linked_pdf_sha256(record))
                 linked_pdfs.extend((paper_id, Path(p)) for p in record.file_paths)
         done = min(start + BIB_CHUNK, len(records))
         yield Progress("bibtex", done, len(records), current=Path(path).name)

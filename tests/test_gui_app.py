@@ -15,7 +15,6 @@ from litreview.cli import build_parser
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.usefixtures("no_leaked_qthreads"),
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
 

@@ -13,7 +13,6 @@ from litreview.workers.messages import ModelChoice
 pytestmark = [
     pytest.mark.gui,
     # said by the offscreen platform plugin when docks of an earlier test's window get their last events
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
 

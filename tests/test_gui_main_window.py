@@ -22,8 +22,6 @@ from litreview.workers.messages import JobProgress, RelatedAnswer, RelatedResult
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.usefixtures("no_leaked_qthreads"),
-    # the offscreen platform plugin says this whenever a dock widget is shown; it is not our warning
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
 

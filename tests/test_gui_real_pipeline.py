@@ -24,7 +24,6 @@ from litreview.workers.session import Backend
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.usefixtures("no_leaked_qthreads"),
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
 PDFS = (

@@ -16,7 +16,6 @@ from litreview.workers.runner import JobRunner
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.usefixtures("no_leaked_qthreads"),
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
 

@@ -6,9 +6,8 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
 
 from litreview.library.migrations import LATEST_VERSION, MIGRATIONS
 
@@ -74,8 +73,14 @@ class Library:
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.read_only = read_only
+
+    @cached_property
+    def db(self):  # noqa: ANN201 - sqlite_utils.Database, imported lazily to keep the window's start fast
+        """The sqlite-utils handle, for reads (rows as dicts) and introspection."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @property
     def schema_version(self) -> int:

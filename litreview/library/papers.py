@@ -6,6 +6,7 @@ All writes happen inside `library.transaction()` and run on the one writer threa
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,13 +89,17 @@ class PaperRepository:
             return Duplicate(paper_id, f"same title, first author and year as paper {paper_id}")
         return None
 
-    def find_by_citation_key(self, citation_key: str, origin_file: str) -> int | None:
-        """A BibTeX paper imported earlier from the same file under the same key (a re-import)."""
-        row = self.conn.execute(
-            "SELECT id FROM papers WHERE citation_key = ? AND (origin = ? OR origin LIKE ?) LIMIT 1",
-            (citation_key, origin_file, origin_file + ":%"),
-        ).fetchone()
-        return row[0] if row else None
+    def find_by_citation_key(self, citation_key: str, origin_file: str, *, exclude: Collection[int] = ()) -> int | None:
+        """A BibTeX paper imported earlier from the same file under the same key (a re-import).
+
+        `exclude`: papers already matched in this import, so two entries that share a key in one file map to
+        two papers instead of the second overwriting the first.
+        """
+        rows = self.conn.execute(
+            "SELECT id FROM papers WHERE citation_key = ? AND (origin = ? OR substr(origin, 1, ?) = ?) ORDER BY id",
+            (citation_key, origin_file, len(origin_file) + 1, origin_file + ":"),
+        ).fetchall()
+        return next((row[0] for row in rows if row[0] not in exclude), None)
 
     # -- writes ---------------------------------------------------------------------------------------
     def insert(self, record: ParsedPaper) -> int:
@@ -105,10 +110,14 @@ class PaperRepository:
         return int(cursor.lastrowid)
 
     def replace_metadata(self, paper_id: int, record: ParsedPaper) -> bool:
-        """Overwrite metadata with `record`'s non-empty fields (BibTeX wins); keep what it lacks. Returns changed."""
+        """Overwrite metadata with `record`'s non-empty fields (BibTeX wins); keep what it lacks. Returns whether
+        the metadata changed: a new `origin` alone (the entry moved to another line of the file) is stored but
+        is not a change."""
         current = self.get_row(paper_id)
         values = {k: v for k, v in self._row_values(record).items() if v not in (None, "", "[]", "{}")}
-        return self._update(paper_id, current, values)
+        changed = {k for k, v in values.items() if current.get(k) != v}
+        self._update(paper_id, current, values)
+        return bool(changed - {"origin"})
 
     def fill_missing(self, paper_id: int, record: ParsedPaper) -> bool:
         """Fill the fields the paper lacks from `record` (a PDF adding an abstract to a BibTeX entry)."""
@@ -176,7 +185,9 @@ class PaperRepository:
         return rows[0]
 
     def files_of(self, paper_id: int) -> list[dict[str, Any]]:
-        return self.library.query("SELECT path, sha256, size, pages FROM files WHERE paper_id = ? ORDER BY id", (paper_id,))
+        return self.library.query(
+            "SELECT path, sha256, size, pages FROM files WHERE paper_id = ? ORDER BY id", (paper_id,)
+        )
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM papers").fetchone()[0])

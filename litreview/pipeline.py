@@ -49,6 +49,54 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class PdfReader:
+    """Reads PDFs with `read_pdf`, in a child process when asked, a few files ahead of the caller.
+
+    In the child, PyMuPDF never holds the caller's GIL (the GUI stays smooth) and a crash inside MuPDF on a
+    hostile file costs that file, not the app. Files are only read when `read()` asks for them, so a re-import
+    of known files (skipped by hash) reads nothing.
+    """
+
+    LOOKAHEAD = 2
+
+    def __init__(self, order: Sequence[Path], *, in_child: bool) -> None:
+        self.order = list(order)
+        self.position = {path: i for i, path in enumerate(self.order)}
+        self.in_child = in_child
+        self._pool = None
+        self._pending: dict[Path, object] = {}
+
+    def read(self, path: Path) -> ParsedPaper | IngestError:
+        from litreview.ingest.pdf import read_pdf
+
+        if not self.in_child:
+            return read_pdf(path)
+        start = self.position.get(path, len(self.order))
+        for ahead in [path, *self.order[start + 1:start + 1 + self.LOOKAHEAD]]:
+            if ahead not in self._pending:
+                self._pending[ahead] = self._executor().submit(read_pdf, ahead)
+        future = self._pending.pop(path)
+        try:
+            return future.result()
+        except Exception as exc:  # the child died (MuPDF crashed on this file): report it, start a new child
+            self.close()
+            return IngestError(str(path), f"the PDF reader crashed on this file ({type(exc).__name__})")
+
+    def _executor(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
+
+
 @dataclass
 class ImportSummary:
     """What one import did; `failed` lists every file or entry that could not be imported, with the reason."""
@@ -197,9 +245,12 @@ def run_import(
     embedder: Embedder | None = None,
     index: IndexService | None = None,
     cancel: CancelToken | None = None,
+    extract_in_child: bool | None = None,
 ) -> Generator[Progress, None, ImportSummary]:
     """Import PDFs, folders and .bib files (given together, so @string and crossref resolve across them),
-    then embed and index what is new when an embedder is given. Yields Progress; returns the summary."""
+    then embed and index what is new when an embedder is given. Yields Progress; returns the summary.
+
+    PDFs are read in a child process when `extract_in_child` is true, or by default when there are several."""
     cancel = cancel or CancelToken()
     importer = _Importer(library, uuid.uuid4().hex)
     pdfs, bibs, errors = collect_paths(paths)
@@ -217,14 +268,20 @@ def run_import(
     linked = {path.resolve() for _, path in linked_pdfs}
     pdfs = [path for path in pdfs if path not in linked]
     total = len(pdfs) + len(linked_pdfs)
-    for done, path in enumerate(pdfs, start=1):
-        cancel.raise_if_cancelled()
-        _import_pdf(importer, path)
-        yield Progress("extract", done, total, current=path.name)
-    for done, (paper_id, path) in enumerate(linked_pdfs, start=len(pdfs) + 1):
-        cancel.raise_if_cancelled()
-        _attach_linked_pdf(importer, paper_id, path)
-        yield Progress("extract", done, total, current=path.name)
+    if extract_in_child is None:
+        extract_in_child = total >= 4
+    reader = PdfReader([*pdfs, *(path.resolve() for _, path in linked_pdfs)], in_child=extract_in_child)
+    try:
+        for done, path in enumerate(pdfs, start=1):
+            cancel.raise_if_cancelled()
+            _import_pdf(importer, path, reader)
+            yield Progress("extract", done, total, current=path.name)
+        for done, (paper_id, path) in enumerate(linked_pdfs, start=len(pdfs) + 1):
+            cancel.raise_if_cancelled()
+            _attach_linked_pdf(importer, paper_id, path, reader)
+            yield Progress("extract", done, total, current=path.name)
+    finally:
+        reader.close()
 
     if embedder is not None:
         importer.summary.embedded = yield from embed_pending(library, embedder, index=index, cancel=cancel)
@@ -247,10 +304,8 @@ def _finish_job(library: Library, path: str, state: str, paper_id: int | None, r
     )
 
 
-def _import_pdf(importer: _Importer, path: Path) -> None:
+def _import_pdf(importer: _Importer, path: Path, reader: PdfReader) -> None:
     """Hash, skip if known, else extract and store one PDF, all in one transaction with its job."""
-    from litreview.ingest.pdf import read_pdf
-
     library = importer.library
     try:
         sha256, size = file_sha256(path), path.stat().st_size
@@ -269,7 +324,7 @@ def _import_pdf(importer: _Importer, path: Path) -> None:
             importer.log(str(path), "duplicate", paper_id=known[0], reason=f"same file content as paper {known[0]}")
             _finish_job(library, str(path), "extracted", known[0], None)
         return
-    parsed = read_pdf(path)  # outside the transaction: the slow part, and it never raises for bad input
+    parsed = reader.read(path)  # outside the transaction: the slow part, and it never raises for bad input
     with library.transaction():
         if isinstance(parsed, IngestError):
             importer.fail(parsed)
@@ -281,10 +336,8 @@ def _import_pdf(importer: _Importer, path: Path) -> None:
         _finish_job(library, str(path), "extracted", paper_id, None)
 
 
-def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path) -> None:
+def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path, reader: PdfReader) -> None:
     """A PDF named in a BibTeX file field: the entry keeps its metadata, the PDF fills what it lacks."""
-    from litreview.ingest.pdf import read_pdf
-
     library = importer.library
     path = path.resolve()  # as collect_paths stores dropped files, so the two are recognised as one
     if not path.is_file():
@@ -299,7 +352,7 @@ def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path) -> None:
         with library.transaction():
             _finish_job(library, str(path), "extracted", paper_id, None)
         return
-    parsed = read_pdf(path)
+    parsed = reader.read(path)
     with library.transaction():
         if isinstance(parsed, IngestError):
             importer.log(str(path), "warning", paper_id=paper_id, reason=f"linked PDF unreadable: {parsed.reason}")

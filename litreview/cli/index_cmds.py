@@ -1,0 +1,189 @@
+"""related, search, reindex, eval: the vector index, search modes and the built-in BEIR evaluation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+
+SEARCH_MODES = ("keyword", "semantic", "hybrid")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("related", help="papers most similar to one paper")
+    p.add_argument("paper_id", type=int, metavar="ID")
+    p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_related)
+
+    p = subparsers.add_parser("search", help="keyword, semantic or hybrid search")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid",
+                   help="default hybrid (keyword when the library has no vectors)")
+    p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    p.add_argument("--device", help="cpu, cuda or mps for embedding the query")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_search)
+
+    p = subparsers.add_parser("reindex", help="rebuild the ANN index from the stored vectors")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_reindex)
+
+    p = subparsers.add_parser("eval", help="score retrieval on a BEIR folder (imported into a temporary library)")
+    p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    p.add_argument("--model", help="embedding model (default: the offline default model)")
+    p.add_argument("--mode", choices=(*SEARCH_MODES, "all"), default="semantic")
+    p.add_argument("--split", default="test", help="qrels file to score (default test)")
+    p.add_argument("--limit-queries", type=int, metavar="N", help="score only the first N judged queries")
+    p.add_argument("--device", help="cpu, cuda or mps")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_eval)
+
+
+def _titles(library, ids: list[int]) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = library.query(f"SELECT id, title FROM papers WHERE id IN ({marks})", ids)
+    return {row["id"]: row["title"] for row in rows}
+
+
+def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
+    titles = _titles(library, [pid for pid, _ in hits])
+    rows = [{"id": pid, "title": titles.get(pid), "score": round(score, 6)} for pid, score in hits]
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print("no results")
+    else:
+        for row in rows:
+            print(f"{row['id']:>7}  {row['score']:.4f}  {row['title'] or '(untitled)'}")
+
+
+def _current_model_or_fail(library) -> tuple[str, int]:
+    from litreview.cli import CommandError
+    from litreview.index.service import current_model
+
+    model = current_model(library)
+    if model is None:
+        raise CommandError("the library has no embeddings yet; import papers with embedding first")
+    return model
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    from litreview.cli import CommandError
+    from litreview.index.service import IndexService
+
+    if args.k < 1:
+        raise CommandError("-k must be at least 1")
+    with open_from_args(args, create=False) as library:
+        if not library.query("SELECT 1 FROM papers WHERE id = ?", [args.paper_id]):
+            raise CommandError(f"no paper with id {args.paper_id}")
+        model_id, dim = _current_model_or_fail(library)
+        try:
+            hits = IndexService(library).related(args.paper_id, model_id, dim, k=args.k)
+        except KeyError as exc:
+            raise CommandError(
+                f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "
+                "was interrupted: run 'litreview import --resume')"
+            ) from exc
+        _print_hits(library, hits, args.json)
+    return 0
+
+
+def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
+    """The embedder whose vectors the library holds, loaded from the library's model setting."""
+    from litreview.cli import CommandError
+    from litreview.embedding import ModelNotAvailable, load_embedder
+
+    name = library.get_setting("model") or model_id
+    try:
+        embedder = load_embedder(name, device=device, dim=dim)
+    except ModelNotAvailable as exc:
+        raise CommandError(str(exc)) from exc
+    if (embedder.model_id, embedder.dim) != (model_id, dim):
+        raise CommandError(f"model {name} gives {embedder.model_id} ({embedder.dim} dims), "
+                           f"but the library's vectors are {model_id} ({dim} dims)")
+    return embedder
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from litreview.cli import CommandError
+    from litreview.index.search import search
+    from litreview.index.service import IndexService, current_model
+
+    if args.k < 1:
+        raise CommandError("-k must be at least 1")
+    query = " ".join(args.query)
+    with open_from_args(args, create=False) as library:
+        mode, service, embedder = args.mode, None, None
+        if mode != "keyword":
+            model = current_model(library)
+            if model is None:
+                if mode == "semantic":
+                    raise CommandError("semantic search needs embeddings; import papers with embedding first")
+                warn("litreview: the library has no embeddings; searching by keyword only")
+                mode = "keyword"
+            else:
+                embedder = _load_query_embedder(library, *model, args.device)
+                service = IndexService(library)
+        hits = search(library, service, embedder, query, k=args.k, mode=mode)
+        _print_hits(library, hits, args.json)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from litreview.index.service import IndexService
+
+    with open_from_args(args, create=False) as library:
+        results = IndexService(library).rebuild_all()
+    if args.json:
+        print_json({"rebuilt": results})
+    elif not results:
+        print("no vectors to index")
+    else:
+        for r in results:
+            print(f"rebuilt {r['model']} ({r['dim']} dims): {r['vectors']} vectors in {r['seconds']:.1f} s")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from litreview.analysis.evaluation import EVAL_MODES, BeirFormatError, run_beir_eval
+    from litreview.cli import CommandError
+    from litreview.core.progress import Cancelled
+
+    if args.limit_queries is not None and args.limit_queries < 1:
+        raise CommandError("--limit-queries must be at least 1")
+    modes = EVAL_MODES if args.mode == "all" else (args.mode,)
+    embedder = None
+    if any(mode != "keyword" for mode in modes):
+        from litreview.embedding import ModelNotAvailable, load_embedder
+
+        try:
+            embedder = load_embedder(args.model, device=args.device)
+        except ModelNotAvailable as exc:
+            raise CommandError(str(exc)) from exc
+
+    def report(progress) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r{progress.stage:12} {progress.done}/{progress.total}".ljust(60))
+            sys.stderr.flush()
+
+    try:
+        results = run_beir_eval(args.beir, modes=modes, embedder=embedder, limit_queries=args.limit_queries,
+                                split=args.split, progress=report)
+    except BeirFormatError as exc:
+        raise CommandError(str(exc)) from exc
+    except Cancelled:
+        return 130
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if args.json:
+        print_json(results[0] if len(results) == 1 else results)
+    else:
+        for r in results:
+            print(f"{r['mode']:8} {r['model'] or 'bm25 (fts5)'}: nDCG@10 {r['ndcg@10']:.4f}  "
+                  f"Recall@10 {r['recall@10']:.4f}  Recall@100 {r['recall@100']:.4f}  MRR@10 {r['mrr@10']:.4f}  "
+                  f"({r['queries']} queries, {r['documents']} documents)")
+    return 0

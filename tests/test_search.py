@@ -1,0 +1,128 @@
+"""Keyword (FTS5 BM25), semantic and hybrid search, and the two fusion rules."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+
+from litreview.index.search import (
+    fts_query,
+    hybrid_search,
+    keyword_search,
+    reciprocal_rank_fusion,
+    search,
+    semantic_search,
+    weighted_score_fusion,
+)
+from litreview.index.service import IndexService
+from litreview.index.vectors import VectorStore, text_hash
+
+
+class BagOfWordsEmbedder:
+    """A deterministic stand-in model: hashed word counts, L2-normalised. Queries and documents alike."""
+
+    model_id = "test/bag-of-words"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.query_calls: list[list[str]] = []
+
+    def embed_documents(self, texts, progress=None, cancel=None) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                matrix[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return matrix / norms
+
+    def embed_queries(self, texts) -> np.ndarray:
+        self.query_calls.append(list(texts))
+        return self.embed_documents(texts)
+
+
+PAPERS = [
+    ("Graph neural networks for molecules", "Message passing over molecular graphs predicts properties."),
+    ("Protein folding with deep learning", "Attention models predict protein structure from sequence."),
+    ("Bayesian optimisation of hyperparameters", "Gaussian processes guide the search for good settings."),
+    ("Molecular property prediction", "Graph networks and fingerprints for chemistry."),
+    ('Quoting "AND" OR NOT: a NEAR(miss)', "Operators and col:umns in user text must be harmless*."),
+]
+
+
+@pytest.fixture
+def indexed(library):
+    embedder = BagOfWordsEmbedder()
+    with library.transaction() as conn:
+        ids = [
+            int(conn.execute("INSERT INTO papers(title, abstract) VALUES (?, ?)", paper).lastrowid) for paper in PAPERS
+        ]
+    texts = [f"{t} {a}" for t, a in PAPERS]
+    VectorStore(library).put(embedder.model_id, embedder.dim, ids, embedder.embed_documents(texts),
+                             [text_hash(t) for t in texts])
+    return library, IndexService(library), embedder, ids
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert fts_query('graph "neural" AND nets*') == '"graph" OR "neural" OR "and" OR "nets"'
+    assert fts_query("NEAR(a b) col:umn -x ^y") == '"near" OR "a" OR "b" OR "col" OR "umn" OR "x" OR "y"'
+    assert fts_query("  ...  ") == ""
+    assert fts_query("Graph graph GRAPH") == '"graph"'
+
+
+def test_keyword_search_ranks_by_bm25_with_positive_scores(indexed) -> None:
+    library, _, _, ids = indexed
+    hits = keyword_search(library, "molecular graph", k=10)
+    assert {pid for pid, _ in hits} == {ids[0], ids[3]}
+    assert all(score > 0 for _, score in hits)
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    assert [pid for pid, _ in keyword_search(library, "protein", k=1)] == [ids[1]]
+    assert keyword_search(library, "protein", k=0) == []
+
+
+@pytest.mark.parametrize("text", ['"AND" OR NOT', "NEAR(miss)", "col:umns*", 'a"b', "(", "-", "*"])
+def test_keyword_search_treats_fts_syntax_as_plain_words(indexed, text: str) -> None:
+    library, _, _, ids = indexed
+    hits = keyword_search(library, text, k=10)
+    if re.search(r"\w", text):
+        assert hits and hits[0][0] == ids[4]
+    else:
+        assert hits == []
+
+
+def test_semantic_search_uses_the_query_prompt_path(indexed) -> None:
+    library, service, embedder, ids = indexed
+    hits = semantic_search(library, service, embedder, "protein structure sequence", k=2)
+    assert hits[0][0] == ids[1]
+    assert embedder.query_calls == [["protein structure sequence"]]
+    assert -1.0 <= hits[1][1] <= hits[0][1] <= 1.0 + 1e-6
+
+
+def test_hybrid_and_dispatch(indexed) -> None:
+    library, service, embedder, ids = indexed
+    for fusion in ("weighted", "rrf"):
+        hits = hybrid_search(library, service, embedder, "molecular graph networks", k=3, fusion=fusion)
+        assert {pid for pid, _ in hits[:2]} == {ids[0], ids[3]}
+    assert search(library, None, None, "protein", k=1, mode="keyword")[0][0] == ids[1]
+    with pytest.raises(ValueError, match="needs an embedding model"):
+        search(library, None, None, "protein", mode="semantic")
+    with pytest.raises(ValueError, match="unknown"):
+        hybrid_search(library, service, embedder, "x", fusion="max")
+
+
+def test_reciprocal_rank_fusion_by_hand() -> None:
+    fused = reciprocal_rank_fusion([[(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.8)]], k=3)
+    assert [pid for pid, _ in fused] == [2, 1, 3]
+    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1][1] == pytest.approx(1 / 61)
+
+
+def test_weighted_score_fusion_by_hand() -> None:
+    keyword = [(1, 10.0), (2, 6.0), (3, 2.0)]  # normalised 1, 0.5, 0
+    semantic = [(3, 0.9), (4, 0.5)]  # normalised 1, 0
+    fused = dict(weighted_score_fusion(keyword, semantic, k=10, weight=0.5))
+    assert fused == pytest.approx({1: 0.5, 2: 0.25, 3: 0.5, 4: 0.0})
+    assert weighted_score_fusion([(5, 3.0)], [], k=1, weight=0.5) == [(5, 0.5)]

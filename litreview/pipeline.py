@@ -37,10 +37,6 @@ def embedding_text(title: str | None, abstract: str | None) -> str:
     return " ".join(part.strip() for part in (title, abstract) if part and part.strip())
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -397,7 +393,7 @@ def _import_bibtex(
 
 def pending_embeddings(library: Library, model_id: str, dim: int) -> list[tuple[int, str, str]]:
     """(paper id, text, text hash) for papers whose current text has no vector for this model and dim."""
-    from litreview.index.vectors import VectorStore
+    from litreview.index.vectors import VectorStore, text_hash
 
     known = VectorStore(library).text_hashes(model_id, dim)
     todo = []

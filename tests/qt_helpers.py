@@ -148,7 +148,8 @@ class FakeBackend(Backend):
         return embedder
 
     def _embed_ids(self, library, embedder, ids: list[int]) -> None:
-        from litreview.pipeline import embedding_text, text_hash
+        from litreview.index.vectors import text_hash
+        from litreview.pipeline import embedding_text
 
         rows = [
             (pid, embedding_text(title, abstract))

@@ -1,0 +1,22 @@
+"""Entry point of the frozen (PyInstaller) app: `litreview [--self-test | COMMAND ...]`, the GUI by default."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+
+def main(argv: list[str]) -> int:
+    """`--self-test` (the flag desktop packagers and CI call) runs the end-to-end check; anything else is the CLI."""
+    if argv[:1] == ["--self-test"]:
+        from litreview.selftest import run_self_test
+
+        return run_self_test()
+    from litreview.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # torch and scikit-learn may start worker processes from a frozen app
+    sys.exit(main(sys.argv[1:]))

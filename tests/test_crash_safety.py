@@ -1,0 +1,98 @@
+"""Kill `litreview import` at random moments; every restart must finish with a consistent library (issue #7)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _cli(library: Path, *argv: str) -> list[str]:
+    return [sys.executable, "-m", "litreview", "--library", str(library), *argv]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+
+
+def _pdf_folder(shared_data: Path, tmp_path: Path, count: int) -> Path:
+    """A folder of symlinks to real PDFs (the test data is read-only and must not be copied into the project)."""
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    sources = sorted((shared_data / "pdfs" / "ground-truth").glob("*.pdf"))[:count]
+    for source in sources:
+        (folder / source.name).symlink_to(source)
+    (folder / "corrupt.pdf").write_bytes(b"%PDF-1.4\n this is not really a pdf")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_import_survives_sigkill(shared_data, tmp_path):
+    folder = _pdf_folder(shared_data, tmp_path, count=30)
+    library = tmp_path / "library.sqlite"
+    rng = random.Random(7)
+    kills = 0
+    for _ in range(4):
+        process = subprocess.Popen(_cli(library, "import", str(folder), "--json"), env=_env(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 8.0))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=60)
+    assert kills >= 2, "the import finished too fast to be interrupted: nothing was tested"
+
+    final = subprocess.run(_cli(library, "import", str(folder), "--json"), env=_env(),
+                           capture_output=True, text=True, timeout=600)
+    assert final.returncode == 0, final.stderr
+    _assert_consistent(library, folder)
+
+    doctor = subprocess.run(_cli(library, "doctor", "--json"), env=_env(), capture_output=True, text=True, timeout=300)
+    report = json.loads(doctor.stdout)
+    assert report["integrity"] == "ok"
+    assert report["index_consistent"] is True, report["problems"]
+    assert report["vectors"] > 0
+
+
+def _assert_consistent(library: Path, folder: Path) -> None:
+    conn = sqlite3.connect(library)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        paths = {str(p.resolve()) for p in folder.glob("*.pdf")}
+        # Every PDF is imported (a file row) or failed with a reason in the log.
+        filed = {row[0] for row in conn.execute("SELECT path FROM files")}
+        failed = {row[0]: row[1] for row in conn.execute("SELECT path, reason FROM import_log WHERE outcome = 'failed'")}
+        assert paths <= filed | set(failed), sorted(paths - filed - set(failed))
+        assert all(failed[p] for p in paths & set(failed))
+        # No file recorded twice, no paper stored twice for one file.
+        assert conn.execute("SELECT count(*) - count(DISTINCT path) FROM files").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM (SELECT sha256 FROM files GROUP BY sha256 "
+                            "HAVING count(DISTINCT paper_id) > 1)").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_import_twice_adds_nothing(shared_data, tmp_path):
+    folder = _pdf_folder(shared_data, tmp_path, count=6)
+    library = tmp_path / "library.sqlite"
+    first = subprocess.run(_cli(library, "import", str(folder), "--no-embed", "--json"), env=_env(),
+                           capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["imported"] + summary["duplicates"] == 6
+    assert [f["path"].endswith("corrupt.pdf") for f in summary["failed"]] == [True]
+    second = subprocess.run(_cli(library, "import", str(folder), "--no-embed", "--json"), env=_env(),
+                            capture_output=True, text=True, timeout=300)
+    again = json.loads(second.stdout)
+    assert again["imported"] == 0 and again["duplicates"] == 6 and len(again["failed"]) == 1
+    _assert_consistent(library, folder)

@@ -34,7 +34,6 @@ def _pdf_folder(shared_data: Path, tmp_path: Path, count: int) -> Path:
     return folder
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_import_survives_sigkill(shared_data, tmp_path):
     folder = _pdf_folder(shared_data, tmp_path, count=30)

@@ -59,6 +59,7 @@ class JobRunner:
         self._active: _Job | None = None
         self._lock = threading.Lock()
         self._cancelled_up_to = 0
+        self._cancelled_ids: set[int] = set()  # single jobs cancelled by id (cancel_job), even before submit
 
     @property
     def busy(self) -> bool:
@@ -67,7 +68,7 @@ class JobRunner:
     def submit(self, job_id: int, kind: str, factory: JobFactory) -> None:
         job = _Job(job_id, kind, factory)
         with self._lock:
-            if job_id <= self._cancelled_up_to:
+            if job_id <= self._cancelled_up_to or job_id in self._cancelled_ids:
                 job.token.cancel()
             self._queue.append(job)
 
@@ -78,6 +79,15 @@ class JobRunner:
             jobs = list(self._queue) + ([self._active] if self._active is not None else [])
         for job in jobs:
             if job.job_id <= job_id:
+                job.token.cancel()
+
+    def cancel_job(self, job_id: int) -> None:
+        """Thread-safe: cancel this one job (running, queued or not yet submitted), leaving the others."""
+        with self._lock:
+            self._cancelled_ids.add(job_id)
+            jobs = list(self._queue) + ([self._active] if self._active is not None else [])
+        for job in jobs:
+            if job.job_id == job_id:
                 job.token.cancel()
 
     def step(self) -> bool:

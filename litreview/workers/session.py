@@ -504,4 +504,6 @@ def describe_outcome(kind: str, summary: Any) -> str:
         return f"Embedded {summary or 0} papers"
     if kind == "cluster":
         return f"Clustered the library into {summary or 0} groups"
+    if kind == "download":
+        return f"Downloaded the model to {summary}" if summary else "Model downloaded"
     return f"{kind} done"

@@ -5,12 +5,12 @@ Positions are 0-based and dense (0..n-1) after every change. All writes happen i
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
 from litreview.core.paper import Paper
 from litreview.library.db import Library
+from litreview.library.papers import paper_from_row
 
 __all__ = [
     "DuplicateListName", "PaperNotInList", "ReadingListError", "ReadingLists", "UnknownList", "UnknownPaper",
@@ -215,40 +215,6 @@ def _require_papers(library: Library, paper_ids: Sequence[int]) -> None:
         raise UnknownPaper(f"no paper with id {', '.join(map(str, missing))}")
 
 
-def _json(text: str | None, default: object) -> object:
-    if not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
-
-
-def _paper_from_row(row: sqlite3.Row | tuple, columns: Sequence[str], files: Sequence[str], note: str) -> Paper:
-    record = dict(zip(columns, row, strict=True))
-    authors = _json(record["authors"], [])
-    original = _json(record["original_fields"], {})
-    warnings = _json(record["warnings"], [])
-    return Paper(
-        id=int(record["id"]),
-        title=record["title"],
-        authors=tuple(str(author) for author in authors) if isinstance(authors, list) else (),
-        year=record["year"],
-        venue=record["venue"],
-        doi=record["doi"],
-        arxiv_id=record["arxiv_id"],
-        abstract=record["abstract"],
-        keywords=record["keywords"],
-        entry_type=record["entry_type"],
-        citation_key=record["citation_key"],
-        original_fields={str(k): str(v) for k, v in original.items()} if isinstance(original, dict) else {},
-        files=tuple(files),
-        language=record["language"],
-        warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else (),
-        note=note,
-    )
-
-
 _PAPER_COLUMNS = ("id", "title", "authors", "year", "venue", "doi", "arxiv_id", "abstract", "keywords", "entry_type",
                   "citation_key", "original_fields", "language", "warnings")  # fmt: skip
 
@@ -298,7 +264,8 @@ def load_papers(library: Library, ids: Sequence[int] | None = None, list_name: L
         for paper_id, path in cursor:
             files.setdefault(int(paper_id), []).append(path)
     return [
-        _paper_from_row(rows[paper_id], _PAPER_COLUMNS, files.get(paper_id, ()), notes.get(paper_id, ""))
+        paper_from_row(dict(zip(_PAPER_COLUMNS, rows[paper_id], strict=True)), tuple(files.get(paper_id, ())),
+                       notes.get(paper_id, ""))
         for paper_id in order
         if paper_id in rows
     ]

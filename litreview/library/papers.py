@@ -32,8 +32,19 @@ class Duplicate:
     reason: str
 
 
-def _json_list(value: str | None) -> tuple[str, ...]:
-    return tuple(json.loads(value)) if value else ()
+def _json_value(text: str | None, default: Any) -> Any:
+    """A JSON column, or `default` when it is empty or not the expected kind (a library edited by hand)."""
+    if not text:
+        return default
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def _json_list(text: str | None) -> tuple[str, ...]:
+    return tuple(str(item) for item in _json_value(text, []))
 
 
 def _first_author_key(authors: tuple[str, ...] | list[str]) -> str:
@@ -225,7 +236,7 @@ def paper_from_row(row: dict[str, Any], files: tuple[str, ...] = (), note: str =
         keywords=row["keywords"],
         entry_type=row["entry_type"],
         citation_key=row["citation_key"],
-        original_fields=json.loads(row["original_fields"] or "{}"),
+        original_fields={str(k): str(v) for k, v in _json_value(row["original_fields"], {}).items()},
         files=files,
         language=row["language"],
         warnings=_json_list(row["warnings"]),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 from pathlib import Path
 
-import numpy as np
 import pytest
+from fakes import BagOfWordsEmbedder
 
 from litreview.analysis.evaluation import (
     BeirFormatError,
@@ -21,27 +19,6 @@ from litreview.analysis.evaluation import (
     recall_at_k,
     run_beir_eval,
 )
-
-
-class BagOfWordsEmbedder:
-    """A deterministic stand-in model: hashed word counts, L2-normalised."""
-
-    model_id = "test/bag-of-words"
-    dim = 64
-
-    def __init__(self) -> None:
-        self.query_calls: list[list[str]] = []
-
-    def embed_documents(self, texts, progress=None, cancel=None) -> np.ndarray:
-        matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                matrix[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
-
-    def embed_queries(self, texts) -> np.ndarray:
-        self.query_calls.append(list(texts))
-        return self.embed_documents(texts)
 
 
 def test_ranking_breaks_ties_like_trec_eval() -> None:

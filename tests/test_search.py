@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-import numpy as np
 import pytest
+from fakes import BagOfWordsEmbedder
 
 from litreview.index.search import (
     fts_query,
@@ -19,30 +18,6 @@ from litreview.index.search import (
 )
 from litreview.index.service import IndexService
 from litreview.index.vectors import VectorStore, text_hash
-
-
-class BagOfWordsEmbedder:
-    """A deterministic stand-in model: hashed word counts, L2-normalised. Queries and documents alike."""
-
-    model_id = "test/bag-of-words"
-    dim = 64
-
-    def __init__(self) -> None:
-        self.query_calls: list[list[str]] = []
-
-    def embed_documents(self, texts, progress=None, cancel=None) -> np.ndarray:
-        matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                matrix[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return matrix / norms
-
-    def embed_queries(self, texts) -> np.ndarray:
-        self.query_calls.append(list(texts))
-        return self.embed_documents(texts)
-
 
 PAPERS = [
     ("Graph neural networks for molecules", "Message passing over molecular graphs predicts properties."),

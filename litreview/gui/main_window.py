@@ -545,8 +545,11 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_progress(self, progress: JobProgress) -> None:
         if progress.total > 0:
-            self.progress_bar.setRange(0, progress.total)
-            self.progress_bar.setValue(progress.done)
+            done, total = progress.done, progress.total
+            if total >= 2**31:  # a model download counts bytes: scale to fit QProgressBar's int
+                done, total = done * 1000 // total, 1000
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
         else:
             self.progress_bar.setRange(0, 0)
         self.progress_label.setText(describe_progress(progress))
@@ -684,7 +687,7 @@ class MainWindow(QMainWindow):
         from litreview.gui.settings_dialog import SettingsDialog
 
         current = self.current_model_choice()
-        dialog = SettingsDialog(current, papers=self.reader.count(), parent=self)
+        dialog = SettingsDialog(current, papers=self.reader.count(), client=self.client, parent=self)
         if dialog.exec() and dialog.choice() != current:
             self.client.change_model(dialog.choice())
             self.statusBar().showMessage("Re-embedding the library with the new model in the background…", 10_000)

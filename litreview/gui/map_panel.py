@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPalette, QPen, QWheelEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPainter,
+    QPalette,
+    QPen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -52,9 +62,14 @@ class _Dot(QGraphicsEllipseItem):
 
 
 class _Label(QGraphicsItem):
-    """A cluster label centred on its point, on a translucent plate, the same size at every zoom."""
+    """A cluster label centred on its point, on a translucent plate, the same size at every zoom.
 
-    def __init__(self, text: str, palette_text: QColor, palette_base: QColor) -> None:
+    Its colours come from the palette of the widget it is painted on, at paint time, so the labels follow a
+    switch between the light and dark palettes (a plate kept from the old palette would stay light)."""
+
+    PLATE_ALPHA = 200
+
+    def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
         self.font = QFont()
@@ -63,20 +78,26 @@ class _Label(QGraphicsItem):
         metrics = QFontMetricsF(self.font)
         width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
         self.rect = QRectF(-width / 2, -height / 2, width, height)
-        self.text_color = palette_text
-        self.plate = QColor(palette_base)
-        self.plate.setAlpha(200)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(2)
 
     def boundingRect(self) -> QRectF:
         return self.rect
 
+    @staticmethod
+    def colors(palette: QPalette) -> tuple[QColor, QColor]:
+        """(text, plate) for a palette: the view's own text on its own base, slightly see-through."""
+        plate = QColor(palette.color(QPalette.ColorRole.Base))
+        plate.setAlpha(_Label.PLATE_ALPHA)
+        return palette.color(QPalette.ColorRole.Text), plate
+
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        palette = widget.palette() if widget is not None else QGuiApplication.palette()
+        text_color, plate = self.colors(palette)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self.plate)
+        painter.setBrush(plate)
         painter.drawRoundedRect(self.rect, 4, 4)
-        painter.setPen(self.text_color)
+        painter.setPen(text_color)
         painter.setFont(self.font)
         painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.text)
 
@@ -138,10 +159,8 @@ class MapPanel(QWidget):
             self.scene.addItem(dot)
             self._dots[int(pid)] = dot
         self._labels = []
-        text_color = self.palette().color(QPalette.ColorRole.Text)
-        base_color = self.palette().color(QPalette.ColorRole.Base)
         for cluster in data.clusters:
-            label = _Label(f"{short_label(cluster.label)} ({cluster.size})", text_color, base_color)
+            label = _Label(f"{short_label(cluster.label)} ({cluster.size})")
             label.setToolTip(cluster.label)
             label.setPos(QPointF(cluster.x * SCALE, -cluster.y * SCALE))
             self.scene.addItem(label)
@@ -166,12 +185,23 @@ class MapPanel(QWidget):
         if dot is None:
             return
         ring = QGraphicsEllipseItem(-7, -7, 14, 14)
-        ring.setPen(QPen(self.palette().color(self.palette().ColorRole.Highlight), 2.5))
+        ring.setPen(self._ring_pen())
         ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         ring.setPos(dot.pos())
         ring.setZValue(3)
         self.scene.addItem(ring)
         self._marker = ring
+
+    def _ring_pen(self) -> QPen:
+        return QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.5)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A palette switch (light/dark): repaint the labels and recolour the selection ring."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            if self._marker is not None:
+                self._marker.setPen(self._ring_pen())
+            self.scene.update()
 
     def _fit(self) -> None:
         """Fit the dots, then move labels apart (largest clusters keep their place) and inside the view."""

@@ -1,5 +1,8 @@
 """Settings: the embedding model (presets, the offline default, a local folder), device and dimension, with
-what a choice costs. Accepting a new model asks the worker to re-embed the library in the background."""
+what a choice costs. Accepting a new model asks the worker to re-embed the library in the background.
+
+A model that is not on this computer gets a "Download" button: the worker fetches it in the background (the
+dialog only relays progress from the GUI-thread client and can cancel that one job), then it can be chosen."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,15 +20,19 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
 
-from litreview.workers.messages import ModelChoice
+from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice
 
 DEVICES = (("Automatic (GPU when present)", None), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple GPU (MPS)", "mps"))
 LOCAL_FOLDER = "__folder__"
+NOT_DOWNLOADED = " (not downloaded)"
+BAR_STEPS = 1000  # the download bar counts in thousandths: byte counts overflow QProgressBar's int
 
 
 def available_models() -> list[tuple[str, str]]:
@@ -42,7 +49,7 @@ def available_models() -> list[tuple[str, str]]:
         if info.get("model_id") and info.get("model_id") != name:
             label += f" — {info['model_id']}"
         if info.get("offline") is False:
-            label += " (not downloaded)"
+            label += NOT_DOWNLOADED
         result.append((name, label))
     return result
 
@@ -81,6 +88,42 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def format_bytes(count: float) -> str:
+    """A byte count for people: 512 B, 2.3 MB, 1.2 GB (decimal units, like the hub shows)."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def model_needs_download(name: str | None) -> bool:
+    """Whether `name` is a preset or hub model that is not on this computer (describe_model's offline flag).
+
+    The offline default, local folders and remote endpoints never need a download; no torch, no network."""
+    if not name or name == LOCAL_FOLDER or name.startswith(("http://", "https://")):
+        return False
+    try:
+        from litreview.embedding import describe_model
+
+        info: Any = describe_model(name)
+    except Exception:  # an unknown name: nothing the dialog could download either
+        return False
+    return isinstance(info, dict) and info.get("offline") is False and not info.get("remote")
+
+
+def download_failure_text(outcome: JobOutcome) -> str:
+    """A clear sentence for a download that did not finish (the CLI's list of offline choices left out)."""
+    if outcome.status == "cancelled":
+        return "Download cancelled. The files fetched so far are kept: downloading again resumes."
+    reason = (outcome.error or outcome.summary).split("; offline choices", 1)[0].removeprefix("ModelNotAvailable: ")
+    hint = ""
+    if any(word in reason.lower() for word in ("connect", "resolve", "network", "timed out", "unreachable")):
+        hint = " The model server could not be reached: check the network connection, then try again."
+    first_line = reason.strip().splitlines()[0] if reason.strip() else "no reason given"
+    return f"Download failed.{hint}\n{first_line}"
+
+
 def describe_cost(name: str | None, papers: int = 0) -> str:
     """What a model costs, from litreview.embedding.describe_model (no torch, no network)."""
     try:
@@ -95,10 +138,22 @@ def describe_cost(name: str | None, papers: int = 0) -> str:
 
 
 class SettingsDialog(QDialog):
+    """`client` (a WorkerClient or SyncWorkerClient) runs downloads; without one the Download button is hidden.
+    `download_options` go to `client.download_model` (endpoint, cache_dir: a stand-in hub in tests)."""
+
+    sig_download_done = Signal(str)  # "finished", "cancelled" or "failed", after the dialog has shown it
+
     def __init__(self, current: ModelChoice, *, models: list[tuple[str, str]] | None = None,
                  describe: Callable[[str | None, int], str] = describe_cost, papers: int = 0,
+                 client: Any = None, download_options: dict[str, str] | None = None,
+                 needs_download: Callable[[str | None], bool] = model_needs_download,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._client = client
+        self._download_options = dict(download_options or {})
+        self._needs_download = needs_download
+        self._download_job: int | None = None
+        self._download_name: str | None = None
         self._papers = papers
         self.setWindowTitle("Settings")
         self._describe = describe
@@ -128,6 +183,8 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Dimension", self.dim)
         form.addRow("Cost", self.cost)
+        form.addRow("", self._build_download_row())
+        form.addRow("", self.download_status)
         note = QLabel("Changing the model re-embeds the library in the background; related papers keep using "
                       "the old model until the new index is ready.")
         note.setWordWrap(True)
@@ -135,12 +192,117 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
+        if client is not None:
+            client.sig_progress.connect(self._on_download_progress)
+            client.sig_job_done.connect(self._on_download_done)
         self._load(current)
         self.model.currentIndexChanged.connect(self._update)
         self.folder.editingFinished.connect(self._update)
         self._update()
         self.resize(560, self.sizeHint().height())
+
+    def _build_download_row(self) -> QWidget:
+        """Download button, progress bar with bytes/total and Cancel; `download_status` says how it went."""
+        self.download_button = QPushButton("Download")
+        self.download_button.setToolTip("Fetch this model from the Hugging Face hub, in the background")
+        self.download_button.clicked.connect(self.start_download)
+        self.download_bar = QProgressBar()
+        self.download_bar.setRange(0, BAR_STEPS)
+        self.download_bar.setTextVisible(True)
+        self.download_cancel = QPushButton("Cancel download")
+        self.download_cancel.clicked.connect(self.cancel_download)
+        self.download_status = QLabel()
+        self.download_status.setWordWrap(True)
+        self.download_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.download_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.download_button)
+        row.addWidget(self.download_bar, 1)
+        row.addWidget(self.download_cancel)
+        row.addStretch(0)
+        box = QWidget()
+        box.setLayout(row)
+        self.download_bar.hide()
+        self.download_cancel.hide()
+        self.download_status.hide()
+        return box
+
+    @property
+    def downloading(self) -> bool:
+        return self._download_job is not None
+
+    @Slot()
+    def start_download(self) -> None:
+        """Ask the worker to download the selected model; the dialog stays responsive and shows its bytes."""
+        name = self.choice().name
+        if self._client is None or self.downloading or not name:
+            return
+        self._download_name = name
+        self.download_bar.setRange(0, 0)  # busy until the first byte counts arrive
+        self.download_bar.setFormat("Starting…")
+        self.download_status.setText(f"Downloading {name}…")
+        self._show_status()
+        self._set_downloading(True)
+        self._download_job = self._client.download_model(name, **self._download_options)
+
+    @Slot()
+    def cancel_download(self) -> None:
+        if self._client is not None and self._download_job is not None:
+            self.download_cancel.setEnabled(False)
+            self.download_status.setText("Cancelling…")
+            self._client.cancel_job(self._download_job)
+
+    def _show_status(self) -> None:
+        """Show the download line and grow the dialog so a wrapped message is never clipped."""
+        self.download_status.show()
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def _set_downloading(self, running: bool) -> None:
+        self.download_button.setVisible(not running)
+        self.download_bar.setVisible(running)
+        self.download_cancel.setVisible(running)
+        self.download_cancel.setEnabled(running)
+        self.model.setEnabled(not running)
+        self.ok_button.setEnabled(not running)
+
+    @Slot(object)
+    def _on_download_progress(self, progress: JobProgress) -> None:
+        if progress.job_id != self._download_job:
+            return
+        if progress.total > 0:
+            self.download_bar.setFormat(f"{format_bytes(progress.done)} of {format_bytes(progress.total)}")
+            self.download_bar.setRange(0, BAR_STEPS)
+            self.download_bar.setValue(min(BAR_STEPS, progress.done * BAR_STEPS // progress.total))
+        else:
+            self.download_bar.setRange(0, 0)
+            self.download_bar.setFormat("Starting…")
+
+    @Slot(object)
+    def _on_download_done(self, outcome: JobOutcome) -> None:
+        if outcome.job_id != self._download_job:
+            return
+        name, self._download_job = self._download_name, None
+        self._set_downloading(False)
+        if outcome.status == "finished":
+            index = self.model.findData(name)
+            if index >= 0:
+                self.model.setItemText(index, self.model.itemText(index).removesuffix(NOT_DOWNLOADED))
+            self.download_status.setText(f"{name} is downloaded and available offline.")
+        else:
+            self.download_status.setText(download_failure_text(outcome))
+            self.download_status.setToolTip(outcome.error)  # the hub's whole explanation, for the curious
+        self._show_status()
+        self._update()
+        self.sig_download_done.emit(outcome.status)
+
+    def done(self, result: int) -> None:
+        """Closing the dialog stops a download still running (its files so far are kept for a resume)."""
+        self.cancel_download()
+        super().done(result)
 
     def _load(self, current: ModelChoice) -> None:
         index = self.model.findData(current.name)
@@ -160,7 +322,12 @@ class SettingsDialog(QDialog):
     @Slot()
     def _update(self, *_: object) -> None:
         self.folder.setEnabled(self.model.currentData() == LOCAL_FOLDER)
-        self.cost.setText(self._describe(self.choice().name, self._papers))
+        name = self.choice().name
+        self.cost.setText(self._describe(name, self._papers))
+        if not self.downloading:
+            self.download_button.setVisible(self._client is not None and self._needs_download(name))
+            if name != self._download_name:  # the last download's message was about another model
+                self.download_status.hide()
 
     @Slot()
     def _browse(self) -> None:

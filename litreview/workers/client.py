@@ -117,6 +117,7 @@ class WorkerClient(_ClientBase):
     _req_lists = Signal(int, str, object)
     _req_map = Signal(int)
     _req_shutdown = Signal()
+    _req_download = Signal(int, str, object)
 
     def __init__(
         self,
@@ -151,6 +152,7 @@ class WorkerClient(_ClientBase):
         self._req_lists.connect(worker.edit_lists)
         self._req_map.connect(worker.load_map)
         self._req_shutdown.connect(worker.shutdown)
+        self._req_download.connect(worker.start_download)
         self._stopped = False
         self._thread.start()
 
@@ -213,6 +215,18 @@ class WorkerClient(_ClientBase):
     def cancel(self) -> None:
         """Cancel the running and queued jobs; each ends with a "cancelled" outcome at its next batch."""
         self._worker.cancel_up_to(self.last_job_id)
+
+    # -- model download (the Settings dialog) ------------------------------------------------------------------
+    def download_model(self, name: str, *, endpoint: str | None = None, cache_dir: str | None = None) -> int:
+        """Download a model in the background: sig_progress (kind "download", bytes) then sig_job_done."""
+        job_id = self._new_job()
+        options = {key: value for key, value in (("endpoint", endpoint), ("cache_dir", cache_dir)) if value}
+        self._req_download.emit(job_id, name, options)
+        return job_id
+
+    def cancel_job(self, job_id: int) -> None:
+        """Cancel one job (e.g. a download) and leave the others running."""
+        self._worker.cancel_job(job_id)
 
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
         """Cancel, let the worker stop at a batch boundary and close the library, then join the thread.
@@ -317,6 +331,18 @@ class SyncWorkerClient(_ClientBase):
 
     def cancel(self) -> None:
         self._runner.cancel_up_to(self.last_job_id)
+
+    def download_model(self, name: str, *, endpoint: str | None = None, cache_dir: str | None = None) -> int:
+        from litreview.workers.download import download_job
+
+        options = {key: value for key, value in (("endpoint", endpoint), ("cache_dir", cache_dir)) if value}
+        job_id = self._new_job()
+        self._runner.submit(job_id, "download", lambda token: download_job(name, token, **options))
+        self._runner.run_to_end()
+        return job_id
+
+    def cancel_job(self, job_id: int) -> None:
+        self._runner.cancel_job(job_id)
 
     def shutdown(self, timeout_ms: int = 0) -> bool:
         self.session.close()

@@ -91,6 +91,20 @@ class LibraryWorker(QObject):
             return
         self.start_embed(job_id)
 
+    @Slot(int, str, object)
+    def start_download(self, job_id: int, name: str, options: dict) -> None:
+        """Download model `name` into the Hugging Face cache (options: endpoint, cache_dir, revision)."""
+        if self._closed:
+            return
+        from litreview.workers.download import download_job
+
+        self.runner.submit(job_id, "download", lambda token: download_job(name, token, **dict(options)))
+        self._schedule_step()
+
+    def cancel_job(self, job_id: int) -> None:
+        """Thread-safe (called directly from the GUI thread): cancel this one job at its next step."""
+        self.runner.cancel_job(job_id)
+
     def cancel_up_to(self, job_id: int) -> None:
         """Thread-safe (called directly from the GUI thread): cancel jobs up to `job_id` at the next batch."""
         self.runner.cancel_up_to(job_id)
@@ -113,6 +127,9 @@ class LibraryWorker(QObject):
         self.sig_progress.emit(progress)
 
     def _emit_done(self, outcome: JobOutcome) -> None:
+        if outcome.kind == "download":  # touches no paper
+            self.sig_job_done.emit(outcome)
+            return
         self.session.papers_changed()
         self.sig_job_done.emit(outcome)
         if outcome.kind != "cluster" or outcome.status == "finished":

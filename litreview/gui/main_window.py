@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 130), (2, 44), (3, 90), (4, 80), (5, 80)):
+        for column, width in ((1, 130), (2, 44), (3, 90), (4, 84), (5, 100)):
             header.resizeSection(column, width)
 
         self.details = DetailsPane()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -140,3 +141,17 @@ def test_fill_missing_keeps_existing_fields(library):
         repo.fill_missing(paper_id, _paper(title="Other title", abstract="From the PDF.", venue="Wrong"))
     row = repo.get_row(paper_id)
     assert (row["title"], row["venue"], row["abstract"]) == (_paper().title, "JCDL", "From the PDF.")
+
+
+def test_user_edits_survive_a_reimport_of_the_entry(library):
+    repo = PaperRepository(library)
+    entry = _paper(source="bibtex", citation_key="doe2020", abstract="Original abstract.", venue="JCDL")
+    with library.transaction():
+        paper_id = repo.insert(entry)
+        repo.update_fields(paper_id, by_user=True, title="A Corrected Title")
+        changed = repo.replace_metadata(paper_id, replace(entry, venue="JCDL 2020"))
+    row = repo.get_row(paper_id)
+    assert changed and row["venue"] == "JCDL 2020"
+    assert row["title"] == "A Corrected Title" and row["title_key"] == "a corrected title"
+    with library.transaction():
+        assert repo.replace_metadata(paper_id, replace(entry, venue="JCDL 2020")) is False

@@ -156,5 +156,10 @@ CREATE TABLE cluster_members (
 CREATE INDEX cluster_members_paper ON cluster_members(paper_id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+_V4 = """
+-- Fields the user corrected by hand (JSON list): a re-import of the BibTeX entry must not overwrite them.
+ALTER TABLE papers ADD COLUMN user_fields TEXT NOT NULL DEFAULT '[]';
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 LATEST_VERSION = len(MIGRATIONS)

@@ -125,7 +125,13 @@ class PaperRepository:
         the metadata changed: a new `origin` alone (the entry moved to another line of the file) is stored but
         is not a change."""
         current = self.get_row(paper_id)
-        values = {k: v for k, v in self._row_values(record).items() if v not in (None, "", "[]", "{}")}
+        edited_by_user = set(_json_value(current.get("user_fields"), []))
+        values = {
+            k: v for k, v in self._row_values(record).items()
+            if v not in (None, "", "[]", "{}") and k not in edited_by_user
+        }
+        if "title" in edited_by_user:
+            values.pop("title_key", None)
         changed = {k for k, v in values.items() if current.get(k) != v}
         self._update(paper_id, current, values)
         return bool(changed - {"origin"})
@@ -143,9 +149,13 @@ class PaperRepository:
             values["abstract_source"] = record.abstract_source
         return self._update(paper_id, current, values)
 
-    def update_fields(self, paper_id: int, **fields: Any) -> bool:
-        """A user's edit (title, abstract, ...). Returns whether anything changed."""
+    def update_fields(self, paper_id: int, *, by_user: bool = False, **fields: Any) -> bool:
+        """Change fields (title, abstract, ...). A user's edit (`by_user`) is remembered, so re-importing the
+        paper's BibTeX entry keeps it. Returns whether anything changed."""
         current = self.get_row(paper_id)
+        if by_user:
+            edited = sorted(set(_json_value(current.get("user_fields"), [])) | set(fields))
+            fields["user_fields"] = json.dumps(edited)
         if "authors" in fields:
             fields["authors"] = json.dumps(list(fields["authors"]), ensure_ascii=False)
         if "title" in fields:

@@ -283,14 +283,12 @@ class LibrarySession:
 
     def edit_job(self, paper_id: int, fields: dict[str, str], cancel: CancelToken) -> JobGenerator:
         """Fix a paper's title or abstract, then re-embed it (its text hash changed, so it is pending)."""
+        from litreview.library.papers import PaperRepository
+
         allowed = {key: value for key, value in fields.items() if key in ("title", "abstract")}
         if allowed:
-            assignments = ", ".join(f"{key} = ?" for key in allowed)
-            with self.library.transaction() as conn:
-                conn.execute(
-                    f"UPDATE papers SET {assignments}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                    (*allowed.values(), paper_id),
-                )
+            with self.library.transaction():
+                PaperRepository(self.library).update_fields(paper_id, by_user=True, **allowed)
         yield Progress("saved", 1, 1, current=f"paper {paper_id}")
         count = yield from self.embed_job(cancel)
         return count

@@ -54,6 +54,7 @@ class PdfReader:
     """
 
     LOOKAHEAD = 2
+    TIMEOUT_S = 120.0  # per file: the first pages of any sane PDF take well under a second
 
     def __init__(self, order: Sequence[Path], *, in_child: bool) -> None:
         self.order = list(order)
@@ -73,9 +74,12 @@ class PdfReader:
                 self._pending[ahead] = self._executor().submit(read_pdf, ahead)
         future = self._pending.pop(path)
         try:
-            return future.result()
+            return future.result(timeout=self.TIMEOUT_S)
+        except TimeoutError:  # MuPDF hangs on this file: stop that child, go on with a new one
+            self.close(kill=True)
+            return IngestError(str(path), f"reading the PDF took longer than {self.TIMEOUT_S:g} s; skipped")
         except Exception as exc:  # the child died (MuPDF crashed on this file): report it, start a new child
-            self.close()
+            self.close(kill=True)
             return IngestError(str(path), f"the PDF reader crashed on this file ({type(exc).__name__})")
 
     def _executor(self):
@@ -86,8 +90,12 @@ class PdfReader:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the child; `kill` when it is stuck or broken (its pending reads are dropped)."""
         if self._pool is not None:
+            if kill:
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.kill()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._pending.clear()
@@ -340,7 +348,14 @@ def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path, reader: P
         with library.transaction():
             importer.log(str(path), "warning", paper_id=paper_id, reason="file named in the BibTeX entry not found")
         return
-    sha256, size = file_sha256(path), path.stat().st_size
+    try:
+        sha256, size = file_sha256(path), path.stat().st_size
+    except OSError as exc:
+        with library.transaction():
+            importer.log(str(path), "warning", paper_id=paper_id,
+                         reason=f"linked file unreadable: {exc.strerror or exc}")
+            _finish_job(library, str(path), "failed", paper_id, str(exc))
+        return
     attached = library.conn.execute(
         "SELECT 1 FROM files WHERE paper_id = ? AND sha256 = ? AND path = ?", (paper_id, sha256, str(path))
     ).fetchone()

@@ -606,3 +606,28 @@ def test_fts_finds_words_of_the_first_pages(library: Library, tmp_path: Path) ->
     direct = library.query("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?", ("zygomorphic",))
     assert [row["rowid"] for row in direct] == [ids["paper.pdf"]]
     assert keyword_search(library, "gymnospermous") == []
+
+
+def test_a_linked_file_that_fails_to_read_is_logged_and_the_import_goes_on(library: Library, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    import litreview.pipeline as pipeline
+
+    folder = tmp_path / "export"
+    make_pdf(folder / "broken-disk.pdf")
+    make_pdf(folder / "fine.pdf", title="A Completely Different Heading", year=2019)
+    real_sha256 = pipeline.file_sha256
+
+    def failing_sha256(path: Path) -> str:
+        if path.name == "broken-disk.pdf":
+            raise OSError(5, "Input/output error")
+        return real_sha256(path)
+
+    monkeypatch.setattr(pipeline, "file_sha256", failing_sha256)
+    write(folder / "refs.bib", bib_entry("first2021", extra="  file = {:broken-disk.pdf:PDF},\n") + "\n"
+          + bib_entry("second2021", title="A second entry with a readable PDF", extra="  file = {:fine.pdf:PDF},\n"))
+    summary = do_import(library, folder / "refs.bib")
+    assert (summary.imported, summary.failed) == (2, [])
+    reasons = {Path(row["path"]).name: row["reason"]
+               for row in library.query("SELECT path, reason FROM import_log WHERE outcome = 'warning'")}
+    assert reasons == {"broken-disk.pdf": "linked file unreadable: Input/output error"}
+    assert [Path(row["path"]).name for row in library.query("SELECT path FROM files")] == ["fine.pdf"]

@@ -155,3 +155,15 @@ def test_user_edits_survive_a_reimport_of_the_entry(library):
     assert row["title"] == "A Corrected Title" and row["title_key"] == "a corrected title"
     with library.transaction():
         assert repo.replace_metadata(paper_id, replace(entry, venue="JCDL 2020")) is False
+
+
+def test_a_failed_commit_leaves_no_open_transaction(library):
+    with pytest.raises(sqlite3.IntegrityError):
+        with library.transaction() as conn:
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # the bad row is caught only at COMMIT
+            conn.execute("INSERT INTO files (paper_id, path, sha256, size) VALUES (999, '/x.pdf', 'ab', 1)")
+    assert not library.conn.in_transaction
+    with library.transaction() as conn:
+        conn.execute("INSERT INTO papers (title) VALUES ('kept')")
+    assert library.query("SELECT title FROM papers") == [{"title": "kept"}]
+    assert library.query("SELECT count(*) AS n FROM files") == [{"n": 0}]

@@ -24,3 +24,23 @@ def test_child_reader_matches_in_process_reader(shared_data, tmp_path):
                 assert isinstance(got, IngestError) and got.reason == expected.reason
     finally:
         child.close()
+
+
+def _sleep_forever(path):
+    import time
+
+    time.sleep(3600)
+
+
+def test_a_hanging_read_is_cut_off_and_the_next_file_still_reads(shared_data, monkeypatch):
+    pdf = sorted((shared_data / "pdfs" / "ground-truth").glob("*.pdf"))[0]
+    reader = PdfReader([pdf], in_child=True)
+    monkeypatch.setattr(PdfReader, "TIMEOUT_S", 0.5)
+    try:
+        reader._pending[pdf] = reader._executor().submit(_sleep_forever, pdf)  # a read that never ends
+        result = reader.read(pdf)
+        assert isinstance(result, IngestError) and "longer than 0.5 s" in result.reason
+        monkeypatch.setattr(PdfReader, "TIMEOUT_S", 120.0)
+        assert isinstance(reader.read(pdf), ParsedPaper)  # a fresh child took over
+    finally:
+        reader.close()

@@ -135,4 +135,9 @@ class DetailsPane(QWidget):
 
     @Slot(QUrl)
     def _open_link(self, url: QUrl) -> None:
+        """DOI/arXiv pages and the paper's PDFs; never another local file (a shared library could point at one)."""
+        if url.isLocalFile() and not url.toLocalFile().lower().endswith(".pdf"):
+            return
+        if url.scheme() not in ("https", "http", "file"):
+            return
         QDesktopServices.openUrl(url)

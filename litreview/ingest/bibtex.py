@@ -89,7 +89,9 @@ def read_bib_text(path: Path) -> tuple[str, str | None]:
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), None
+        text = raw.decode("utf-16", errors="replace")
+        damaged = "\ufffd" in text
+        return text, ("damaged UTF-16: unreadable characters were replaced by \ufffd" if damaged else None)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError:
@@ -275,7 +277,7 @@ def parse_file_field(value: str, bib_folder: str) -> list[str]:
         # An unescaped Windows drive ("C:/x.pdf") was split off as its own part above and joined back here.
         if not path or "://" in path:
             continue
-        if not (path.lower().endswith(".pdf") or "pdf" in file_type.lower()):
+        if not path.lower().endswith(".pdf"):  # only PDFs are read and opened ("Open PDF"), whatever the type says
             continue
         if not (os.path.isabs(path) or re.match(r"^[A-Za-z]:[\\/]", path)):
             path = os.path.normpath(os.path.join(bib_folder, path))
@@ -340,6 +342,9 @@ def parse_bibtex_files(paths: Sequence[str | Path]) -> BibtexParseResult:
             text, warning = read_bib_text(path)
         except OSError as exc:
             errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
+            continue
+        except (UnicodeError, LookupError) as exc:  # an encoding that cannot be decoded: this file only
+            errors.append(IngestError(str(path), f"cannot decode file: {exc}"))
             continue
         file_warnings[str(path)] = [warning] if warning else []
         splitter_logger = logging.getLogger("bibtexparser.splitter")

@@ -99,10 +99,11 @@ class Library:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")  # may fail too (disk full): then nothing of the step is kept
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may already have rolled back on its own
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[object] | dict = ()) -> list[dict]:
         """Rows as dicts."""

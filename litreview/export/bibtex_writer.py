@@ -22,8 +22,9 @@ _VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle", "publishe
 
 
 def escape_latex(text: str) -> str:
-    """Plain text to BibTeX field text: the LaTeX special characters escaped, spacing collapsed."""
-    return _SPECIALS_RE.sub(lambda match: _SPECIALS[match.group(0)], " ".join(text.split()))
+    """Plain text to BibTeX field text: the LaTeX special characters escaped, spacing collapsed; a brace
+    without its partner is spelled out so BibTeX's brace counting stays balanced."""
+    return balance_braces(_SPECIALS_RE.sub(lambda match: _SPECIALS[match.group(0)], " ".join(text.split())))
 
 
 def _protect_case(escaped_title: str) -> str:
@@ -31,30 +32,32 @@ def _protect_case(escaped_title: str) -> str:
 
 
 def balance_braces(value: str) -> str:
-    """Escape braces that have no partner, so the field cannot swallow the rest of the file."""
+    """Replace braces that have no partner, so the field cannot swallow the rest of the file.
+
+    BibTeX and biber count braces whether or not a backslash stands before them, so `\\{` counts too, and an
+    unmatched one becomes `\\textbraceleft{}` / `\\textbraceright{}` (balanced, and the same character in print).
+    """
     out: list[str] = []
     open_positions: list[int] = []
     index = 0
     while index < len(value):
-        char = value[index]
-        if char == "\\" and index + 1 < len(value):
-            out.append(value[index : index + 2])
-            index += 2
-            continue
-        if char == "{":
+        escaped = value[index] == "\\" and value[index + 1 : index + 2] in ("{", "}")
+        token = value[index : index + 2] if escaped else value[index]
+        brace = token[-1]
+        if brace == "{":
             open_positions.append(len(out))
-            out.append(char)
-        elif char == "}":
+            out.append(token)
+        elif brace == "}":
             if open_positions:
                 open_positions.pop()
-                out.append(char)
+                out.append(token)
             else:
-                out.append(r"\}")
+                out.append(r"\textbraceright{}")
         else:
-            out.append(char)
-        index += 1
+            out.append(token)
+        index += len(token)
     for position in open_positions:
-        out[position] = r"\{"
+        out[position] = r"\textbraceleft{}"
     return "".join(out)
 
 

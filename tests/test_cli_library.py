@@ -47,8 +47,16 @@ def test_info_on_missing_library_fails_with_one_line(capsys, tmp_path):
 def test_list_and_show(capsys, library_path):
     with open_library(library_path) as library, library.transaction():
         repo = PaperRepository(library)
-        paper_id = repo.insert(ParsedPaper(source="bibtex", title="Attention Is All You Need", authors=("Ashish Vaswani",),
-                                           year=2017, doi="10.5555/3295222.3295349", citation_key="vaswani2017"))
+        paper_id = repo.insert(
+            ParsedPaper(
+                source="bibtex",
+                title="Attention Is All You Need",
+                authors=("Ashish Vaswani",),
+                year=2017,
+                doi="10.5555/3295222.3295349",
+                citation_key="vaswani2017",
+            )
+        )
         repo.add_file(paper_id, "/papers/attention.pdf", "0" * 64, 1234, 15)
     code, out, _ = run_cli(capsys, "--library", str(library_path), "list", "--json")
     papers = json.loads(out)

@@ -41,8 +41,12 @@ def test_import_survives_sigkill(shared_data, tmp_path):
     rng = random.Random(7)
     kills = 0
     for _ in range(4):
-        process = subprocess.Popen(_cli(library, "import", str(folder), "--json"), env=_env(),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            _cli(library, "import", str(folder), "--json"),
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(1.0, 8.0))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
@@ -50,8 +54,9 @@ def test_import_survives_sigkill(shared_data, tmp_path):
         process.wait(timeout=60)
     assert kills >= 2, "the import finished too fast to be interrupted: nothing was tested"
 
-    final = subprocess.run(_cli(library, "import", str(folder), "--json"), env=_env(),
-                           capture_output=True, text=True, timeout=600)
+    final = subprocess.run(
+        _cli(library, "import", str(folder), "--json"), env=_env(), capture_output=True, text=True, timeout=600
+    )
     assert final.returncode == 0, final.stderr
     _assert_consistent(library, folder)
 
@@ -69,13 +74,19 @@ def _assert_consistent(library: Path, folder: Path) -> None:
         paths = {str(p.resolve()) for p in folder.glob("*.pdf")}
         # Every PDF is imported (a file row) or failed with a reason in the log.
         filed = {row[0] for row in conn.execute("SELECT path FROM files")}
-        failed = {row[0]: row[1] for row in conn.execute("SELECT path, reason FROM import_log WHERE outcome = 'failed'")}
+        failed = {
+            row[0]: row[1] for row in conn.execute("SELECT path, reason FROM import_log WHERE outcome = 'failed'")
+        }
         assert paths <= filed | set(failed), sorted(paths - filed - set(failed))
         assert all(failed[p] for p in paths & set(failed))
         # No file recorded twice, no paper stored twice for one file.
         assert conn.execute("SELECT count(*) - count(DISTINCT path) FROM files").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM (SELECT sha256 FROM files GROUP BY sha256 "
-                            "HAVING count(DISTINCT paper_id) > 1)").fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM (SELECT sha256 FROM files GROUP BY sha256 HAVING count(DISTINCT paper_id) > 1)"
+            ).fetchone()[0]
+            == 0
+        )
         assert conn.execute("SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0] == 0
     finally:
         conn.close()
@@ -84,14 +95,24 @@ def _assert_consistent(library: Path, folder: Path) -> None:
 def test_import_twice_adds_nothing(shared_data, tmp_path):
     folder = _pdf_folder(shared_data, tmp_path, count=6)
     library = tmp_path / "library.sqlite"
-    first = subprocess.run(_cli(library, "import", str(folder), "--no-embed", "--json"), env=_env(),
-                           capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        _cli(library, "import", str(folder), "--no-embed", "--json"),
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary["imported"] + summary["duplicates"] == 6
     assert [f["path"].endswith("corrupt.pdf") for f in summary["failed"]] == [True]
-    second = subprocess.run(_cli(library, "import", str(folder), "--no-embed", "--json"), env=_env(),
-                            capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        _cli(library, "import", str(folder), "--no-embed", "--json"),
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     again = json.loads(second.stdout)
     assert again["imported"] == 0 and again["duplicates"] == 6 and len(again["failed"]) == 1
     _assert_consistent(library, folder)

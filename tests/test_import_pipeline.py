@@ -585,7 +585,8 @@ def test_real_string_macros_resolve_across_the_aibasel_files(library: Library, s
     undefined_alone = sum(any("undefined macro" in w for w in record.warnings) for record in alone.records)
     assert undefined_alone > 100  # literatur.bib alone uses macros it does not define
     do_import(library, *sorted(folder.glob("*.bib")))
-    rows = library.query("SELECT warnings FROM papers WHERE origin LIKE ?", (str((folder / "literatur.bib").resolve()) + ":%",))
+    origin = str((folder / "literatur.bib").resolve()) + ":%"
+    rows = library.query("SELECT warnings FROM papers WHERE origin LIKE ?", (origin,))
     assert len(rows) > 1000
     assert not [row for row in rows if "undefined macro" in row["warnings"]]
 

@@ -20,8 +20,18 @@ def test_new_library_has_latest_schema_and_pragmas(library):
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"papers", "files", "import_log", "jobs", "reading_lists", "reading_list_items", "vectors",
-            "index_snapshots", "papers_fts", "clusters"} <= tables
+    assert {
+        "papers",
+        "files",
+        "import_log",
+        "jobs",
+        "reading_lists",
+        "reading_list_items",
+        "vectors",
+        "index_snapshots",
+        "papers_fts",
+        "clusters",
+    } <= tables
 
 
 def test_upgrade_from_previous_version_keeps_data(library_path):
@@ -76,7 +86,9 @@ def test_transaction_rolls_back_on_error(library):
 def test_fts_follows_inserts_updates_and_deletes(library):
     repo = PaperRepository(library)
     with library.transaction():
-        paper_id = repo.insert(ParsedPaper(source="pdf", title="Graph neural networks", abstract="We study message passing."))
+        paper_id = repo.insert(
+            ParsedPaper(source="pdf", title="Graph neural networks", abstract="We study message passing.")
+        )
     match = "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?"
     assert library.query(match, ("message",)) == [{"rowid": paper_id}]
     with library.transaction():
@@ -89,8 +101,12 @@ def test_fts_follows_inserts_updates_and_deletes(library):
 
 
 def _paper(**fields) -> ParsedPaper:
-    base = dict(source="pdf", title="A Study of Duplicate Detection in Reference Managers",
-                authors=("Jane Doe", "Ann Other"), year=2020)
+    base = dict(
+        source="pdf",
+        title="A Study of Duplicate Detection in Reference Managers",
+        authors=("Jane Doe", "Ann Other"),
+        year=2020,
+    )
     base.update(fields)
     return ParsedPaper(**base)
 

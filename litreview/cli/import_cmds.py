@@ -34,7 +34,8 @@ class ProgressBar:
         self.last = now
         width = 30
         filled = int(width * progress.done / progress.total) if progress.total else width
-        line = f"\r{progress.stage:8} [{'#' * filled}{'.' * (width - filled)}] {progress.done}/{progress.total} {progress.current[:40]}"
+        bar = "#" * filled + "." * (width - filled)
+        line = f"\r{progress.stage:8} [{bar}] {progress.done}/{progress.total} {progress.current[:40]}"
         sys.stderr.write(line.ljust(100))
         sys.stderr.flush()
 
@@ -45,7 +46,7 @@ class ProgressBar:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
-    from litreview.core.progress import CancelToken, Cancelled
+    from litreview.core.progress import Cancelled, CancelToken
     from litreview.pipeline import drive, open_embedder, queued_paths, run_import
 
     with open_from_args(args) as library:
@@ -70,15 +71,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         except (KeyboardInterrupt, Cancelled):
             steps.close()
             bar.close()
-            print("litreview: import interrupted; what was done is kept. Run 'litreview import --resume' "
-                  "(or the same command again) to finish.", file=sys.stderr)
+            print(
+                "litreview: import interrupted; what was done is kept. Run 'litreview import --resume' "
+                "(or the same command again) to finish.",
+                file=sys.stderr,
+            )
             return 130
         bar.close()
     if args.json:
         print_json(summary.to_json())
     else:
-        print(f"imported {summary.imported}, updated {summary.updated}, duplicates {summary.duplicates}, "
-              f"failed {len(summary.failed)}, embedded {summary.embedded}")
+        print(
+            f"imported {summary.imported}, updated {summary.updated}, duplicates {summary.duplicates}, "
+            f"failed {len(summary.failed)}, embedded {summary.embedded}"
+        )
         for error in summary.failed:
             where = error.path + (f":{error.line}" if error.line else "") + (f" [{error.entry}]" if error.entry else "")
             print(f"  failed: {where}: {error.reason}")

@@ -72,7 +72,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def _files_by_paper(library) -> dict[int, list[str]]:
     files: dict[int, list[str]] = {}
-    for paper_id, path in library.conn.execute("SELECT paper_id, path FROM files WHERE paper_id IS NOT NULL ORDER BY id"):
+    for paper_id, path in library.conn.execute(
+        "SELECT paper_id, path FROM files WHERE paper_id IS NOT NULL ORDER BY id"
+    ):
         files.setdefault(paper_id, []).append(path)
     return files
 
@@ -157,7 +159,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(f"integrity: {result['integrity']}")
-        print(f"papers: {result['papers']}   vectors: {result['vectors']}   index consistent: {result['index_consistent']}")
+        print(f"papers: {result['papers']}   vectors: {result['vectors']}", end="   ")
+        print(f"index consistent: {result['index_consistent']}")
         for problem in problems:
             print(f"problem: {problem}")
     return 0 if integrity_text == "ok" else 1

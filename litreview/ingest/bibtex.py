@@ -262,17 +262,14 @@ def parse_file_field(value: str, bib_folder: str) -> list[str]:
         if not item or "://" in item:  # a web link, not a local file
             continue
         parts = _split_unescaped(item, ":")
-        file_type = ""
         if len(parts) >= 3:
-            file_type = parts[-1]
             parts = parts[1:-1]  # description : path : type
         elif len(parts) == 2 and not (len(parts[0]) == 1 and parts[0].isalpha()):
             # "path:type" or "description:path"; a one-letter first part is a Windows drive instead
             if "." in parts[1] or "/" in parts[1]:
                 parts = parts[1:]
             else:
-                file_type = parts[1]
-                parts = parts[:1]
+                parts = parts[:1]  # path : type
         path = _unescape(":".join(parts)).strip()
         # An unescaped Windows drive ("C:/x.pdf") was split off as its own part above and joined back here.
         if not path or "://" in path:

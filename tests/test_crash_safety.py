@@ -116,3 +116,25 @@ def test_import_twice_adds_nothing(shared_data, tmp_path):
     again = json.loads(second.stdout)
     assert again["imported"] == 0 and again["duplicates"] == 6 and len(again["failed"]) == 1
     _assert_consistent(library, folder)
+
+
+@pytest.mark.timeout(600)
+def test_ctrl_c_cancels_cleanly_and_says_how_to_resume(shared_data, tmp_path):
+    folder = _pdf_folder(shared_data, tmp_path, count=30)
+    library = tmp_path / "library.sqlite"
+    process = subprocess.Popen(_cli(library, "import", str(folder), "--json"), env=_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    if process.poll() is not None:
+        pytest.fail("the import finished before it could be interrupted: nothing was tested")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "Run the same command again" in err and "Traceback" not in err
+    resumed = subprocess.run(_cli(library, "import", str(folder), "--json"), env=_env(),
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    final = subprocess.run(_cli(library, "import", str(folder), "--json"), env=_env(),
+                           capture_output=True, text=True, timeout=600)
+    assert json.loads(final.stdout)["imported"] == 0
+    _assert_consistent(library, folder)

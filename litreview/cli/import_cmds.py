@@ -55,25 +55,22 @@ def cmd_import(args: argparse.Namespace) -> int:
             paths += [p for p in queued_paths(library) if p not in paths]
         if not paths:
             raise CommandError("nothing to import: give PDFs, folders or .bib files")
-        embedder = None
-        if not args.no_embed:
-            from litreview.embedding import ModelNotAvailable
-
-            try:
-                embedder = open_embedder(library, args.model, device=args.device)
-            except ModelNotAvailable as exc:
-                raise CommandError(str(exc)) from exc
-        cancel = CancelToken()
         bar = ProgressBar(enabled=True)
-        steps = run_import(library, paths, embedder=embedder, cancel=cancel)
         try:
-            summary = drive(steps, bar)
+            embedder = None
+            if not args.no_embed:
+                from litreview.embedding import ModelNotAvailable
+
+                try:
+                    embedder = open_embedder(library, args.model, device=args.device)
+                except ModelNotAvailable as exc:
+                    raise CommandError(str(exc)) from exc
+            summary = drive(run_import(library, paths, embedder=embedder, cancel=CancelToken()), bar)
         except (KeyboardInterrupt, Cancelled):
-            steps.close()
             bar.close()
             print(
-                "litreview: import interrupted; what was done is kept. Run 'litreview import --resume' "
-                "(or the same command again) to finish.",
+                "litreview: import interrupted; what was done is kept. Run the same command again to finish "
+                "(or 'litreview import --resume' for the PDFs it had queued).",
                 file=sys.stderr,
             )
             return 130

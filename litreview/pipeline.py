@@ -9,6 +9,7 @@ resumes (files already stored are recognised by their hash and skipped).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Generator, Iterable, Sequence
@@ -43,6 +44,19 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """In a child process: exit as soon as `parent_pid` is gone (killed, crashed), instead of lingering."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class PdfReader:
@@ -87,7 +101,12 @@ class PdfReader:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def close(self, *, kill: bool = False) -> None:
@@ -490,16 +509,21 @@ def drive(steps: Generator[Progress, None, object], on_progress=None) -> object:
 def open_embedder(library: Library, name: str | None = None, *, device: str | None = None,
                   dim: int | None = None) -> Embedder:
     """The embedder for this library: `name`, else the library's model, else the offline default.
-    Records the choice in the library's settings (model, model_id, dim) so related/search use it."""
+    Records the choice in the library's settings (model, model_id, dim) so related/search use it.
+
+    A remote endpoint loads only when the user chose it in this app instance (embedding.loader.remote_allowed):
+    a URL stored in a library file raises RemoteNotAllowed (a ModelNotAvailable) and sends nothing. The
+    stored name never holds an api_key."""
     from litreview.embedding import DEFAULT_MODEL, load_embedder
+    from litreview.embedding.loader import storable_model_name
 
     stored = library.get_setting("model")
     name = name or stored or DEFAULT_MODEL
-    if dim is None and name == stored and library.get_setting("dim"):
+    if dim is None and storable_model_name(name) == stored and library.get_setting("dim"):
         dim = int(library.get_setting("dim") or 0) or None
     embedder = load_embedder(name, device=device, dim=dim)
     if not library.read_only:
-        library.set_setting("model", name)
+        library.set_setting("model", storable_model_name(name))
         library.set_setting("model_id", embedder.model_id)
         library.set_setting("dim", str(embedder.dim))
     return embedder

@@ -96,7 +96,7 @@ TEXTS = [f"abstract number {i}" for i in range(7)]
 
 def test_openai_api_batches_and_restores_order(server) -> None:
     url, state = server
-    embedder = load_embedder(f"{url}/v1/embeddings?model=my-model&batch_size=3")
+    embedder = load_embedder(f"{url}/v1/embeddings?model=my-model&batch_size=3", allow_remote=True)
     vectors = embedder.embed_documents(TEXTS)
     np.testing.assert_allclose(vectors, expected(TEXTS), atol=1e-6)
     assert vectors.dtype == np.float32 and embedder.dim == DIM and embedder.model_id == "my-model"
@@ -107,7 +107,7 @@ def test_openai_api_batches_and_restores_order(server) -> None:
 def test_tei_api_with_mrl_dim_and_progress(server) -> None:
     url, state = server
     seen: list[tuple[int, int]] = []
-    embedder = load_embedder(f"{url}/embed", dim=16, batch_size=4)
+    embedder = load_embedder(f"{url}/embed", dim=16, batch_size=4, allow_remote=True)
     vectors = embedder.embed_documents(TEXTS, progress=lambda d, t: seen.append((d, t)))
     np.testing.assert_allclose(vectors, expected(TEXTS, 16), atol=1e-6)
     assert seen == [(0, 7), (4, 7), (7, 7)]
@@ -116,7 +116,7 @@ def test_tei_api_with_mrl_dim_and_progress(server) -> None:
 
 def test_served_preset_keeps_its_query_prompt(server) -> None:
     url, state = server
-    embedder = load_embedder(f"{url}/v1/embeddings?model=qwen3-0.6b-academic", dim=128)
+    embedder = load_embedder(f"{url}/v1/embeddings?model=qwen3-0.6b-academic", dim=128, allow_remote=True)
     embedder.embed_queries(["dark matter halos"])
     embedder.embed_documents(["dark matter halos"])
     prompt = PRESETS["qwen3-0.6b-academic"].query_prompt
@@ -127,7 +127,7 @@ def test_served_preset_keeps_its_query_prompt(server) -> None:
     }
     assert state.requests[1][1]["input"] == ["dark matter halos"]
     with pytest.raises(ValueError):
-        load_embedder(f"{url}/v1/embeddings?model=qwen3-0.6b-academic", dim=100)
+        load_embedder(f"{url}/v1/embeddings?model=qwen3-0.6b-academic", dim=100, allow_remote=True)
 
 
 def test_retries_server_errors_with_backoff(server) -> None:
@@ -171,5 +171,5 @@ def test_unreachable_server_and_cancel() -> None:
 
 def test_dim_is_probed_from_the_server(server) -> None:
     url, state = server
-    embedder = load_embedder(f"{url}/v1/embeddings")
+    embedder = load_embedder(f"{url}/v1/embeddings", allow_remote=True)
     assert embedder.dim == DIM and len(state.requests) == 1

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from qt_helpers import FakeEmbedder
+from tiny_models import tiny_models  # noqa: F401 - fixture
 
 from litreview.core.progress import Cancelled, CancelToken
-from litreview.workers.embedding_process import EmbeddingProcess, EmbeddingProcessError
+from litreview.workers.embedding_process import EmbeddingProcess, EmbeddingProcessError, child_command
 
 TESTS = Path(__file__).resolve().parent
 ENV = {"PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
@@ -43,3 +45,28 @@ def test_a_model_that_cannot_load_raises_with_the_reason():
     with pytest.raises(EmbeddingProcessError, match="no model called missing-model"):
         child.wait_ready()
     assert child._proc.poll() is not None
+
+
+def test_a_frozen_app_starts_the_child_through_its_launcher(tmp_path, monkeypatch, tiny_models):  # noqa: F811
+    """In a PyInstaller build sys.executable is the app (packaging/launcher.py), which has no `-m`: the child is
+    started as `APP --embedding-child CONFIG`. Here the "app" is a script running the launcher, as the build does."""
+    app = tmp_path / "litreview-app"
+    launcher = TESTS.parent / "packaging" / "launcher.py"
+    app.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{launcher}" "$@"\n')
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    assert child_command("{}") == [str(app), "--embedding-child", "{}"]
+
+    child = EmbeddingProcess(str(tiny_models["bert"]), env=ENV)  # the real model factory, a tiny model
+    try:
+        assert child.poll_ready(120.0)
+        assert child.dim > 0 and child.model_id
+        vectors = child.embed_documents(["dark matter halos", "protein folding"])
+        assert vectors.shape == (2, child.dim) and vectors.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+        assert not np.allclose(vectors[0], vectors[1])
+    finally:
+        child.close()
+    assert child._proc.returncode == 0
+    assert child._proc.args[:2] == [str(app), "--embedding-child"]

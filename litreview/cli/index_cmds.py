@@ -96,10 +96,13 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
     """The embedder whose vectors the library holds, loaded from the library's model setting."""
     from litreview.cli import CommandError
     from litreview.embedding import ModelNotAvailable, load_embedder
+    from litreview.embedding.loader import RemoteNotAllowed
 
     name = library.get_setting("model") or model_id
     try:
         embedder = load_embedder(name, device=device, dim=dim)
+    except RemoteNotAllowed:
+        raise  # the caller may fall back to keyword search
     except ModelNotAvailable as exc:
         raise CommandError(str(exc)) from exc
     if (embedder.model_id, embedder.dim) != (model_id, dim):
@@ -126,8 +129,16 @@ def cmd_search(args: argparse.Namespace) -> int:
                 warn("litreview: the library has no embeddings; searching by keyword only")
                 mode = "keyword"
             else:
-                embedder = _load_query_embedder(library, *model, args.device)
-                service = IndexService(library)
+                from litreview.embedding.loader import RemoteNotAllowed
+
+                try:
+                    embedder = _load_query_embedder(library, *model, args.device)
+                    service = IndexService(library)
+                except RemoteNotAllowed as exc:
+                    if mode == "semantic":
+                        raise CommandError(str(exc)) from exc
+                    warn(f"litreview: {exc}; searching by keyword only")
+                    mode = "keyword"
         hits = search(library, service, embedder, query, k=args.k, mode=mode)
         _print_hits(library, hits, args.json)
     return 0

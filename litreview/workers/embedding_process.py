@@ -32,6 +32,17 @@ class EmbeddingProcessError(RuntimeError):
     """The child could not load the model, failed on a request, or ended."""
 
 
+def child_command(config: str) -> list[str]:
+    """The command line that starts the child with its JSON `config`.
+
+    In a frozen (PyInstaller) app sys.executable is the app itself, which has no `-m`: its launcher
+    (packaging/launcher.py) routes `--embedding-child CONFIG` to main() here instead.
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--embedding-child", config]
+    return [sys.executable, "-m", "litreview.workers.embedding_process", "--serve", config]
+
+
 def _write_message(stream: IO[bytes], header: dict[str, Any], payload: bytes = b"") -> None:
     data = json.dumps(header).encode("utf-8")
     stream.write(_LENGTH.pack(len(data)) + data + payload)
@@ -61,7 +72,8 @@ class EmbeddingProcess:
     and everything else waits for it.
 
     `factory` is "module:function" called in the child as function(name, device=..., dim=...) and must return an
-    object with model_id, dim, embed_documents(texts) and embed_queries(texts).
+    object with model_id, dim, embed_documents(texts) and embed_queries(texts). `allow_remote` passes on the
+    user's choice of a remote endpoint `name` (embedding.loader.remote_allowed), which the child cannot see.
     """
 
     def __init__(
@@ -72,13 +84,14 @@ class EmbeddingProcess:
         dim: int | None = None,
         factory: str = DEFAULT_FACTORY,
         env: dict[str, str] | None = None,
+        allow_remote: bool = False,
     ) -> None:
-        config = {"name": name, "device": device, "dim": dim, "factory": factory}
+        config = {"name": name, "device": device, "dim": dim, "factory": factory, "allow_remote": allow_remote}
         child_env = {**os.environ, **(env or {})}
         # Leave a core to the app: torch's CPU threads (OpenMP) default to every core.
         child_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "litreview.workers.embedding_process", "--serve", json.dumps(config)],
+            child_command(json.dumps(config)),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=child_env,
@@ -191,6 +204,10 @@ def _serve(config: dict[str, Any]) -> int:
         os.nice(10)  # background work: when cores are busy, the app's GUI thread goes first
     source = sys.stdin.buffer
     try:
+        if config.get("allow_remote"):
+            from litreview.embedding.loader import allow_remote_endpoint
+
+            allow_remote_endpoint(config.get("name"))
         module_name, _, function_name = config["factory"].partition(":")
         factory = getattr(importlib.import_module(module_name), function_name)
         embedder = factory(config.get("name"), device=config.get("device"), dim=config.get("dim"))
@@ -223,6 +240,7 @@ def _serve(config: dict[str, Any]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`--serve CONFIG`: run as the child (the frozen app's launcher calls this for `--embedding-child`)."""
     parser = argparse.ArgumentParser(description="litreview's embedding child process (started by the app)")
     parser.add_argument("--serve", required=True, help="JSON configuration")
     args = parser.parse_args(argv)

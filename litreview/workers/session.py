@@ -41,26 +41,34 @@ class Backend:
         (model, model_id, dim) as pipeline.open_embedder does, so the CLI and the index agree with the GUI.
 
         By default the model runs in a child process (see litreview.workers.embedding_process for why).
+        A remote endpoint the user did not choose in this app instance (one read from the library's settings)
+        raises embedding.loader.RemoteNotAllowed before anything is started or sent.
         """
         if not self.model_in_child_process:
             from litreview.pipeline import open_embedder
 
             return open_embedder(library, choice.name, device=choice.device, dim=choice.dim)
         from litreview.embedding import DEFAULT_MODEL
+        from litreview.embedding.loader import check_remote_allowed, is_remote, storable_model_name
         from litreview.workers.embedding_process import EmbeddingProcess
 
         stored = library.get_setting(SETTING_MODEL)
         name = choice.name or stored or DEFAULT_MODEL
+        check_remote_allowed(name)
         dim = choice.dim
-        if dim is None and name == stored and library.get_setting(SETTING_DIM):
+        if dim is None and storable_model_name(name) == stored and library.get_setting(SETTING_DIM):
             dim = int(library.get_setting(SETTING_DIM) or 0) or None
-        return EmbeddingProcess(name, device=choice.device, dim=dim)
+        return EmbeddingProcess(name, device=choice.device, dim=dim, allow_remote=is_remote(name))
 
     def model_ready(self, library: Any, embedder: Any) -> None:
-        """Record a loaded child-process model in the settings (in-process loading did it already)."""
+        """Record a loaded child-process model in the settings (in-process loading did it already); a remote
+        URL is stored without its api_key."""
+        from litreview.embedding.loader import storable_model_name
+
         name = getattr(embedder, "name", None)
         if name is None or not hasattr(embedder, "poll_ready"):
             return
+        name = storable_model_name(name)
         with library.transaction() as conn:
             chosen = ((SETTING_MODEL, name), (SETTING_MODEL_ID, embedder.model_id), (SETTING_DIM, embedder.dim))
             for key, value in chosen:
@@ -226,7 +234,11 @@ class LibrarySession:
 
     def set_model(self, choice: ModelChoice) -> None:
         """Remember a new model; the next job loads it (and records it in the settings). The serving model
-        stays until the new one's embedding job has finished."""
+        stays until the new one's embedding job has finished. Choosing a remote endpoint here is the user's
+        consent to send abstracts there (for this app instance)."""
+        from litreview.embedding.loader import allow_remote_endpoint
+
+        allow_remote_endpoint(choice.name)
         with self.library.transaction() as conn:
             if choice.device:
                 conn.execute(
@@ -261,13 +273,22 @@ class LibrarySession:
         return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
     def resume_job(self, cancel: CancelToken) -> JobGenerator:
-        """At start: finish an import that was interrupted, else embed what the library's model is missing."""
+        """At start: finish an import that was interrupted, else embed what the library's model is missing.
+
+        A library whose settings name a remote endpoint the user has not chosen in this app instance is not
+        embedded (nothing is sent): the outcome carries the reason, and search falls back to keywords."""
+        from litreview.embedding.loader import RemoteNotAllowed, check_remote_allowed
+
         paths = self.backend.unfinished_import(self.library)
         if paths:
             summary = yield from self.import_job(paths, cancel)
             return summary
         model_id, dim = self.library.get_setting(SETTING_MODEL_ID), self.library.get_setting(SETTING_DIM)
         if model_id and dim and self.backend.has_pending_embeddings(self.library, model_id, int(dim)):
+            try:
+                check_remote_allowed(self.model_choice.name)
+            except RemoteNotAllowed as exc:
+                return WithWarning(None, f"not embedded: {exc}")
             count = yield from self.embed_job(cancel)
             return count
         return None
@@ -399,10 +420,17 @@ class LibrarySession:
     def search(self, request_id: int, query: str, mode: str, k: int = 50) -> SearchAnswer:
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}")
+        from litreview.embedding.loader import RemoteNotAllowed
+
         embedder = index = None
         if mode != "keyword":
-            embedder = self.embedder()
-            index = self.index()
+            try:
+                embedder = self.embedder()
+                index = self.index()
+            except RemoteNotAllowed:
+                if mode == "semantic":  # only hybrid has a keyword half to answer with
+                    raise
+                mode = "keyword"  # the answer says which mode answered
         hits = self.backend.search(self.library, index, embedder, query, mode, k)
         return SearchAnswer(request_id, query, mode, tuple((int(pid), float(score)) for pid, score in hits))
 
@@ -483,7 +511,8 @@ def _failure_label(error: Any) -> str:
 def describe_outcome(kind: str, summary: Any) -> str:
     """A short sentence for the status bar."""
     if isinstance(summary, WithWarning):
-        return f"{describe_outcome(kind, summary.summary)}; {summary.warning}"
+        done = describe_outcome(kind, summary.summary)
+        return f"{done}; {summary.warning}" if done else summary.warning[:1].upper() + summary.warning[1:]
     if kind == "resume":
         if summary is None:
             return ""

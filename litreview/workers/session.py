@@ -48,31 +48,23 @@ class Backend:
             from litreview.pipeline import open_embedder
 
             return open_embedder(library, choice.name, device=choice.device, dim=choice.dim)
-        from litreview.embedding import DEFAULT_MODEL
-        from litreview.embedding.loader import check_remote_allowed, is_remote, storable_model_name
+        from litreview.embedding.loader import check_remote_allowed, is_remote
+        from litreview.pipeline import resolve_model_choice
         from litreview.workers.embedding_process import EmbeddingProcess
 
-        stored = library.get_setting(SETTING_MODEL)
-        name = choice.name or stored or DEFAULT_MODEL
+        name, dim = resolve_model_choice(library, choice.name, choice.dim)
         check_remote_allowed(name)
-        dim = choice.dim
-        if dim is None and storable_model_name(name) == stored and library.get_setting(SETTING_DIM):
-            dim = int(library.get_setting(SETTING_DIM) or 0) or None
         return EmbeddingProcess(name, device=choice.device, dim=dim, allow_remote=is_remote(name))
 
     def model_ready(self, library: Any, embedder: Any) -> None:
         """Record a loaded child-process model in the settings (in-process loading did it already); a remote
         URL is stored without its api_key."""
-        from litreview.embedding.loader import storable_model_name
+        from litreview.pipeline import record_model
 
         name = getattr(embedder, "name", None)
         if name is None or not hasattr(embedder, "poll_ready"):
             return
-        name = storable_model_name(name)
-        with library.transaction() as conn:
-            chosen = ((SETTING_MODEL, name), (SETTING_MODEL_ID, embedder.model_id), (SETTING_DIM, embedder.dim))
-            for key, value in chosen:
-                conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, str(value)))
+        record_model(library, name, embedder)
 
     def run_import(
         self, library: Any, paths: Sequence[str], embedder: Any, index: Any, cancel: CancelToken

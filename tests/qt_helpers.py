@@ -6,14 +6,14 @@ style imports of the names used).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import BagOfWordsEmbedder
 
 from litreview.core.paper import IngestError
 from litreview.core.progress import CancelToken, Progress
@@ -58,25 +58,11 @@ def still_running(threads, *, grace_s: float) -> list[str]:
 # Fakes: a bag-of-words embedder, a brute-force index and a pipeline that reads little text files.
 
 
-class FakeEmbedder:
-    """Hashes words into a small L2-normalised vector, so similar texts get similar vectors. No torch."""
+class FakeEmbedder(BagOfWordsEmbedder):
+    """Hashes words of 3+ letters into a small L2-normalised vector, so similar texts get similar vectors."""
 
     model_id = "fake-bow"
-
-    def __init__(self, dim: int = 64) -> None:
-        self.dim = dim
-
-    def embed_documents(self, texts: Sequence[str], progress=None, cancel=None) -> np.ndarray:
-        matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w{3,}", text.lower()):
-                matrix[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return matrix / norms
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embed_documents(texts)
+    word = re.compile(r"\w{3,}")
 
 
 class FakeIndex:

@@ -192,6 +192,42 @@ def test_bert_mean_pooling_matches_card(tiny_models) -> None:  # noqa: F811
     np.testing.assert_allclose(embedder.embed_queries(TEXTS[:3]), singles[:3], atol=1e-5)  # no query prompt
 
 
+def test_float32_on_the_cpu_runs_through_onednn_with_the_cards_numbers(tiny_models, qwen3) -> None:  # noqa: F811
+    """The fused oneDNN linears (bias and BERT's GELU inside the product) are on, and the card tests above pass."""
+    import torch
+
+    if not torch.backends.mkldnn.is_available():
+        pytest.skip("this torch build has no oneDNN")
+    bert = load_embedder(str(tiny_models["bert"]))
+    assert bert.describe()["onednn_linears"] is True
+    assert all(
+        isinstance(layer.intermediate.intermediate_act_fn, torch.nn.Identity) for layer in bert.model.encoder.layer
+    )
+    assert qwen3.describe()["onednn_linears"] is True
+    assert load_embedder(str(tiny_models["bert"]), dtype="bfloat16").describe()["onednn_linears"] is False
+
+
+def test_onednn_swap_is_undone_when_the_probe_differs(tiny_models, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    import torch
+    from transformers import AutoModel
+    from transformers.activations import GELUActivation
+
+    from litreview.embedding import onednn
+
+    def hidden(model):
+        ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
+        with torch.inference_mode():
+            return model(input_ids=ids, attention_mask=(ids > 0).long()).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(tiny_models["bert"])).eval()
+    before = hidden(model)
+    monkeypatch.setattr(onednn, "PROBE_TOLERANCE", -1.0)  # no result can pass
+    assert onednn.use_onednn_linears(model) is False
+    assert all(isinstance(layer.intermediate.intermediate_act_fn, GELUActivation) for layer in model.encoder.layer)
+    assert all("forward" not in vars(m) for m in model.modules() if isinstance(m, torch.nn.Linear))
+    assert torch.equal(hidden(model), before)
+
+
 def test_options_override_the_folder(tiny_models) -> None:  # noqa: F811
     embedder = load_embedder(str(tiny_models["bert"]), query_prompt="query: ", max_length=20)
     reference = minilm_card_embed(tiny_models["bert"], ["query: " + TEXTS[0]], max_length=20)

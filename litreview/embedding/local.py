@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from litreview.core.progress import CancelToken
+from litreview.embedding.onednn import use_onednn_linears
 from litreview.embedding.spec import ModelSpec
 
 DEFAULT_TOKEN_BUDGET = 2048  # padded tokens per CPU batch: small enough for activations to stay in cache
@@ -143,6 +144,8 @@ class TransformerEmbedder:
             model.pooler = None  # BERT's CLS pooler head is never used for sentence embeddings
         model.eval()
         self.model = model.to(self.device)
+        float32_cpu = self.device == "cpu" and torch_dtype == torch.float32 and not self._cpu_autocast
+        self.onednn = float32_cpu and use_onednn_linears(self.model)
 
         hidden = int(getattr(model.config, "hidden_size", 0) or spec.hidden_size or 0)
         self.native_dim = hidden
@@ -180,6 +183,7 @@ class TransformerEmbedder:
             "device": self.device,
             "dtype": self.dtype,
             "attention": self.attention,
+            "onednn_linears": self.onednn,
             "pooling": self.spec.pooling,
             "max_length": self.max_length,
             "token_budget": self.token_budget,

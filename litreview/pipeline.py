@@ -530,7 +530,7 @@ def record_model(library: Library, name: str, embedder: Embedder) -> None:
 
 
 def open_embedder(library: Library, name: str | None = None, *, device: str | None = None,
-                  dim: int | None = None) -> Embedder:
+                  dim: int | None = None, dtype: str | None = None) -> Embedder:
     """The embedder for this library (see resolve_model_choice), recorded in its settings.
 
     A remote endpoint loads only when the user chose it in this app instance (embedding.loader.remote_allowed):
@@ -538,7 +538,7 @@ def open_embedder(library: Library, name: str | None = None, *, device: str | No
     from litreview.embedding import load_embedder
 
     name, dim = resolve_model_choice(library, name, dim)
-    embedder = load_embedder(name, device=device, dim=dim)
+    embedder = load_embedder(name, device=device, dim=dim, **({"dtype": dtype} if dtype else {}))
     if not library.read_only:
         record_model(library, name, embedder)
     return embedder

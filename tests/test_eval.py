@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakes import BagOfWordsEmbedder
+from tiny_models import tiny_models  # noqa: F401 - fixture
 
 from litreview.analysis.evaluation import (
     BeirFormatError,
@@ -118,6 +119,17 @@ def test_eval_command_prints_the_contract_keys(beir_dir: Path, capsys) -> None:
     assert result["mode"] == "keyword" and result["queries"] == 3
     assert main(["eval", "--beir", str(beir_dir / "nope"), "--mode", "keyword"]) == 1
     assert "not a BEIR folder" in capsys.readouterr().err
+
+
+def test_eval_command_passes_embedder_options(beir_dir: Path, tiny_models, capsys) -> None:  # noqa: F811
+    from litreview.cli import main
+
+    model = str(tiny_models["bert"])
+    assert main(["eval", "--beir", str(beir_dir), "--model", model, "-o", "dtype=bfloat16", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["mode"] == "semantic" and result["queries"] == 3 and 0 <= result["ndcg@10"] <= 1
+    assert main(["eval", "--beir", str(beir_dir), "--model", model, "-o", "dtype=float8"]) == 1
+    assert "dtype must be float32, float16 or bfloat16" in capsys.readouterr().err
 
 
 @pytest.mark.slow

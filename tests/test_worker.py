@@ -188,12 +188,14 @@ def test_changing_the_model_re_embeds_in_the_background(qtbot, threaded, papers,
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
         client.import_paths(papers)
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000) as done:
-        client.change_model(ModelChoice(name="fake-other", dim=32))
+        client.change_model(ModelChoice(name="fake-other", device="cpu", dim=32, dtype="bfloat16"))
     assert done.args[0].kind == "embed" and done.args[0].status == "finished"
     with sqlite3.connect(library_path) as conn:
         dims = dict(conn.execute("SELECT dim, count(*) FROM vectors GROUP BY dim").fetchall())
         assert dims == {64: 5, 32: 5}  # the old model's vectors are kept
-        assert conn.execute("SELECT value FROM settings WHERE key = 'model'").fetchone()[0] == "fake-other"
+        settings = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+        assert settings["model"] == "fake-other"
+        assert (settings["embedding.device"], settings["embedding.dtype"]) == ("cpu", "bfloat16")
     answers = []
     client.sig_related_ready.connect(answers.append)
     with qtbot.waitSignal(client.sig_related_ready, timeout=10_000):

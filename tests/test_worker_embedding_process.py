@@ -70,3 +70,20 @@ def test_a_frozen_app_starts_the_child_through_its_launcher(tmp_path, monkeypatc
         child.close()
     assert child._proc.returncode == 0
     assert child._proc.args[:2] == [str(app), "--embedding-child"]
+
+
+def test_the_chosen_precision_reaches_the_child(tiny_models):  # noqa: F811
+    """dtype=bfloat16 loads the model in bfloat16 in the child: vectors close to float32's but not the same."""
+    from litreview.embedding import load_embedder
+
+    texts = ["dark matter halos", "protein folding in the cell"]
+    float32 = load_embedder(str(tiny_models["bert"])).embed_documents(texts)
+    child = EmbeddingProcess(str(tiny_models["bert"]), dtype="bfloat16", env=ENV)
+    try:
+        assert child.poll_ready(120.0)
+        bfloat16 = child.embed_documents(texts)
+    finally:
+        child.close()
+    assert bfloat16.shape == float32.shape and bfloat16.dtype == np.float32
+    assert not np.array_equal(bfloat16, float32)
+    assert (bfloat16 * float32).sum(axis=1).min() > 0.99

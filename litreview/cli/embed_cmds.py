@@ -19,14 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument("--query", action="store_true", help="embed as queries (with the model's query prompt)")
     embed.add_argument("--dim", type=int, default=None, help="MRL truncation (before L2 normalisation)")
     embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
-    embed.add_argument(
-        "--option",
-        "-o",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="embedder option, e.g. task=..., pooling=mean, max_length=512, dtype=float32",
-    )
+    add_option_flag(embed)
     add_json_flag(embed)
     embed.set_defaults(handler=run_embed)
 
@@ -45,6 +38,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 _INT_OPTIONS = {"max_length", "token_budget", "max_batch_size", "threads", "batch_size", "retries"}
 _FLOAT_OPTIONS = {"timeout", "backoff"}
 _BOOL_OPTIONS = {"include_prompt"}
+
+
+def add_option_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="embedder option, e.g. task=..., pooling=mean, max_length=512, dtype=bfloat16",
+    )
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+from litreview.cli.embed_cmds import add_option_flag, parse_options
 
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
 
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", help="qrels file to score (default test)")
     p.add_argument("--limit-queries", type=int, metavar="N", help="score only the first N judged queries")
     p.add_argument("--device", help="cpu, cuda or mps")
+    add_option_flag(p)
     add_json_flag(p)
     p.set_defaults(handler=cmd_eval)
 
@@ -172,8 +174,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from litreview.embedding import ModelNotAvailable, load_embedder
 
         try:
-            embedder = load_embedder(args.model, device=args.device)
-        except ModelNotAvailable as exc:
+            embedder = load_embedder(args.model, device=args.device, **parse_options(args.option))
+        except (ModelNotAvailable, ValueError, TypeError) as exc:
             raise CommandError(str(exc)) from exc
 
     def report(progress) -> None:

@@ -680,7 +680,7 @@ class MainWindow(QMainWindow):
         lib = self.reader.library
         dim = lib.get_setting("dim")
         return ModelChoice(lib.get_setting("model") or None, lib.get_setting("embedding.device") or None,
-                           int(dim) if dim else None)
+                           int(dim) if dim else None, lib.get_setting("embedding.dtype") or None)
 
     @Slot()
     def open_settings(self) -> None:

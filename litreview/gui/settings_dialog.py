@@ -1,5 +1,5 @@
-"""Settings: the embedding model (presets, the offline default, a local folder), device and dimension, with
-what a choice costs. Accepting a new model asks the worker to re-embed the library in the background.
+"""Settings: the embedding model (presets, the offline default, a local folder), device, precision and dimension,
+with what a choice costs. Accepting a new model asks the worker to re-embed the library in the background.
 
 A model that is not on this computer gets a "Download" button: the worker fetches it in the background (the
 dialog only relays progress from the GUI-thread client and can cancel that one job), then it can be chosen."""
@@ -30,6 +30,11 @@ from PySide6.QtWidgets import (
 from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice
 
 DEVICES = (("Automatic (GPU when present)", None), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple GPU (MPS)", "mps"))
+PRECISIONS = (
+    ("Automatic (float16 on a GPU, float32 on the CPU)", None),
+    ("float32", "float32"),
+    ("bfloat16 (about 1.6x faster on the CPU, near-identical vectors)", "bfloat16"),
+)
 LOCAL_FOLDER = "__folder__"
 NOT_DOWNLOADED = " (not downloaded)"
 BAR_STEPS = 1000  # the download bar counts in thousandths: byte counts overflow QProgressBar's int
@@ -172,6 +177,9 @@ class SettingsDialog(QDialog):
         self.device = QComboBox()
         for label, value in DEVICES:
             self.device.addItem(label, value)
+        self.precision = QComboBox()
+        for label, value in PRECISIONS:
+            self.precision.addItem(label, value)
         self.dim = QSpinBox()
         self.dim.setRange(0, 8192)
         self.dim.setSpecialValueText("model default")
@@ -181,6 +189,7 @@ class SettingsDialog(QDialog):
         form.addRow("Embedding model", self.model)
         form.addRow("Local folder", folder_row)
         form.addRow("Device", self.device)
+        form.addRow("Precision", self.precision)
         form.addRow("Dimension", self.dim)
         form.addRow("Cost", self.cost)
         form.addRow("", self._build_download_row())
@@ -311,13 +320,15 @@ class SettingsDialog(QDialog):
             self.folder.setText(current.name)
         self.model.setCurrentIndex(max(0, index))
         self.device.setCurrentIndex(max(0, self.device.findData(current.device)))
+        self.precision.setCurrentIndex(max(0, self.precision.findData(current.dtype)))
         self.dim.setValue(current.dim or 0)
 
     def choice(self) -> ModelChoice:
         name = self.model.currentData()
         if name == LOCAL_FOLDER:
             name = self.folder.text().strip() or None
-        return ModelChoice(name=name, device=self.device.currentData(), dim=self.dim.value() or None)
+        return ModelChoice(name=name, device=self.device.currentData(), dim=self.dim.value() or None,
+                           dtype=self.precision.currentData())
 
     @Slot()
     def _update(self, *_: object) -> None:

@@ -71,7 +71,8 @@ class EmbeddingProcess:
     The constructor only starts the child; `poll_ready` lets a caller stay responsive while the model loads,
     and everything else waits for it.
 
-    `factory` is "module:function" called in the child as function(name, device=..., dim=...) and must return an
+    `factory` is "module:function" called in the child as function(name, device=..., dim=..., [dtype=...]) and
+    must return an
     object with model_id, dim, embed_documents(texts) and embed_queries(texts). `allow_remote` passes on the
     user's choice of a remote endpoint `name` (embedding.loader.remote_allowed), which the child cannot see.
     """
@@ -82,11 +83,14 @@ class EmbeddingProcess:
         *,
         device: str | None = None,
         dim: int | None = None,
+        dtype: str | None = None,
         factory: str = DEFAULT_FACTORY,
         env: dict[str, str] | None = None,
         allow_remote: bool = False,
     ) -> None:
         config = {"name": name, "device": device, "dim": dim, "factory": factory, "allow_remote": allow_remote}
+        if dtype:
+            config["dtype"] = dtype
         child_env = {**os.environ, **(env or {})}
         # Leave a core to the app: torch's CPU threads (OpenMP) default to every core.
         child_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
@@ -210,7 +214,8 @@ def _serve(config: dict[str, Any]) -> int:
             allow_remote_endpoint(config.get("name"))
         module_name, _, function_name = config["factory"].partition(":")
         factory = getattr(importlib.import_module(module_name), function_name)
-        embedder = factory(config.get("name"), device=config.get("device"), dim=config.get("dim"))
+        options = {"dtype": config["dtype"]} if config.get("dtype") else {}
+        embedder = factory(config.get("name"), device=config.get("device"), dim=config.get("dim"), **options)
     except Exception as exc:
         _write_message(out, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1

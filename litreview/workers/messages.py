@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,10 @@ class SearchAnswer:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The embedding model the worker should use (None name = the offline default)."""
+    """The embedding model the worker should use (None name = the offline default; None dtype = float16 on a GPU,
+    float32 on the CPU)."""
 
     name: str | None = None
     device: str | None = None
     dim: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    dtype: str | None = None

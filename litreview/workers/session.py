@@ -23,6 +23,7 @@ SETTING_MODEL = "model"  # the preset name or folder; written by pipeline.open_e
 SETTING_MODEL_ID = "model_id"
 SETTING_DIM = "dim"
 SETTING_DEVICE = "embedding.device"
+SETTING_DTYPE = "embedding.dtype"
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
 LIST_OPS = ("create", "rename", "delete", "add", "remove", "reorder", "set_note")
 
@@ -47,14 +48,16 @@ class Backend:
         if not self.model_in_child_process:
             from litreview.pipeline import open_embedder
 
-            return open_embedder(library, choice.name, device=choice.device, dim=choice.dim)
+            return open_embedder(library, choice.name, device=choice.device, dim=choice.dim, dtype=choice.dtype)
         from litreview.embedding.loader import check_remote_allowed, is_remote
         from litreview.pipeline import resolve_model_choice
         from litreview.workers.embedding_process import EmbeddingProcess
 
         name, dim = resolve_model_choice(library, choice.name, choice.dim)
         check_remote_allowed(name)
-        return EmbeddingProcess(name, device=choice.device, dim=dim, allow_remote=is_remote(name))
+        return EmbeddingProcess(
+            name, device=choice.device, dim=dim, dtype=choice.dtype, allow_remote=is_remote(name)
+        )
 
     def model_ready(self, library: Any, embedder: Any) -> None:
         """Record a loaded child-process model in the settings (in-process loading did it already); a remote
@@ -158,6 +161,7 @@ class LibrarySession:
                 name=lib.get_setting(SETTING_MODEL) or None,
                 device=lib.get_setting(SETTING_DEVICE) or None,
                 dim=int(dim) if dim else None,
+                dtype=lib.get_setting(SETTING_DTYPE) or None,
             )
         return self._model
 
@@ -232,12 +236,11 @@ class LibrarySession:
 
         allow_remote_endpoint(choice.name)
         with self.library.transaction() as conn:
-            if choice.device:
-                conn.execute(
-                    "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (SETTING_DEVICE, choice.device)
-                )
-            else:
-                conn.execute("DELETE FROM settings WHERE key = ?", (SETTING_DEVICE,))
+            for key, value in ((SETTING_DEVICE, choice.device), (SETTING_DTYPE, choice.dtype)):
+                if value:
+                    conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+                else:
+                    conn.execute("DELETE FROM settings WHERE key = ?", (key,))
         self._model = choice
         old, self._embedder = self._embedder, None
         _close(old)

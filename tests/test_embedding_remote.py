@@ -89,7 +89,8 @@ TEXTS = [f"abstract number {i}" for i in range(7)]
 
 def test_openai_api_batches_and_restores_order(server) -> None:
     url, state = server
-    embedder = load_embedder(f"{url}/v1/embeddings?model=my-model&batch_size=3", allow_remote=True)
+    # The app's precision setting is for local models: a server keeps its own.
+    embedder = load_embedder(f"{url}/v1/embeddings?model=my-model&batch_size=3", allow_remote=True, dtype="bfloat16")
     vectors = embedder.embed_documents(TEXTS)
     np.testing.assert_allclose(vectors, expected(TEXTS), atol=1e-6)
     assert vectors.dtype == np.float32 and embedder.dim == DIM and embedder.model_id == "my-model"

@@ -151,6 +151,7 @@ def load_embedder(
     if is_remote(name):
         if not (remote_allowed(name) if allow_remote is None else allow_remote):
             raise RemoteNotAllowed(remote_refusal(name))
+        options.pop("dtype", None)  # a server computes in its own precision; the app's setting is for this machine
         return _load_remote(name.strip(), dim=dim, **options)
 
     preset = find_preset(name)

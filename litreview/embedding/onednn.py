@@ -1,10 +1,11 @@
-"""Float32 CPU inference through oneDNN's fused linear kernel.
+"""CPU inference through oneDNN's fused linear kernel, in float32 or bfloat16.
 
 On the CPU PyTorch runs a float32 nn.Linear as MKL's addmm: the bias is first copied into the whole output, then
 the product is added to it, and the GELU that follows in a BERT layer reads and writes that output once more.
 oneDNN's linear (the kernel torch.compile's freezing pass swaps in) adds the bias and applies the exact (erf) GELU
 while each block of the product is still in cache. On all-MiniLM-L6-v2 this makes a forward pass about 1.2x faster
-with the same float32 arithmetic (benchmarks/embed.py measures it against sentence-transformers).
+with the same float32 arithmetic (benchmarks/embed.py measures it against sentence-transformers). A model loaded
+in bfloat16 takes the same kernel's bfloat16 form (AVX512-BF16 or AMX where the CPU has them).
 
 The kernel is PyTorch-internal (torch.ops.mkldnn._linear_pointwise), so the swap is checked on a probe batch
 against the unchanged model and undone if the kernel is missing, fails, or gives other numbers.
@@ -61,15 +62,13 @@ def use_onednn_linears(model) -> bool:
     """Run `model`'s linear layers (and a BERT intermediate GELU) through oneDNN; False if left unchanged."""
     import torch
 
-    dtype = str(next(model.parameters()).dtype).removeprefix("torch.")
+    swaps = _swaps(model)
+    dtype = str(swaps[0][0].weight.dtype).removeprefix("torch.") if swaps else None
     if dtype not in PROBE_TOLERANCE or not torch.backends.mkldnn.is_available():
         return False
     try:
         kernel = torch.ops.mkldnn._linear_pointwise.default
     except (AttributeError, RuntimeError):
-        return False
-    swaps = _swaps(model)
-    if not swaps:
         return False
     expected = _probe(model)
     gelus = {}

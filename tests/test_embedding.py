@@ -232,6 +232,50 @@ def test_onednn_swap_is_undone_when_the_probe_differs(tiny_models, monkeypatch: 
     assert torch.equal(hidden(model), before)
 
 
+def test_onednn_swap_is_undone_when_the_kernel_fails_and_is_not_applied_twice(
+    tiny_models, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    import torch
+    from transformers import AutoModel
+
+    from litreview.embedding import onednn
+
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
+
+    def hidden(model):
+        with torch.inference_mode():
+            return model(input_ids=ids, attention_mask=(ids > 0).long()).last_hidden_state
+
+    def failing(kernel, linear, activation):
+        def forward(x):
+            raise ValueError("not this kernel")
+
+        return forward
+
+    model = AutoModel.from_pretrained(str(tiny_models["bert"])).eval()
+    before = hidden(model)
+    with monkeypatch.context() as patch:
+        patch.setattr(onednn, "_fused_forward", failing)
+        assert onednn.use_onednn_linears(model) is False
+    assert torch.equal(hidden(model), before)
+
+    assert onednn.use_onednn_linears(model) is True
+    swapped = hidden(model)
+    assert onednn.use_onednn_linears(model) is False  # every linear is swapped already: nothing left to do
+    assert torch.equal(hidden(model), swapped)
+    torch.testing.assert_close(swapped, before, rtol=0, atol=1e-5)
+
+
+def test_the_worker_backend_loads_the_chosen_precision(tiny_models, library) -> None:  # noqa: F811
+    from litreview.workers.messages import ModelChoice
+    from litreview.workers.session import Backend
+
+    backend = Backend(model_in_child_process=False)
+    embedder = backend.load_embedder(library, ModelChoice(name=str(tiny_models["bert"]), dtype="bfloat16"))
+    assert embedder.describe()["dtype"] == "bfloat16"
+    assert backend.load_embedder(library, ModelChoice(name=str(tiny_models["bert"]))).describe()["dtype"] == "float32"
+
+
 def test_options_override_the_folder(tiny_models) -> None:  # noqa: F811
     embedder = load_embedder(str(tiny_models["bert"]), query_prompt="query: ", max_length=20)
     reference = minilm_card_embed(tiny_models["bert"], ["query: " + TEXTS[0]], max_length=20)

@@ -23,10 +23,10 @@ def test_settings_dialog_round_trips_a_choice_and_shows_the_cost(qtbot, tmp_path
         seen.append((name, papers))
         return f"cost of {name} for {papers}"
 
-    dialog = SettingsDialog(ModelChoice("qwen3-0.6b", "cuda", 256), models=[("minilm", "minilm"), ("qwen3-0.6b", "Q")],
-                            describe=describe, papers=1200)
+    dialog = SettingsDialog(ModelChoice("qwen3-0.6b", "cuda", 256, "float32"),
+                            models=[("minilm", "minilm"), ("qwen3-0.6b", "Q")], describe=describe, papers=1200)
     qtbot.addWidget(dialog)
-    assert dialog.choice() == ModelChoice("qwen3-0.6b", "cuda", 256)
+    assert dialog.choice() == ModelChoice("qwen3-0.6b", "cuda", 256, "float32")
     assert dialog.cost.text() == "cost of qwen3-0.6b for 1200"
     dialog.model.setCurrentIndex(dialog.model.findData(LOCAL_FOLDER))
     dialog.folder.setText(str(tmp_path))

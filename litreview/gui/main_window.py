@@ -694,4 +694,8 @@ class MainWindow(QMainWindow):
         # Choosing a remote service again is the user's consent to send abstracts there, even if unchanged.
         if choice is not None and (choice != current or is_remote(choice.name)):
             self.client.change_model(choice)
-            self.statusBar().showMessage("Re-embedding the library with the new model in the background…", 10_000)
+            if (choice.name, choice.dim) == (current.name, current.dim):  # same vectors: only device or precision
+                message = "The model reloads with the new device or precision; the library's vectors are kept."
+            else:
+                message = "Re-embedding the library with the new model in the background…"
+            self.statusBar().showMessage(message, 10_000)

@@ -31,7 +31,7 @@ from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice
 
 DEVICES = (("Automatic (GPU when present)", None), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple GPU (MPS)", "mps"))
 PRECISIONS = (
-    ("Automatic (float16 on a GPU, float32 on the CPU)", None),
+    ("Automatic (float16 on a CUDA GPU, else float32)", None),
     ("float32", "float32"),
     ("bfloat16 (1.7-2x faster on CPUs with AVX512-BF16 or AMX; near-identical vectors)", "bfloat16"),
 )

@@ -538,7 +538,7 @@ def open_embedder(library: Library, name: str | None = None, *, device: str | No
     from litreview.embedding import load_embedder
 
     name, dim = resolve_model_choice(library, name, dim)
-    embedder = load_embedder(name, device=device, dim=dim, **({"dtype": dtype} if dtype else {}))
+    embedder = load_embedder(name, device=device, dim=dim, dtype=dtype)
     if not library.read_only:
         record_model(library, name, embedder)
     return embedder

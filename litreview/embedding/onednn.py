@@ -80,7 +80,8 @@ def use_onednn_linears(model) -> bool:
             gelus[id(block)] = block.intermediate_act_fn
             block.intermediate_act_fn = torch.nn.Identity()
     try:
-        difference = float((_probe(model).float() - expected.float()).norm() / expected.float().norm())
+        expected = expected.float()
+        difference = float((_probe(model).float() - expected).norm() / expected.norm())
         log.debug("oneDNN linear probe: relative difference %.3g (%s)", difference, dtype)
         same = difference <= PROBE_TOLERANCE[dtype]
     except Exception as exc:  # noqa: BLE001 - any failure of an internal kernel means: keep PyTorch's

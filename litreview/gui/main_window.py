@@ -43,6 +43,7 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
 from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice, RelatedAnswer, SearchAnswer
+from litreview.workers.session import read_model_choice
 
 IMPORTABLE_SUFFIXES = {".pdf", ".bib", ".bibtex"}
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
@@ -677,10 +678,7 @@ class MainWindow(QMainWindow):
         self.export_papers(self.reader.papers(list(ids)), "related work")
 
     def current_model_choice(self) -> ModelChoice:
-        lib = self.reader.library
-        dim = lib.get_setting("dim")
-        return ModelChoice(lib.get_setting("model") or None, lib.get_setting("embedding.device") or None,
-                           int(dim) if dim else None, lib.get_setting("embedding.dtype") or None)
+        return read_model_choice(self.reader.library)
 
     @Slot()
     def open_settings(self) -> None:

@@ -28,6 +28,17 @@ SEARCH_MODES = ("keyword", "semantic", "hybrid")
 LIST_OPS = ("create", "rename", "delete", "add", "remove", "reorder", "set_note")
 
 
+def read_model_choice(library: Any) -> ModelChoice:
+    """The model chosen in a library's settings (anything with get_setting; None name = the offline default)."""
+    dim = library.get_setting(SETTING_DIM)
+    return ModelChoice(
+        name=library.get_setting(SETTING_MODEL) or None,
+        device=library.get_setting(SETTING_DEVICE) or None,
+        dim=int(dim) if dim else None,
+        dtype=library.get_setting(SETTING_DTYPE) or None,
+    )
+
+
 class Backend:
     """The services a session calls, imported lazily so that torch and hnswlib load only when first needed.
 
@@ -155,14 +166,7 @@ class LibrarySession:
     def model_choice(self) -> ModelChoice:
         """The model chosen in the library's settings (None name = the offline default)."""
         if self._model is None:
-            lib = self.library
-            dim = lib.get_setting(SETTING_DIM)
-            self._model = ModelChoice(
-                name=lib.get_setting(SETTING_MODEL) or None,
-                device=lib.get_setting(SETTING_DEVICE) or None,
-                dim=int(dim) if dim else None,
-                dtype=lib.get_setting(SETTING_DTYPE) or None,
-            )
+            self._model = read_model_choice(self.library)
         return self._model
 
     def embedder(self) -> Any:

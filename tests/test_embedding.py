@@ -211,6 +211,15 @@ def test_the_cpu_runs_through_onednn_with_the_cards_numbers(tiny_models, qwen3) 
     assert cosine.min() > 0.99
 
 
+def tiny_bert_hidden_states(model):
+    """A BERT model's last hidden states for two fixed rows, the second padded."""
+    import torch
+
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
+    with torch.inference_mode():
+        return model(input_ids=ids, attention_mask=(ids > 0).long()).last_hidden_state
+
+
 def test_onednn_swap_is_undone_when_the_probe_differs(tiny_models, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     import torch
     from transformers import AutoModel
@@ -218,11 +227,7 @@ def test_onednn_swap_is_undone_when_the_probe_differs(tiny_models, monkeypatch: 
 
     from litreview.embedding import onednn
 
-    def hidden(model):
-        ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
-        with torch.inference_mode():
-            return model(input_ids=ids, attention_mask=(ids > 0).long()).last_hidden_state
-
+    hidden = tiny_bert_hidden_states
     model = AutoModel.from_pretrained(str(tiny_models["bert"])).eval()
     before = hidden(model)
     monkeypatch.setitem(onednn.PROBE_TOLERANCE, "float32", -1.0)  # no result can pass
@@ -240,11 +245,7 @@ def test_onednn_swap_is_undone_when_the_kernel_fails_and_is_not_applied_twice(
 
     from litreview.embedding import onednn
 
-    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
-
-    def hidden(model):
-        with torch.inference_mode():
-            return model(input_ids=ids, attention_mask=(ids > 0).long()).last_hidden_state
+    hidden = tiny_bert_hidden_states
 
     def failing(kernel, linear, activation):
         def forward(x):

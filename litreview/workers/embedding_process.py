@@ -71,10 +71,10 @@ class EmbeddingProcess:
     The constructor only starts the child; `poll_ready` lets a caller stay responsive while the model loads,
     and everything else waits for it.
 
-    `factory` is "module:function" called in the child as function(name, device=..., dim=..., [dtype=...]) and
-    must return an
-    object with model_id, dim, embed_documents(texts) and embed_queries(texts). `allow_remote` passes on the
-    user's choice of a remote endpoint `name` (embedding.loader.remote_allowed), which the child cannot see.
+    `factory` is "module:function" called in the child as function(name, device=..., dim=...), plus dtype=... when
+    one is chosen, and must return an object with model_id, dim, embed_documents(texts) and embed_queries(texts).
+    `allow_remote` passes on the user's choice of a remote endpoint `name` (embedding.loader.remote_allowed), which
+    the child cannot see.
     """
 
     def __init__(
@@ -88,9 +88,8 @@ class EmbeddingProcess:
         env: dict[str, str] | None = None,
         allow_remote: bool = False,
     ) -> None:
-        config = {"name": name, "device": device, "dim": dim, "factory": factory, "allow_remote": allow_remote}
-        if dtype:
-            config["dtype"] = dtype
+        config = {"name": name, "device": device, "dim": dim, "dtype": dtype, "factory": factory,
+                  "allow_remote": allow_remote}
         child_env = {**os.environ, **(env or {})}
         # Leave a core to the app: torch's CPU threads (OpenMP) default to every core.
         child_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))

@@ -9,13 +9,12 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
+from litreview.library.errors import LibraryError, LibraryInUse
 from litreview.library.migrations import LATEST_VERSION, MIGRATIONS
 
 ENV_LIBRARY = "LITREVIEW_LIBRARY"
 
-
-class LibraryError(Exception):
-    """The library file cannot be opened or is from a newer version of the app."""
+__all__ = ["Library", "LibraryError", "LibraryInUse", "default_library_path", "migrate", "open_library"]
 
 
 def default_library_path() -> Path:
@@ -70,10 +69,11 @@ def _split_statements(script: str) -> list[str]:
 class Library:
     """One open library file. The write connection lives on one thread (the worker or the CLI)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool, ownership=None) -> None:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self._ownership = ownership  # litreview.library.ownership.Ownership of a writable open
 
     @cached_property
     def db(self):  # noqa: ANN201 - sqlite_utils.Database, imported lazily to keep the window's start fast
@@ -118,7 +118,11 @@ class Library:
             conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        finally:  # released after the close, so the last checkpoint still happens under ownership
+            if self._ownership is not None:
+                self._ownership.release()
 
     def __enter__(self) -> Library:
         return self
@@ -128,13 +132,32 @@ class Library:
 
 
 def open_library(path: Path | str | None = None, *, read_only: bool = False, create: bool = True) -> Library:
-    """Open (and create or upgrade) a library. Read-only handles never migrate or write."""
+    """Open (and create or upgrade) a library. Read-only handles never migrate or write.
+
+    A writable open makes this process the library's owner (litreview.library.ownership) before SQLite touches
+    the file; LibraryInUse when another live process owns it.
+    """
     path = Path(path) if path is not None else default_library_path()
     if read_only or not create:
         if not path.exists():
             raise LibraryError(f"no library at {path} (create one with 'litreview init')")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+    ownership = None
+    if not read_only:
+        from litreview.library import ownership as _ownership
+
+        ownership = _ownership.acquire(path)
+    try:
+        return _connect(path, read_only, ownership)
+    except BaseException:
+        if ownership is not None:
+            ownership.release()
+        raise
+
+
+def _connect(path: Path, read_only: bool, ownership) -> Library:
+    conn = None
     try:
         if read_only:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
@@ -148,6 +171,10 @@ def open_library(path: Path | str | None = None, *, read_only: bool = False, cre
             migrate(conn)
         elif schema_version(conn) != LATEST_VERSION:
             raise LibraryError(f"library {path} needs an upgrade; open it once for writing")
-    except sqlite3.DatabaseError as exc:
-        raise LibraryError(f"cannot open library {path}: {exc}") from exc
-    return Library(path, conn, read_only)
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise LibraryError(f"cannot open library {path}: {exc}") from exc
+        raise
+    return Library(path, conn, read_only, ownership)

@@ -100,8 +100,30 @@ def _run(app, path: Path, settings) -> int:
     follow_system_scheme(app)
     window, client = create_window(path, settings=settings)
     window.show()
+    daily = start_daily_backups(window, path)
     try:
         return int(app.exec())
     finally:
+        daily.stop(timeout=30)  # a backup still running is cancelled; nothing partial is kept
         client.shutdown()
         window.reader.library.close()
+
+
+def start_daily_backups(window, path: Path):
+    """The rolling backup (litreview.library.backup.DailyBackups) now and every hour when a day has passed, on a
+    thread of its own; a damaged library or a failed backup is said in the status bar and on stderr."""
+    from PySide6.QtCore import QObject, QTimer, Signal
+
+    from litreview.library.backup import DailyBackups
+
+    class Relay(QObject):
+        said = Signal(str)
+
+    relay = Relay(window)
+    relay.said.connect(lambda text: (window.statusBar().showMessage(text, 60_000), print(text, file=sys.stderr)))
+    daily = DailyBackups(path, on_done=lambda _path, error: relay.said.emit(error) if error else None)
+    timer = QTimer(window)
+    timer.timeout.connect(daily.maybe_start)
+    timer.start(3_600_000)
+    daily.maybe_start()
+    return daily

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cluster_cmds",
     "gui_cmds",
     "selftest_cmds",
+    "backup_cmds",
 )
 
 

@@ -14,9 +14,12 @@ def open_from_args(args: argparse.Namespace, *, read_only: bool = False, create:
     from litreview.library.db import LibraryError, open_library
 
     try:
-        return open_library(args.library, read_only=read_only, create=create)
+        library = open_library(args.library, read_only=read_only, create=create)
     except LibraryError as exc:
         raise CommandError(str(exc)) from exc
+    if getattr(library, "damage", None):
+        warn(f"litreview: {library.damage}")
+    return library
 
 
 def print_json(value: Any) -> None:

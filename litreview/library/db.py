@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -13,6 +14,7 @@ from litreview.library.errors import LibraryError, LibraryInUse
 from litreview.library.migrations import LATEST_VERSION, MIGRATIONS
 
 ENV_LIBRARY = "LITREVIEW_LIBRARY"
+CHECK_EVERY = datetime.timedelta(days=1)  # how often a writable open runs PRAGMA quick_check
 
 __all__ = ["Library", "LibraryError", "LibraryInUse", "default_library_path", "migrate", "open_library"]
 
@@ -69,10 +71,12 @@ def _split_statements(script: str) -> list[str]:
 class Library:
     """One open library file. The write connection lives on one thread (the worker or the CLI)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool, ownership=None) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool, ownership=None, *,
+                 damage: str | None = None) -> None:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self.damage = damage  # set when the library was found damaged and opened read-only: what to tell the user
         self._ownership = ownership  # litreview.library.ownership.Ownership of a writable open
 
     @cached_property
@@ -157,7 +161,10 @@ def open_library(path: Path | str | None = None, *, read_only: bool = False, cre
 
 
 def _connect(path: Path, read_only: bool, ownership) -> Library:
+    from litreview.library import backup
+
     conn = None
+    damage = None
     try:
         if read_only:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
@@ -168,13 +175,54 @@ def _connect(path: Path, read_only: bool, ownership) -> Library:
         if not read_only:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            if 0 < schema_version(conn) < LATEST_VERSION:
+                backup.take_backup(conn, path, "migration")
             migrate(conn)
+            damage = _daily_check(conn)
         elif schema_version(conn) != LATEST_VERSION:
             raise LibraryError(f"library {path} needs an upgrade; open it once for writing")
     except BaseException as exc:
         if conn is not None:
             conn.close()
         if isinstance(exc, sqlite3.DatabaseError):
-            raise LibraryError(f"cannot open library {path}: {exc}") from exc
-        raise
+            if not backup.is_corruption(exc):
+                raise LibraryError(f"cannot open library {path}: {exc}") from exc
+            if read_only:
+                raise LibraryError(backup.damage_message(path, str(exc), opened=False)) from exc
+            damage = str(exc)
+        else:
+            raise
+    if damage is not None:  # never written to again until restored: open read-only and say how to restore
+        if conn is not None:
+            conn.close()
+        if ownership is not None:
+            ownership.release()
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # is it readable at all?
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise LibraryError(backup.damage_message(path, damage, opened=False)) from exc
+        return Library(path, conn, True, None, damage=backup.damage_message(path, damage))
     return Library(path, conn, read_only, ownership)
+
+
+def _daily_check(conn: sqlite3.Connection) -> str | None:
+    """`PRAGMA quick_check` when the last one is a day old or more (it reads the whole file: seconds at 100k
+    papers); None when the library is fine, else what is wrong."""
+    from litreview.library import backup
+
+    row = conn.execute("SELECT value FROM settings WHERE key = 'last_quick_check'").fetchone()
+    now = datetime.datetime.now(datetime.UTC)
+    try:
+        last = datetime.datetime.fromisoformat(row[0]) if row else None
+    except ValueError:
+        last = None
+    if last is not None and last.tzinfo is not None and now - last < CHECK_EVERY:
+        return None
+    verdict = backup.check(conn)
+    if verdict != "ok":
+        return verdict
+    conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES ('last_quick_check', ?)", (now.isoformat(),))
+    return None

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "gui_cmds",
     "selftest_cmds",
     "backup_cmds",
+    "trash_cmds",
 )
 
 

@@ -144,6 +144,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             "integrity": integrity_text,
             "papers": library.conn.execute("SELECT count(*) FROM papers").fetchone()[0],
             "vectors": library.conn.execute("SELECT count(*) FROM vectors").fetchone()[0],
+            "trash": library.conn.execute("SELECT count(*) FROM trash").fetchone()[0],
             "index_consistent": True,
             "problems": problems,
         }
@@ -159,7 +160,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(f"integrity: {result['integrity']}")
-        print(f"papers: {result['papers']}   vectors: {result['vectors']}", end="   ")
+        print(f"papers: {result['papers']}   vectors: {result['vectors']}   in the trash: {result['trash']}", end="   ")
         print(f"index consistent: {result['index_consistent']}")
         for problem in problems:
             print(f"problem: {problem}")

@@ -120,10 +120,12 @@ def test_reproduction_with_the_real_window_and_a_second_process(qtbot, tmp_path,
         # Something else in the process (a thumbnailer, a plain copy) opens and closes the file anyway.
         os.close(os.open(path, os.O_RDONLY))
 
-        refused = _cli(path, "info")
+        refused = _cli(path, "lists", "create", "from the CLI")
         assert refused.returncode != 0
         assert f"pid {os.getpid()}" in refused.stderr and "the window" in refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1
+        listed = _cli(path, "info", "--json")  # reading commands read read-only, which cannot touch the WAL
+        assert listed.returncode == 0 and '"reading_lists": 1' in listed.stdout, listed.stderr
         second_window = subprocess.run([sys.executable, "-m", "litreview", "--library", str(path)],
                                        capture_output=True, text=True, timeout=120,
                                        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})

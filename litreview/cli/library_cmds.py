@@ -49,7 +49,7 @@ def _models(library) -> list[dict]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         conn = library.conn
         result = {
             "library": str(library.path),
@@ -82,7 +82,7 @@ def _files_by_paper(library) -> dict[int, list[str]]:
 def cmd_list(args: argparse.Namespace) -> int:
     from litreview.library.papers import paper_summary
 
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         files = _files_by_paper(library)
         sql = "SELECT * FROM papers ORDER BY id" + (" LIMIT ?" if args.limit is not None else "")
         rows = library.query(sql, (args.limit,) if args.limit is not None else ())
@@ -100,7 +100,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.library.papers import PaperRepository, paper_summary
 
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         repo = PaperRepository(library)
         try:
             row = repo.get_row(args.id)

@@ -59,7 +59,7 @@ def cmd_trash_list(args: argparse.Namespace) -> int:
 
     from litreview.library import trash
 
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         found = trash.entries(library)
     if args.json:
         print_json([asdict(entry) for entry in found])

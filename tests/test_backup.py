@@ -207,3 +207,19 @@ def test_daily_backups_run_on_their_own_thread_once_a_day(tmp_path):
     cancelled.stop()
     assert done[1] == (None, "cancelled")
     assert len(backup.backups_of(path)) == 1 and not list((tmp_path / "backups").glob("*.partial"))
+
+
+def test_the_check_on_open_runs_at_most_daily(tmp_path, monkeypatch):
+    path = tmp_path / "lib.sqlite"
+    calls = []
+    real = backup.check
+    monkeypatch.setattr(backup, "check", lambda conn: calls.append(1) or real(conn))
+    for _ in range(3):
+        with open_library(path):
+            pass
+    assert len(calls) == 1
+    with open_library(path) as library:
+        library.set_setting("last_quick_check", (dt.datetime.now(dt.UTC) - dt.timedelta(days=1, minutes=1)).isoformat())
+    with open_library(path):
+        pass
+    assert len(calls) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -208,9 +209,17 @@ def _connect(path: Path, read_only: bool, ownership) -> Library:
     return Library(path, conn, read_only, ownership)
 
 
+_check_lock = threading.Lock()  # one quick_check at a time in a process: a second opener then finds it done
+
+
 def _daily_check(conn: sqlite3.Connection) -> str | None:
-    """`PRAGMA quick_check` when the last one is a day old or more (it reads the whole file: seconds at 100k
-    papers); None when the library is fine, else what is wrong."""
+    """`PRAGMA quick_check` when the last one is a day old or more (it reads the whole file: 6 s at 100k
+    papers, benchmarks/backup.py); None when the library is fine, else what is wrong."""
+    with _check_lock:
+        return _check_if_due(conn)
+
+
+def _check_if_due(conn: sqlite3.Connection) -> str | None:
     from litreview.library import backup
 
     row = conn.execute("SELECT value FROM settings WHERE key = 'last_quick_check'").fetchone()

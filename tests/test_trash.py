@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import sqlite3
 
 import pytest
 from fakes import BagOfWordsEmbedder
@@ -173,3 +174,26 @@ def test_empty_older_than(library):
     now = dt.datetime(2026, 1, 25, tzinfo=dt.UTC)
     assert trash.empty(library, older_than_days=10, now=now) == 2
     assert [e.paper_id for e in trash.entries(library)] == [3]
+
+
+def test_the_daily_upkeep_empties_what_is_older_than_trash_days(tmp_path, capsys):
+    from litreview.library.backup import DailyBackups, backups_of
+
+    path = tmp_path / "lib.sqlite"
+    with open_library(path) as library:
+        with library.transaction() as conn:
+            for i in range(3):
+                conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+        library.set_setting("trash_days", "7")
+        trash.move_to_trash(library, [1], now="2020-01-01T00:00:00Z")
+        trash.move_to_trash(library, [2])
+    assert main(["--library", str(path), "show", "1"]) == 1
+    assert "is in the trash" in capsys.readouterr().err
+    daily = DailyBackups(path)
+    assert daily.maybe_start()
+    daily.wait()
+    with open_library(path) as library:
+        assert [e.paper_id for e in trash.entries(library)] == [2]
+    with sqlite3.connect(backups_of(path)[0].path) as before:  # the day's backup still has it
+        assert before.execute("SELECT count(*) FROM trash").fetchone()[0] == 2
+    before.close()

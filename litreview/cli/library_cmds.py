@@ -105,6 +105,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         try:
             row = repo.get_row(args.id)
         except KeyError as exc:
+            from litreview.library.trash import in_trash
+
+            if in_trash(library, args.id):
+                raise CommandError(f"paper {args.id} is in the trash (litreview trash restore {args.id})") from exc
             raise CommandError(f"no paper with id {args.id}") from exc
         files = repo.files_of(args.id)
         paper = paper_summary(row, [f["path"] for f in files])

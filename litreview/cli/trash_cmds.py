@@ -44,6 +44,7 @@ def cmd_rm(args: argparse.Namespace) -> int:
         try:
             with _changing_vectors(library):
                 moved = trash.move_to_trash(library, args.ids)
+            trash.empty_expired(library)
         except trash.UnknownPaper as exc:
             raise CommandError(exc.args[0]) from exc
     if args.json:

@@ -218,8 +218,9 @@ def restore(backup: Path | str, library_path: Path | str, *, now: _dt.datetime |
 
 
 class DailyBackups:
-    """The app's rolling backup, at most once a `every`, on a thread of its own with its own connection (the
-    backup API lets the GIL and the library go between steps, so the window and the worker keep running)."""
+    """The app's daily upkeep, at most once a `every`, on a thread of its own with its own connection (the
+    backup API lets the GIL and the library go between steps, so the window and the worker keep running): a
+    rolling backup, then the trash emptied of what is older than the `trash_days` setting."""
 
     def __init__(self, library_path: Path | str, *, every: _dt.timedelta = DAILY,
                  on_done: Callable[[Path | None, str], None] | None = None) -> None:
@@ -249,6 +250,9 @@ class DailyBackups:
                     error = library.damage
                 elif not library.read_only:
                     path = take_backup(library.conn, self.library_path, "auto", cancel=self._cancel)
+                    from litreview.library.trash import empty_expired
+
+                    empty_expired(library)  # after the backup, which still holds what leaves the trash
         except BackupCancelled:
             error = "cancelled"
         except Exception as exc:  # reported, never raised on a thread nobody joins

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from litreview.library.db import Library
 
-__all__ = ["TrashEntry", "empty", "entries", "move_to_trash", "restore"]
+__all__ = ["TrashEntry", "empty", "empty_expired", "entries", "in_trash", "move_to_trash", "restore"]
+
+KEEP_DAYS = 30.0  # default age after which the daily upkeep empties trashed papers (setting "trash_days")
 
 
 class NotInTrash(KeyError):
@@ -187,6 +189,19 @@ def empty(library: Library, *, older_than_days: float | None = None, paper_ids: 
     sql = "DELETE FROM trash" + (" WHERE " + " AND ".join(where) if where else "")
     with library.transaction() as conn:
         return conn.execute(sql, params).rowcount
+
+
+def empty_expired(library: Library, *, now: _dt.datetime | None = None) -> int:
+    """Empty what has been in the trash longer than the library's `trash_days` setting (default KEEP_DAYS)."""
+    try:
+        days = float(library.get_setting("trash_days", str(KEEP_DAYS)) or KEEP_DAYS)
+    except ValueError:
+        days = KEEP_DAYS
+    return empty(library, older_than_days=days, now=now)
+
+
+def in_trash(library: Library, paper_id: int) -> bool:
+    return library.conn.execute("SELECT 1 FROM trash WHERE paper_id = ?", (paper_id,)).fetchone() is not None
 
 
 def _renumber(conn: sqlite3.Connection, list_id: int) -> None:

@@ -177,7 +177,10 @@ def _connect(path: Path, read_only: bool, ownership) -> Library:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             if 0 < schema_version(conn) < LATEST_VERSION:
-                backup.take_backup(conn, path, "migration")
+                try:
+                    backup.take_backup(conn, path, "migration")
+                except OSError as exc:  # no upgrade without a way back
+                    raise LibraryError(f"cannot back up {path} before upgrading it: {exc}") from exc
             migrate(conn)
             damage = _daily_check(conn)
         elif schema_version(conn) != LATEST_VERSION:

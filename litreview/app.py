@@ -26,14 +26,19 @@ def _is_current(path: Path) -> bool:
     return version == LATEST_VERSION and journal == "wal"
 
 
-def ensure_library(path: Path | str | None) -> Path:
-    """The library's path, created or upgraded first when needed (a short write connection), so that the GUI
-    can open it read-only. A library that is already current is not opened for writing at all."""
+def library_path_of(path: Path | str | None) -> Path:
+    """The library the app opens: `path`, else $LITREVIEW_LIBRARY, else the default one."""
     if path is None and not os.environ.get("LITREVIEW_LIBRARY"):
         from litreview.library.db import default_library_path
 
         path = default_library_path()
-    resolved = Path(path if path is not None else os.environ["LITREVIEW_LIBRARY"]).expanduser()
+    return Path(path if path is not None else os.environ["LITREVIEW_LIBRARY"]).expanduser()
+
+
+def ensure_library(path: Path | str | None) -> Path:
+    """The library's path, created or upgraded first when needed (a short write connection), so that the GUI
+    can open it read-only. A library that is already current is not opened for writing at all."""
+    resolved = library_path_of(path)
     if _is_current(resolved):
         return resolved
     from litreview.library.db import open_library
@@ -59,8 +64,34 @@ def run(library_path: Path | str | None = None, argv: list[str] | None = None, *
     """Open the main window and run the event loop; on quit, cancel jobs and join the worker thread."""
     from PySide6.QtWidgets import QApplication
 
-    path = ensure_library(library_path)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    ownership = own_library(library_path_of(library_path))  # before SQLite opens anything: one window per library
+    try:
+        return _run(app, ensure_library(library_path), settings)
+    finally:
+        ownership.release()
+
+
+def own_library(path: Path):
+    """This process's ownership of the library for the window's lifetime; a second window is told who has the
+    library (stderr, and a message box on a real screen) and LibraryInUse is raised."""
+    from litreview.library import ownership
+    from litreview.library.errors import LibraryInUse
+
+    ownership.set_program(ownership.WINDOW)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return ownership.acquire(path)
+    except LibraryInUse as exc:
+        from PySide6.QtGui import QGuiApplication
+        from PySide6.QtWidgets import QMessageBox
+
+        if QGuiApplication.platformName() not in ("offscreen", "minimal"):
+            QMessageBox.critical(None, "litreview", str(exc))
+        raise
+
+
+def _run(app, path: Path, settings) -> int:
     app.setApplicationName("litreview")
     app.setOrganizationName("litreview")
     app.setStyle("Fusion")
@@ -69,8 +100,30 @@ def run(library_path: Path | str | None = None, argv: list[str] | None = None, *
     follow_system_scheme(app)
     window, client = create_window(path, settings=settings)
     window.show()
+    daily = start_daily_backups(window, path)
     try:
         return int(app.exec())
     finally:
+        daily.stop(timeout=30)  # a backup still running is cancelled; nothing partial is kept
         client.shutdown()
         window.reader.library.close()
+
+
+def start_daily_backups(window, path: Path):
+    """The rolling backup (litreview.library.backup.DailyBackups) now and every hour when a day has passed, on a
+    thread of its own; a damaged library or a failed backup is said in the status bar and on stderr."""
+    from PySide6.QtCore import QObject, QTimer, Signal
+
+    from litreview.library.backup import DailyBackups
+
+    class Relay(QObject):
+        said = Signal(str)
+
+    relay = Relay(window)
+    relay.said.connect(lambda text: (window.statusBar().showMessage(text, 60_000), print(text, file=sys.stderr)))
+    daily = DailyBackups(path, on_done=lambda _path, error: relay.said.emit(error) if error else None)
+    timer = QTimer(window)
+    timer.timeout.connect(daily.maybe_start)
+    timer.start(3_600_000)
+    daily.maybe_start()
+    return daily

@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "cluster_cmds",
     "gui_cmds",
     "selftest_cmds",
+    "backup_cmds",
+    "trash_cmds",
 )
 
 
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         from litreview.cli.gui_cmds import run_gui
 
         args.handler = run_gui
+    from litreview.library.ownership import set_program
+
+    set_program(f"litreview {args.command}" if args.command else "the window")
     try:
         return int(args.handler(args) or 0)
     except CommandError as exc:

@@ -8,15 +8,29 @@ import sys
 from typing import Any
 
 
-def open_from_args(args: argparse.Namespace, *, read_only: bool = False, create: bool = True):
-    """The library named by --library, $LITREVIEW_LIBRARY or the default, as a CommandError on failure."""
+def open_from_args(
+    args: argparse.Namespace, *, read_only: bool = False, create: bool = True, reads_only: bool = False
+):
+    """The library named by --library, $LITREVIEW_LIBRARY or the default, as a CommandError on failure.
+
+    `reads_only`: the command only reads, so when another process owns the library it reads through a read-only
+    connection (which can never delete the owner's WAL) instead of being refused.
+    """
     from litreview.cli import CommandError
-    from litreview.library.db import LibraryError, open_library
+    from litreview.library.db import LibraryError, LibraryInUse, open_library
 
     try:
-        return open_library(args.library, read_only=read_only, create=create)
+        try:
+            library = open_library(args.library, read_only=read_only, create=create)
+        except LibraryInUse:
+            if not reads_only:
+                raise
+            library = open_library(args.library, read_only=True)
     except LibraryError as exc:
         raise CommandError(str(exc)) from exc
+    if getattr(library, "damage", None):
+        warn(f"litreview: {library.damage}")
+    return library
 
 
 def print_json(value: Any) -> None:

@@ -49,7 +49,7 @@ def _models(library) -> list[dict]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         conn = library.conn
         result = {
             "library": str(library.path),
@@ -82,7 +82,7 @@ def _files_by_paper(library) -> dict[int, list[str]]:
 def cmd_list(args: argparse.Namespace) -> int:
     from litreview.library.papers import paper_summary
 
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         files = _files_by_paper(library)
         sql = "SELECT * FROM papers ORDER BY id" + (" LIMIT ?" if args.limit is not None else "")
         rows = library.query(sql, (args.limit,) if args.limit is not None else ())
@@ -100,11 +100,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.library.papers import PaperRepository, paper_summary
 
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         repo = PaperRepository(library)
         try:
             row = repo.get_row(args.id)
         except KeyError as exc:
+            from litreview.library.trash import in_trash
+
+            if in_trash(library, args.id):
+                raise CommandError(f"paper {args.id} is in the trash (litreview trash restore {args.id})") from exc
             raise CommandError(f"no paper with id {args.id}") from exc
         files = repo.files_of(args.id)
         paper = paper_summary(row, [f["path"] for f in files])
@@ -144,6 +148,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             "integrity": integrity_text,
             "papers": library.conn.execute("SELECT count(*) FROM papers").fetchone()[0],
             "vectors": library.conn.execute("SELECT count(*) FROM vectors").fetchone()[0],
+            "trash": library.conn.execute("SELECT count(*) FROM trash").fetchone()[0],
             "index_consistent": True,
             "problems": problems,
         }
@@ -159,7 +164,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(f"integrity: {result['integrity']}")
-        print(f"papers: {result['papers']}   vectors: {result['vectors']}", end="   ")
+        print(f"papers: {result['papers']}   vectors: {result['vectors']}   in the trash: {result['trash']}", end="   ")
         print(f"index consistent: {result['index_consistent']}")
         for problem in problems:
             print(f"problem: {problem}")

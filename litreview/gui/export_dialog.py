@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -101,7 +100,9 @@ class ExportDialog(QDialog):
 
     @Slot()
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.destination.text())
+        from litreview.gui.file_dialogs import save_file_name  # lists files without opening them (#14)
+
+        path = save_file_name(self, "Export to", self.destination.text())
         if path:
             self.destination.setText(path)
 

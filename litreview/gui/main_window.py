@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -509,13 +508,17 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def choose_import_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import", "", "Papers (*.pdf *.bib *.bibtex);;All files (*)")
+        from litreview.gui.file_dialogs import open_file_names  # lists files without opening them (#14)
+
+        files = open_file_names(self, "Import", "Papers (*.pdf *.bib *.bibtex)")
         if files:
             self.import_paths(files)
 
     @Slot()
     def choose_import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of PDFs")
+        from litreview.gui.file_dialogs import existing_directory
+
+        folder = existing_directory(self, "Import a folder of PDFs")
         if folder:
             self.import_paths([folder])
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -342,7 +341,9 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Model folder", self.folder.text())
+        from litreview.gui.file_dialogs import existing_directory  # lists files without opening them (#14)
+
+        folder = existing_directory(self, "Model folder", self.folder.text())
         if folder:
             self.folder.setText(folder)
             self._update()

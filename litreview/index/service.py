@@ -96,6 +96,11 @@ class IndexService:
         state.by_hash = None
         self._sync(key, state)
 
+    def load(self, model_id: str, dim: int) -> None:
+        """Load (or rebuild) the index of (model_id, dim) now, so that later changes of the vector store are
+        followed incrementally instead of by a rebuild."""
+        self._get(model_id, dim)
+
     def save(self, model_id: str, dim: int) -> None:
         """Write the index snapshot (compacting away deleted elements first when they pile up)."""
         key = (model_id, int(dim))

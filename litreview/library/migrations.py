@@ -173,5 +173,30 @@ ALTER TABLE papers ADD COLUMN external_ids TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX papers_pmid ON papers(pmid);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+_V6_TRASH = """
+-- The trash (litreview.library.trash): a deleted paper's row and everything that pointed at it, as it was, so that
+-- it can come back whole. The live tables never hold trashed papers, so no query over them needs a filter.
+CREATE TABLE trash (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL,                   -- the id the paper had (restored under it when still free)
+    deleted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    paper TEXT NOT NULL,                         -- JSON: the papers row
+    files TEXT NOT NULL DEFAULT '[]',            -- JSON: its files rows
+    list_items TEXT NOT NULL DEFAULT '[]',       -- JSON: [{list_id, position, note}]
+    cluster_members TEXT NOT NULL DEFAULT '[]',  -- JSON: [{cluster_id, x, y}]
+    import_log TEXT NOT NULL DEFAULT '[]'        -- JSON: ids of the import_log rows that named it
+);
+CREATE INDEX trash_paper ON trash(paper_id);
+CREATE INDEX trash_deleted_at ON trash(deleted_at);
+CREATE TABLE trash_vectors (
+    trash_id INTEGER NOT NULL REFERENCES trash(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (trash_id, model_id, dim)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6_TRASH]
 LATEST_VERSION = len(MIGRATIONS)

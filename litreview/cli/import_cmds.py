@@ -8,9 +8,16 @@ import time
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json
 
+WARNINGS_SHOWN = 20  # notes (missing attachments, items left in Zotero's trash) printed without --json
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("import", help="import PDFs, folders (recursively) and .bib files, then embed")
+    p = subparsers.add_parser(
+        "import",
+        help="import PDFs, folders (recursively), .bib files and Zotero libraries, then embed",
+        description="PATH: PDFs, folders (searched recursively), .bib files, or a Zotero data directory or its "
+        "zotero.sqlite (read without locking it; importing it again applies what changed in Zotero since).",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
     p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")
@@ -81,8 +88,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(
             f"imported {summary.imported}, updated {summary.updated}, duplicates {summary.duplicates}, "
             f"failed {len(summary.failed)}, embedded {summary.embedded}"
+            + (f", removed {summary.removed}" if summary.removed else "")
         )
         for error in summary.failed:
             where = error.path + (f":{error.line}" if error.line else "") + (f" [{error.entry}]" if error.entry else "")
             print(f"  failed: {where}: {error.reason}")
+        shown = summary.warnings[:WARNINGS_SHOWN]
+        for warning in shown:
+            print(f"  note: {warning.entry or warning.path}: {warning.reason}")
+        if len(summary.warnings) > len(shown):
+            print(f"  ... and {len(summary.warnings) - len(shown)} more notes (all of them with --json)")
     return 0

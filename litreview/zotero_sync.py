@@ -68,6 +68,8 @@ def import_zotero(
         sync = _Sync(importer, result.library_uid or result.database, result.database)
         for error in result.errors:
             importer.fail(error)
+            if error.entry in sync.links:  # an item that could not be read this time is not gone: its paper stays
+                sync.paper_of[error.entry] = sync.links[error.entry][0]
         total = len(result.records)
         for done, record in enumerate(result.records, start=1):
             sync.store(record, result.stamps.get(record.external_ids["zotero"], ""),

@@ -134,6 +134,46 @@ def test_reading_writes_nothing_beside_the_database(shared_data: Path, tmp_path:
     assert not [name for name in after if name.endswith(("-journal", "-wal", "-shm"))]
 
 
+def test_large_database_read_in_place_gives_the_same_result(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+    import litreview.ingest.zotero as zotero
+
+    copy = _copy_db(shared_data, tmp_path)
+    snapshot = read_zotero(copy)
+    before = _listing(copy)
+    monkeypatch.setattr(zotero, "SNAPSHOT_MAX_BYTES", 0)  # every database counts as large: read in place
+    in_place = read_zotero(copy)
+    assert _listing(copy) == before
+    assert in_place.records == snapshot.records
+    assert in_place.collections == snapshot.collections and in_place.notes == snapshot.notes
+
+
+def test_a_read_during_a_commit_is_taken_again(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+    """Zotero commits while the library is read: that read is thrown away and the next one is returned."""
+    import os
+
+    import litreview.ingest.zotero as zotero
+
+    copy = _copy_db(shared_data, tmp_path)
+    monkeypatch.setattr(zotero, "RETRY_PAUSE_S", 0.0)
+    reads = []
+    real_read_once = zotero._read_once
+
+    def read_once_during_commit(db_path: Path):
+        result = real_read_once(db_path)
+        reads.append(result)
+        if len(reads) == 1:  # the file changes under the first read
+            with sqlite3.connect(db_path) as conn:
+                conn.execute("UPDATE items SET version = version + 1 WHERE key = '6ZN2G268'")
+            conn.close()
+            os.utime(db_path, ns=(os.stat(db_path).st_atime_ns, os.stat(db_path).st_mtime_ns + 10**9))
+        return result
+
+    monkeypatch.setattr(zotero, "_read_once", read_once_during_commit)
+    result = read_zotero(copy)
+    assert len(reads) == 2 and result is reads[1]
+    assert result.stamps["1/6ZN2G268"] != reads[0].stamps["1/6ZN2G268"]
+
+
 def test_locked_database_is_refused_with_one_message(shared_data: Path, tmp_path: Path) -> None:
     folder = _copy_db(shared_data, tmp_path)
     writer = sqlite3.connect(folder / "zotero.sqlite", isolation_level=None)

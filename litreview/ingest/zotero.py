@@ -2,9 +2,10 @@
 
 Zotero keeps `zotero.sqlite` open with an exclusive lock while it runs, so the database is never opened the usual
 way: it is copied into memory through SQLite's backup API from a `file:...?mode=ro&immutable=1` URI, which takes
-no lock and writes nothing (no -journal, -wal or -shm file) beside it. A database Zotero is writing at that moment
-(a hot rollback journal beside it) is refused as locked; a Zotero 10 style WAL file is read from a private copy.
-What the records carry:
+no lock and writes nothing (no -journal, -wal or -shm file) beside it (a database over SNAPSHOT_MAX_BYTES is read
+from that URI in place). A database Zotero is committing to at that moment (a live rollback journal beside it) is
+refused as locked, a read during which the file changed is taken again, and a Zotero 10 style WAL file is read from
+a private copy. What the records carry:
 
 - regular items of every user and group library, trashed ones left out (and listed in `trashed`);
 - fields, ordered creators (primary creator type as authors), item type → BibTeX entry type, DOI, PMID and
@@ -48,6 +49,8 @@ MAX_COMPATIBILITY = 7
 MAX_USERDATA = 125
 MIN_USERDATA = 80  # Zotero 4 and earlier (a different layout: creatorData, sourceItemID) are not read
 RETRY_PAUSE_S = 0.2  # between reads of a database Zotero is writing
+READ_ATTEMPTS = 3
+SNAPSHOT_MAX_BYTES = 512 * 2**20  # a larger database is read in place (still immutable) instead of copied to memory
 _JOURNAL_MAGIC = bytes([0xD9, 0xD5, 0x05, 0xF9, 0x20, 0xA1, 0x63, 0xD7])
 _NON_REGULAR = ("attachment", "note", "annotation")
 
@@ -196,43 +199,38 @@ def _hot_journal(db_path: Path) -> bool:
         return False
 
 
-def _fingerprint(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
+def _fingerprint(db_path: Path) -> tuple[int, ...]:
+    """Size and modification time of the database and of its WAL file: any commit changes one of them."""
+    values: list[int] = []
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        try:
+            stat = path.stat()
+            values += [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            values += [-1, -1]
+    return tuple(values)
 
 
-def open_snapshot(db_path: Path, attempts: int = 3) -> sqlite3.Connection:
-    """An in-memory copy of the database, taken without locks and without writing anything beside it."""
+def _connect(db_path: Path) -> sqlite3.Connection:
+    """A read-only view of the database that takes no lock and writes nothing beside it: an in-memory copy made
+    with SQLite's backup API from the immutable file, or, above SNAPSHOT_MAX_BYTES, the immutable file itself."""
     wal = db_path.with_name(db_path.name + "-wal")
-    for attempt in range(attempts):
-        if attempt:
-            time.sleep(RETRY_PAUSE_S)
-        if _hot_journal(db_path):
-            last_error: ZoteroError = ZoteroLocked(
-                f"Zotero is writing to {db_path} right now (its journal is live); try again in a moment, or close "
-                "Zotero first"
-            )
-            continue
-        before = _fingerprint(db_path)
+    try:
+        if wal.is_file() and wal.stat().st_size > 0:
+            memory = sqlite3.connect(":memory:")
+            _copy_with_wal(db_path, wal, memory)
+            return memory
+        source = sqlite3.connect(f"{db_path.as_uri()}?mode=ro&immutable=1", uri=True)
+        if db_path.stat().st_size > SNAPSHOT_MAX_BYTES:
+            return source
         memory = sqlite3.connect(":memory:")
         try:
-            if wal.is_file() and wal.stat().st_size > 0:
-                _copy_with_wal(db_path, wal, memory)
-            else:
-                source = sqlite3.connect(f"{db_path.as_uri()}?mode=ro&immutable=1", uri=True)
-                try:
-                    source.backup(memory)
-                finally:
-                    source.close()
-        except sqlite3.DatabaseError as exc:
-            memory.close()
-            raise ZoteroDamaged(f"{db_path} is not a readable Zotero database ({exc}); nothing was imported") from exc
-        if _fingerprint(db_path) == before and not _hot_journal(db_path):
-            _check_integrity(memory, db_path)
-            return memory
-        memory.close()  # Zotero wrote while we copied: the copy may mix two states
-        last_error = ZoteroLocked(f"Zotero kept writing to {db_path} while it was read; try again, or close Zotero")
-    raise last_error
+            source.backup(memory)
+        finally:
+            source.close()
+        return memory
+    except sqlite3.DatabaseError as exc:
+        raise ZoteroDamaged(f"{db_path} is not a readable Zotero database ({exc}); nothing was imported") from exc
 
 
 def _copy_with_wal(db_path: Path, wal: Path, memory: sqlite3.Connection) -> None:
@@ -255,7 +253,6 @@ def _check_integrity(conn: sqlite3.Connection, db_path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         result = str(exc)
     if result != "ok":
-        conn.close()
         raise ZoteroDamaged(
             f"{db_path} is damaged (SQLite: {result}); repair it in Zotero (Settings → Advanced → Files and Folders "
             "→ Check Database Integrity) and import again. Nothing was imported."
@@ -376,10 +373,35 @@ def read(paths: Sequence[str | Path]) -> ZoteroReadResult:
 
 def read_zotero(path: str | Path) -> ZoteroReadResult:
     """Read a Zotero data directory or zotero.sqlite. Raises ZoteroError (not found, locked, damaged, unknown
-    schema) with a message for the user; otherwise never raises for bad items (they go to `errors`)."""
+    schema) with a message for the user; otherwise never raises for bad items (they go to `errors`).
+
+    The read is taken again (up to READ_ATTEMPTS times) when Zotero committed while it ran, so the result is always
+    one consistent state of the library."""
     db_path = find_zotero_database(path)
-    conn = open_snapshot(db_path)
+    error: ZoteroError = ZoteroLocked(f"{db_path} could not be read")
+    for attempt in range(READ_ATTEMPTS):
+        if attempt:
+            time.sleep(RETRY_PAUSE_S)
+        if _hot_journal(db_path):
+            error = ZoteroLocked(
+                f"Zotero is writing to {db_path} right now (its journal is live); try again in a moment, or close "
+                "Zotero first. Nothing was imported."
+            )
+            continue
+        before = _fingerprint(db_path)
+        result = _read_once(db_path)
+        if _fingerprint(db_path) == before and not _hot_journal(db_path):
+            return result
+        error = ZoteroLocked(
+            f"Zotero kept writing to {db_path} while it was read; try again, or close Zotero. Nothing was imported."
+        )
+    raise error
+
+
+def _read_once(db_path: Path) -> ZoteroReadResult:
+    conn = _connect(db_path)
     try:
+        _check_integrity(conn, db_path)
         schema = _schema(conn, db_path)
         return _Reader(conn, db_path, schema).read()
     except sqlite3.DatabaseError as exc:

@@ -212,6 +212,9 @@ class _Sync:
                 continue
             if paper_id in self.paper_of.values():  # another item of this library still uses the paper
                 continue
+            held = "SELECT 1 FROM zotero_items WHERE paper_id = ? LIMIT 1"
+            if self.library.conn.execute(held, (paper_id,)).fetchone():
+                continue  # an item of another Zotero library holds it too
             why = self._users_work(paper_id)
             if why:
                 self.warn(zid, f"trashed or deleted in Zotero; kept in litreview because {why}", paper_id)

@@ -268,3 +268,41 @@ def test_unreadable_database_imports_nothing(tmp_path: Path, library) -> None:
     empty.mkdir()
     summary = _import(library, empty)  # a folder without a database is an ordinary (empty) folder import
     assert summary.imported == 0 and PaperRepository(library).count() == 0
+
+
+def test_collections_renamed_deleted_and_notes_edited(shared_data: Path, tmp_path: Path, library) -> None:
+    folder = _copy(shared_data, tmp_path)
+    _import(library, folder)
+    papers = _zotero_papers(library)
+    meta = _members(library, "Meta")
+    zotero = _Zotero(folder)
+    zotero.conn.execute("UPDATE collections SET collectionName = 'Meta (renamed)' WHERE collectionName = 'Meta'")
+    zotero.conn.execute("DELETE FROM collections WHERE collectionName = 'Right now'")
+    note_id, parent_id = zotero.conn.execute(
+        "SELECT n.itemID, n.parentItemID FROM itemNotes n WHERE n.note LIKE '%Interspeech 2019%'").fetchone()
+    zotero.conn.execute("UPDATE itemNotes SET note = '<p>Edited in <b>Zotero</b></p>' WHERE itemID = ?", (note_id,))
+    zotero.touch(note_id)
+    parent_key = zotero.conn.execute("SELECT key FROM items WHERE itemID = ?", (parent_id,)).fetchone()[0]
+    zotero.close()
+
+    summary = _import(library, folder)
+
+    counts = _list_counts(library)
+    assert "Meta" not in counts and _members(library, "Meta (renamed)") == meta
+    assert "Right now" not in counts
+    assert summary.updated == 1 and summary.imported == 0  # the note's parent
+    notes = PaperNotes(library).notes(papers[f"1/{parent_key}"]["id"])
+    assert [text for _, text in notes] == ["Edited in Zotero"]
+
+
+def test_an_item_takes_over_a_paper_litreview_already_had(shared_data: Path, tmp_path: Path, library) -> None:
+    from litreview.core.paper import ParsedPaper
+    from litreview.pipeline import add_records
+
+    folder = _copy(shared_data, tmp_path)
+    add_records(library, [ParsedPaper(source="pdf", title="Some title a PDF gave", doi="10.1007/s13369-022-06587-x")])
+    summary = _import(library, folder)
+    assert summary.imported == 32 and summary.duplicates == 1
+    row = _zotero_papers(library)["1/6ZN2G268"]
+    assert row["title"].startswith("DeepComp")  # Zotero's metadata replaces what the PDF guessed
+    assert PaperRepository(library).count() == 33

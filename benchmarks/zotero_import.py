@@ -38,8 +38,10 @@ def touch_items(db: Path, count: int) -> None:
     try:
         title = conn.execute("SELECT fieldID FROM fields WHERE fieldName = 'title'").fetchone()[0]
         ids = [row[0] for row in conn.execute(
-            "SELECT d.itemID FROM itemData d WHERE d.fieldID = ? AND d.itemID NOT IN (SELECT itemID FROM deletedItems) "
-            "ORDER BY d.itemID LIMIT ?", (title, count))]  # fmt: skip
+            "SELECT d.itemID FROM itemData d JOIN items i ON i.itemID = d.itemID JOIN itemTypes t USING (itemTypeID) "
+            "WHERE d.fieldID = ? AND t.typeName NOT IN ('attachment', 'note', 'annotation') "
+            "AND d.itemID NOT IN (SELECT itemID FROM deletedItems) ORDER BY d.itemID LIMIT ?",
+            (title, count))]  # fmt: skip
         for item_id in ids:
             conn.execute("INSERT OR IGNORE INTO itemDataValues (value) VALUES (?)", (f"Edited title {item_id}",))
             value_id = conn.execute("SELECT valueID FROM itemDataValues WHERE value = ?",

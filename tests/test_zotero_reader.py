@@ -223,7 +223,31 @@ def test_folder_without_database(tmp_path: Path) -> None:
         find_zotero_database(tmp_path)
     assert not is_zotero_source(tmp_path)
     assert read([tmp_path]).errors[0].reason.startswith("no zotero.sqlite")
-    assert all(isinstance(path, Path) for path in default_data_dirs())
+
+
+def test_default_data_directory_follows_zoteros_preferences(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    from litreview.ingest.zotero import default_data_dir, zotero_profiles_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "AppData"))
+    assert default_data_dirs()[0] == tmp_path / "Zotero"  # Zotero 5+'s default everywhere
+    assert default_data_dir() is None
+    custom = tmp_path / "papers" / "zotero data"
+    custom.mkdir(parents=True)
+    (custom / "zotero.sqlite").write_bytes(b"")
+    profile = zotero_profiles_dir() / "abcd1234.default"
+    profile.mkdir(parents=True)
+    escaped = json.dumps(str(custom))  # prefs.js holds JavaScript string literals
+    (profile / "prefs.js").write_text(
+        f'user_pref("extensions.zotero.dataDir", {escaped});\nuser_pref("extensions.zotero.useDataDir", true);\n',
+        encoding="utf-8",
+    )
+    assert default_data_dirs()[:2] == [custom, tmp_path / "Zotero"]
+    assert default_data_dir() == custom
+    if sys.platform.startswith("linux"):
+        assert zotero_profiles_dir() == tmp_path / ".zotero" / "zotero"
 
 
 def test_groups_extra_doi_and_linked_files(shared_data: Path, tmp_path: Path) -> None:

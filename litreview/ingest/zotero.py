@@ -19,6 +19,7 @@ a private copy. What the records carry:
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -36,7 +37,8 @@ from litreview.core.paper import IngestError, ParsedPaper
 
 __all__ = [
     "MAX_COMPATIBILITY", "MAX_USERDATA", "ZoteroCollection", "ZoteroDamaged", "ZoteroError", "ZoteroLocked",
-    "ZoteroNotFound", "ZoteroReadResult", "ZoteroSchemaError", "default_data_dirs", "find_zotero_database",
+    "ZoteroNotFound", "ZoteroReadResult", "ZoteroSchemaError", "default_data_dir", "default_data_dirs",
+    "find_zotero_database", "zotero_profiles_dir",
     "is_zotero_source", "note_to_text", "read", "read_zotero",
 ]  # fmt: skip
 
@@ -128,20 +130,49 @@ class ZoteroReadResult:
 # ------------------------------------------------------------------------------------------ finding the database
 
 
-def default_data_dirs() -> list[Path]:
-    """Where Zotero keeps its data directory by default on this platform, most likely first (existing or not)."""
+def zotero_profiles_dir() -> Path:
+    """The folder holding Zotero's application profiles (where prefs.js records a custom data directory)."""
     home = Path.home()
-    candidates = [home / "Zotero"]  # Zotero 5+ on every platform
     if sys.platform == "win32":
-        for env in ("USERPROFILE", "APPDATA"):
-            if os.environ.get(env):
-                candidates.append(Path(os.environ[env]) / "Zotero")
-        if os.environ.get("APPDATA"):  # Zotero 4 standalone profiles
-            candidates.append(Path(os.environ["APPDATA"]) / "Zotero" / "Zotero")
-    elif sys.platform == "darwin":
-        candidates.append(home / "Library" / "Application Support" / "Zotero")
-    else:
-        candidates.append(home / ".zotero" / "zotero")
+        return Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming") / "Zotero" / "Zotero" / "Profiles"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "Zotero" / "Profiles"
+    return home / ".zotero" / "zotero"
+
+
+_PREF = re.compile(r'user_pref\("extensions\.zotero\.(dataDir|useDataDir)",\s*(.+?)\);')
+
+
+def _custom_data_dirs(profiles: Path) -> list[Path]:
+    """Data directories set in Zotero's preferences (Settings → Advanced → Files and Folders → Custom)."""
+    found = []
+    try:
+        prefs_files = sorted(profiles.glob("*/prefs.js"))
+    except OSError:
+        return []
+    for prefs in prefs_files:
+        try:
+            values = dict(_PREF.findall(prefs.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+        if values.get("useDataDir", "").strip() == "true" and values.get("dataDir"):
+            try:
+                found.append(Path(json.loads(values["dataDir"])))  # a JavaScript string literal
+            except ValueError:
+                continue
+    return found
+
+
+def default_data_dirs() -> list[Path]:
+    """Where Zotero keeps its data directory on this platform, most likely first (existing or not): a custom
+    directory set in Zotero's preferences, then ~/Zotero (Zotero 5 and later everywhere), then Zotero 4's place
+    inside the profile."""
+    profiles = zotero_profiles_dir()
+    candidates = [*_custom_data_dirs(profiles), Path.home() / "Zotero"]
+    try:
+        candidates += sorted(path / "zotero" for path in profiles.iterdir() if path.is_dir())
+    except OSError:
+        pass
     return list(dict.fromkeys(candidates))
 
 

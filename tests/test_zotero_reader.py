@@ -216,6 +216,12 @@ def test_future_schema_is_refused(shared_data: Path, tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(ZoteroSchemaError, match="newer Zotero"):
         read_zotero(folder)
+    with sqlite3.connect(folder / "zotero.sqlite") as conn:  # Zotero 4: notes pointed at their item by sourceItemID
+        conn.execute("UPDATE version SET version = 7 WHERE schema = 'compatibility'")
+        conn.execute("ALTER TABLE itemNotes RENAME COLUMN parentItemID TO sourceItemID")
+    conn.close()
+    with pytest.raises(ZoteroSchemaError, match="Zotero 4"):
+        read_zotero(folder)
 
 
 def test_folder_without_database(tmp_path: Path) -> None:

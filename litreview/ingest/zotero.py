@@ -319,6 +319,13 @@ def _schema(conn: sqlite3.Connection, db_path: Path) -> dict[str, object]:
     missing = sorted(needed - tables)
     if missing:
         raise ZoteroSchemaError(f"{db_path} lacks Zotero tables {', '.join(missing)}: not a Zotero 5+ database")
+    note_columns = {row[1] for row in conn.execute("PRAGMA table_info(itemNotes)")}
+    creator_columns = {row[1] for row in conn.execute("PRAGMA table_info(creators)")}
+    if "parentItemID" not in note_columns or "lastName" not in creator_columns:
+        raise ZoteroSchemaError(
+            f"{db_path} has Zotero 4's layout (schema {userdata}); open it once in Zotero 5 or later to upgrade it, "
+            "then import again. Nothing was imported."
+        )
     return {"userdata": userdata, "compatibility": compatibility, "client": client, "tables": tables,
             "local_user_key": settings.get("account.localUserKey")}  # fmt: skip
 

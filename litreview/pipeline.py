@@ -130,6 +130,8 @@ class ImportSummary:
     failed: list[IngestError] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
     embedded: int = 0
+    removed: int = 0  # papers whose Zotero item was trashed or deleted since the last import
+    warnings: list[IngestError] = field(default_factory=list)  # imported, with something to tell (a missing file)
 
     def to_json(self) -> dict:
         return {
@@ -138,6 +140,8 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "failed": [{"path": e.path, "entry": e.entry, "line": e.line, "reason": e.reason} for e in self.failed],
             "embedded": self.embedded,
+            "removed": self.removed,
+            "warnings": [{"path": e.path, "entry": e.entry, "reason": e.reason} for e in self.warnings],
         }
 
 
@@ -274,15 +278,22 @@ def run_import(
     then embed and index what is new when an embedder is given. Yields Progress; returns the summary.
 
     PDFs are read in a child process when `extract_in_child` is true, or by default when there are several."""
+    from litreview.ingest.zotero import is_zotero_source
+
     cancel = cancel or CancelToken()
     importer = _Importer(library, uuid.uuid4().hex)
-    pdfs, bibs, errors = collect_paths(paths)
+    zotero_sources = [path for path in paths if is_zotero_source(path)]  # a data directory is not a PDF folder
+    pdfs, bibs, errors = collect_paths([path for path in paths if path not in zotero_sources])
     with library.transaction():
         for error in errors:
             importer.fail(error)
         _queue_jobs(library, pdfs, importer.batch)
 
     linked_pdfs: list[tuple[int, Path]] = []
+    for source in zotero_sources:
+        from litreview.zotero_sync import import_zotero
+
+        yield from import_zotero(importer, source, linked_pdfs, cancel)
     if bibs:
         yield from _import_bibtex(importer, bibs, linked_pdfs, cancel)
 

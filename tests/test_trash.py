@@ -197,3 +197,23 @@ def test_the_daily_upkeep_empties_what_is_older_than_trash_days(tmp_path, capsys
     with sqlite3.connect(backups_of(path)[0].path) as before:  # the day's backup still has it
         assert before.execute("SELECT count(*) FROM trash").fetchone()[0] == 2
     before.close()
+
+
+def test_rows_of_every_other_table_pointing_at_a_paper_come_back_with_it(library):
+    """Notes, Zotero links and whatever later tables point at papers are kept in the trash generically."""
+    from litreview.library.notes import PaperNotes
+
+    with library.transaction() as conn:
+        for i in range(2):
+            conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+    notes = PaperNotes(library)
+    with library.transaction():
+        notes.add(1, "read the methods again")
+    trash.move_to_trash(library, [1])
+    assert library.conn.execute("SELECT count(*) FROM paper_notes").fetchone()[0] == 0  # gone with the paper
+    with library.transaction() as conn:
+        conn.execute("INSERT INTO papers(id, title) VALUES (1, 'newcomer')")  # the old id is taken meanwhile
+    restored = trash.restore(library, [1])
+    assert restored[1] != 1
+    rows = library.conn.execute("SELECT paper_id, text FROM paper_notes").fetchall()
+    assert rows == [(restored[1], "read the methods again")]

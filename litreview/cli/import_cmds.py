@@ -8,14 +8,25 @@ import time
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json
 
+WARNINGS_SHOWN = 20  # notes (missing attachments, items left in Zotero's trash) printed without --json
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("import", help="import PDFs, folders (recursively) and .bib files, then embed")
+    p = subparsers.add_parser(
+        "import",
+        help="import PDFs, folders (recursively), .bib files and Zotero libraries, then embed",
+        description="PATH: PDFs, folders (searched recursively), .bib files, or a Zotero data directory or its "
+        "zotero.sqlite (read without locking it; importing it again applies what changed in Zotero since).",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
     p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     p.add_argument("--resume", action="store_true", help="also import the files an interrupted import left queued")
+    p.add_argument("--watch", action="store_true",
+                   help="keep watching the one folder given: import new or changed PDFs and .bib files once they are "
+                   "completely written (until Ctrl-C)")  # fmt: skip
+    p.add_argument("--interval", type=float, default=None, metavar="S", help="seconds between looks with --watch")
     add_json_flag(p)
     p.set_defaults(handler=cmd_import)
 
@@ -49,6 +60,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from litreview.core.progress import Cancelled, CancelToken
     from litreview.pipeline import drive, open_embedder, queued_paths, run_import
 
+    if args.watch:
+        return _watch(args)
     with open_from_args(args) as library:
         paths = list(args.paths)
         if args.resume or not paths:
@@ -81,8 +94,54 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(
             f"imported {summary.imported}, updated {summary.updated}, duplicates {summary.duplicates}, "
             f"failed {len(summary.failed)}, embedded {summary.embedded}"
+            + (f", removed {summary.removed}" if summary.removed else "")
         )
         for error in summary.failed:
             where = error.path + (f":{error.line}" if error.line else "") + (f" [{error.entry}]" if error.entry else "")
             print(f"  failed: {where}: {error.reason}")
+        shown = summary.warnings[:WARNINGS_SHOWN]
+        for warning in shown:
+            print(f"  note: {warning.entry or warning.path}: {warning.reason}")
+        if len(summary.warnings) > len(shown):
+            print(f"  ... and {len(summary.warnings) - len(shown)} more notes (all of them with --json)")
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from litreview.cli import CommandError
+    from litreview.watch import POLL_INTERVAL_S, watch_folder
+
+    if len(args.paths) != 1 or not Path(args.paths[0]).expanduser().is_dir():
+        raise CommandError("--watch needs exactly one folder")
+    interval = args.interval if args.interval is not None else POLL_INTERVAL_S
+    if interval <= 0:
+        raise CommandError("--interval must be more than 0 seconds")
+
+    def report(paths, summary) -> None:  # noqa: ANN001 - list[Path], ImportSummary
+        if args.json:
+            print_json({"files": [str(path) for path in paths], **summary.to_json()})
+        else:
+            print(f"{len(paths)} file(s): imported {summary.imported}, updated {summary.updated}, "
+                  f"duplicates {summary.duplicates}, failed {len(summary.failed)}, embedded {summary.embedded}")
+            for error in summary.failed:
+                print(f"  failed: {error.path}: {error.reason}")
+        sys.stdout.flush()
+
+    with open_from_args(args) as library:
+        embedder = None
+        if not args.no_embed:
+            from litreview.embedding import ModelNotAvailable
+            from litreview.pipeline import open_embedder
+
+            try:
+                embedder = open_embedder(library, args.model, device=args.device)
+            except ModelNotAvailable as exc:
+                raise CommandError(str(exc)) from exc
+        print(f"watching {args.paths[0]} every {interval:g} s (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            watch_folder(library, args.paths[0], interval_s=interval, on_batch=report, embedder=embedder)
+        except KeyboardInterrupt:
+            print("litreview: stopped watching; every file imported so far is kept.", file=sys.stderr)
     return 0

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from litreview.core.paper import Paper
-from litreview.export.common import entry_type_of
+from litreview.export.common import entry_type_of, zotero_key_line
 from litreview.export.keys import assign_citation_keys
 from litreview.ingest.bibtex import arxiv_id_from_fields, doi_from_fields, year_from_fields
 
@@ -108,6 +108,15 @@ def entry_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
         add("abstract", escape_latex(paper.abstract))
     if paper.keywords and "keyword" not in present:
         add("keywords", escape_latex(paper.keywords))
+    zotero = zotero_key_line(paper)
+    if zotero:  # Zotero's BibTeX import keeps `note` (as a child note); the key is appended to an existing note
+        notes = [i for i, (name, _) in enumerate(fields) if name.lower() == "note"]
+        if notes:
+            name, value = fields[notes[0]]
+            if zotero not in value:
+                fields[notes[0]] = (name, f"{value}. {zotero}")
+        else:
+            fields.append(("note", escape_latex(zotero)))
     if paper.files:
         # The library's resolved paths replace a relative `file` field, which would break in another folder.
         fields = [(name, value) for name, value in fields if name.lower() != "file"]

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from litreview.core.paper import Paper
 
+# A line Zotero reads back into an item's Extra field (RIS M2, CSL-JSON note) naming the Zotero item a paper came
+# from ("libraryID/KEY"); docs/zotero.md says why these fields.
+ZOTERO_KEY_LABEL = "Zotero key"
+
+
+def zotero_key_line(paper: Paper) -> str | None:
+    """ "Zotero key: 1/ABCD2345" for a paper imported from Zotero, else None."""
+    key = (paper.external_ids or {}).get("zotero")
+    return f"{ZOTERO_KEY_LABEL}: {key}" if key else None
+
 
 def entry_type_of(paper: Paper) -> str:
     """The BibTeX entry type: the original one, else "article" for a paper with a (non-arXiv) venue, else "misc"."""

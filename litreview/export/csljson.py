@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from litreview.core.paper import Paper
-from litreview.export.common import entry_type_of
+from litreview.export.common import entry_type_of, zotero_key_line
 from litreview.export.keys import assign_citation_keys
 from litreview.export.names import PersonName, paper_person_names
 
@@ -97,6 +97,9 @@ def csl_item(paper: Paper, key: str) -> dict:
         item["language"] = paper.language
     if paper.note:
         item["annote"] = paper.note
+    zotero = zotero_key_line(paper)
+    if zotero:  # Zotero's CSL-JSON import puts `note` into Extra
+        item["note"] = zotero
     return item
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from litreview.core.paper import Paper
-from litreview.export.common import entry_type_of
+from litreview.export.common import entry_type_of, zotero_key_line
 from litreview.export.keys import assign_citation_keys
 from litreview.export.names import paper_person_names
 
@@ -68,6 +68,9 @@ def ris_record(paper: Paper, key: str) -> dict:
         record["urls"] = urls
     if paper.note:
         record["notes"] = [_one_line(paper.note)]
+    zotero = zotero_key_line(paper)
+    if zotero:  # Zotero's RIS import reads M2 into Extra (RIS.js, degenerateImportFieldMap); rispy has no name for it
+        record["unknown_tag"] = {"M2": [zotero]}
     return record
 
 

@@ -216,7 +216,8 @@ def _require_papers(library: Library, paper_ids: Sequence[int]) -> None:
 
 
 _PAPER_COLUMNS = ("id", "title", "authors", "year", "venue", "doi", "arxiv_id", "abstract", "keywords", "entry_type",
-                  "citation_key", "original_fields", "language", "warnings")  # fmt: skip
+                  "citation_key", "original_fields", "language", "warnings", "volume", "issue", "page_range", "pmid",
+                  "url", "external_ids")  # fmt: skip
 
 
 def load_papers(library: Library, ids: Sequence[int] | None = None, list_name: ListRef | None = None) -> list[Paper]:

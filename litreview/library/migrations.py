@@ -184,7 +184,8 @@ CREATE TABLE trash (
     files TEXT NOT NULL DEFAULT '[]',            -- JSON: its files rows
     list_items TEXT NOT NULL DEFAULT '[]',       -- JSON: [{list_id, position, note}]
     cluster_members TEXT NOT NULL DEFAULT '[]',  -- JSON: [{cluster_id, x, y}]
-    import_log TEXT NOT NULL DEFAULT '[]'        -- JSON: ids of the import_log rows that named it
+    import_log TEXT NOT NULL DEFAULT '[]',       -- JSON: ids of the import_log rows that named it
+    dependents TEXT NOT NULL DEFAULT '{}'        -- JSON: {table: [row]} of every other table pointing at it
 );
 CREATE INDEX trash_paper ON trash(paper_id);
 CREATE INDEX trash_deleted_at ON trash(deleted_at);
@@ -198,5 +199,37 @@ CREATE TABLE trash_vectors (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6_TRASH]
+# Notes on papers (a Zotero item's child notes, later the user's own), and what a Zotero import linked: each Zotero
+# item to its paper with the change stamp and the values last imported (so a re-import applies only what changed
+# and never silently overwrites a litreview edit), each collection to its reading list.
+_ZOTERO_SYNC = """
+CREATE TABLE paper_notes (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    origin TEXT NOT NULL DEFAULT 'user',         -- 'user', or 'zotero:<library uid>' for imported notes
+    text TEXT NOT NULL,
+    position INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX paper_notes_paper ON paper_notes(paper_id);
+
+CREATE TABLE zotero_items (
+    library_uid TEXT NOT NULL,                   -- Zotero's localUserKey (else the database path)
+    zotero_id TEXT NOT NULL,                     -- "libraryID/KEY"
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    stamp TEXT NOT NULL,                         -- version|dateModified|clientDateModified of item and children
+    imported TEXT NOT NULL DEFAULT '{}',         -- JSON: the field values last taken from Zotero
+    PRIMARY KEY (library_uid, zotero_id)
+);
+CREATE INDEX zotero_items_paper ON zotero_items(paper_id);
+
+CREATE TABLE zotero_collections (
+    library_uid TEXT NOT NULL,
+    collection_key TEXT NOT NULL,                -- "libraryID/KEY", or "libraryID/" for a group library
+    list_id INTEGER NOT NULL REFERENCES reading_lists(id) ON DELETE CASCADE,
+    PRIMARY KEY (library_uid, collection_key)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6_TRASH, _ZOTERO_SYNC]
 LATEST_VERSION = len(MIGRATIONS)

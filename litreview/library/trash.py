@@ -77,11 +77,13 @@ def move_to_trash(library: Library, paper_ids: Iterable[int], *, now: str | None
                 bisect.insort(taken, original)
             members = _rows(conn, "SELECT cluster_id, x, y FROM cluster_members WHERE paper_id = ?", (pid,))
             log_ids = [r[0] for r in conn.execute("SELECT id FROM import_log WHERE paper_id = ?", (pid,))]
+            dependents = _dependent_rows(conn, pid)
             cursor = conn.execute(
-                "INSERT INTO trash(paper_id, deleted_at, paper, files, list_items, cluster_members, import_log)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO trash(paper_id, deleted_at, paper, files, list_items, cluster_members, import_log,"
+                " dependents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (pid, when, json.dumps(paper, ensure_ascii=False), json.dumps(files, ensure_ascii=False),
-                 json.dumps(items, ensure_ascii=False), json.dumps(members), json.dumps(log_ids)),
+                 json.dumps(items, ensure_ascii=False), json.dumps(members), json.dumps(log_ids),
+                 json.dumps(dependents, ensure_ascii=False)),
             )
             conn.execute(
                 "INSERT INTO trash_vectors(trash_id, model_id, dim, text_hash, vector)"
@@ -92,6 +94,69 @@ def move_to_trash(library: Library, paper_ids: Iterable[int], *, now: str | None
         for list_id in removed_at:
             _renumber(conn, list_id)
     return ids
+
+
+# Tables this module saves and restores by name; every other table with a foreign key to papers (notes, references,
+# screening decisions, Zotero links, passages...) is saved and restored generically by _dependent_rows.
+_HANDLED = {"papers", "files", "vectors", "reading_list_items", "cluster_members", "import_log", "jobs", "trash",
+            "trash_vectors"}
+
+
+def _paper_references(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """{table: [columns that reference papers(id)]} for the tables not handled by name."""
+    found: dict[str, list[str]] = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%VIRTUAL%'"):
+        if table in _HANDLED or table.startswith("sqlite_"):
+            continue
+        for fk in conn.execute(f"PRAGMA foreign_key_list({_quote(table)})"):
+            if fk[2] == "papers" and fk[4] in (None, "id"):
+                found.setdefault(table, []).append(fk[3])
+    return found
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _dependent_rows(conn: sqlite3.Connection, pid: int) -> dict[str, list[dict]]:
+    """The rows of other tables that point at paper `pid`, with their rowids, as the trash keeps them."""
+    saved: dict[str, list[dict]] = {}
+    for table, columns in _paper_references(conn).items():
+        where = " OR ".join(f"{_quote(c)} = ?" for c in columns)
+        rows = _rows(conn, f"SELECT rowid AS _rowid_, * FROM {_quote(table)} WHERE {where}", [pid] * len(columns))
+        if rows:
+            saved[table] = rows
+    return saved
+
+
+def _restore_dependents(conn: sqlite3.Connection, saved: dict[str, list[dict]], old: int, new: int) -> None:
+    """Put back the rows `_dependent_rows` saved, pointing at the paper's id now. A row still there (its link was
+    set to NULL) gets the link back; a row whose other references are gone meanwhile stays out."""
+    references = _paper_references(conn)
+    for table, rows in saved.items():
+        columns = references.get(table)
+        if not columns:
+            continue  # the table went in a later version
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")}
+        for row in rows:
+            rowid = row.pop("_rowid_", None)
+            links = [c for c in columns if row.get(c) == old]
+            for column in links:
+                row[column] = new
+            if rowid is not None and conn.execute(
+                f"SELECT 1 FROM {_quote(table)} WHERE rowid = ?", (rowid,)
+            ).fetchone():
+                for column in links:
+                    conn.execute(f"UPDATE {_quote(table)} SET {_quote(column)} = ? WHERE rowid = ? AND "
+                                 f"{_quote(column)} IS NULL", (new, rowid))
+                continue
+            values = {k: v for k, v in row.items() if k in present}
+            names = list(values)
+            try:
+                conn.execute(f"INSERT OR IGNORE INTO {_quote(table)}({', '.join(map(_quote, names))}) "
+                             f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
+            except sqlite3.IntegrityError:
+                continue  # it pointed at something deleted meanwhile
 
 
 def entries(library: Library) -> list[TrashEntry]:
@@ -127,10 +192,12 @@ def restore(library: Library, paper_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _restore_one(conn: sqlite3.Connection, trash_id: int, columns: set[str]) -> int:
-    paper_json, files_json, items_json, members_json, log_json = conn.execute(
-        "SELECT paper, files, list_items, cluster_members, import_log FROM trash WHERE id = ?", (trash_id,)
+    paper_json, files_json, items_json, members_json, log_json, dependents_json = conn.execute(
+        "SELECT paper, files, list_items, cluster_members, import_log, dependents FROM trash WHERE id = ?",
+        (trash_id,),
     ).fetchone()
     paper = {k: v for k, v in json.loads(paper_json).items() if k in columns}
+    old_id = int(paper["id"])
     if conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper["id"],)).fetchone():
         del paper["id"]  # the id was taken by a paper added since: a new one
     names = list(paper)
@@ -169,6 +236,7 @@ def _restore_one(conn: sqlite3.Connection, trash_id: int, columns: set[str]) -> 
         chunk = log_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         conn.execute(f"UPDATE import_log SET paper_id = ? WHERE paper_id IS NULL AND id IN ({marks})", [pid, *chunk])
+    _restore_dependents(conn, json.loads(dependents_json or "{}"), old_id, pid)
     conn.execute("DELETE FROM trash WHERE id = ?", (trash_id,))  # and its trash_vectors
     return pid
 

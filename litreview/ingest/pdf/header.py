@@ -1,27 +1,25 @@
-"""Read one PDF into a ParsedPaper: title, authors, abstract, identifiers, year and language from page layout.
+"""A paper's header from the layout model: title, authors, abstract, identifiers, year and language.
 
-Pure: a path in, a ParsedPaper or an IngestError out; it never raises for a bad file. Only the first pages are
-read, so a 1,000-page book costs no more than an article. The heuristics work on PyMuPDF's span dictionaries
-(font size, weight, position): the title is the most prominent text at the top of the header page, cross-checked
-against the PDF's own metadata; authors are the name rows under it; the abstract runs from its heading (or the
-first body block before the Introduction) to the next heading, across columns and pages.
+Only the first pages are used, so a 1,000-page book costs no more than an article. The heuristics work on the
+layout's lines (font size, weight, position): the title is the most prominent text at the top of the header page,
+cross-checked against the PDF's own metadata; authors are the name rows under it; the abstract runs from its
+heading (or the first body block before the Introduction) to the next heading, across columns and pages.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from litreview.core.identifiers import find_arxiv, find_doi, normalize_arxiv, normalize_doi
-from litreview.core.paper import IngestError, ParsedPaper
+from litreview.core.paper import ParsedPaper
+from litreview.ingest.pdf.layout import Layout, Line
+from litreview.ingest.pdf.layout import clean as _clean
 from litreview.ingest.pdf_language import detect_language
 
-_MUPDF_LOCK = threading.Lock()  # MuPDF contexts must not be used by two threads at once
 _MIN_TEXT_CHARS = 40  # a page with fewer extractable characters has no usable text layer
 NO_TEXT_LAYER = "no text layer: scanned or image-only PDF"
 UNREADABLE_TEXT = "unreadable text layer (broken font encoding): handled like a scan"
@@ -115,98 +113,6 @@ _CJK_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}")
 _HYPHEN_END_RE = re.compile(r"(\w)[-\u00ad\u2010]$")
 
 
-@dataclass
-class _Line:
-    """One text line of a page with the layout facts the heuristics use."""
-
-    text: str  # all spans
-    main_text: str  # superscripts and small marker spans replaced by ","
-    size: float  # font size of most of the characters
-    bold: bool
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    page: int
-    block: int
-    lead: str = ""  # bold words that open an otherwise regular line ("Aim", "Background:")
-
-
-def _flags() -> int:
-    import pymupdf
-
-    return pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
-
-
-def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return _SPACE_RE.sub(" ", text).strip()
-
-
-def _page_lines(page: Any, page_number: int, flags: int) -> list[_Line]:
-    """The page's text lines in PyMuPDF's reading order, with dominant size and weight."""
-    lines: list[_Line] = []
-    data = page.get_text("dict", flags=flags)
-    for block_number, block in enumerate(data.get("blocks", ())):
-        for line in block.get("lines", ()):
-            spans = [span for span in line.get("spans", ()) if span.get("text")]
-            if not spans:
-                continue
-            weights: dict[float, int] = {}
-            bold_chars = 0
-            total = 0
-            for span in spans:
-                count = len(span["text"].strip())
-                if not count:
-                    continue
-                size = round(span["size"], 1)
-                weights[size] = weights.get(size, 0) + count
-                total += count
-                if _span_bold(span):
-                    bold_chars += count
-            if not total:
-                continue
-            dominant = max(weights, key=weights.__getitem__)
-            main_parts = []
-            for span in spans:
-                small = span["size"] < 0.85 * dominant or span["flags"] & 1
-                main_parts.append("," if small and span["text"].strip() else span["text"])
-            text = _clean("".join(span["text"] for span in spans))
-            if not text:
-                continue
-            lead = ""
-            for span in spans:
-                if not _span_bold(span):
-                    break
-                lead += span["text"]
-            lead = _clean(lead) if len(lead.strip()) < len(text) else ""
-            x0, _, x1, _ = line["bbox"]
-            # Font bounding boxes are often far taller than the glyphs; place the line by its baseline instead.
-            baseline = max(span["origin"][1] for span in spans if round(span["size"], 1) == dominant)
-            y0, y1 = baseline - 0.8 * dominant, baseline + 0.25 * dominant
-            lines.append(
-                _Line(
-                    text,
-                    _clean("".join(main_parts)),
-                    dominant,
-                    bold_chars > total / 2,
-                    x0,
-                    y0,
-                    x1,
-                    y1,
-                    page_number,
-                    block_number,
-                    lead,
-                )
-            )
-    return lines
-
-
-def _span_bold(span: dict[str, Any]) -> bool:
-    font = span["font"].lower()
-    return bool(span["flags"] & 16) or "bold" in font or "black" in font
-
-
 def _word_count(text: str) -> int:
     """Words in `text`; Chinese and Japanese write no spaces, so two CJK characters count as one word."""
     return len(text.split()) + len(_CJK_RE.findall(text)) // 2
@@ -223,7 +129,7 @@ def _letters(text: str) -> int:
 class _Run:
     """Consecutive lines of one font size: a title candidate."""
 
-    lines: list[_Line]
+    lines: list[Line]
 
     @property
     def text(self) -> str:
@@ -242,7 +148,7 @@ class _Run:
         return max(line.y1 for line in self.lines)
 
 
-def _runs(lines: list[_Line]) -> list[_Run]:
+def _runs(lines: list[Line]) -> list[_Run]:
     """Group lines (sorted top to bottom) into runs of equal size that sit close together."""
     runs: list[_Run] = []
     for line in sorted(lines, key=lambda item: (item.page, round(item.y0), item.x0)):
@@ -274,7 +180,7 @@ def _title_candidate_ok(run: _Run, page_height: float) -> bool:
     return not _TITLE_NOISE_RE.search(text)
 
 
-def _is_noise_line(line: _Line) -> bool:
+def _is_noise_line(line: Line) -> bool:
     return bool(_TITLE_NOISE_RE.search(line.text)) and len(line.text.split()) <= 8
 
 
@@ -285,7 +191,7 @@ def _meta_title(metadata: dict[str, Any]) -> str | None:
     return title
 
 
-def _pick_title(lines: list[_Line], page_height: float, meta_title: str | None) -> tuple[_Run | None, float, list[str]]:
+def _pick_title(lines: list[Line], page_height: float, meta_title: str | None) -> tuple[_Run | None, float, list[str]]:
     """The title run, its confidence and any warnings."""
     from rapidfuzz import fuzz
 
@@ -331,7 +237,7 @@ def _pick_title(lines: list[_Line], page_height: float, meta_title: str | None) 
     return best, confidence, warnings
 
 
-def _authors_follow(lines: list[_Line], run: _Run) -> bool:
+def _authors_follow(lines: list[Line], run: _Run) -> bool:
     """Whether one of the two rows right under `run` reads as a list of person names."""
     below = _author_area(lines, run)
     for row in _rows(below)[:2]:
@@ -340,7 +246,7 @@ def _authors_follow(lines: list[_Line], run: _Run) -> bool:
     return False
 
 
-def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
+def _title_above_authors(lines: list[Line], page_height: float) -> _Run | None:
     """For pages where nothing stands out by size: the lines right above the first row of names."""
     top = [line for line in lines if line.y0 < 0.5 * page_height]
     rows = _rows(top)
@@ -348,7 +254,7 @@ def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
         if index == 0 or not _row_names(row):
             continue
         x0, x1 = min(line.x0 for line in row), max(line.x1 for line in row)
-        above: list[_Line] = []
+        above: list[Line] = []
         for previous_row in reversed(rows[max(0, index - 3) : index]):
             # Only lines over the names count: a margin note or equation beside the title is not part of it.
             over = [line for line in previous_row if line.x0 < x1 and line.x1 > x0 and not _is_noise_line(line)]
@@ -366,7 +272,7 @@ def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
     return None
 
 
-def _body_size(lines: list[_Line]) -> float:
+def _body_size(lines: list[Line]) -> float:
     weights: dict[float, int] = {}
     for line in lines:
         weights[round(line.size)] = weights.get(round(line.size), 0) + len(line.text)
@@ -438,8 +344,8 @@ def _title_case(token: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in token.split("-"))
 
 
-def _rows(lines: list[_Line]) -> list[list[_Line]]:
-    rows: list[list[_Line]] = []
+def _rows(lines: list[Line]) -> list[list[Line]]:
+    rows: list[list[Line]] = []
     for line in sorted(lines, key=lambda item: (item.y0, item.x0)):
         if rows and abs(rows[-1][0].y0 - line.y0) <= 0.5 * line.size:
             rows[-1].append(line)
@@ -448,7 +354,7 @@ def _rows(lines: list[_Line]) -> list[list[_Line]]:
     return rows
 
 
-def _author_area(lines: list[_Line], title: _Run) -> list[_Line]:
+def _author_area(lines: list[Line], title: _Run) -> list[Line]:
     """Lines under the title, in its horizontal span (not a sidebar), that are short enough to hold names."""
     title_ids = {id(line) for line in title.lines}
     x0 = min(line.x0 for line in title.lines)
@@ -470,7 +376,7 @@ def _author_area(lines: list[_Line], title: _Run) -> list[_Line]:
     return [line for line in area if (line.x1 > x0 and line.x0 < x1) or line.size >= under_size - 0.5]
 
 
-def _row_names(row: list[_Line]) -> list[str]:
+def _row_names(row: list[Line]) -> list[str]:
     """The person names on one row, or [] when the row is not mostly names."""
     pieces: list[str] = []
     for line in sorted(row, key=lambda item: item.x0):
@@ -499,7 +405,7 @@ def _has_affiliation_word(text: str) -> bool:
     return any(word.casefold().strip(".,;") in _INSTITUTION_WORDS for word in text.split())
 
 
-def _pick_authors(lines: list[_Line], title: _Run | None) -> tuple[list[str], float]:
+def _pick_authors(lines: list[Line], title: _Run | None) -> tuple[list[str], float]:
     """Names from the rows right under the title (or above it, for layouts that print authors first)."""
     if title is None:
         return [], 0.0
@@ -565,12 +471,12 @@ def _join_lines(texts: list[str]) -> str:
     return out
 
 
-def _is_heading_like(line: _Line, body_size: float) -> bool:
+def _is_heading_like(line: Line, body_size: float) -> bool:
     words = line.text.split()
     return (line.size > body_size + 1.0 or line.bold) and len(words) <= 8 and not line.text.rstrip().endswith(".")
 
 
-def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[str, bool]:
+def _collect_abstract(lines: list[Line], start: int, first_text: str) -> tuple[str, bool]:
     """Lines from `start` on (reading order, across columns and pages) until the next heading."""
     parts = [first_text] if first_text else []
     if start >= len(lines):
@@ -579,7 +485,7 @@ def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[
     body_size = sorted(line.size for line in body)[len(body) // 2] if body else lines[start].size
     ended = False
     words = _word_count(first_text)
-    previous: _Line | None = None
+    previous: Line | None = None
     for line in lines[start:]:
         text = line.text
         if previous is not None and line.page == previous.page and abs(line.x0 - previous.x0) < 40:
@@ -609,7 +515,7 @@ def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[
 
 
 def _find_abstract(
-    lines: list[_Line], title: _Run | None, *, first_block: bool = True
+    lines: list[Line], title: _Run | None, *, first_block: bool = True
 ) -> tuple[str | None, str | None, float]:
     """(abstract, source, confidence)."""
     title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
@@ -638,18 +544,18 @@ def _find_abstract(
     return _first_block_abstract(lines, title) if first_block else (None, None, 0.0)
 
 
-def _first_block_abstract(lines: list[_Line], title: _Run | None) -> tuple[str | None, str | None, float]:
+def _first_block_abstract(lines: list[Line], title: _Run | None) -> tuple[str | None, str | None, float]:
     """No heading: the first long body paragraph after the title block and before the Introduction."""
     title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
     title_bottom = title.y1 if title else -1.0
-    candidates: list[_Line] = []
+    candidates: list[Line] = []
     for line in lines:
         if line.page != title_page or line.y0 < title_bottom:
             continue
         if _ABSTRACT_STOP_RE.match(line.text) and re.search(r"introduc", line.text, re.IGNORECASE):
             break
         candidates.append(line)
-    blocks: dict[tuple[int, int], list[_Line]] = {}
+    blocks: dict[tuple[int, int], list[Line]] = {}
     for line in candidates:
         blocks.setdefault((line.page, line.block), []).append(line)
     order = {id(line): index for index, line in enumerate(candidates)}
@@ -686,12 +592,12 @@ def _readable(text: str) -> bool:
     return wordlike >= 0.4 * len(tokens)
 
 
-def _header_page(doc: Any, max_pages: int, flags: int) -> tuple[int, list[_Line], list[str]]:
+def _header_page(layout: Layout, max_pages: int) -> tuple[int, list[Line], list[str]]:
     """The page holding the header (the first with a readable text layer: a cover page is skipped) and its lines."""
     warnings: list[str] = []
     unreadable = False
-    for number in range(min(max_pages, doc.page_count, 3)):
-        lines = _page_lines(doc[number], number, flags)
+    for number in range(min(max_pages, layout.page_count, 3)):
+        lines = layout.lines(number)
         text = " ".join(line.text for line in lines)
         if _letters(text) < _MIN_TEXT_CHARS:
             continue
@@ -723,66 +629,19 @@ def _year(text: str, metadata: dict[str, Any]) -> tuple[int | None, float]:
     return (int(match.group(1)), 0.3) if match else (None, 0.0)
 
 
-def _open(path: Path) -> Any:
-    """The opened document, or an IngestError saying why it cannot be read."""
-    import pymupdf
-
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
-    if size == 0:
-        return IngestError(str(path), "empty file (0 bytes)")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1024)
-    except OSError as exc:
-        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
-    if b"%PDF" not in head:
-        return IngestError(str(path), "not a PDF")
-    try:
-        doc = pymupdf.open(path, filetype="pdf")
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a damaged file
-        return IngestError(str(path), f"damaged PDF: {exc}")
-    if doc.needs_pass:
-        doc.close()
-        return IngestError(str(path), "encrypted PDF: a password is needed")
-    if doc.page_count == 0:
-        doc.close()
-        return IngestError(str(path), "damaged PDF: no pages")
-    return doc
-
-
-def read_pdf(path: str | Path, *, max_pages: int = 3) -> ParsedPaper | IngestError:
-    """Extract a paper's metadata from the first `max_pages` pages of the PDF at `path`; never raises.
-
-    Safe to call from several threads: MuPDF is not thread-safe, so calls are serialised by a lock (use
-    processes for parallel extraction).
-    """
-    path = Path(path)
-    with _MUPDF_LOCK:
-        try:
-            opened = _open(path)
-            if isinstance(opened, IngestError):
-                return opened
-            with opened as doc:
-                return _extract(doc, path, max(1, max_pages))
-        except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
-            return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
-
-
-def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
-    flags = _flags()
-    metadata = doc.metadata or {}
-    pages = doc.page_count
+def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
+    """The paper's metadata from the first `max_pages` readable pages of `layout`."""
+    path = layout.path
+    metadata = layout.metadata
+    pages = layout.page_count
     warnings: list[str] = []
-    header, header_lines, header_warnings = _header_page(doc, max_pages, flags)
+    header, header_lines, header_warnings = _header_page(layout, max(1, max_pages))
     warnings.extend(header_warnings)
     if header < 0:
         # No title: the library shows and finds a scan by its file name (metadata titles are too often junk).
         return ParsedPaper(source="pdf", pages=pages, warnings=tuple(warnings), origin=str(path))
     last = min(pages, header + max_pages)
-    page_height = doc[header].rect.height
+    page_height = layout.page(header).height
     lines = header_lines
     title_run, title_conf, title_warnings = _pick_title(header_lines, page_height, _meta_title(metadata))
     warnings.extend(title_warnings)
@@ -790,11 +649,11 @@ def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
     abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run, first_block=last == 1)
     if abstract_conf < 0.9 and header + 1 < last:
         # The abstract may run on to the next page (or start there, after a long header): read it with layout.
-        lines = header_lines + _page_lines(doc[header + 1], header + 1, flags)
+        lines = header_lines + layout.lines(header + 1)
         abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)
     texts = ["\n".join(line.text for line in lines)]
     for number in range(lines[-1].page + 1 if lines else header + 1, last):
-        texts.append(doc[number].get_text("text"))
+        texts.append("\n".join(line.text for line in layout.lines(number)))
     full_text = _clean_full_text("\n".join(texts))
     if abstract is None:
         warnings.append("no abstract found")
@@ -860,36 +719,3 @@ def _tidy_title(text: str) -> str:
 def _clean_full_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
     return re.sub(r"[ \t]+", " ", text).strip()
-
-
-def extraction_json(path: str | Path) -> dict[str, Any]:
-    """The `litreview extract --json` object for one PDF (keys fixed in CLI.md)."""
-    result = read_pdf(path)
-    base: dict[str, Any] = {
-        "path": str(path),
-        "title": None,
-        "authors": [],
-        "abstract": None,
-        "doi": None,
-        "arxiv_id": None,
-        "year": None,
-        "language": None,
-        "confidence": {},
-        "warnings": [],
-        "error": None,
-    }
-    if isinstance(result, IngestError):
-        base["error"] = result.reason
-        return base
-    base.update(
-        title=result.title,
-        authors=list(result.authors),
-        abstract=result.abstract,
-        doi=result.doi,
-        arxiv_id=result.arxiv_id,
-        year=result.year,
-        language=result.language,
-        confidence={key: round(value, 2) for key, value in result.confidence.items()},
-        warnings=list(result.warnings),
-    )
-    return base

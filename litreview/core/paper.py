@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from litreview.core.reference import Reference
+
 
 @dataclass(frozen=True)
 class ParsedPaper:
@@ -29,6 +31,7 @@ class ParsedPaper:
     confidence: dict[str, float] = field(default_factory=dict)  # field name -> 0..1
     warnings: tuple[str, ...] = ()
     origin: str | None = None  # "path" or "path:line" the record came from
+    references: tuple[Reference, ...] = ()  # the PDF's reference list, when it was read
 
 
 @dataclass(frozen=True)

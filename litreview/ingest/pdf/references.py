@@ -11,6 +11,7 @@ over the common citation styles (Vancouver, APA/Harvard, IEEE, ACL/Chicago, ABNT
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -58,7 +59,9 @@ _ARXIV_RE = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_NOISE_RE = re.compile(
-    r"\s*(?:\[?(?:cited|accessed|retrieved|available(?:\s+online)?(?:\s+(?:from|at))?|last\s+accessed|viewed)\b.*)$",
+    r"\s*(?:\[(?:cited|accessed)\b.*|\(?(?:last\s+)?(?:accessed|retrieved|viewed)\s*(?:on\s*)?:?\s*\d.*"
+    r"|\(?(?:accessed|retrieved)\s+(?:on\s+)?(?:[A-Z][a-z]+|\d).*|available\s+(?:online\s*)?(?:from|at)?\s*:?\s*$"
+    r"|available\s+(?:online\s+)?(?:from|at)\s*:.*)$",
     re.IGNORECASE,
 )
 _NUMBERED = {
@@ -367,6 +370,19 @@ def _split_score(groups: list[list[_Row]]) -> float:
 # ---------------------------------------------------------------------------------------------------- joining
 
 
+_LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
+_LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
+
+
+def _mend_accents(text: str) -> str:
+    """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
+    if not any("\u0300" <= char <= "\u036f" for char in text):
+        return text
+    text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
+    text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
+    return unicodedata.normalize("NFC", text)
+
+
 def _join(rows: list[_Row]) -> str:
     """One entry's rows as one string: hyphenated words rejoined, identifiers broken over rows mended."""
     out = ""
@@ -426,34 +442,56 @@ _INITIALS_ONLY_RE = re.compile(rf"^(?:{_INITIALS}|{_UP}{{1,3}})$")
 _ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGNORECASE)
 
 
-def _split_names(text: str) -> list[str] | None:
-    """The names of an author list, or None when `text` is not one."""
+_INCOMPLETE = "incomplete"
+
+
+def _split_names(text: str) -> list[str] | str | None:
+    """The names of an author list; _INCOMPLETE when `text` stops inside a name (a surname waiting for its
+    initials, an initial waiting for its surname); None when it is no author list."""
     text = text.strip().strip(",;:").strip()
     text = re.sub(r"\s+", " ", text)
-    etal = bool(_ET_AL_RE.search(text))
-    text = _ET_AL_RE.sub("", text).strip().strip(",;").strip()
+    etal_match = _ET_AL_RE.search(text)
+    etal = etal_match is not None
+    if etal_match is not None:
+        if text[etal_match.end() :].strip(" .,;:"):
+            return None  # "et al." ends an author list
+        text = text[: etal_match.start()]
+    text = text.strip().strip(",;").strip()
     if not text:
         return None if not etal else []
-    separators = r"\s*;\s*|\s*,?\s+(?:and|&|und|e|y)\s+|\s*&\s*" if ";" in text else r"\s*,\s*|\s+(?:and|&|und|e|y)\s+"
+    semicolons = ";" in text
+    conjunction = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
+    separators = rf"\s*;\s*|\s*,?{conjunction}" if semicolons else rf"\s*,\s*|{conjunction}"
     pieces = [piece.strip() for piece in re.split(separators, text) if piece and piece.strip()]
     pieces = [re.sub(r"^(?:and|&)\s+", "", piece) for piece in pieces]
     names: list[str] = []
     for piece in pieces:
-        if _INITIALS_ONLY_RE.match(piece) and names and "," not in names[-1] and ";" not in text:
+        if _INITIALS_ONLY_RE.match(piece) and names and "," not in names[-1] and not semicolons:
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         names.append(piece)
     result = []
-    for name in names:
+    styles = []
+    for index, name in enumerate(names):
         parsed = _parse_name(name)
         if parsed is None:
+            last = index == len(names) - 1
+            if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
+                return _INCOMPLETE
+            if last and re.search(rf"(?:^|\s){_UP}\.?$", name):
+                return _INCOMPLETE
             return None
-        result.append(parsed)
+        result.append(parsed[0])
+        styles.append(parsed[1])
+    # One list, one style: "Smith J, Deep Learning" is not two authors. Chicago inverts only the first name.
+    later = set(styles[1:])
+    if len(later) > 1 or later and styles[0] != next(iter(later)) and not (styles[0] == 1 and later == {2}):
+        return None
     return result
 
 
-def _parse_name(name: str) -> str | None:
-    """ "Surname, Given" for one written name, or None when it is not a person's name."""
+def _parse_name(name: str) -> tuple[str, int] | None:
+    """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
     name = name.strip(" .,")
     if not name or len(name) > 60 or any(char.isdigit() for char in name):
         return None
@@ -461,42 +499,39 @@ def _parse_name(name: str) -> str | None:
         return None
     inverted = "," in name
     for index, pattern in enumerate(_NAME_PATTERNS):
-        if index == 1 and not inverted or index != 1 and inverted:
+        if (index == 1) != inverted:
             continue
-        match = pattern.match(name if index != 1 else name + ("" if name.endswith(".") else ""))
+        match = pattern.match(name) or (pattern.match(name + ".") if index != 2 else None)
         if not match:
-            match = pattern.match(name + ".") if index != 2 else None
-        if match:
-            surname = match.group("sur").strip()
-            given = match.group("given").strip()
-            if index == 0 and re.fullmatch(rf"{_UP}{{2,3}}", given) and surname.isupper() and len(surname) > 3:
-                surname = surname.title()  # "SILVA JA"
-            if surname.isupper() and len(surname) > 3:
-                surname = "-".join(part.capitalize() for part in surname.split("-"))
-            if surname.lower() in _PARTICLES:
-                return None
-            return f"{surname}, {given}".strip(", ")
+            continue
+        surname = match.group("sur").strip()
+        given = match.group("given").strip()
+        if surname.islower():
+            return None
+        if surname.isupper() and len(surname) > 3:
+            surname = "-".join(part.capitalize() for part in surname.split("-"))  # "SILVA" -> "Silva"
+        return f"{surname}, {given}".strip(", "), index
     return None
 
 
 def _author_block(text: str) -> tuple[list[str], str]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
     candidates = sorted(
-        {m.start() for m in re.finditer(r"[.:]\s|[,;]?\s*[(“\"]|,\s*(?=" + _YEAR + r")|\.\s*$", text)}
-        | {m.start() for m in re.finditer(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])", text)}
+        {m.start() for m in re.finditer(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$", text[:400])}
+        | {m.start() for m in re.finditer(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])", text[:400])}
     )
     best: tuple[list[str], int] | None = None
     for end in candidates:
-        if end > 400:
-            break
         prefix = text[: end + 1] if text[end] == "." else text[:end]
         names = _split_names(prefix)
+        if names == _INCOMPLETE:
+            continue
         if names is None:
-            if best is not None and not re.search(rf"(?:^|[\s.,-]){_UP}\.?$", prefix.strip()):
+            if best is not None:
                 break  # once a list was read, the first prefix that is no list ends it
             continue
         if names:
-            best = (names, end)
+            best = (names, end)  # type: ignore[assignment]
     if best is None:
         return [], text
     names, end = best
@@ -544,7 +579,10 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
+    numbers = re.search(r",\s*(?:vol\.|pp\.|in:|ch\.|chapter\s)", text, re.IGNORECASE)
     for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
+        if numbers and match.start() > numbers.start():
+            return numbers.start()
         end = match.start()
         before = text[:end]
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
@@ -593,13 +631,18 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
     year: int | None = None
-    year_match = re.match(rf"^\(?({_YEAR})[a-z]?(?:,\s*[^)]{{0,20}})?\)?[.,:;]?\s*", rest)
-    if authors and year_match:
-        year = int(year_match.group(1))
+    year_match = re.match(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*", rest)
+    if not authors:
+        # An organisation as author, known by the year that follows it: "IARC. (1999). Title ..."
+        org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
+        if org and not re.search(r"[“\"]", org.group(1)):
+            authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
+    if authors and year is None and year_match:
+        year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]
     title: str | None = None
     after = rest
-    quoted = re.match(r"^[“\"'‘]\s*(.+?)\s*[,.]?\s*[”\"'’]\s*[,.]?\s*", rest)
+    quoted = re.match(r"^[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])\s*", rest)
     if quoted:
         title, after = quoted.group(1), rest[quoted.end() :]
     elif rest:
@@ -607,7 +650,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         title, after = rest[:end], rest[end + 1 :].strip()
     if title:
         title = title.strip(" .,;:")
-        if title.startswith(("In ", "in ")) or len(title) < 3:
+        if re.match(r"^In(?::|\s+(?:Proc|Proceedings|[A-Z][a-z]+,?\s+[A-Z]{1,2}[,.\s]))", title) or len(title) < 3:
             after, title = rest, None
     venue, volume, issue, pages = _venue_and_numbers(after, italics)
     if year is None:
@@ -641,6 +684,8 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
     if not text:
         return None, None, None, None
     venue_text = re.sub(r"^(?:in:?|em:?|en:?)\s+", "", text, flags=re.IGNORECASE)
+    # "In: Chopra VL, Khoshoo TN (eds) Book" and "In Seiler HG, Sigel H, editors. Book": the book, not its editors
+    venue_text = re.sub(r"^[^()]{2,200}?(?:\(eds?\.?\)|,\s*eds?\.|,\s*editors?\.?)[.,:]?\s*", "", venue_text)
     end = _VENUE_END_RE.search(venue_text)
     venue = venue_text[: end.start()] if end else venue_text
     venue = venue.strip(" .,;:")
@@ -682,7 +727,7 @@ def extract_references(layout: Layout) -> list[Reference]:
     references: list[Reference] = []
     for section in _sections(rows):
         for group in _split(section):
-            raw = _join(group)
+            raw = _mend_accents(_join(group))
             if len(raw) < 12 or not re.search(rf"[{_LETTER}]{{3}}", raw):
                 continue
             italics = tuple(text for row in group for text in row.italics)

@@ -183,21 +183,24 @@ def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]
         return [(0.0, width)]
     left = min(line.x0 for line in narrow)
     right = max(line.x1 for line in narrow)
-    # Coverage of x by narrow lines, in 2-point cells; a gutter is an uncovered run with text on both sides.
-    cells = int((right - left) / 2) + 1
-    covered = [0] * cells
+    # A gutter is a stretch of x (in 2-point cells) that hardly any narrow line covers, with text on both sides;
+    # a stray line across it (a centred label, a table cell) does not close it.
+    cells = int((right - left) / 2) + 2
+    change = [0] * (cells + 1)
     for line in narrow:
-        for cell in range(int((line.x0 - left) / 2), min(cells, int((line.x1 - left) / 2) + 1)):
-            covered[cell] += 1
+        change[int((line.x0 - left) / 2)] += 1
+        change[min(cells, int((line.x1 - left) / 2) + 1)] -= 1
+    allowed = max(1, len(narrow) // 40)
     gutters: list[float] = []
+    covered = 0
     start = None
-    for cell, count in enumerate(covered):
-        if count == 0 and start is None:
+    for cell in range(cells):
+        covered += change[cell]
+        if covered <= allowed and start is None:
             start = cell
-        elif count and start is not None:
-            middle = left + (start + cell) / 2 * 2
-            if cell - start >= 3:
-                gutters.append(middle)
+        elif covered > allowed and start is not None:
+            if cell - start >= 3 and start > 0:
+                gutters.append(left + (start + cell))
             start = None
     columns: list[tuple[float, float]] = []
     edges = [left, *gutters, right]

@@ -178,7 +178,8 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
 
 def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]]:
     """Find the page's text columns from the gaps between narrow lines; set each line's `column`."""
-    narrow = [line for line in lines if line.upright and line.x1 - line.x0 < 0.55 * width and len(line.text) > 3]
+    # Lines of running text decide; table cells and labels are too short to say where a column is.
+    narrow = [line for line in lines if line.upright and 0.2 * width < line.x1 - line.x0 < 0.55 * width]
     if len(narrow) < 8:
         return [(0.0, width)]
     left = min(line.x0 for line in narrow)

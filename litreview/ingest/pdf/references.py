@@ -58,6 +58,11 @@ _ARXIV_RE = re.compile(
     r"|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
     re.IGNORECASE,
 )
+_LINK_LABELS_RE = re.compile(
+    r"\[(?:cross\s*ref|pubmed|google\s+scholar|pmc\s+free\s+article|green\s+version|medline|web\s+of\s+science"
+    r"|scopus|ref\s+list|full\s+text|abstract|free\s+full\s+text|article)\]",
+    re.IGNORECASE,
+)
 _TRAILING_NOISE_RE = re.compile(
     r"\s*(?:\[(?:cited|accessed)\b.*|\(?(?:last\s+)?(?:accessed|retrieved|viewed)\s*(?:on\s*)?:?\s*\d.*"
     r"|\(?(?:accessed|retrieved)\s+(?:on\s+)?(?:[A-Z][a-z]+|\d).*|available\s+(?:online\s*)?(?:from|at)?\s*:?\s*$"
@@ -101,6 +106,7 @@ class _Row:
 
     @classmethod
     def of(cls, lines: list[Line]) -> _Row:
+        lines = sorted(lines, key=lambda line: line.x0)  # a number set a hair lower than its text still leads
         first = lines[0]
         sizes = Counter()
         for line in lines:
@@ -161,7 +167,7 @@ def _heading_like(row: _Row, body: float) -> bool:
         return False
     letters = [char for char in row.text if char.isalpha()]
     shouting = bool(letters) and all(char.isupper() for char in letters) and len(letters) > 3
-    return row.size >= body + 0.8 or row.bold or shouting or bool(HEADING_RE.match(row.text))
+    return row.size >= body + 0.8 or row.bold or shouting
 
 
 # ---------------------------------------------------------------------------------------------------- section
@@ -177,6 +183,8 @@ def _sections(rows: list[_Row]) -> list[list[_Row]]:
         section = _section_rows(rows, start, end, body)
         if section:
             sections.append(section)
+    if len(sections) > 1:  # "References" also heads table columns: keep the sections that read as lists
+        sections = [section for section in sections if _year_share(section) >= 0.3] or sections[-1:]
     if not sections:
         unlabelled = _unlabelled_list(rows)
         if unlabelled is not None:
@@ -184,6 +192,10 @@ def _sections(rows: list[_Row]) -> list[list[_Row]]:
             if section:
                 sections.append(section)
     return sections
+
+
+def _year_share(rows: list[_Row]) -> float:
+    return sum(1 for row in rows if _YEAR_RE.search(row.text)) / max(1, len(rows))
 
 
 def _unlabelled_list(rows: list[_Row]) -> int | None:
@@ -227,7 +239,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
         if abs(row.size - size) > 1.2 and not (content and row.size > size + 1.2 and _heading_like(row, body)):
             continue  # a caption, a table or a footnote of another size between reference rows
         if content and _heading_like(row, size) and not _looks_like_reference_row(row):
-            if _STOP_RE.match(text) or row.size > size + 0.8 or row.bold:
+            short = len(text.split()) <= 4 and not text.endswith(("-", ",", ";"))
+            if _STOP_RE.match(text) or row.size > size + 0.8 or row.bold and short:
                 break
         if _STOP_RE.match(text) and (row.bold or row.size > size + 0.8 or len(text.split()) <= 3):
             if content:
@@ -567,6 +580,7 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
         found["pmid"] = pmid.group(1)
         text = text[: pmid.start()] + " " + text[pmid.end() :]
     text = _PMCID_RE.sub(" ", text)
+    text = _LINK_LABELS_RE.sub(" ", text)
     url = _URL_RE.search(text)
     if url:
         found["url"] = url.group(0).rstrip(".,;)")

@@ -179,7 +179,7 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
 def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]]:
     """Find the page's text columns from the gaps between narrow lines; set each line's `column`."""
     # Lines of running text decide; table cells and labels are too short to say where a column is.
-    narrow = [line for line in lines if line.upright and 0.2 * width < line.x1 - line.x0 < 0.55 * width]
+    narrow = [line for line in lines if line.upright and 0.3 * width < line.x1 - line.x0 < 0.55 * width]
     if len(narrow) < 8:
         return [(0.0, width)]
     left = min(line.x0 for line in narrow)
@@ -191,7 +191,7 @@ def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]
     for line in narrow:
         change[int((line.x0 - left) / 2)] += 1
         change[min(cells, int((line.x1 - left) / 2) + 1)] -= 1
-    allowed = max(1, len(narrow) // 40)
+    allowed = max(1, len(narrow) // 20)
     gutters: list[float] = []
     covered = 0
     start = None

@@ -225,7 +225,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
     """The content rows after the heading at `start`, up to the first stop."""
     heading = rows[start] if headed else None
     first = start + 1
-    candidates = [row for row in rows[first : min(end, first + 25)] if len(row.text) > 3]
+    # The reference rows' size, from the rows right under the heading (a column beside may hold body text).
+    candidates = [row for row in rows[first : min(end, first + 25)] if len(row.text) > 3][:8]
     if not candidates:
         return []
     size = _size_of(candidates)

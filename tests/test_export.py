@@ -295,3 +295,19 @@ def test_library_round_trip_through_the_import_pipeline(shared_data: Path, tmp_p
     finally:
         first.close()
         second.close()
+
+
+def test_bibliographic_fields_of_a_record_without_bibtex_are_exported() -> None:
+    """Volume, issue, page range, PMID and URL that an importer found reach every format that has a field."""
+    import rispy
+
+    paper = Paper(id=7, title="A study", authors=("Doe, Jane",), year=2020, venue="J. Things", volume="12",
+                  issue="3", page_range="101-110", pmid="31234567", url="https://example.org/a")
+    bib = export_papers([paper], "bibtex").decode("utf-8")
+    assert "volume = {12}" in bib and "number = {3}" in bib and "pages = {101--110}" in bib
+    assert "pmid = {31234567}" in bib and "url = {https://example.org/a}" in bib
+    entry = rispy.loads(export_papers([paper], "ris").decode("utf-8"))[0]
+    assert (entry["volume"], entry["number"], entry["start_page"], entry["end_page"]) == ("12", "3", "101", "110")
+    assert "https://example.org/a" in entry["urls"]
+    item = json.loads(export_papers([paper], "csljson"))[0]
+    assert (item["volume"], item["issue"], item["page"], item["PMID"]) == ("12", "3", "101-110", "31234567")

@@ -116,6 +116,7 @@ def _paper(**fields) -> ParsedPaper:
     [
         (_paper(doi="10.1000/xyz"), _paper(title="Different", doi="10.1000/xyz"), "DOI"),
         (_paper(arxiv_id="2101.00001"), _paper(title="Different", arxiv_id="2101.00001"), "arXiv"),
+        (_paper(pmid="31234567"), _paper(title="Different", pmid="31234567"), "PMID"),
         (_paper(), _paper(title="A study of duplicate detection in reference-managers.", authors=("J. Doe",)), "title"),
     ],
 )
@@ -183,3 +184,20 @@ def test_a_failed_commit_leaves_no_open_transaction(library):
         conn.execute("INSERT INTO papers (title) VALUES ('kept')")
     assert library.query("SELECT title FROM papers") == [{"title": "kept"}]
     assert library.query("SELECT count(*) AS n FROM files") == [{"n": 0}]
+
+
+def test_bibliographic_fields_and_external_ids_are_stored_and_merged(library):
+    from litreview.library.papers import paper_from_row
+
+    repo = PaperRepository(library)
+    with library.transaction():
+        paper_id = repo.insert(_paper(volume="12", issue="3", page_range="101-110", pmid="31234567",
+                                      url="https://example.org/a", external_ids={"openalex": "W1"}))
+        repo.fill_missing(paper_id, _paper(volume="99", external_ids={"openalex": "W2", "zotero": "1/ABCD"}))
+    paper = paper_from_row(repo.get_row(paper_id))
+    assert (paper.volume, paper.issue, paper.page_range, paper.pmid, paper.url) == (
+        "12", "3", "101-110", "31234567", "https://example.org/a")
+    assert paper.external_ids == {"openalex": "W1", "zotero": "1/ABCD"}  # filled, never overwritten
+    with library.transaction():
+        repo.replace_metadata(paper_id, _paper(source="bibtex", external_ids={"openalex": "W3"}))
+    assert paper_from_row(repo.get_row(paper_id)).external_ids == {"openalex": "W3", "zotero": "1/ABCD"}

@@ -27,7 +27,13 @@ class ParsedPaper:
     citation_key: str | None = None
     original_fields: dict[str, str] = field(default_factory=dict)  # BibTeX fields as written
     file_paths: tuple[str, ...] = ()  # PDFs this record links to (BibTeX file fields)
-    pages: int | None = None
+    pages: int | None = None  # page count of the PDF
+    volume: str | None = None
+    issue: str | None = None
+    page_range: str | None = None  # "123-145" or an article number, as printed
+    pmid: str | None = None
+    url: str | None = None
+    external_ids: dict[str, str] = field(default_factory=dict)  # {"openalex": "W…", "zotero": "…", "pmcid": …}
     confidence: dict[str, float] = field(default_factory=dict)  # field name -> 0..1
     warnings: tuple[str, ...] = ()
     origin: str | None = None  # "path" or "path:line" the record came from
@@ -64,3 +70,9 @@ class Paper:
     language: str | None = None
     warnings: tuple[str, ...] = ()
     note: str = ""  # the reading-list note, when the paper comes from a list
+    volume: str | None = None
+    issue: str | None = None
+    page_range: str | None = None
+    pmid: str | None = None
+    url: str | None = None
+    external_ids: dict[str, str] = field(default_factory=dict)

@@ -94,8 +94,13 @@ def entry_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
                        "conference": "booktitle", "phdthesis": "school", "mastersthesis": "school",
                        "techreport": "institution"}.get(entry_type, "howpublished")  # fmt: skip
         add(venue_field, escape_latex(paper.venue))
+    add("volume", escape_latex(paper.volume or ""))
+    add("number", escape_latex(paper.issue or ""))
+    add("pages", escape_latex(re.sub(r"\s*[-–—]+\s*", "--", paper.page_range or "")))
     if paper.doi and doi_from_fields(original) != paper.doi:
         add("doi", paper.doi)
+    add("pmid", paper.pmid)
+    add("url", escape_latex(paper.url or ""))
     if paper.arxiv_id and arxiv_id_from_fields(original) != paper.arxiv_id and "eprint" not in present:
         add("eprint", paper.arxiv_id)
         add("archiveprefix", "arXiv")

@@ -72,12 +72,18 @@ def csl_item(paper: Paper, key: str) -> dict:
                           ("ISSN", "issn")):  # fmt: skip
         if fields.get(name) and csl_key not in item:
             item[csl_key] = latex_to_unicode(fields[name])
-    if fields.get("pages"):
-        item["page"] = re.sub(r"\s*[-–—]+\s*", "-", latex_to_unicode(fields["pages"]))
+    for csl_key, value in (("volume", paper.volume), ("issue", paper.issue)):
+        if value and csl_key not in item:
+            item[csl_key] = value
+    pages = latex_to_unicode(fields["pages"]) if fields.get("pages") else paper.page_range
+    if pages:
+        item["page"] = re.sub(r"\s*[-–—]+\s*", "-", pages)
+    if paper.pmid:
+        item["PMID"] = paper.pmid
     if paper.doi:
         item["DOI"] = paper.doi
-    if fields.get("url"):
-        item["URL"] = fields["url"].strip()
+    if fields.get("url") or paper.url:
+        item["URL"] = (fields.get("url") or paper.url or "").strip()
     elif paper.arxiv_id:
         item["URL"] = f"https://arxiv.org/abs/{paper.arxiv_id}"
     if paper.arxiv_id:

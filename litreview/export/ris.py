@@ -42,7 +42,10 @@ def ris_record(paper: Paper, key: str) -> dict:
             from litreview.ingest.bibtex import latex_to_unicode
 
             record[ris_key] = latex_to_unicode(fields[name])
-    pages = fields.get("pages")
+    record.setdefault("volume", paper.volume or None)
+    record.setdefault("number", paper.issue or None)
+    record = {key: value for key, value in record.items() if value is not None}
+    pages = fields.get("pages") or paper.page_range
     if pages:
         start, _, end = re.sub(r"[-–—]+", "-", pages).partition("-")
         record["start_page"] = start.strip()
@@ -55,8 +58,8 @@ def ris_record(paper: Paper, key: str) -> dict:
     if paper.keywords:
         record["keywords"] = [word.strip() for word in re.split(r"[;,]", paper.keywords) if word.strip()]
     urls = []
-    if fields.get("url"):
-        urls.append(fields["url"].strip())
+    if fields.get("url") or paper.url:
+        urls.append((fields.get("url") or paper.url or "").strip())
     elif paper.doi:
         urls.append(f"https://doi.org/{paper.doi}")
     if paper.arxiv_id:

@@ -161,5 +161,17 @@ _V4 = """
 ALTER TABLE papers ADD COLUMN user_fields TEXT NOT NULL DEFAULT '[]';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+# Bibliographic fields every importer may fill (RIS, MEDLINE, OpenAlex, Zotero, PDF first pages) and the ids
+# other systems give a record (JSON object: {"openalex": "W…", "zotero": "…"}).
+_V5 = """
+ALTER TABLE papers ADD COLUMN volume TEXT;
+ALTER TABLE papers ADD COLUMN issue TEXT;
+ALTER TABLE papers ADD COLUMN page_range TEXT;
+ALTER TABLE papers ADD COLUMN pmid TEXT;
+ALTER TABLE papers ADD COLUMN url TEXT;
+ALTER TABLE papers ADD COLUMN external_ids TEXT NOT NULL DEFAULT '{}';
+CREATE INDEX papers_pmid ON papers(pmid);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 LATEST_VERSION = len(MIGRATIONS)

@@ -19,7 +19,7 @@ from litreview.library.db import Library
 # Fields a record may bring; the order is the papers table's.
 _FIELDS = (
     "title", "year", "venue", "doi", "arxiv_id", "abstract", "abstract_source", "language",
-    "keywords", "full_text", "entry_type", "citation_key",
+    "keywords", "full_text", "entry_type", "citation_key", "volume", "issue", "page_range", "pmid", "url",
 )
 TITLE_MATCH_MIN = 95  # rapidfuzz ratio (0..100) of normalised titles that counts as the same title
 
@@ -75,6 +75,10 @@ class PaperRepository:
             row = self.conn.execute("SELECT id FROM papers WHERE arxiv_id = ? LIMIT 1", (record.arxiv_id,)).fetchone()
             if row:
                 return Duplicate(row[0], f"same arXiv id {record.arxiv_id} as paper {row[0]}")
+        if record.pmid:
+            row = self.conn.execute("SELECT id FROM papers WHERE pmid = ? LIMIT 1", (record.pmid,)).fetchone()
+            if row:
+                return Duplicate(row[0], f"same PMID {record.pmid} as paper {row[0]}")
         return self._same_title_author_year(record)
 
     def _same_title_author_year(self, record: ParsedPaper) -> Duplicate | None:
@@ -132,6 +136,9 @@ class PaperRepository:
         }
         if "title" in edited_by_user:
             values.pop("title_key", None)
+        if "external_ids" in values:  # ids from other systems accumulate; the new record's win on conflict
+            merged = {**_json_value(current.get("external_ids"), {}), **record.external_ids}
+            values["external_ids"] = json.dumps(merged, ensure_ascii=False)
         changed = {k for k, v in values.items() if current.get(k) != v}
         self._update(paper_id, current, values)
         return bool(changed - {"origin"})
@@ -141,12 +148,15 @@ class PaperRepository:
         current = self.get_row(paper_id)
         values = {}
         for name, value in self._row_values(record).items():
-            if name in ("source", "origin", "confidence", "warnings", "original_fields"):
+            if name in ("source", "origin", "confidence", "warnings", "original_fields", "external_ids"):
                 continue
             if value not in (None, "", "[]", "{}") and current.get(name) in (None, "", "[]", "{}"):
                 values[name] = value
         if "abstract" in values and record.abstract_source:
             values["abstract_source"] = record.abstract_source
+        known = _json_value(current.get("external_ids"), {})
+        if set(record.external_ids) - set(known):
+            values["external_ids"] = json.dumps({**record.external_ids, **known}, ensure_ascii=False)
         return self._update(paper_id, current, values)
 
     def update_fields(self, paper_id: int, *, by_user: bool = False, **fields: Any) -> bool:
@@ -191,6 +201,7 @@ class PaperRepository:
         values: dict[str, Any] = {name: getattr(record, name) for name in _FIELDS}
         values["authors"] = json.dumps(list(record.authors), ensure_ascii=False)
         values["original_fields"] = json.dumps(record.original_fields, ensure_ascii=False)
+        values["external_ids"] = json.dumps(record.external_ids, ensure_ascii=False)
         values["confidence"] = json.dumps(record.confidence)
         values["warnings"] = json.dumps(list(record.warnings), ensure_ascii=False)
         values["source"] = record.source
@@ -251,4 +262,10 @@ def paper_from_row(row: dict[str, Any], files: tuple[str, ...] = (), note: str =
         language=row["language"],
         warnings=_json_list(row["warnings"]),
         note=note,
+        volume=row.get("volume"),
+        issue=row.get("issue"),
+        page_range=row.get("page_range"),
+        pmid=row.get("pmid"),
+        url=row.get("url"),
+        external_ids={str(k): str(v) for k, v in _json_value(row.get("external_ids"), {}).items()},
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from litreview.core.identifiers import find_arxiv, find_doi, normalize_arxiv, normalize_doi
 from litreview.core.paper import ParsedPaper
+from litreview.ingest.pdf.bibliographic import is_correction_notice, read_bibliographic
 from litreview.ingest.pdf.layout import Layout, Line
 from litreview.ingest.pdf.layout import clean as _clean
 from litreview.ingest.pdf_language import detect_language
@@ -75,7 +76,13 @@ _AFFILIATION_WORDS = frozenset(
     "faculdade facultad inc ltd corporation corp research group division unit street road avenue box email e-mail "
     "usa india china germany france brazil spain italy japan uk canada australia and of the for in abstract "
     "introduction keywords received accepted correspondence academy ministry clinic foundation program programme "
-    "science sciences engineering technology national state federal medical medicine www http".split()
+    "science sciences engineering technology national state federal medical medicine www http "
+    # facilities and organisations in the languages journals print them in
+    "clínica clinica klinik klinikum hôpital hospitais escola école escuela fundação fundación fondation stiftung "
+    "laboratório laboratorio laboratoire centro zentrum observatory observatorio museum agency council company "
+    "gmbh ltda llc plc consortium office bureau ministério ministerio secretaría secretaria prefeitura campus "
+    "núcleo station facility facilities institution institutions polytechnic politécnico hochschule "
+    "universitário universitária universitario universitaria".split()
 )
 # Words frequent in titles and rare in person names: "Health Survey" or "Water-wave Models" is not an author.
 _TITLE_WORDS = frozenset(
@@ -111,6 +118,14 @@ _SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _CJK_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}")
 _HYPHEN_END_RE = re.compile(r"(\w)[-\u00ad\u2010]$")
+# Words that follow a hyphen in compounds ("lifestyle-related", "methodology-independent", "dose-dependent"):
+# after a line-end hyphen they keep it.
+_COMPOUND_HEADS = frozenset(
+    "related based independent dependent specific free like wide driven induced associated mediated derived "
+    "level scale term time aware sensitive oriented friendly type dimensional resolved limited controlled "
+    "enabled intensive efficient specific matched adjusted weighted centered centred making born borne "
+    "sectional blind reported rated sized shaped grade world class income risk year old".split()
+)
 
 
 def _word_count(text: str) -> int:
@@ -453,6 +468,19 @@ def _pick_authors(lines: list[Line], title: _Run | None) -> tuple[list[str], flo
 # ---------------------------------------------------------------------------------------------------- abstract
 
 
+def _drop_line_end_hyphen(before: str, after: str) -> bool:
+    """Whether the hyphen ending `before` only splits a word across lines ("metho-" + "dology"), rather than
+    belonging to it ("lifestyle-" + "related", "COVID-" + "19", "SARS-" + "associated")."""
+    if before.endswith("\u00ad"):
+        return True  # a soft hyphen is always a line-break hyphen
+    head = re.search(r"([^\W_][\w'’]*)[-\u2010]$", before)
+    first = head.group(1) if head else ""
+    if any(char.isdigit() for char in first) or len(first) > 1 and first.isupper():
+        return False
+    second = re.match(r"[^\W\d_]+", after)
+    return not (len(first) >= 3 and second is not None and second.group(0).casefold() in _COMPOUND_HEADS)
+
+
 def _join_lines(texts: list[str]) -> str:
     """Join line texts into a paragraph, repairing words hyphenated at a line end."""
     out = ""
@@ -461,7 +489,7 @@ def _join_lines(texts: list[str]) -> str:
         if not text:
             continue
         if out and _HYPHEN_END_RE.search(out) and text[:1].islower():
-            out = out[:-1] + text
+            out = out[:-1] + text if _drop_line_end_hyphen(out, text) else out[:-1] + "-" + text
         elif out and (_CJK_RE.match(out[-1]) or _CJK_RE.match(text[0]) or out[-1] in "，。、；："):
             out += text  # Chinese and Japanese lines join without a space
         elif out:
@@ -670,6 +698,11 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
     doi = find_doi(header_text) or normalize_doi(metadata.get("subject")) or find_doi(metadata.get("keywords") or "")
     arxiv_id = find_arxiv(header_text) or normalize_arxiv_from_meta(metadata)
     year, year_conf = _year(header_text, metadata)
+    bib = read_bibliographic(header_lines, page_height, metadata, title)
+    if bib.year and bib.confidence.get("year", 0.0) >= year_conf:
+        year, year_conf = bib.year, bib.confidence["year"]
+    if is_correction_notice(title):
+        warnings.append("correction notice (corrigendum, erratum or retraction), not the original article")
     language = detect_language(abstract if abstract and len(abstract) > 200 else full_text)
 
     confidence = {"title": title_conf, "authors": author_conf, "abstract": abstract_conf}
@@ -681,6 +714,9 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         confidence["year"] = year_conf
     if language:
         confidence["language"] = 0.8
+    for name in ("venue", "volume", "issue", "page_range", "entry_type"):
+        if name in bib.confidence:
+            confidence[name] = bib.confidence[name]
     return ParsedPaper(
         source="pdf",
         title=title,
@@ -688,6 +724,11 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         abstract=abstract,
         abstract_source=abstract_source,
         year=year,
+        venue=bib.venue,
+        volume=bib.volume,
+        issue=bib.issue,
+        page_range=bib.page_range,
+        entry_type=bib.entry_type,
         doi=doi,
         arxiv_id=arxiv_id,
         language=language,

@@ -260,12 +260,17 @@ def score_bibliographic(records: list[dict], data: Path, show: bool) -> None:
 
 def score_translations(records: list[dict], data: Path, show_misses: bool) -> None:
     """The bilingual-article floors of issue #22, per subset, for the records with translations in their truth."""
+    from litreview.ingest.pdf_language import detect_language
     tallies: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
     for record in records:
         truth_titles = {record.get("language"): record.get("title")}
         truth_titles.update({lang: text for lang, text in record.get("trans_titles") or []})
-        truth_abstracts = {record.get("language"): record.get("abstract")}
-        truth_abstracts.update({lang: text for lang, text in record.get("trans_abstracts") or []})
+        # The truth's language labels are sometimes wrong (a Spanish abstract labelled "pt"): the abstract's own
+        # words decide, the label only when they cannot.
+        truth_abstracts = {}
+        for lang, text in [(record.get("language"), record.get("abstract")), *(record.get("trans_abstracts") or [])]:
+            if text:
+                truth_abstracts[detect_language(text) or lang] = text
         if len(truth_titles) < 2 and len(truth_abstracts) < 2:
             continue
         paper = _PARSED.get(data / record["pdf"])
@@ -274,13 +279,17 @@ def score_translations(records: list[dict], data: Path, show_misses: bool) -> No
         titles = [text for field, _, text in paper.translations if field == "title"]
         title_ok = any(soft(paper.title) == soft(text) for text in truth_titles.values() if text)
         stored_lang = paper.abstract_language if hasattr(paper, "abstract_language") else paper.language
-        abstract_ok = _lev(paper.abstract, truth_abstracts.get(stored_lang))
+        second = [(lang, text) for field, lang, text in paper.translations if field == "abstract"]
+        if stored_lang in truth_abstracts:
+            abstract_ok = _lev(paper.abstract, truth_abstracts[stored_lang])
+        else:  # the truth lacks the stored language: its own abstract must be found, in its language
+            found = dict([*second, (stored_lang, paper.abstract)])
+            abstract_ok = any(_lev(found.get(lang), text) for lang, text in truth_abstracts.items())
         trans_title_n = len(truth_titles) >= 2
         trans_title_ok = trans_title_n and any(
             _lev(text, truth) for text in titles for truth in truth_titles.values() if truth
         )
-        second_abstract_n = len([text for text in truth_abstracts.values() if text]) >= 2
-        second = [(lang, text) for field, lang, text in paper.translations if field == "abstract"]
+        second_abstract_n = len(truth_abstracts) >= 2
         second_ok = second_abstract_n and any(_lev(text, truth_abstracts.get(lang)) for lang, text in second)
         for subset in (record["subset"], "ALL"):
             tally = tallies[subset]

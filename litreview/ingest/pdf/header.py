@@ -17,16 +17,16 @@ from typing import Any
 from litreview.core.identifiers import find_arxiv, find_doi, normalize_arxiv, normalize_doi
 from litreview.core.paper import ParsedPaper
 from litreview.ingest.pdf.bibliographic import is_correction_notice, read_bibliographic
-from litreview.ingest.pdf.layout import Layout, Line
+from litreview.ingest.pdf.layout import RUNNING_BAND, Layout, Line
 from litreview.ingest.pdf.layout import clean as _clean
-from litreview.ingest.pdf_language import detect_language
+from litreview.ingest.pdf_language import detect_language, guess_short_language
 
 _MIN_TEXT_CHARS = 40  # a page with fewer extractable characters has no usable text layer
 NO_TEXT_LAYER = "no text layer: scanned or image-only PDF"
 UNREADABLE_TEXT = "unreadable text layer (broken font encoding): handled like a scan"
 
 _ABSTRACT_HEADING_RE = re.compile(
-    r"^\s*(?:a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|summary|resumo|resumen|r[ée]sum[ée]|zusammenfassung|sommario|riassunto"
+    r"^\s*(?:a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|summary|resumo|res[uú]men|r[ée]sum[ée]|zusammenfassung|sommario|riassunto"
     r"|аннотация|摘\s*要|要\s*旨|abstrakt)\b\s*[:.\-—–]?\s*",
     re.IGNORECASE,
 )
@@ -43,6 +43,13 @@ _FRONT_MATTER_RE = re.compile(
 _STRUCTURED_LABEL_RE = re.compile(
     r"(?:background|objectives?|purpose|aims?|aims?\s+and\s+objectives?|context|introduction|methods?|methodology"
     r"|objetivos?|introducci[oó]n|introdu[cç][aã]o|contexto|m[ée]todos?|motivation|problem)",
+    re.IGNORECASE,
+)
+# The sub-headings of a structured abstract, printed on their own line ("Results", "Conclusões"): not its end.
+_ABSTRACT_LABEL_RE = re.compile(
+    r"(?:background|objectives?|purpose|aims?|methods?|methodology|design|setting|participants|results?|findings"
+    r"|conclusions?|interpretation|objetivos?|m[ée]todos?|resultados?|conclus(?:[õo]es|[ãa]o|i[óo]n|iones)"
+    r"|contexto|introdu[cç][ãa]o|discuss(?:ion|[ãa]o)|discusi[óo]n)",
     re.IGNORECASE,
 )
 _ABSTRACT_STOP_RE = re.compile(
@@ -530,10 +537,13 @@ def _collect_abstract(lines: list[Line], start: int, first_text: str) -> tuple[s
             break
         if line.size < body_size - 1.2:
             continue  # footnotes, running heads and page numbers inside the flow
+        label = line.bold and len(text.split()) <= 3 and bool(_ABSTRACT_LABEL_RE.fullmatch(text.strip(" :.")))
         if parts and line.bold and _is_heading_like(line, body_size) and not _STRUCTURED_START_RE.match(text + " "):
-            if len(text.split()) <= 6 and words > 40:
+            if len(text.split()) <= 6 and words > 40 and not label:
                 ended = True
                 break
+        if label and not text.endswith(":"):
+            text = text.strip(" .") + ":"  # "Results" on its own line reads "Results: …" in the paragraph
         parts.append(text)
         previous = line
         words += _word_count(text)
@@ -602,6 +612,220 @@ def _first_block_abstract(lines: list[Line], title: _Run | None) -> tuple[str | 
             if _word_count(text) >= 50 and sentences >= 2 and not front_matter and not _ABSTRACT_STOP_RE.match(text):
                 return text, "pdf-first-block", 0.4
     return None, None, 0.0
+
+
+# ------------------------------------------------------------------------------------ two languages (#22)
+
+# The language an abstract heading names, for a text too short or too mixed to tell by its words.
+_HEADING_LANGUAGE = {
+    "abstract": "en", "summary": "en", "resumo": "pt", "resumen": "es", "resúmen": "es", "résumé": "fr", "resume": "fr",
+    "zusammenfassung": "de", "riassunto": "it", "sommario": "it", "аннотация": "ru", "摘要": "zh", "要旨": "ja",
+}
+
+
+# Words a title line never ends on unless the title goes on: "… signaling and" / "induces …".
+_JOINING_WORDS = frozenset(
+    "a an and the of for in on to with by from at as or e y et und de da do das dos del la el los las le les des "
+    "du der die das em no na nos nas en con para por com sobre di il von zu für".split()
+)
+
+
+def _split_translated_title(run: _Run) -> tuple[_Run, list[_Run]]:
+    """A title run that holds the title and, on the lines after it, its translation: (title, [translations]).
+
+    The cut falls where the print changes (weight, slant, size) or, failing that, at a line break; it is only made
+    when the words on either side are in two different languages, so a subtitle is never split off.
+    """
+    lines = sorted(run.lines, key=lambda line: (line.page, line.y0))
+    if len(lines) < 2:
+        return run, []
+
+    def style(line: Line) -> tuple[bool, bool, int]:
+        return line.bold, line.italic, round(line.size)
+
+    styled = [cut for cut in range(1, len(lines)) if style(lines[cut]) != style(lines[cut - 1])]
+    for cut in [*styled, *(cut for cut in range(1, len(lines)) if cut not in styled)]:
+        first, second = _Run(lines[:cut]), _Run(lines[cut:])
+        if cut not in styled and min(_word_count(first.text), _word_count(second.text)) < 4:
+            continue
+        last_word = first.text.split()[-1].casefold()
+        if not second.text[:1].isupper() or last_word in _JOINING_WORDS or first.text.endswith(("-", ",", ":", ";")):
+            continue  # "… signaling and" / "induces apoptosis …": one title broken over two lines
+        before, after = guess_short_language(first.text), guess_short_language(second.text)
+        if before and after and before != after:
+            rest, more = _split_translated_title(second)
+            return first, [rest, *more]
+    return run, []
+
+
+def _translated_title_below(lines: list[Line], title: _Run, body_size: float) -> _Run | None:
+    """The translation printed as its own block right under the title (prominent print, another language)."""
+    language = guess_short_language(title.text)
+    if not language:
+        return None
+    inside = {id(line) for line in title.lines}
+    page = title.lines[0].page
+    below = sorted(
+        (line for line in lines if line.page == page and id(line) not in inside and line.y0 >= title.y1 - 1),
+        key=lambda line: (line.y0, line.x0),
+    )
+    group: list[Line] = []
+    for line in below:
+        gap = line.y0 - (group[-1].y1 if group else title.y1)
+        if line.size < max(body_size + 1, 0.6 * title.size) or gap > (1.5 * line.size if group else 3 * title.size):
+            break
+        if _row_names([line]) or re.search(r"@|https?:|\d{2}", line.text):
+            break  # the author names (with affiliation marks) or an address: no translation here
+        group.append(line)
+    if not group or len(group) > 4:
+        return None
+    candidate = _Run(group)
+    other = guess_short_language(candidate.text)
+    return candidate if other and other != language and _letters(candidate.text) >= 10 else None
+
+
+def _original_title_above(lines: list[Line], title: _Run, body_size: float) -> _Run | None:
+    """The title in the article's language printed right above `title` when `title` is its translation (picked
+    because the author names follow it): at least as prominent, in another language."""
+    language = guess_short_language(title.text)
+    if not language:
+        return None
+    page = title.lines[0].page
+    above = sorted(
+        (line for line in lines if line.page == page and line.y1 <= title.y0 + 1),
+        key=lambda line: (-line.y0, line.x0),
+    )
+    group: list[Line] = []
+    for line in above:
+        gap = (group[0].y0 if group else title.y0) - line.y1
+        if line.size < max(body_size + 1, title.size - 0.5) or gap > (1.5 * line.size if group else 3 * title.size):
+            break
+        group.insert(0, line)
+    if not group or len(group) > 4:
+        return None
+    candidate = _Run(group)
+    other = guess_short_language(candidate.text)
+    return candidate if other and other != language and _letters(candidate.text) >= 10 else None
+
+
+def _headed_abstracts(lines: list[Line], title: _Run | None) -> list[tuple[str | None, str, float]]:
+    """Every abstract under a heading on the header pages: (language, text, confidence), in reading order."""
+    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
+    title_bottom = title.y1 if title else -1.0
+    found: list[tuple[str | None, str, float]] = []
+    for index, line in enumerate(lines):
+        if line.page == title_page and line.y1 < title_bottom:
+            continue
+        match = _ABSTRACT_HEADING_RE.match(line.text)
+        if not match:
+            continue
+        remainder = line.text[match.end() :].strip()
+        if remainder and remainder[0].islower() and not line.text[: match.end()].strip().endswith((":", ".")):
+            continue
+        text, ended = _collect_abstract(lines, index + 1, remainder)
+        if _word_count(text) < 15:
+            continue
+        heading = re.sub(r"[\s:.\-—–]+", "", line.text[: match.end()]).casefold()
+        language = detect_language(text) or _HEADING_LANGUAGE.get(heading)
+        found.append((language, text, 0.9 if ended else 0.65))
+    return found
+
+
+_KEYWORDS_HEADING_RE = re.compile(
+    r"^\s*(?P<name>key\s*-?\s*words?|index\s+terms|palavras[\s-]*chaves?|descritores|palabras[\s-]*claves?"
+    r"|descriptores|mots[\s-]*cl[ée]s|schl[üu]sselw[öo]rter|parole\s+chiave)\s*[:.—–-]?\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_KEYWORDS_LANGUAGE = (
+    ("key", "en"), ("index", "en"), ("palavra", "pt"), ("descritor", "pt"), ("palabra", "es"), ("descriptor", "es"),
+    ("mots", "fr"), ("schl", "de"), ("parole", "it"),
+)
+
+
+def _keywords_by_language(lines: list[Line]) -> list[tuple[str, str]]:
+    """Keyword lists under their headings ("Keywords", "Palavras-chave", "Descritores", "Palabras clave" …):
+    (language named by the heading, keywords as printed), in reading order."""
+    found: list[tuple[str, str]] = []
+    for line in lines:
+        match = _KEYWORDS_HEADING_RE.match(line.text)
+        if not match:
+            continue
+        name = match.group("name").casefold()
+        language = next(lang for prefix, lang in _KEYWORDS_LANGUAGE if name.startswith(prefix))
+        parts = [match.group("rest")] if match.group("rest") else []
+        previous = line
+        following = sorted(
+            (
+                other
+                for other in lines
+                if other.page == line.page and other.y0 > line.y0 and abs(other.x0 - line.x0) < 3
+            ),
+            key=lambda other: other.y0,
+        )
+        for other in following:
+            if other.y0 - previous.y1 > 1.5 * other.size or abs(other.size - line.size) > 0.5:
+                break
+            if _KEYWORDS_HEADING_RE.match(other.text) or _ABSTRACT_HEADING_RE.match(other.text) or other.bold:
+                break
+            parts.append(other.text)
+            previous = other
+        text = _join_lines(parts).strip(" .;")
+        if text and len(text) <= 400 and all(lang != language for lang, _ in found):
+            found.append((language, text))
+    return found
+
+
+def _translations(
+    layout: Layout, header: int, last: int, lines: list[Line], title_run: _Run | None
+) -> tuple[_Run | None, list[tuple[str, str, str]], tuple[str, str, float] | None]:
+    """For a paper printed in two languages: the title run in its own language, the translations
+    (field, language, text) and the abstract in the title's language (language, text, confidence) when the page
+    carries abstracts in several languages."""
+    if title_run is None:
+        return None, [], None
+    title, translated = _split_translated_title(title_run)
+    if not translated:
+        original = _original_title_above(lines, title_run, _body_size(lines))
+        if original is not None:
+            title, translated = original, [title_run]
+        else:
+            below = _translated_title_below(lines, title_run, _body_size(lines))
+            translated = [below] if below else []
+    translations: list[tuple[str, str, str]] = []
+    for run in translated:
+        language = guess_short_language(run.text)
+        if language:
+            translations.append(("title", language, _tidy_title(run.text)))
+    # Footnotes (correspondence, funding, "how to cite") sit between an abstract and its continuation overleaf.
+    body_size = _body_size(lines)
+    pages = [line for line in lines if line.size >= body_size - 1.2]
+    if header + 1 < last:
+        # The second abstract often runs on to the next page: read on, past its running head and page number.
+        following = layout.page(header + 1)
+        band = RUNNING_BAND * following.height
+        pages += [
+            line
+            for line in following.reading_order()  # top to bottom: the continuation comes first
+            if band < line.y0 and line.y1 < following.height - band and line.size >= body_size - 1.2
+        ]
+    abstracts = _headed_abstracts(pages, title)
+    languages = {language for language, _, _ in abstracts if language}
+    main = None
+    if len(languages) >= 2:
+        wanted = guess_short_language(title.text)
+        main = next((item for item in abstracts if item[0] == wanted), abstracts[0])
+        seen = {main[0]}
+        for language, text, _ in abstracts:
+            if language and language not in seen:
+                seen.add(language)
+                translations.append(("abstract", language, text))
+    if main is not None and main[0] is None:
+        main = None
+    own = main[0] if main else guess_short_language(title.text)
+    for language, text in _keywords_by_language(pages):
+        if language != own and (translations or len(languages) >= 2):
+            translations.append(("keywords", language, text))
+    return title, translations, (main[0], main[1], main[2]) if main else None
 
 
 # ---------------------------------------------------------------------------------------------------- reading
@@ -674,6 +898,11 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
     title_run, title_conf, title_warnings = _pick_title(header_lines, page_height, _meta_title(metadata))
     warnings.extend(title_warnings)
     title = _tidy_title(title_run.text) if title_run else None
+    own_title, translations, main_abstract = _translations(
+        layout, header, min(pages, header + max_pages), header_lines, title_run
+    )
+    if own_title is not None and own_title is not title_run:
+        title = _tidy_title(own_title.text)
     abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run, first_block=last == 1)
     if abstract_conf < 0.9 and header + 1 < last:
         # The abstract may run on to the next page (or start there, after a long header): read it with layout.
@@ -683,6 +912,8 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
     for number in range(lines[-1].page + 1 if lines else header + 1, last):
         texts.append("\n".join(line.text for line in layout.lines(number)))
     full_text = _clean_full_text("\n".join(texts))
+    if main_abstract is not None:
+        abstract, abstract_source, abstract_conf = main_abstract[1], "pdf-heading", main_abstract[2]
     if abstract is None:
         warnings.append("no abstract found")
     authors, author_conf = _pick_authors(header_lines, title_run)
@@ -704,6 +935,13 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
     if is_correction_notice(title):
         warnings.append("correction notice (corrigendum, erratum or retraction), not the original article")
     language = detect_language(abstract if abstract and len(abstract) > 200 else full_text)
+    if main_abstract is not None:
+        language = main_abstract[0]
+    elif translations and title:
+        language = guess_short_language(title) or language
+    keywords = None
+    if translations:  # a bilingual first page: the keywords in the paper's own language
+        keywords = next((text for lang, text in _keywords_by_language(header_lines) if lang == language), None)
 
     confidence = {"title": title_conf, "authors": author_conf, "abstract": abstract_conf}
     if doi:
@@ -725,6 +963,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         abstract_source=abstract_source,
         year=year,
         venue=bib.venue,
+        keywords=keywords,
         volume=bib.volume,
         issue=bib.issue,
         page_range=bib.page_range,
@@ -737,6 +976,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         confidence=confidence,
         warnings=tuple(warnings),
         origin=str(path),
+        translations=tuple(translations),
     )
 
 

@@ -79,3 +79,4 @@ class Paper:
     pmid: str | None = None
     url: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)
+    translations: tuple[tuple[str, str, str], ...] = ()  # (field, language, text), as in ParsedPaper

@@ -97,6 +97,13 @@ def csl_item(paper: Paper, key: str) -> dict:
         item["language"] = paper.language
     if paper.note:
         item["annote"] = paper.note
+    if paper.translations:
+        # CSL-JSON 1.0.2 has no variable for a translated title or abstract: "custom" is its place for the rest.
+        item["custom"] = {
+            "translations": [
+                {"field": field, "language": language, "text": text} for field, language, text in paper.translations
+            ]
+        }
     return item
 
 

@@ -73,16 +73,17 @@ def main() -> int:
         queries.append(next((text for text in titles if guess_short_language(text) == "en"), record["title"]))
     query_vectors = embedder.embed_queries(queries)
     print(f"{len(truth)} bilingual articles + {len(distractors)} SciFact abstracts, MiniLM, {elapsed:.0f} s to embed")
-    print(f"{'article':10} {'lang':4} {'rank (English chosen)':>22} {'rank (original text)':>21}  query")
+    print(f"{'article':10} {'label':5} {'rank, cosine (English chosen)':>30} {'rank, cosine (original)':>24}  query")
     hits = {"chosen": 0, "original": 0}
     for record, paper_id, query, vector in zip(truth, ids, queries, query_vectors, strict=True):
         ranks = {}
         for name, matrix in (("chosen", vectors), ("original", original)):
             scores = matrix @ np.asarray(vector, dtype=np.float32)
             order = np.argsort(-scores)
-            ranks[name] = int(np.nonzero(order == position[paper_id])[0][0]) + 1
-            hits[name] += ranks[name] <= 3
-        print(f"{record['pdf']:10} {record['language']:4} {ranks['chosen']:>22} {ranks['original']:>21}  {query[:60]}")
+            rank = int(np.nonzero(order == position[paper_id])[0][0]) + 1
+            ranks[name] = f"{rank}, {scores[position[paper_id]]:.3f}"
+            hits[name] += rank <= 3
+        print(f"{record['pdf']:10} {record['language']:5} {ranks['chosen']:>30} {ranks['original']:>24}  {query[:60]}")
     n = len(truth)
     print(f"top-3: English text chosen {hits['chosen']}/{n}; original text {hits['original']}/{n}")
     return 0 if hits["chosen"] == n else 1

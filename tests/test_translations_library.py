@@ -5,6 +5,9 @@ title (issue #22)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from litreview.core.paper import ParsedPaper
 from litreview.export import export_papers
@@ -94,11 +97,11 @@ def test_different_papers_with_similar_translated_titles_are_not_merged(library)
 
 def test_embedding_text_english_for_english_only_model_original_for_multilingual(library) -> None:
     add_records(library, [_pdf_record()])
-    (_, english, _), = pending_embeddings(library, "sentence-transformers/all-MiniLM-L6-v2", 384)
+    ((_, english, _),) = pending_embeddings(library, "sentence-transformers/all-MiniLM-L6-v2", 384)
     assert english == f"{EN_TITLE} {EN_ABSTRACT}"
-    (_, original, _), = pending_embeddings(library, "Qwen/Qwen3-Embedding-0.6B", 1024)
+    ((_, original, _),) = pending_embeddings(library, "Qwen/Qwen3-Embedding-0.6B", 1024)
     assert original == f"{PT_TITLE} {PT_ABSTRACT}"
-    (_, unknown, _), = pending_embeddings(library, "someone/custom-model", 768)
+    ((_, unknown, _),) = pending_embeddings(library, "someone/custom-model", 768)
     assert unknown == original  # a model we know nothing about is not second-guessed
 
 
@@ -112,3 +115,39 @@ def test_exports_carry_the_translated_title(library) -> None:
     (item,) = json.loads(export_papers(papers, "csljson"))
     assert item["title"] == PT_TITLE
     assert {"field": "title", "language": "en", "text": EN_TITLE} in item["custom"]["translations"]
+
+
+@pytest.mark.slow
+def test_english_title_queries_find_bilingual_papers_with_the_default_model(library, shared_data: Path) -> None:
+    """SciFact-style check (issue #22): with the English-only default model, a query made from each bilingual
+    article's English title finds it in the top 3 among SciFact abstracts (benchmarks/multilingual_retrieval.py
+    runs the same with more distractors)."""
+    import numpy as np
+
+    from litreview.embedding.loader import load_embedder
+    from litreview.ingest.pdf import read_pdf
+    from litreview.ingest.pdf_language import guess_short_language
+
+    folder = shared_data / "pdfs" / "multilingual"
+    corpus = shared_data / "beir" / "scifact" / "corpus.jsonl"
+    if not (folder / "ground_truth.jsonl").is_file() or not corpus.is_file():
+        pytest.skip(f"bilingual articles or SciFact not found under {shared_data}: see ../shared/data/README.md")
+    truth = [json.loads(line) for line in (folder / "ground_truth.jsonl").read_text().splitlines() if line]
+    records = [read_pdf(folder / record["pdf"]) for record in truth]
+    assert all(isinstance(record, ParsedPaper) for record in records)
+    ids = add_records(library, records).paper_ids
+    with corpus.open() as handle:
+        docs = [json.loads(next(handle)) for _ in range(100)]
+    add_records(
+        library, [ParsedPaper(source="beir", title=d["title"], abstract=d["text"], origin=d["_id"]) for d in docs]
+    )
+    embedder = load_embedder("minilm")
+    chosen = pending_embeddings(library, embedder.model_id, embedder.dim)
+    vectors = embedder.embed_documents([text for _, text, _ in chosen])
+    position = {paper_id: index for index, (paper_id, _, _) in enumerate(chosen)}
+    for record, paper_id in zip(truth, ids, strict=True):
+        titles = [record["title"], *(text for _, text in record.get("trans_titles") or [])]
+        query = next(text for text in titles if guess_short_language(text) == "en")
+        scores = vectors @ np.asarray(embedder.embed_queries([query])[0], dtype=np.float32)
+        rank = int(np.nonzero(np.argsort(-scores) == position[paper_id])[0][0]) + 1
+        assert rank <= 3, (record["pdf"], query, rank)

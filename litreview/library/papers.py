@@ -146,6 +146,8 @@ class PaperRepository:
     def _other_languages(self, paper_id: int, record: ParsedPaper) -> list[tuple[str, str, str]]:
         """`record`'s translations that are not in the stored paper's own language (a record merged into a paper
         of another language brings its own title and abstract as translations too)."""
+        if not record.translations:
+            return []
         row = self.conn.execute("SELECT language, title, abstract FROM papers WHERE id = ?", (paper_id,)).fetchone()
         language, title, abstract = row if row else (None, None, None)
         items = list(record.translations)

@@ -799,7 +799,8 @@ def _translations(
     # Footnotes (correspondence, funding, "how to cite") sit between an abstract and its continuation overleaf.
     body_size = _body_size(lines)
     pages = [line for line in lines if line.size >= body_size - 1.2]
-    if header + 1 < last:
+    headings = sum(1 for line in pages if _ABSTRACT_HEADING_RE.match(line.text))
+    if header + 1 < last and (translations or headings >= 2):
         # The second abstract often runs on to the next page: read on, past its running head and page number.
         following = layout.page(header + 1)
         band = RUNNING_BAND * following.height

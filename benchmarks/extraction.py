@@ -6,6 +6,13 @@ rates per subset and overall, and PDFs per second on one core, for litreview's e
 for simple peers: the PDF's own metadata, and plain first-page text heuristics (PyMuPDF's get_text()).
 pymupdf4llm's Markdown output is scored too with --pymupdf4llm (slow).
 
+For litreview it also prints, per subset, the publication facts read from the first page (issue #15): year
+accuracy where the truth has a year, and how often venue, volume, pages and entry type were found (the shared
+truth names no journal, so the venue is counted, and shown with --show-venues); and, on the bilingual articles
+(issue #22: ../shared/data/pdfs/multilingual and the SciELO records with trans_titles/trans_abstracts), whether
+the title is right in either language with nothing appended, whether the stored abstract matches the truth in its
+language (Levenshtein similarity >= 0.8), and whether the translated title and second abstract were found.
+
     .venv/bin/python benchmarks/extraction.py [--data DIR] [--pymupdf4llm] [--show-misses]
 """
 
@@ -26,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pdfs" / "ground-truth"
+DEFAULT_MULTILINGUAL = ROOT.parent / "shared" / "data" / "pdfs" / "multilingual"
+_PARSED: dict[Path, object] = {}
 
 Prediction = tuple[str | None, str | None, str | None]  # title, first author, abstract
 
@@ -79,7 +88,7 @@ def matches(predicted: str | None, truth: str) -> tuple[bool, bool, bool]:
 def litreview_extractor(path: Path) -> Prediction:
     from litreview.ingest.pdf import read_pdf
 
-    result = read_pdf(path)
+    result = _PARSED[path] = read_pdf(path)
     if not hasattr(result, "title"):
         return None, None, None
     first = result.authors[0] if result.authors else None
@@ -205,11 +214,117 @@ def score(
             print(f"{subset:28} {field:13} {n:3d} {rates}")
 
 
+def _lev(predicted: str | None, truth: str | None) -> bool:
+    from rapidfuzz.distance import Levenshtein
+
+    return bool(predicted and truth) and Levenshtein.normalized_similarity(spaced(predicted), spaced(truth)) >= 0.8
+
+
+def _rate(hits: int, n: int) -> str:
+    return f"{hits:3d}/{n:<3d} {100 * hits / n:5.1f}%" if n else "   -        "
+
+
+def score_bibliographic(records: list[dict], data: Path, show: bool) -> None:
+    """Year accuracy and venue/volume/pages/entry-type coverage of litreview's reading, per subset."""
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    for record in records:
+        paper = _PARSED.get(data / record["pdf"])
+        if paper is None or not hasattr(paper, "venue"):
+            continue
+        truth_year = record.get("year")
+        truth_year = int(truth_year) if truth_year not in (None, "", "None") else None
+        for subset in (record["subset"], "ALL"):
+            tally = tallies[subset]
+            tally[0] += 1
+            if truth_year is not None:
+                tally[1] += 1
+                tally[2] += paper.year == truth_year
+            tally[3] += paper.venue is not None
+            tally[4] += paper.volume is not None
+            tally[5] += paper.page_range is not None
+            tally[6] += paper.entry_type is not None
+        if show:
+            print(
+                f"  {record['pdf'][:48]:48} {paper.entry_type} | {paper.venue} | {paper.volume} ({paper.issue})"
+                f" {paper.page_range} | {paper.year} (truth {truth_year})"
+            )
+    print("\n== litreview publication facts (first page, running heads, metadata)")
+    print(f"{'subset':28} {'n':>3} {'year right':>13} {'venue found':>13} {'volume':>13} {'pages':>13} {'type':>13}")
+    for subset in sorted(tallies, key=lambda key: (key == "ALL", key)):
+        n, year_n, year_ok, venue, volume, pages, kind = tallies[subset]
+        print(
+            f"{subset:28} {n:3d} {_rate(year_ok, year_n):>13} {_rate(venue, n):>13} {_rate(volume, n):>13}"
+            f" {_rate(pages, n):>13} {_rate(kind, n):>13}"
+        )
+
+
+def score_translations(records: list[dict], data: Path, show_misses: bool) -> None:
+    """The bilingual-article floors of issue #22, per subset, for the records with translations in their truth."""
+    from litreview.ingest.pdf_language import detect_language
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    for record in records:
+        truth_titles = {record.get("language"): record.get("title")}
+        truth_titles.update({lang: text for lang, text in record.get("trans_titles") or []})
+        # The truth's language labels are sometimes wrong (a Spanish abstract labelled "pt"): the abstract's own
+        # words decide, the label only when they cannot.
+        truth_abstracts = {}
+        for lang, text in [(record.get("language"), record.get("abstract")), *(record.get("trans_abstracts") or [])]:
+            if text:
+                truth_abstracts[detect_language(text) or lang] = text
+        if len(truth_titles) < 2 and len(truth_abstracts) < 2:
+            continue
+        paper = _PARSED.get(data / record["pdf"])
+        if paper is None or not hasattr(paper, "translations"):
+            continue
+        titles = [text for field, _, text in paper.translations if field == "title"]
+        title_ok = any(soft(paper.title) == soft(text) for text in truth_titles.values() if text)
+        stored_lang = paper.abstract_language if hasattr(paper, "abstract_language") else paper.language
+        second = [(lang, text) for field, lang, text in paper.translations if field == "abstract"]
+        if stored_lang in truth_abstracts:
+            abstract_ok = _lev(paper.abstract, truth_abstracts[stored_lang])
+        else:  # the truth lacks the stored language: its own abstract must be found, in its language
+            found = dict([*second, (stored_lang, paper.abstract)])
+            abstract_ok = any(_lev(found.get(lang), text) for lang, text in truth_abstracts.items())
+        trans_title_n = len(truth_titles) >= 2
+        trans_title_ok = trans_title_n and any(
+            _lev(text, truth) for text in titles for truth in truth_titles.values() if truth
+        )
+        second_abstract_n = len(truth_abstracts) >= 2
+        second_ok = second_abstract_n and any(_lev(text, truth_abstracts.get(lang)) for lang, text in second)
+        for subset in (record["subset"], "ALL"):
+            tally = tallies[subset]
+            tally[0] += 1
+            tally[1] += title_ok
+            tally[2] += abstract_ok
+            tally[3] += trans_title_n
+            tally[4] += trans_title_ok
+            tally[5] += second_abstract_n
+            tally[6] += second_ok
+        if show_misses and not (
+            title_ok and abstract_ok and trans_title_ok == trans_title_n and second_ok == second_abstract_n
+        ):
+            print(
+                f"  MISS bilingual {record['pdf']}: title {title_ok} {paper.title!r}; abstract ({stored_lang}) "
+                f"{abstract_ok} {str(paper.abstract)[:80]!r}; translations "
+                f"{[(field, lang, text[:50]) for field, lang, text in paper.translations]}"
+            )
+    print("\n== litreview bilingual articles (issue #22 floors: 95 / 90 / 90 / 90 %)")
+    print(f"{'subset':28} {'n':>3} {'title right':>13} {'abstract lev':>13} {'trans. title':>13} {'2nd abstract':>13}")
+    for subset in sorted(tallies, key=lambda key: (key == "ALL", key)):
+        n, title_ok, abstract_ok, tt_n, tt_ok, sa_n, sa_ok = tallies[subset]
+        print(
+            f"{subset:28} {n:3d} {_rate(title_ok, n):>13} {_rate(abstract_ok, n):>13} {_rate(tt_ok, tt_n):>13}"
+            f" {_rate(sa_ok, sa_n):>13}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--pymupdf4llm", action="store_true", help="also score pymupdf4llm (slow)")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--show-venues", action="store_true", help="print the publication facts read per PDF")
+    parser.add_argument("--multilingual", type=Path, default=DEFAULT_MULTILINGUAL, help="bilingual articles folder")
     parser.add_argument("--only", choices=["litreview", "metadata", "plain"], help="score one extractor")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -229,6 +344,26 @@ def main() -> int:
         extractors.append(("peer: pymupdf4llm markdown", pymupdf4llm_peer))
     for name, extractor in extractors:
         score(name, extractor, records, args.data, args.show_misses and extractor is litreview_extractor)
+    if any(extractor is litreview_extractor for _, extractor in extractors):
+        score_bibliographic(records, args.data, args.show_venues)
+        bilingual = [(record, args.data) for record in records]
+        truth_file = args.multilingual / "ground_truth.jsonl"
+        if truth_file.is_file():
+            extra = [json.loads(line) for line in truth_file.read_text().splitlines() if line]
+            score(
+                "litreview read_pdf (bilingual articles)",
+                litreview_extractor,
+                extra,
+                args.multilingual,
+                args.show_misses,
+            )
+            score_bibliographic(extra, args.multilingual, args.show_venues)
+            bilingual += [(record, args.multilingual) for record in extra]
+        by_folder: dict[Path, list[dict]] = defaultdict(list)
+        for record, folder in bilingual:
+            by_folder[folder].append(record)
+        for folder, folder_records in by_folder.items():
+            score_translations(folder_records, folder, args.show_misses)
     print("\nGROBID reference (PMC): title 92.5% soft; abstract 61.6% soft / 88.6% lev; first author 96%")
     return 0
 

@@ -38,6 +38,16 @@ def embedding_text(title: str | None, abstract: str | None) -> str:
     return " ".join(part.strip() for part in (title, abstract) if part and part.strip())
 
 
+def english_versions(library: Library, model_id: str) -> dict[int, tuple[str | None, str | None]]:
+    """For a model that reads only English: (English title, English abstract) of the papers printed in another
+    language with an English translation, embedded instead of the original (issue #22). Empty for a multilingual
+    model, which embeds every paper in its own language."""
+    from litreview.embedding.presets import reads_only_english
+    from litreview.library.translations import fields_in_language
+
+    return fields_in_language(library.conn, "en") if reads_only_english(model_id) else {}
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -441,8 +451,11 @@ def pending_embeddings(library: Library, model_id: str, dim: int) -> list[tuple[
     from litreview.index.vectors import VectorStore, text_hash
 
     known = VectorStore(library).text_hashes(model_id, dim)
+    english = english_versions(library, model_id)
     todo = []
     for paper_id, title, abstract in library.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id"):
+        if paper_id in english:
+            title, abstract = english[paper_id][0] or title, english[paper_id][1] or abstract
         text = embedding_text(title, abstract)
         if not text:
             continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from litreview.core.reference import Reference
+
 
 @dataclass(frozen=True)
 class ParsedPaper:
@@ -35,6 +37,10 @@ class ParsedPaper:
     confidence: dict[str, float] = field(default_factory=dict)  # field name -> 0..1
     warnings: tuple[str, ...] = ()
     origin: str | None = None  # "path" or "path:line" the record came from
+    references: tuple[Reference, ...] = ()  # the PDF's reference list, when it was read
+    # The title, abstract and keywords printed in other languages than the record's own: (field, ISO 639-1
+    # language, text), field "title" | "abstract" | "keywords". `title`/`abstract` stay in the paper's language.
+    translations: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,3 +79,4 @@ class Paper:
     pmid: str | None = None
     url: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)
+    translations: tuple[tuple[str, str, str], ...] = ()  # (field, language, text), as in ParsedPaper

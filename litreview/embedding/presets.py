@@ -42,6 +42,7 @@ class ModelPreset:
     licence: str = ""
     sha256: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    multilingual: bool = False  # reads many languages (the card says so); False: English only
 
     def check_dim(self, dim: int | None) -> int:
         """The output dim for a requested MRL truncation; ValueError when the card does not allow it."""
@@ -99,6 +100,7 @@ PRESETS: dict[str, ModelPreset] = {
             cpu_docs_per_s=0.5,
             licence="Apache-2.0",
             description="Qwen3-Embedding-0.6B: strong, multilingual; best on a GPU",
+            multilingual=True,
         ),
         ModelPreset(
             name="qwen3-0.6b-academic",
@@ -114,6 +116,7 @@ PRESETS: dict[str, ModelPreset] = {
             cpu_docs_per_s=0.5,
             licence="Apache-2.0",
             description="Qwen3-Embedding-0.6B fine-tuned for academic paper search",
+            multilingual=True,
         ),
         ModelPreset(
             name="astrobert-small",
@@ -248,3 +251,10 @@ def describe_model(name: str | None = None) -> dict[str, Any]:
 def list_models() -> list[dict[str, Any]]:
     """Every preset with whether it is available offline, for `litreview models --json`."""
     return [describe_model(name) for name in PRESETS]
+
+
+def reads_only_english(model: str) -> bool:
+    """Whether the model (preset name, alias or model id) is one of the presets that read English only (MiniLM,
+    astroBERT). A model not among the presets is not second-guessed: it embeds each paper in its own language."""
+    preset = find_preset(model)
+    return preset is not None and not preset.multilingual

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from litreview.core.paper import Paper
-from litreview.export.common import entry_type_of, zotero_key_line
+from litreview.export.common import entry_type_of, translated_title, zotero_key_line
 from litreview.export.keys import assign_citation_keys
 from litreview.ingest.bibtex import arxiv_id_from_fields, doi_from_fields, year_from_fields
 
@@ -84,6 +84,9 @@ def entry_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
 
     if paper.title:
         add("title", _protect_case(escape_latex(paper.title)))
+        translated = translated_title(paper)
+        if translated:  # biblatex (and biblatex-apa) print a title's translation from titleaddon
+            add("titleaddon", _protect_case(escape_latex(translated[1])))
     if paper.authors and "editor" not in present:
         add("author", " and ".join(_bibtex_name(author) for author in paper.authors))
     if paper.year and year_from_fields(original) != paper.year:

@@ -22,3 +22,12 @@ def entry_type_of(paper: Paper) -> str:
     if paper.venue and "arxiv" not in paper.venue.lower():
         return "article"
     return "misc"
+
+
+def translated_title(paper: Paper) -> tuple[str, str] | None:
+    """(language, title) of the paper's title in another language, for the formats with a field for one (RIS TT,
+    biblatex titleaddon): the English one when there is one, else the first. See docs/multilingual.md."""
+    titles = [(language, text) for field, language, text in paper.translations if field == "title" and text]
+    if not titles:
+        return None
+    return next((item for item in titles if item[0] == "en"), titles[0])

@@ -100,6 +100,13 @@ def csl_item(paper: Paper, key: str) -> dict:
     zotero = zotero_key_line(paper)
     if zotero:  # Zotero's CSL-JSON import puts `note` into Extra
         item["note"] = zotero
+    if paper.translations:
+        # CSL-JSON 1.0.2 has no variable for a translated title or abstract: "custom" is its place for the rest.
+        item["custom"] = {
+            "translations": [
+                {"field": field, "language": language, "text": text} for field, language, text in paper.translations
+            ]
+        }
     return item
 
 

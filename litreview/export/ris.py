@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from litreview.core.paper import Paper
-from litreview.export.common import entry_type_of, zotero_key_line
+from litreview.export.common import entry_type_of, translated_title, zotero_key_line
 from litreview.export.keys import assign_citation_keys
 from litreview.export.names import paper_person_names
 
@@ -33,6 +33,11 @@ def ris_record(paper: Paper, key: str) -> dict:
         record["authors"] = names
     if paper.title:
         record["title"] = _one_line(paper.title)
+    translated = translated_title(paper)
+    if translated:
+        record["translated_title"] = _one_line(translated[1])  # TT
+    if paper.language:
+        record["language"] = paper.language  # LA
     if paper.year:
         record["year"] = str(paper.year)
     if paper.venue:

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from litreview.library.db import Library
+from litreview.library.translations import translation_matches
 
 # How many candidates each side contributes to a hybrid fusion.
 FUSION_DEPTH = 100
@@ -41,7 +42,8 @@ def fts_query(text: str) -> str:
 
 
 def keyword_search(library: Library, query: str, k: int = 10) -> list[tuple[int, float]]:
-    """FTS5 BM25 over titles, authors, abstracts, keywords and first pages; score = -bm25() (higher is better)."""
+    """FTS5 BM25 over titles, authors, abstracts, keywords and first pages, and over the titles, abstracts and
+    keywords in other languages; score = -bm25() (higher is better)."""
     match = fts_query(query)
     if not match or k <= 0:
         return []
@@ -50,7 +52,11 @@ def keyword_search(library: Library, query: str, k: int = 10) -> list[tuple[int,
         "ORDER BY bm25(papers_fts), rowid LIMIT ?",
         (match, int(k)),
     ).fetchall()
-    return [(int(pid), float(score)) for pid, score in rows]
+    found = {int(pid): float(score) for pid, score in rows}
+    # Titles, abstracts and keywords in the paper's other languages (issue #22): a paper's best match counts.
+    for pid, score in translation_matches(library.conn, match, k):
+        found[pid] = max(score, found.get(pid, score))
+    return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:k]
 
 
 def semantic_search(

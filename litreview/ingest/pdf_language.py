@@ -65,3 +65,43 @@ def detect_language(text: str | None) -> str | None:
     if scores[best] < 3 or scores[best] < 0.04 * len(words):
         return None
     return best
+
+
+# Short words that tell a title's language apart (titles are too short for the stop-word share above).
+_SHORT_WORDS: dict[str, frozenset[str]] = {
+    "en": _STOP_WORDS["en"] | frozenset("an and among with its their between into after during".split()),
+    "pt": _STOP_WORDS["pt"] | frozenset("e na no nas nos aos à às um uma sobre entre".split()) - {"de", "as", "os"},
+    "es": _STOP_WORDS["es"] | frozenset("y al un las los en el sobre contra".split()) - {"de", "la", "en"},
+    "fr": _STOP_WORDS["fr"] | frozenset("et les une chez".split()) - {"la"},
+    "de": _STOP_WORDS["de"] | frozenset("und bei zur zum über".split()),
+    "it": _STOP_WORDS["it"] | frozenset("e nella negli".split()) - {"la", "di"},
+}
+_SHORT_HINTS: dict[str, re.Pattern[str]] = {
+    "pt": re.compile(r"ção|ções|ões|ão\b|ãe|nh|lh", re.IGNORECASE),
+    "es": re.compile(r"ción|ñ|\bdel\b", re.IGNORECASE),
+    "de": re.compile(r"ß|ä|ö|ü|ung\b", re.IGNORECASE),
+    "fr": re.compile(r"è|ê|\bdes\b|\bdu\b|tion\b(?=.*\bdes?\b)", re.IGNORECASE),
+}
+
+
+def guess_short_language(text: str | None) -> str | None:
+    """The language of a short text such as a title (ISO 639-1), or None when the words do not tell.
+
+    Counts language-specific short words and spelling hints; one language must lead clearly.
+    """
+    if not text:
+        return None
+    script = _script_language(text)
+    if script:
+        return script
+    words = [word.casefold() for word in _WORD_RE.findall(text)]
+    if len(words) < 3:
+        return None
+    scores = {lang: sum(1 for word in words if word in short) for lang, short in _SHORT_WORDS.items()}
+    for lang, hint in _SHORT_HINTS.items():
+        scores[lang] += 2 * min(2, len(hint.findall(text)))
+    ranked = sorted(scores.values(), reverse=True)
+    best = max(scores, key=scores.__getitem__)
+    if ranked[0] < 1 or ranked[0] - ranked[1] < 1:
+        return None
+    return best

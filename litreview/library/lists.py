@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from litreview.core.paper import Paper
 from litreview.library.db import Library
 from litreview.library.papers import paper_from_row
+from litreview.library.translations import translations_of
 
 __all__ = [
     "DuplicateListName", "PaperNotInList", "ReadingListError", "ReadingLists", "UnknownList", "UnknownPaper",
@@ -264,9 +265,10 @@ def load_papers(library: Library, ids: Sequence[int] | None = None, list_name: L
             cursor = library.conn.execute(query)
         for paper_id, path in cursor:
             files.setdefault(int(paper_id), []).append(path)
+    translated = translations_of(library.conn, [paper_id for paper_id in order if paper_id in rows])
     return [
         paper_from_row(dict(zip(_PAPER_COLUMNS, rows[paper_id], strict=True)), tuple(files.get(paper_id, ())),
-                       notes.get(paper_id, ""))
+                       notes.get(paper_id, ""), translated.get(paper_id, ()))
         for paper_id in order
         if paper_id in rows
     ]

@@ -173,7 +173,7 @@ ALTER TABLE papers ADD COLUMN external_ids TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX papers_pmid ON papers(pmid);
 """
 
-_V6_TRASH = """
+_TRASH = """
 -- The trash (litreview.library.trash): a deleted paper's row and everything that pointed at it, as it was, so that
 -- it can come back whole. The live tables never hold trashed papers, so no query over them needs a filter.
 CREATE TABLE trash (
@@ -231,5 +231,34 @@ CREATE TABLE zotero_collections (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6_TRASH, _ZOTERO_SYNC]
+# A paper's title, abstract and keywords printed in other languages than its own (issue #22): one row per field
+# and language; `title_key` (normalised title, for title rows) lets duplicates be found across languages. Their
+# own full-text index, kept in step by triggers, makes keyword search find a paper by any of its languages.
+_TRANSLATIONS = """
+CREATE TABLE paper_translations (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    field TEXT NOT NULL CHECK (field IN ('title', 'abstract', 'keywords')),
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    title_key TEXT,
+    UNIQUE (paper_id, field, language)
+);
+CREATE INDEX paper_translations_title_key ON paper_translations(title_key);
+CREATE VIRTUAL TABLE paper_translations_fts USING fts5(
+    text, content='paper_translations', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER paper_translations_fts_insert AFTER INSERT ON paper_translations BEGIN
+    INSERT INTO paper_translations_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER paper_translations_fts_delete AFTER DELETE ON paper_translations BEGIN
+    INSERT INTO paper_translations_fts(paper_translations_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER paper_translations_fts_update AFTER UPDATE OF text ON paper_translations BEGIN
+    INSERT INTO paper_translations_fts(paper_translations_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO paper_translations_fts(rowid, text) VALUES (new.id, new.text);
+END;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS]
 LATEST_VERSION = len(MIGRATIONS)

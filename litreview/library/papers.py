@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from litreview.core.paper import Paper, ParsedPaper
 from litreview.core.text import family_name, normalize_title
 from litreview.library.db import Library
+from litreview.library.translations import papers_with_title_key, store_translations
 
 # Fields a record may bring; the order is the papers table's.
 _FIELDS = (
@@ -82,27 +83,43 @@ class PaperRepository:
         return self._same_title_author_year(record)
 
     def _same_title_author_year(self, record: ParsedPaper) -> Duplicate | None:
-        key = normalize_title(record.title)
-        if len(key) < 12:  # "Introduction", "Preface": too short to identify a paper
-            return None
-        prefix = key[:10]
-        rows = self.conn.execute(
-            "SELECT id, title_key, authors, year, doi FROM papers WHERE title_key >= ? AND title_key < ?",
-            (prefix, prefix + "\uffff"),
-        ).fetchall()
+        """Same title (in any of the languages either record prints it in), first author and year."""
+        own = normalize_title(record.title)
+        keys = [own] + [normalize_title(text) for field, _, text in record.translations if field == "title"]
         author = _first_author_key(record.authors)
-        for paper_id, title_key, authors_json, year, doi in rows:
-            if record.doi and doi and doi != record.doi:
-                continue  # two DOIs that differ are two papers, whatever the titles say
-            if fuzz.ratio(key, title_key) < TITLE_MATCH_MIN:
+        for key in dict.fromkeys(keys):
+            if len(key) < 12:  # "Introduction", "Preface": too short to identify a paper
                 continue
-            if record.year and year and record.year != year:
-                continue
-            other = _first_author_key(_json_list(authors_json))
-            if author and other and fuzz.ratio(author, other) < 85:
-                continue
-            return Duplicate(paper_id, f"same title, first author and year as paper {paper_id}")
+            prefix = key[:10]
+            candidates = [
+                (paper_id, title_key)
+                for paper_id, title_key in self.conn.execute(
+                    "SELECT id, title_key FROM papers WHERE title_key >= ? AND title_key < ?",
+                    (prefix, prefix + "\uffff"),
+                )
+            ]
+            # A BibTeX entry with the English title and a PDF printed in Portuguese with its English translation.
+            candidates += papers_with_title_key(self.conn, prefix)
+            for paper_id, title_key in candidates:
+                if fuzz.ratio(key, title_key) < TITLE_MATCH_MIN:
+                    continue
+                authors_json, year, doi = self.conn.execute(
+                    "SELECT authors, year, doi FROM papers WHERE id = ?", (paper_id,)
+                ).fetchone()
+                if record.doi and doi and doi != record.doi:
+                    continue  # two DOIs that differ are two papers, whatever the titles say
+                if record.year and year and record.year != year:
+                    continue
+                other = _first_author_key(_json_list(authors_json))
+                if author and other and fuzz.ratio(author, other) < 85:
+                    continue
+                language = "" if key == own and title_key == normalize_title(self._title(paper_id)) else " (translated)"
+                return Duplicate(paper_id, f"same title{language}, first author and year as paper {paper_id}")
         return None
+
+    def _title(self, paper_id: int) -> str | None:
+        row = self.conn.execute("SELECT title FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        return row[0] if row else None
 
     def find_by_citation_key(self, citation_key: str, origin_file: str, *, exclude: Collection[int] = ()) -> int | None:
         """A BibTeX paper imported earlier from the same file under the same key (a re-import).
@@ -122,7 +139,22 @@ class PaperRepository:
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         cursor = self.conn.execute(f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values()))
-        return int(cursor.lastrowid)
+        paper_id = int(cursor.lastrowid)
+        store_translations(self.conn, paper_id, self._other_languages(paper_id, record))
+        return paper_id
+
+    def _other_languages(self, paper_id: int, record: ParsedPaper) -> list[tuple[str, str, str]]:
+        """`record`'s translations that are not in the stored paper's own language (a record merged into a paper
+        of another language brings its own title and abstract as translations too)."""
+        if not record.translations:
+            return []
+        row = self.conn.execute("SELECT language, title, abstract FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        language, title, abstract = row if row else (None, None, None)
+        items = list(record.translations)
+        if record.translations and record.language and record.language != language:
+            items += [(name, record.language, getattr(record, name) or "") for name in ("title", "abstract")]
+        own = {normalize_title(title), normalize_title(abstract)}
+        return [item for item in items if item[1] != language and normalize_title(item[2]) not in own]
 
     def replace_metadata(self, paper_id: int, record: ParsedPaper) -> bool:
         """Overwrite metadata with `record`'s non-empty fields (BibTeX wins); keep what it lacks. Returns whether
@@ -139,9 +171,37 @@ class PaperRepository:
         if "external_ids" in values:  # ids from other systems accumulate; the new record's win on conflict
             merged = {**_json_value(current.get("external_ids"), {}), **record.external_ids}
             values["external_ids"] = json.dumps(merged, ensure_ascii=False)
+        if "title" in values and values.get("title_key") != current.get("title_key"):
+            self._switch_language(paper_id, current, values)
         changed = {k for k, v in values.items() if current.get(k) != v}
         self._update(paper_id, current, values)
-        return bool(changed - {"origin"})
+        translated = store_translations(self.conn, paper_id, self._other_languages(paper_id, record), replace=True)
+        return bool(changed - {"origin"}) or translated
+
+    def _switch_language(self, paper_id: int, current: dict[str, Any], values: dict[str, Any]) -> None:
+        """A record that names the paper by one of its translated titles (a BibTeX entry with the English title of
+        a paper stored in Portuguese) makes that language the paper's own: the stored title, abstract and
+        keywords become translations, and the translation's abstract and keywords fill what the record lacks."""
+        key = values["title_key"]
+        rows = self.conn.execute(
+            "SELECT language, title_key FROM paper_translations WHERE paper_id = ? AND field = 'title'", (paper_id,)
+        ).fetchall()
+        language = next((lang for lang, title_key in rows if fuzz.ratio(key, title_key) >= TITLE_MATCH_MIN), None)
+        if language is None:
+            return
+        old = current.get("language")
+        if old:
+            kept = [(name, old, current.get(name) or "") for name in ("title", "abstract", "keywords")]
+            store_translations(self.conn, paper_id, kept, replace=True)
+        for name, text in self.conn.execute(
+            "SELECT field, text FROM paper_translations WHERE paper_id = ? AND language = ?", (paper_id, language)
+        ).fetchall():
+            if name in ("abstract", "keywords") and not values.get(name):
+                values[name] = text
+        for name in ("abstract", "keywords"):
+            values[name] = values.get(name) or None  # never leave the old language's text under the new title
+        self.conn.execute("DELETE FROM paper_translations WHERE paper_id = ? AND language = ?", (paper_id, language))
+        values["language"] = language
 
     def fill_missing(self, paper_id: int, record: ParsedPaper) -> bool:
         """Fill the fields the paper lacks from `record` (a PDF adding an abstract to a BibTeX entry)."""
@@ -152,12 +212,29 @@ class PaperRepository:
                 continue
             if value not in (None, "", "[]", "{}") and current.get(name) in (None, "", "[]", "{}"):
                 values[name] = value
+        if record.translations and normalize_title(record.title) != current.get("title_key"):
+            # The paper is stored in another language than the record's own (a BibTeX entry with the English title,
+            # a PDF printed in Portuguese and English): fill it in the stored title's language.
+            stored = next(
+                (lang for name, lang, text in record.translations
+                 if name == "title" and normalize_title(text) == current.get("title_key")),
+                None,
+            )
+            for name in ("language", "abstract", "keywords"):
+                values.pop(name, None)
+            if stored and not current.get("language"):
+                values["language"] = stored
+            for name in ("abstract", "keywords"):
+                text = next((t for field, lang, t in record.translations if field == name and lang == stored), None)
+                if stored and text and not current.get(name):
+                    values[name] = text
         if "abstract" in values and record.abstract_source:
             values["abstract_source"] = record.abstract_source
         known = _json_value(current.get("external_ids"), {})
         if set(record.external_ids) - set(known):
             values["external_ids"] = json.dumps({**record.external_ids, **known}, ensure_ascii=False)
-        return self._update(paper_id, current, values)
+        changed = self._update(paper_id, current, values)
+        return store_translations(self.conn, paper_id, self._other_languages(paper_id, record)) or changed
 
     def update_fields(self, paper_id: int, *, by_user: bool = False, **fields: Any) -> bool:
         """Change fields (title, abstract, ...). A user's edit (`by_user`) is remembered, so re-importing the
@@ -243,7 +320,12 @@ def paper_summary(row: dict[str, Any], files: list[str]) -> dict[str, Any]:
     }
 
 
-def paper_from_row(row: dict[str, Any], files: tuple[str, ...] = (), note: str = "") -> Paper:
+def paper_from_row(
+    row: dict[str, Any],
+    files: tuple[str, ...] = (),
+    note: str = "",
+    translations: tuple[tuple[str, str, str], ...] = (),
+) -> Paper:
     """A papers row as the immutable Paper record used by export and display."""
     return Paper(
         id=row["id"],
@@ -268,4 +350,5 @@ def paper_from_row(row: dict[str, Any], files: tuple[str, ...] = (), note: str =
         pmid=row.get("pmid"),
         url=row.get("url"),
         external_ids={str(k): str(v) for k, v in _json_value(row.get("external_ids"), {}).items()},
+        translations=translations,
     )

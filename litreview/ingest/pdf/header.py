@@ -1,33 +1,32 @@
-"""Read one PDF into a ParsedPaper: title, authors, abstract, identifiers, year and language from page layout.
+"""A paper's header from the layout model: title, authors, abstract, identifiers, year and language.
 
-Pure: a path in, a ParsedPaper or an IngestError out; it never raises for a bad file. Only the first pages are
-read, so a 1,000-page book costs no more than an article. The heuristics work on PyMuPDF's span dictionaries
-(font size, weight, position): the title is the most prominent text at the top of the header page, cross-checked
-against the PDF's own metadata; authors are the name rows under it; the abstract runs from its heading (or the
-first body block before the Introduction) to the next heading, across columns and pages.
+Only the first pages are used, so a 1,000-page book costs no more than an article. The heuristics work on the
+layout's lines (font size, weight, position): the title is the most prominent text at the top of the header page,
+cross-checked against the PDF's own metadata; authors are the name rows under it; the abstract runs from its
+heading (or the first body block before the Introduction) to the next heading, across columns and pages.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from litreview.core.identifiers import find_arxiv, find_doi, normalize_arxiv, normalize_doi
-from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.pdf_language import detect_language
+from litreview.core.paper import ParsedPaper
+from litreview.ingest.pdf.bibliographic import is_correction_notice, read_bibliographic
+from litreview.ingest.pdf.layout import RUNNING_BAND, Layout, Line
+from litreview.ingest.pdf.layout import clean as _clean
+from litreview.ingest.pdf_language import detect_language, guess_short_language
 
-_MUPDF_LOCK = threading.Lock()  # MuPDF contexts must not be used by two threads at once
 _MIN_TEXT_CHARS = 40  # a page with fewer extractable characters has no usable text layer
 NO_TEXT_LAYER = "no text layer: scanned or image-only PDF"
 UNREADABLE_TEXT = "unreadable text layer (broken font encoding): handled like a scan"
 
 _ABSTRACT_HEADING_RE = re.compile(
-    r"^\s*(?:a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|summary|resumo|resumen|r[ée]sum[ée]|zusammenfassung|sommario|riassunto"
+    r"^\s*(?:a\s?b\s?s\s?t\s?r\s?a\s?c\s?t|summary|resumo|res[uú]men|r[ée]sum[ée]|zusammenfassung|sommario|riassunto"
     r"|аннотация|摘\s*要|要\s*旨|abstrakt)\b\s*[:.\-—–]?\s*",
     re.IGNORECASE,
 )
@@ -44,6 +43,13 @@ _FRONT_MATTER_RE = re.compile(
 _STRUCTURED_LABEL_RE = re.compile(
     r"(?:background|objectives?|purpose|aims?|aims?\s+and\s+objectives?|context|introduction|methods?|methodology"
     r"|objetivos?|introducci[oó]n|introdu[cç][aã]o|contexto|m[ée]todos?|motivation|problem)",
+    re.IGNORECASE,
+)
+# The sub-headings of a structured abstract, printed on their own line ("Results", "Conclusões"): not its end.
+_ABSTRACT_LABEL_RE = re.compile(
+    r"(?:background|objectives?|purpose|aims?|methods?|methodology|design|setting|participants|results?|findings"
+    r"|conclusions?|interpretation|objetivos?|m[ée]todos?|resultados?|conclus(?:[õo]es|[ãa]o|i[óo]n|iones)"
+    r"|contexto|introdu[cç][ãa]o|discuss(?:ion|[ãa]o)|discusi[óo]n)",
     re.IGNORECASE,
 )
 _ABSTRACT_STOP_RE = re.compile(
@@ -77,7 +83,13 @@ _AFFILIATION_WORDS = frozenset(
     "faculdade facultad inc ltd corporation corp research group division unit street road avenue box email e-mail "
     "usa india china germany france brazil spain italy japan uk canada australia and of the for in abstract "
     "introduction keywords received accepted correspondence academy ministry clinic foundation program programme "
-    "science sciences engineering technology national state federal medical medicine www http".split()
+    "science sciences engineering technology national state federal medical medicine www http "
+    # facilities and organisations in the languages journals print them in
+    "clínica clinica klinik klinikum hôpital hospitais escola école escuela fundação fundación fondation stiftung "
+    "laboratório laboratorio laboratoire centro zentrum observatory observatorio museum agency council company "
+    "gmbh ltda llc plc consortium office bureau ministério ministerio secretaría secretaria prefeitura campus "
+    "núcleo station facility facilities institution institutions polytechnic politécnico hochschule "
+    "universitário universitária universitario universitaria".split()
 )
 # Words frequent in titles and rare in person names: "Health Survey" or "Water-wave Models" is not an author.
 _TITLE_WORDS = frozenset(
@@ -113,98 +125,14 @@ _SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _CJK_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}")
 _HYPHEN_END_RE = re.compile(r"(\w)[-\u00ad\u2010]$")
-
-
-@dataclass
-class _Line:
-    """One text line of a page with the layout facts the heuristics use."""
-
-    text: str  # all spans
-    main_text: str  # superscripts and small marker spans replaced by ","
-    size: float  # font size of most of the characters
-    bold: bool
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    page: int
-    block: int
-    lead: str = ""  # bold words that open an otherwise regular line ("Aim", "Background:")
-
-
-def _flags() -> int:
-    import pymupdf
-
-    return pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
-
-
-def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return _SPACE_RE.sub(" ", text).strip()
-
-
-def _page_lines(page: Any, page_number: int, flags: int) -> list[_Line]:
-    """The page's text lines in PyMuPDF's reading order, with dominant size and weight."""
-    lines: list[_Line] = []
-    data = page.get_text("dict", flags=flags)
-    for block_number, block in enumerate(data.get("blocks", ())):
-        for line in block.get("lines", ()):
-            spans = [span for span in line.get("spans", ()) if span.get("text")]
-            if not spans:
-                continue
-            weights: dict[float, int] = {}
-            bold_chars = 0
-            total = 0
-            for span in spans:
-                count = len(span["text"].strip())
-                if not count:
-                    continue
-                size = round(span["size"], 1)
-                weights[size] = weights.get(size, 0) + count
-                total += count
-                if _span_bold(span):
-                    bold_chars += count
-            if not total:
-                continue
-            dominant = max(weights, key=weights.__getitem__)
-            main_parts = []
-            for span in spans:
-                small = span["size"] < 0.85 * dominant or span["flags"] & 1
-                main_parts.append("," if small and span["text"].strip() else span["text"])
-            text = _clean("".join(span["text"] for span in spans))
-            if not text:
-                continue
-            lead = ""
-            for span in spans:
-                if not _span_bold(span):
-                    break
-                lead += span["text"]
-            lead = _clean(lead) if len(lead.strip()) < len(text) else ""
-            x0, _, x1, _ = line["bbox"]
-            # Font bounding boxes are often far taller than the glyphs; place the line by its baseline instead.
-            baseline = max(span["origin"][1] for span in spans if round(span["size"], 1) == dominant)
-            y0, y1 = baseline - 0.8 * dominant, baseline + 0.25 * dominant
-            lines.append(
-                _Line(
-                    text,
-                    _clean("".join(main_parts)),
-                    dominant,
-                    bold_chars > total / 2,
-                    x0,
-                    y0,
-                    x1,
-                    y1,
-                    page_number,
-                    block_number,
-                    lead,
-                )
-            )
-    return lines
-
-
-def _span_bold(span: dict[str, Any]) -> bool:
-    font = span["font"].lower()
-    return bool(span["flags"] & 16) or "bold" in font or "black" in font
+# Words that follow a hyphen in compounds ("lifestyle-related", "methodology-independent", "dose-dependent"):
+# after a line-end hyphen they keep it.
+_COMPOUND_HEADS = frozenset(
+    "related based independent dependent specific free like wide driven induced associated mediated derived "
+    "level scale term time aware sensitive oriented friendly type dimensional resolved limited controlled "
+    "enabled intensive efficient specific matched adjusted weighted centered centred making born borne "
+    "sectional blind reported rated sized shaped grade world class income risk year old".split()
+)
 
 
 def _word_count(text: str) -> int:
@@ -223,7 +151,7 @@ def _letters(text: str) -> int:
 class _Run:
     """Consecutive lines of one font size: a title candidate."""
 
-    lines: list[_Line]
+    lines: list[Line]
 
     @property
     def text(self) -> str:
@@ -242,7 +170,7 @@ class _Run:
         return max(line.y1 for line in self.lines)
 
 
-def _runs(lines: list[_Line]) -> list[_Run]:
+def _runs(lines: list[Line]) -> list[_Run]:
     """Group lines (sorted top to bottom) into runs of equal size that sit close together."""
     runs: list[_Run] = []
     for line in sorted(lines, key=lambda item: (item.page, round(item.y0), item.x0)):
@@ -274,7 +202,7 @@ def _title_candidate_ok(run: _Run, page_height: float) -> bool:
     return not _TITLE_NOISE_RE.search(text)
 
 
-def _is_noise_line(line: _Line) -> bool:
+def _is_noise_line(line: Line) -> bool:
     return bool(_TITLE_NOISE_RE.search(line.text)) and len(line.text.split()) <= 8
 
 
@@ -285,7 +213,7 @@ def _meta_title(metadata: dict[str, Any]) -> str | None:
     return title
 
 
-def _pick_title(lines: list[_Line], page_height: float, meta_title: str | None) -> tuple[_Run | None, float, list[str]]:
+def _pick_title(lines: list[Line], page_height: float, meta_title: str | None) -> tuple[_Run | None, float, list[str]]:
     """The title run, its confidence and any warnings."""
     from rapidfuzz import fuzz
 
@@ -331,7 +259,7 @@ def _pick_title(lines: list[_Line], page_height: float, meta_title: str | None) 
     return best, confidence, warnings
 
 
-def _authors_follow(lines: list[_Line], run: _Run) -> bool:
+def _authors_follow(lines: list[Line], run: _Run) -> bool:
     """Whether one of the two rows right under `run` reads as a list of person names."""
     below = _author_area(lines, run)
     for row in _rows(below)[:2]:
@@ -340,7 +268,7 @@ def _authors_follow(lines: list[_Line], run: _Run) -> bool:
     return False
 
 
-def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
+def _title_above_authors(lines: list[Line], page_height: float) -> _Run | None:
     """For pages where nothing stands out by size: the lines right above the first row of names."""
     top = [line for line in lines if line.y0 < 0.5 * page_height]
     rows = _rows(top)
@@ -348,7 +276,7 @@ def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
         if index == 0 or not _row_names(row):
             continue
         x0, x1 = min(line.x0 for line in row), max(line.x1 for line in row)
-        above: list[_Line] = []
+        above: list[Line] = []
         for previous_row in reversed(rows[max(0, index - 3) : index]):
             # Only lines over the names count: a margin note or equation beside the title is not part of it.
             over = [line for line in previous_row if line.x0 < x1 and line.x1 > x0 and not _is_noise_line(line)]
@@ -366,7 +294,7 @@ def _title_above_authors(lines: list[_Line], page_height: float) -> _Run | None:
     return None
 
 
-def _body_size(lines: list[_Line]) -> float:
+def _body_size(lines: list[Line]) -> float:
     weights: dict[float, int] = {}
     for line in lines:
         weights[round(line.size)] = weights.get(round(line.size), 0) + len(line.text)
@@ -438,8 +366,8 @@ def _title_case(token: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in token.split("-"))
 
 
-def _rows(lines: list[_Line]) -> list[list[_Line]]:
-    rows: list[list[_Line]] = []
+def _rows(lines: list[Line]) -> list[list[Line]]:
+    rows: list[list[Line]] = []
     for line in sorted(lines, key=lambda item: (item.y0, item.x0)):
         if rows and abs(rows[-1][0].y0 - line.y0) <= 0.5 * line.size:
             rows[-1].append(line)
@@ -448,7 +376,7 @@ def _rows(lines: list[_Line]) -> list[list[_Line]]:
     return rows
 
 
-def _author_area(lines: list[_Line], title: _Run) -> list[_Line]:
+def _author_area(lines: list[Line], title: _Run) -> list[Line]:
     """Lines under the title, in its horizontal span (not a sidebar), that are short enough to hold names."""
     title_ids = {id(line) for line in title.lines}
     x0 = min(line.x0 for line in title.lines)
@@ -470,7 +398,7 @@ def _author_area(lines: list[_Line], title: _Run) -> list[_Line]:
     return [line for line in area if (line.x1 > x0 and line.x0 < x1) or line.size >= under_size - 0.5]
 
 
-def _row_names(row: list[_Line]) -> list[str]:
+def _row_names(row: list[Line]) -> list[str]:
     """The person names on one row, or [] when the row is not mostly names."""
     pieces: list[str] = []
     for line in sorted(row, key=lambda item: item.x0):
@@ -499,7 +427,7 @@ def _has_affiliation_word(text: str) -> bool:
     return any(word.casefold().strip(".,;") in _INSTITUTION_WORDS for word in text.split())
 
 
-def _pick_authors(lines: list[_Line], title: _Run | None) -> tuple[list[str], float]:
+def _pick_authors(lines: list[Line], title: _Run | None) -> tuple[list[str], float]:
     """Names from the rows right under the title (or above it, for layouts that print authors first)."""
     if title is None:
         return [], 0.0
@@ -547,6 +475,19 @@ def _pick_authors(lines: list[_Line], title: _Run | None) -> tuple[list[str], fl
 # ---------------------------------------------------------------------------------------------------- abstract
 
 
+def _drop_line_end_hyphen(before: str, after: str) -> bool:
+    """Whether the hyphen ending `before` only splits a word across lines ("metho-" + "dology"), rather than
+    belonging to it ("lifestyle-" + "related", "COVID-" + "19", "SARS-" + "associated")."""
+    if before.endswith("\u00ad"):
+        return True  # a soft hyphen is always a line-break hyphen
+    head = re.search(r"([^\W_][\w'’]*)[-\u2010]$", before)
+    first = head.group(1) if head else ""
+    if any(char.isdigit() for char in first) or len(first) > 1 and first.isupper():
+        return False
+    second = re.match(r"[^\W\d_]+", after)
+    return not (len(first) >= 3 and second is not None and second.group(0).casefold() in _COMPOUND_HEADS)
+
+
 def _join_lines(texts: list[str]) -> str:
     """Join line texts into a paragraph, repairing words hyphenated at a line end."""
     out = ""
@@ -555,7 +496,7 @@ def _join_lines(texts: list[str]) -> str:
         if not text:
             continue
         if out and _HYPHEN_END_RE.search(out) and text[:1].islower():
-            out = out[:-1] + text
+            out = out[:-1] + text if _drop_line_end_hyphen(out, text) else out[:-1] + "-" + text
         elif out and (_CJK_RE.match(out[-1]) or _CJK_RE.match(text[0]) or out[-1] in "，。、；："):
             out += text  # Chinese and Japanese lines join without a space
         elif out:
@@ -565,12 +506,12 @@ def _join_lines(texts: list[str]) -> str:
     return out
 
 
-def _is_heading_like(line: _Line, body_size: float) -> bool:
+def _is_heading_like(line: Line, body_size: float) -> bool:
     words = line.text.split()
     return (line.size > body_size + 1.0 or line.bold) and len(words) <= 8 and not line.text.rstrip().endswith(".")
 
 
-def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[str, bool]:
+def _collect_abstract(lines: list[Line], start: int, first_text: str) -> tuple[str, bool]:
     """Lines from `start` on (reading order, across columns and pages) until the next heading."""
     parts = [first_text] if first_text else []
     if start >= len(lines):
@@ -579,7 +520,7 @@ def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[
     body_size = sorted(line.size for line in body)[len(body) // 2] if body else lines[start].size
     ended = False
     words = _word_count(first_text)
-    previous: _Line | None = None
+    previous: Line | None = None
     for line in lines[start:]:
         text = line.text
         if previous is not None and line.page == previous.page and abs(line.x0 - previous.x0) < 40:
@@ -596,10 +537,13 @@ def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[
             break
         if line.size < body_size - 1.2:
             continue  # footnotes, running heads and page numbers inside the flow
+        label = line.bold and len(text.split()) <= 3 and bool(_ABSTRACT_LABEL_RE.fullmatch(text.strip(" :.")))
         if parts and line.bold and _is_heading_like(line, body_size) and not _STRUCTURED_START_RE.match(text + " "):
-            if len(text.split()) <= 6 and words > 40:
+            if len(text.split()) <= 6 and words > 40 and not label:
                 ended = True
                 break
+        if label and not text.endswith(":"):
+            text = text.strip(" .") + ":"  # "Results" on its own line reads "Results: …" in the paragraph
         parts.append(text)
         previous = line
         words += _word_count(text)
@@ -609,7 +553,7 @@ def _collect_abstract(lines: list[_Line], start: int, first_text: str) -> tuple[
 
 
 def _find_abstract(
-    lines: list[_Line], title: _Run | None, *, first_block: bool = True
+    lines: list[Line], title: _Run | None, *, first_block: bool = True
 ) -> tuple[str | None, str | None, float]:
     """(abstract, source, confidence)."""
     title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
@@ -638,18 +582,18 @@ def _find_abstract(
     return _first_block_abstract(lines, title) if first_block else (None, None, 0.0)
 
 
-def _first_block_abstract(lines: list[_Line], title: _Run | None) -> tuple[str | None, str | None, float]:
+def _first_block_abstract(lines: list[Line], title: _Run | None) -> tuple[str | None, str | None, float]:
     """No heading: the first long body paragraph after the title block and before the Introduction."""
     title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
     title_bottom = title.y1 if title else -1.0
-    candidates: list[_Line] = []
+    candidates: list[Line] = []
     for line in lines:
         if line.page != title_page or line.y0 < title_bottom:
             continue
         if _ABSTRACT_STOP_RE.match(line.text) and re.search(r"introduc", line.text, re.IGNORECASE):
             break
         candidates.append(line)
-    blocks: dict[tuple[int, int], list[_Line]] = {}
+    blocks: dict[tuple[int, int], list[Line]] = {}
     for line in candidates:
         blocks.setdefault((line.page, line.block), []).append(line)
     order = {id(line): index for index, line in enumerate(candidates)}
@@ -670,6 +614,221 @@ def _first_block_abstract(lines: list[_Line], title: _Run | None) -> tuple[str |
     return None, None, 0.0
 
 
+# ------------------------------------------------------------------------------------ two languages (#22)
+
+# The language an abstract heading names, for a text too short or too mixed to tell by its words.
+_HEADING_LANGUAGE = {
+    "abstract": "en", "summary": "en", "resumo": "pt", "resumen": "es", "resúmen": "es", "résumé": "fr", "resume": "fr",
+    "zusammenfassung": "de", "riassunto": "it", "sommario": "it", "аннотация": "ru", "摘要": "zh", "要旨": "ja",
+}
+
+
+# Words a title line never ends on unless the title goes on: "… signaling and" / "induces …".
+_JOINING_WORDS = frozenset(
+    "a an and the of for in on to with by from at as or e y et und de da do das dos del la el los las le les des "
+    "du der die das em no na nos nas en con para por com sobre di il von zu für".split()
+)
+
+
+def _split_translated_title(run: _Run) -> tuple[_Run, list[_Run]]:
+    """A title run that holds the title and, on the lines after it, its translation: (title, [translations]).
+
+    The cut falls where the print changes (weight, slant, size) or, failing that, at a line break; it is only made
+    when the words on either side are in two different languages, so a subtitle is never split off.
+    """
+    lines = sorted(run.lines, key=lambda line: (line.page, line.y0))
+    if len(lines) < 2:
+        return run, []
+
+    def style(line: Line) -> tuple[bool, bool, int]:
+        return line.bold, line.italic, round(line.size)
+
+    styled = [cut for cut in range(1, len(lines)) if style(lines[cut]) != style(lines[cut - 1])]
+    for cut in [*styled, *(cut for cut in range(1, len(lines)) if cut not in styled)]:
+        first, second = _Run(lines[:cut]), _Run(lines[cut:])
+        if cut not in styled and min(_word_count(first.text), _word_count(second.text)) < 4:
+            continue
+        last_word = first.text.split()[-1].casefold()
+        if not second.text[:1].isupper() or last_word in _JOINING_WORDS or first.text.endswith(("-", ",", ":", ";")):
+            continue  # "… signaling and" / "induces apoptosis …": one title broken over two lines
+        before, after = guess_short_language(first.text), guess_short_language(second.text)
+        if before and after and before != after:
+            rest, more = _split_translated_title(second)
+            return first, [rest, *more]
+    return run, []
+
+
+def _translated_title_below(lines: list[Line], title: _Run, body_size: float) -> _Run | None:
+    """The translation printed as its own block right under the title (prominent print, another language)."""
+    language = guess_short_language(title.text)
+    if not language:
+        return None
+    inside = {id(line) for line in title.lines}
+    page = title.lines[0].page
+    below = sorted(
+        (line for line in lines if line.page == page and id(line) not in inside and line.y0 >= title.y1 - 1),
+        key=lambda line: (line.y0, line.x0),
+    )
+    group: list[Line] = []
+    for line in below:
+        gap = line.y0 - (group[-1].y1 if group else title.y1)
+        if line.size < max(body_size + 1, 0.6 * title.size) or gap > (1.5 * line.size if group else 3 * title.size):
+            break
+        if _row_names([line]) or re.search(r"@|https?:|\d{2}", line.text):
+            break  # the author names (with affiliation marks) or an address: no translation here
+        group.append(line)
+    if not group or len(group) > 4:
+        return None
+    candidate = _Run(group)
+    other = guess_short_language(candidate.text)
+    return candidate if other and other != language and _letters(candidate.text) >= 10 else None
+
+
+def _original_title_above(lines: list[Line], title: _Run, body_size: float) -> _Run | None:
+    """The title in the article's language printed right above `title` when `title` is its translation (picked
+    because the author names follow it): at least as prominent, in another language."""
+    language = guess_short_language(title.text)
+    if not language:
+        return None
+    page = title.lines[0].page
+    above = sorted(
+        (line for line in lines if line.page == page and line.y1 <= title.y0 + 1),
+        key=lambda line: (-line.y0, line.x0),
+    )
+    group: list[Line] = []
+    for line in above:
+        gap = (group[0].y0 if group else title.y0) - line.y1
+        if line.size < max(body_size + 1, title.size - 0.5) or gap > (1.5 * line.size if group else 3 * title.size):
+            break
+        group.insert(0, line)
+    if not group or len(group) > 4:
+        return None
+    candidate = _Run(group)
+    other = guess_short_language(candidate.text)
+    return candidate if other and other != language and _letters(candidate.text) >= 10 else None
+
+
+def _headed_abstracts(lines: list[Line], title: _Run | None) -> list[tuple[str | None, str, float]]:
+    """Every abstract under a heading on the header pages: (language, text, confidence), in reading order."""
+    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
+    title_bottom = title.y1 if title else -1.0
+    found: list[tuple[str | None, str, float]] = []
+    for index, line in enumerate(lines):
+        if line.page == title_page and line.y1 < title_bottom:
+            continue
+        match = _ABSTRACT_HEADING_RE.match(line.text)
+        if not match:
+            continue
+        remainder = line.text[match.end() :].strip()
+        if remainder and remainder[0].islower() and not line.text[: match.end()].strip().endswith((":", ".")):
+            continue
+        text, ended = _collect_abstract(lines, index + 1, remainder)
+        if _word_count(text) < 15:
+            continue
+        heading = re.sub(r"[\s:.\-—–]+", "", line.text[: match.end()]).casefold()
+        language = detect_language(text) or _HEADING_LANGUAGE.get(heading)
+        found.append((language, text, 0.9 if ended else 0.65))
+    return found
+
+
+_KEYWORDS_HEADING_RE = re.compile(
+    r"^\s*(?P<name>key\s*-?\s*words?|index\s+terms|palavras[\s-]*chaves?|descritores|palabras[\s-]*claves?"
+    r"|descriptores|mots[\s-]*cl[ée]s|schl[üu]sselw[öo]rter|parole\s+chiave)\s*[:.—–-]?\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_KEYWORDS_LANGUAGE = (
+    ("key", "en"), ("index", "en"), ("palavra", "pt"), ("descritor", "pt"), ("palabra", "es"), ("descriptor", "es"),
+    ("mots", "fr"), ("schl", "de"), ("parole", "it"),
+)
+
+
+def _keywords_by_language(lines: list[Line]) -> list[tuple[str, str]]:
+    """Keyword lists under their headings ("Keywords", "Palavras-chave", "Descritores", "Palabras clave" …):
+    (language named by the heading, keywords as printed), in reading order."""
+    found: list[tuple[str, str]] = []
+    for line in lines:
+        match = _KEYWORDS_HEADING_RE.match(line.text)
+        if not match:
+            continue
+        name = match.group("name").casefold()
+        language = next(lang for prefix, lang in _KEYWORDS_LANGUAGE if name.startswith(prefix))
+        parts = [match.group("rest")] if match.group("rest") else []
+        previous = line
+        following = sorted(
+            (
+                other
+                for other in lines
+                if other.page == line.page and other.y0 > line.y0 and abs(other.x0 - line.x0) < 3
+            ),
+            key=lambda other: other.y0,
+        )
+        for other in following:
+            if other.y0 - previous.y1 > 1.5 * other.size or abs(other.size - line.size) > 0.5:
+                break
+            if _KEYWORDS_HEADING_RE.match(other.text) or _ABSTRACT_HEADING_RE.match(other.text) or other.bold:
+                break
+            parts.append(other.text)
+            previous = other
+        text = _join_lines(parts).strip(" .;")
+        if text and len(text) <= 400 and all(lang != language for lang, _ in found):
+            found.append((language, text))
+    return found
+
+
+def _translations(
+    layout: Layout, header: int, last: int, lines: list[Line], title_run: _Run | None
+) -> tuple[_Run | None, list[tuple[str, str, str]], tuple[str, str, float] | None]:
+    """For a paper printed in two languages: the title run in its own language, the translations
+    (field, language, text) and the abstract in the title's language (language, text, confidence) when the page
+    carries abstracts in several languages."""
+    if title_run is None:
+        return None, [], None
+    title, translated = _split_translated_title(title_run)
+    if not translated:
+        original = _original_title_above(lines, title_run, _body_size(lines))
+        if original is not None:
+            title, translated = original, [title_run]
+        else:
+            below = _translated_title_below(lines, title_run, _body_size(lines))
+            translated = [below] if below else []
+    translations: list[tuple[str, str, str]] = []
+    for run in translated:
+        language = guess_short_language(run.text)
+        if language:
+            translations.append(("title", language, _tidy_title(run.text)))
+    # Footnotes (correspondence, funding, "how to cite") sit between an abstract and its continuation overleaf.
+    body_size = _body_size(lines)
+    pages = [line for line in lines if line.size >= body_size - 1.2]
+    headings = sum(1 for line in pages if _ABSTRACT_HEADING_RE.match(line.text))
+    if header + 1 < last and (translations or headings >= 2):
+        # The second abstract often runs on to the next page: read on, past its running head and page number.
+        following = layout.page(header + 1)
+        band = RUNNING_BAND * following.height
+        pages += [
+            line
+            for line in following.reading_order()  # top to bottom: the continuation comes first
+            if band < line.y0 and line.y1 < following.height - band and line.size >= body_size - 1.2
+        ]
+    abstracts = _headed_abstracts(pages, title)
+    languages = {language for language, _, _ in abstracts if language}
+    main = None
+    if len(languages) >= 2:
+        wanted = guess_short_language(title.text)
+        main = next((item for item in abstracts if item[0] == wanted), abstracts[0])
+        seen = {main[0]}
+        for language, text, _ in abstracts:
+            if language and language not in seen:
+                seen.add(language)
+                translations.append(("abstract", language, text))
+    if main is not None and main[0] is None:
+        main = None
+    own = main[0] if main else guess_short_language(title.text)
+    for language, text in _keywords_by_language(pages):
+        if language != own and (translations or len(languages) >= 2):
+            translations.append(("keywords", language, text))
+    return title, translations, (main[0], main[1], main[2]) if main else None
+
+
 # ---------------------------------------------------------------------------------------------------- reading
 
 
@@ -686,12 +845,12 @@ def _readable(text: str) -> bool:
     return wordlike >= 0.4 * len(tokens)
 
 
-def _header_page(doc: Any, max_pages: int, flags: int) -> tuple[int, list[_Line], list[str]]:
+def _header_page(layout: Layout, max_pages: int) -> tuple[int, list[Line], list[str]]:
     """The page holding the header (the first with a readable text layer: a cover page is skipped) and its lines."""
     warnings: list[str] = []
     unreadable = False
-    for number in range(min(max_pages, doc.page_count, 3)):
-        lines = _page_lines(doc[number], number, flags)
+    for number in range(min(max_pages, layout.page_count, 3)):
+        lines = layout.lines(number)
         text = " ".join(line.text for line in lines)
         if _letters(text) < _MIN_TEXT_CHARS:
             continue
@@ -723,79 +882,39 @@ def _year(text: str, metadata: dict[str, Any]) -> tuple[int | None, float]:
     return (int(match.group(1)), 0.3) if match else (None, 0.0)
 
 
-def _open(path: Path) -> Any:
-    """The opened document, or an IngestError saying why it cannot be read."""
-    import pymupdf
-
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
-    if size == 0:
-        return IngestError(str(path), "empty file (0 bytes)")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1024)
-    except OSError as exc:
-        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
-    if b"%PDF" not in head:
-        return IngestError(str(path), "not a PDF")
-    try:
-        doc = pymupdf.open(path, filetype="pdf")
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a damaged file
-        return IngestError(str(path), f"damaged PDF: {exc}")
-    if doc.needs_pass:
-        doc.close()
-        return IngestError(str(path), "encrypted PDF: a password is needed")
-    if doc.page_count == 0:
-        doc.close()
-        return IngestError(str(path), "damaged PDF: no pages")
-    return doc
-
-
-def read_pdf(path: str | Path, *, max_pages: int = 3) -> ParsedPaper | IngestError:
-    """Extract a paper's metadata from the first `max_pages` pages of the PDF at `path`; never raises.
-
-    Safe to call from several threads: MuPDF is not thread-safe, so calls are serialised by a lock (use
-    processes for parallel extraction).
-    """
-    path = Path(path)
-    with _MUPDF_LOCK:
-        try:
-            opened = _open(path)
-            if isinstance(opened, IngestError):
-                return opened
-            with opened as doc:
-                return _extract(doc, path, max(1, max_pages))
-        except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
-            return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
-
-
-def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
-    flags = _flags()
-    metadata = doc.metadata or {}
-    pages = doc.page_count
+def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
+    """The paper's metadata from the first `max_pages` readable pages of `layout`."""
+    path = layout.path
+    metadata = layout.metadata
+    pages = layout.page_count
     warnings: list[str] = []
-    header, header_lines, header_warnings = _header_page(doc, max_pages, flags)
+    header, header_lines, header_warnings = _header_page(layout, max(1, max_pages))
     warnings.extend(header_warnings)
     if header < 0:
         # No title: the library shows and finds a scan by its file name (metadata titles are too often junk).
         return ParsedPaper(source="pdf", pages=pages, warnings=tuple(warnings), origin=str(path))
     last = min(pages, header + max_pages)
-    page_height = doc[header].rect.height
+    page_height = layout.page(header).height
     lines = header_lines
     title_run, title_conf, title_warnings = _pick_title(header_lines, page_height, _meta_title(metadata))
     warnings.extend(title_warnings)
     title = _tidy_title(title_run.text) if title_run else None
+    own_title, translations, main_abstract = _translations(
+        layout, header, min(pages, header + max_pages), header_lines, title_run
+    )
+    if own_title is not None and own_title is not title_run:
+        title = _tidy_title(own_title.text)
     abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run, first_block=last == 1)
     if abstract_conf < 0.9 and header + 1 < last:
         # The abstract may run on to the next page (or start there, after a long header): read it with layout.
-        lines = header_lines + _page_lines(doc[header + 1], header + 1, flags)
+        lines = header_lines + layout.lines(header + 1)
         abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)
     texts = ["\n".join(line.text for line in lines)]
     for number in range(lines[-1].page + 1 if lines else header + 1, last):
-        texts.append(doc[number].get_text("text"))
+        texts.append("\n".join(line.text for line in layout.lines(number)))
     full_text = _clean_full_text("\n".join(texts))
+    if main_abstract is not None:
+        abstract, abstract_source, abstract_conf = main_abstract[1], "pdf-heading", main_abstract[2]
     if abstract is None:
         warnings.append("no abstract found")
     authors, author_conf = _pick_authors(header_lines, title_run)
@@ -811,7 +930,19 @@ def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
     doi = find_doi(header_text) or normalize_doi(metadata.get("subject")) or find_doi(metadata.get("keywords") or "")
     arxiv_id = find_arxiv(header_text) or normalize_arxiv_from_meta(metadata)
     year, year_conf = _year(header_text, metadata)
+    bib = read_bibliographic(header_lines, page_height, metadata, title)
+    if bib.year and bib.confidence.get("year", 0.0) >= year_conf:
+        year, year_conf = bib.year, bib.confidence["year"]
+    if is_correction_notice(title):
+        warnings.append("correction notice (corrigendum, erratum or retraction), not the original article")
     language = detect_language(abstract if abstract and len(abstract) > 200 else full_text)
+    if main_abstract is not None:
+        language = main_abstract[0]
+    elif translations and title:
+        language = guess_short_language(title) or language
+    keywords = None
+    if translations:  # a bilingual first page: the keywords in the paper's own language
+        keywords = next((text for lang, text in _keywords_by_language(header_lines) if lang == language), None)
 
     confidence = {"title": title_conf, "authors": author_conf, "abstract": abstract_conf}
     if doi:
@@ -822,6 +953,9 @@ def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
         confidence["year"] = year_conf
     if language:
         confidence["language"] = 0.8
+    for name in ("venue", "volume", "issue", "page_range", "entry_type"):
+        if name in bib.confidence:
+            confidence[name] = bib.confidence[name]
     return ParsedPaper(
         source="pdf",
         title=title,
@@ -829,6 +963,12 @@ def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
         abstract=abstract,
         abstract_source=abstract_source,
         year=year,
+        venue=bib.venue,
+        keywords=keywords,
+        volume=bib.volume,
+        issue=bib.issue,
+        page_range=bib.page_range,
+        entry_type=bib.entry_type,
         doi=doi,
         arxiv_id=arxiv_id,
         language=language,
@@ -837,6 +977,7 @@ def _extract(doc: Any, path: Path, max_pages: int) -> ParsedPaper:
         confidence=confidence,
         warnings=tuple(warnings),
         origin=str(path),
+        translations=tuple(translations),
     )
 
 
@@ -860,36 +1001,3 @@ def _tidy_title(text: str) -> str:
 def _clean_full_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
     return re.sub(r"[ \t]+", " ", text).strip()
-
-
-def extraction_json(path: str | Path) -> dict[str, Any]:
-    """The `litreview extract --json` object for one PDF (keys fixed in CLI.md)."""
-    result = read_pdf(path)
-    base: dict[str, Any] = {
-        "path": str(path),
-        "title": None,
-        "authors": [],
-        "abstract": None,
-        "doi": None,
-        "arxiv_id": None,
-        "year": None,
-        "language": None,
-        "confidence": {},
-        "warnings": [],
-        "error": None,
-    }
-    if isinstance(result, IngestError):
-        base["error"] = result.reason
-        return base
-    base.update(
-        title=result.title,
-        authors=list(result.authors),
-        abstract=result.abstract,
-        doi=result.doi,
-        arxiv_id=result.arxiv_id,
-        year=result.year,
-        language=result.language,
-        confidence={key: round(value, 2) for key, value in result.confidence.items()},
-        warnings=list(result.warnings),
-    )
-    return base

@@ -1,0 +1,206 @@
+"""Score reference extraction against the publishers' reference lists in ../shared/data/pdfs/ground-truth.
+
+Matching as in GROBID's end-to-end citation evaluation: a predicted reference pairs with a ground-truth one by a
+soft title match (titles equal, or Ratcliff/Obershelp similarity >= 0.9, after removing case, accents,
+punctuation and spaces), else by first surname + year + venue; pairs are one-to-one. Prints per subset and in
+total: references found/expected, recall, precision, field F1 for title, first surname, year and venue (field
+values compared after the same normalisation, over every predicted and expected value), DOI exact (over the
+ground-truth DOIs that the PDF prints), and PDFs/s for header + references on one core. With --all it also runs
+over every other PDF in ../shared/data/pdfs and prints each one's reference count (errors would be listed).
+
+    .venv/bin/python benchmarks/references.py [--data DIR] [--all] [--show-misses N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from difflib import SequenceMatcher
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pdfs"
+FIELDS = ("title", "first_surname", "year", "venue")
+
+
+def norm(text: object) -> str:
+    folded = unicodedata.normalize("NFKD", str(text or ""))
+    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    return re.sub(r"[\W_]+", "", folded.casefold())
+
+
+def truth_fields(ref: dict) -> dict[str, str]:
+    year = re.search(r"\d{4}", ref.get("year") or "")
+    authors = ref.get("authors") or []
+    return {
+        "title": norm(ref.get("title")),
+        "first_surname": norm(authors[0]) if authors else "",
+        "year": year.group(0) if year else "",
+        "venue": norm(ref.get("source")),
+        "doi": (ref.get("doi") or "").lower(),
+    }
+
+
+def predicted_fields(ref) -> dict[str, str]:
+    first = ref.authors[0].split(",")[0] if ref.authors else ""
+    return {
+        "title": norm(ref.title),
+        "first_surname": norm(first),
+        "year": str(ref.year or ""),
+        "venue": norm(ref.venue),
+        "doi": (ref.doi or "").lower(),
+    }
+
+
+def soft_title(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 10 and SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9)
+
+
+def match(truths: list[dict[str, str]], predictions: list[dict[str, str]]) -> list[tuple[int, int]]:
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for t, truth in enumerate(truths):
+        for p, pred in enumerate(predictions):
+            if p not in used and soft_title(truth["title"], pred["title"]):
+                pairs.append((t, p))
+                used.add(p)
+                break
+    paired = {t for t, _ in pairs}
+    for t, truth in enumerate(truths):
+        if t in paired or not (truth["first_surname"] and truth["year"] and truth["venue"]):
+            continue
+        for p, pred in enumerate(predictions):
+            if p in used:
+                continue
+            if all(truth[key] == pred[key] for key in ("first_surname", "year", "venue")):
+                pairs.append((t, p))
+                used.add(p)
+                break
+    return pairs
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.pdfs = self.expected = self.found = self.matched = 0
+        self.field = {name: [0, 0, 0] for name in (*FIELDS, "doi")}  # correct, predicted, expected
+
+    def add(self, truths, predictions, pairs, printed_dois: set[str]) -> None:
+        self.pdfs += 1
+        self.expected += len(truths)
+        self.found += len(predictions)
+        self.matched += len(pairs)
+        by_truth = dict(pairs)
+        for name in FIELDS:
+            tally = self.field[name]
+            tally[1] += sum(1 for pred in predictions if pred[name])
+            tally[2] += sum(1 for truth in truths if truth[name])
+            tally[0] += sum(1 for t, p in by_truth.items() if truths[t][name] and truths[t][name] == predictions[p][name])
+        doi = self.field["doi"]
+        for t, truth in enumerate(truths):
+            if truth["doi"] and truth["doi"] in printed_dois:
+                doi[2] += 1
+                p = by_truth.get(t)
+                if p is not None and predictions[p]["doi"]:
+                    doi[1] += 1
+                    doi[0] += predictions[p]["doi"] == truth["doi"]
+
+    def row(self, name: str) -> str:
+        recall = self.matched / self.expected if self.expected else 0.0
+        precision = self.matched / self.found if self.found else 0.0
+        cells = [f"{name:26}", f"{self.pdfs:4d}", f"{self.found:5d}/{self.expected:<5d}", f"{recall:6.3f}", f"{precision:6.3f}"]
+        for field in (*FIELDS, "doi"):
+            correct, predicted, expected = self.field[field]
+            p = correct / predicted if predicted else 0.0
+            r = correct / expected if expected else 0.0
+            cells.append(f"{(2 * p * r / (p + r) if p + r else 0.0):6.3f}")
+        return " ".join(cells)
+
+
+HEADER = (
+    f"{'subset':26} {'pdfs':>4} {'found/expected':>11} {'recall':>6} {'prec':>6} {'title':>6} {'surnm':>6} "
+    f"{'year':>6} {'venue':>6} {'doi':>6}"
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared pdfs folder")
+    parser.add_argument("--all", action="store_true", help="also run over every other PDF and print counts")
+    parser.add_argument("--show-misses", type=int, default=0, metavar="N", help="print N unmatched per PDF")
+    parser.add_argument("--only", help="only PDFs whose name contains this")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    import pymupdf
+
+    from litreview.ingest.pdf import read_pdf
+
+    truth_dir = args.data / "ground-truth"
+    records = [json.loads(line) for line in (truth_dir / "references.jsonl").read_text().splitlines() if line]
+    if args.only:
+        records = [record for record in records if args.only in record["pdf"]]
+    read_pdf(truth_dir / records[0]["pdf"], references=True)  # warm up imports
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    cpu = 0.0
+    for record in records:
+        path = truth_dir / record["pdf"]
+        start = time.process_time()
+        paper = read_pdf(path, references=True)
+        cpu += time.process_time() - start
+        references = list(getattr(paper, "references", ()))
+        with pymupdf.open(path) as doc:
+            printed = "".join(page.get_text("text") for page in doc).lower()
+        printed = re.sub(r"\s+", "", printed)
+        truths = [truth_fields(ref) for ref in record["refs"]]
+        predictions = [predicted_fields(ref) for ref in references]
+        printed_dois = {truth["doi"] for truth in truths if truth["doi"] and truth["doi"] in printed}
+        pairs = match(truths, predictions)
+        subset = record["pdf"].split("__")[0]
+        for key in (subset, "ALL"):
+            tallies[key].add(truths, predictions, pairs, printed_dois)
+        if args.show_misses:
+            print(f"# {record['pdf']}: {len(references)} found / {len(truths)} expected, {len(pairs)} matched")
+            unmatched_t = [t for t in range(len(truths)) if t not in dict(pairs)]
+            unmatched_p = [p for p in range(len(predictions)) if p not in {p for _, p in pairs}]
+            for t in unmatched_t[: args.show_misses]:
+                print("   MISSING", record["refs"][t].get("raw", "")[:160])
+            for p in unmatched_p[: args.show_misses]:
+                ref = references[p]
+                print("   EXTRA  ", ref.raw[:160], "| T:", ref.title, "| A:", ref.authors[:1], "| V:", ref.venue)
+    print(HEADER)
+    for key in sorted(tallies, key=lambda name: (name == "ALL", name)):
+        print(tallies[key].row(key))
+    print(f"\nheader + references: {len(records)} PDFs, {len(records) / cpu:.1f} PDFs/s CPU on one core")
+    print("floors: recall >= 0.95, precision >= 0.95, title >= 0.90, surname >= 0.93, year >= 0.95, venue >= 0.85,"
+          " DOI >= 0.95, >= 15 PDFs/s")
+    if args.all:
+        truth_names = {record["pdf"] for record in records}
+        others = sorted(path for path in args.data.rglob("*.pdf") if path.name not in truth_names)
+        errors = 0
+        counts = []
+        start = time.process_time()
+        for path in others:
+            paper = read_pdf(path, references=True)
+            if not hasattr(paper, "references"):
+                errors += 1
+                print(f"  {path.name}: error {paper.reason}")
+                continue
+            counts.append(len(paper.references))
+            print(f"  {len(paper.references):4d} references  {paper.pages or 0:4d} pages  {path.relative_to(args.data)}")
+        elapsed = time.process_time() - start
+        print(f"\nother PDFs: {len(others)}, errors {errors}, with references {sum(1 for c in counts if c)}, "
+              f"median count {sorted(counts)[len(counts) // 2] if counts else 0}, {len(others) / elapsed:.1f} PDFs/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

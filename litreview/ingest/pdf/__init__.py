@@ -1,0 +1,87 @@
+"""Read one PDF: a single layout pass (`layout`) shared by the readers of its header (`header`) and its
+reference list (`references`).
+
+Pure: a path in, a ParsedPaper or an IngestError out; it never raises for a bad file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from litreview.core.paper import IngestError, ParsedPaper
+from litreview.ingest.pdf.header import NO_TEXT_LAYER, UNREADABLE_TEXT, normalize_arxiv_from_meta, read_header
+from litreview.ingest.pdf.layout import MUPDF_LOCK, Layout, open_pdf
+from litreview.ingest.pdf.references import extract_references, parse_reference
+
+__all__ = [
+    "NO_TEXT_LAYER",
+    "UNREADABLE_TEXT",
+    "extraction_json",
+    "extract_references",
+    "normalize_arxiv_from_meta",
+    "parse_reference",
+    "read_pdf",
+]
+
+
+def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) -> ParsedPaper | IngestError:
+    """Extract a paper's metadata from the first `max_pages` pages of the PDF at `path`, and with `references`
+    its reference list from all pages, in one reading; never raises.
+
+    Safe to call from several threads: MuPDF is not thread-safe, so calls are serialised by a lock (use
+    processes for parallel extraction).
+    """
+    path = Path(path)
+    with MUPDF_LOCK:
+        try:
+            opened = open_pdf(path)
+            if isinstance(opened, IngestError):
+                return opened
+            with opened as doc:
+                layout = Layout(doc, path)
+                paper = read_header(layout, max(1, max_pages))
+                if references and paper.title is not None:  # a scan has no text to read references from
+                    paper = replace(paper, references=tuple(extract_references(layout)))
+                return paper
+        except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
+            return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
+
+
+def extraction_json(path: str | Path, *, references: bool = False) -> dict[str, Any]:
+    """The `litreview extract --json` object for one PDF (keys fixed in CLI.md); `references` adds the
+    "references" list."""
+    result = read_pdf(path, references=references)
+    base: dict[str, Any] = {
+        "path": str(path),
+        "title": None,
+        "authors": [],
+        "abstract": None,
+        "doi": None,
+        "arxiv_id": None,
+        "year": None,
+        "language": None,
+        "confidence": {},
+        "warnings": [],
+        "error": None,
+    }
+    if references:
+        base["references"] = []
+    if isinstance(result, IngestError):
+        base["error"] = result.reason
+        return base
+    base.update(
+        title=result.title,
+        authors=list(result.authors),
+        abstract=result.abstract,
+        doi=result.doi,
+        arxiv_id=result.arxiv_id,
+        year=result.year,
+        language=result.language,
+        confidence={key: round(value, 2) for key, value in result.confidence.items()},
+        warnings=list(result.warnings),
+    )
+    if references:
+        base["references"] = [reference.to_json() for reference in result.references]
+    return base

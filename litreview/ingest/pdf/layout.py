@@ -1,0 +1,337 @@
+"""One layout pass over a PDF: positioned text lines with font facts, columns and running headers marked.
+
+Every reader of a PDF (header, references, later passages) works on this model, so a file is opened and its
+text laid out once. Pages are laid out when first asked for: the header reader needs the first pages only,
+the reference reader all of them. Pure: PyMuPDF in, plain dataclasses out; nothing here writes anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from litreview.core.paper import IngestError
+
+MUPDF_LOCK = threading.Lock()  # MuPDF contexts must not be used by two threads at once
+MAX_LAYOUT_PAGES = 1500  # beyond this, only the first and last pages are laid out (a book's reference list is last)
+TAIL_PAGES = 600  # pages laid out from the end of a document longer than MAX_LAYOUT_PAGES
+RUNNING_BAND = 0.085  # the top and bottom share of a page where running heads, footers and page numbers live
+
+_SPACE_RE = re.compile(r"\s+")
+_DIGITS_RE = re.compile(r"\d+")
+_PAGE_NUMBER_RE = re.compile(r"^\W{0,2}(\d{1,4})\W{0,2}$")
+
+
+@dataclass(eq=False)
+class Line:
+    """One text line of a page with the layout facts the readers use.
+
+    `y0`/`y1` are placed from the baseline (font boxes are often far taller than the glyphs); `text` has every
+    span, `main_text` has superscripts and small marker spans replaced by ",". `column` is the page column the
+    line sits in (0 from the left), -1 for a line that spans columns; `running` marks running heads, footers
+    and page numbers.
+    """
+
+    text: str
+    main_text: str
+    size: float  # font size of most of the characters
+    bold: bool
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    page: int
+    block: int
+    lead: str = ""  # bold words that open an otherwise regular line ("Aim", "Background:")
+    italic: bool = False  # most characters are italic
+    italics: tuple[str, ...] = ()  # the italic spans' texts, in order
+    marker: str = ""  # a small or raised span that opens the line (a superscript reference number)
+    upright: bool = True  # written left to right (not a rotated margin stamp)
+    column: int = 0
+    running: bool = False
+
+
+@dataclass(eq=False)
+class Page:
+    """One laid-out page."""
+
+    number: int  # from 0
+    width: float
+    height: float
+    lines: list[Line]
+    columns: list[tuple[float, float]] = field(default_factory=list)  # x ranges, left to right
+
+    def reading_order(self) -> list[Line]:
+        """Upright lines in reading order: bands between column-spanning lines, each band column by column."""
+        bands: list[list[Line]] = [[]]
+        for line in sorted((line for line in self.lines if line.upright), key=lambda item: (item.y0, item.x0)):
+            if line.column < 0 and len(self.columns) > 1:
+                if bands[-1]:
+                    bands.append([])
+                bands[-1].append(line)
+                bands.append([])
+            else:
+                bands[-1].append(line)
+        ordered: list[Line] = []
+        for band in bands:
+            ordered.extend(sorted(band, key=lambda item: (item.column, item.y0, item.x0)))
+        return ordered
+
+
+def text_flags() -> int:
+    """The PyMuPDF text flags every reader uses: ligatures and whitespace kept, text outside the page dropped."""
+    import pymupdf
+
+    return pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+
+
+def clean(text: str) -> str:
+    """NFKC, soft hyphens dropped, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def span_bold(span: dict[str, Any]) -> bool:
+    font = span["font"].lower()
+    return bool(span["flags"] & 16) or "bold" in font or "black" in font
+
+
+def _span_italic(span: dict[str, Any]) -> bool:
+    font = span["font"].lower()
+    return bool(span["flags"] & 2) or "italic" in font or "oblique" in font
+
+
+def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
+    """The lines of one page's `get_text("dict")` output, in PyMuPDF's reading order."""
+    lines: list[Line] = []
+    for block_number, block in enumerate(data.get("blocks", ())):
+        for line in block.get("lines", ()):
+            spans = [span for span in line.get("spans", ()) if span.get("text")]
+            if not spans:
+                continue
+            weights: dict[float, int] = {}
+            bold_chars = italic_chars = total = 0
+            for span in spans:
+                count = len(span["text"].strip())
+                if not count:
+                    continue
+                size = round(span["size"], 1)
+                weights[size] = weights.get(size, 0) + count
+                total += count
+                if span_bold(span):
+                    bold_chars += count
+                if _span_italic(span):
+                    italic_chars += count
+            if not total:
+                continue
+            dominant = max(weights, key=weights.__getitem__)
+            main_parts = []
+            for span in spans:
+                small = span["size"] < 0.85 * dominant or span["flags"] & 1
+                main_parts.append("," if small and span["text"].strip() else span["text"])
+            text = clean("".join(span["text"] for span in spans))
+            if not text:
+                continue
+            lead = ""
+            for span in spans:
+                if not span_bold(span):
+                    break
+                lead += span["text"]
+            lead = clean(lead) if len(lead.strip()) < len(text) else ""
+            italics = tuple(clean(span["text"]) for span in spans if _span_italic(span) and span["text"].strip())
+            marker = ""
+            first = next(span for span in spans if span["text"].strip())
+            if (first["size"] < 0.85 * dominant or first["flags"] & 1) and len(first["text"].strip()) < len(text):
+                marker = clean(first["text"])
+            x0, _, x1, _ = line["bbox"]
+            # Font bounding boxes are often far taller than the glyphs; place the line by its baseline instead.
+            baseline = max(span["origin"][1] for span in spans if round(span["size"], 1) == dominant)
+            y0, y1 = baseline - 0.8 * dominant, baseline + 0.25 * dominant
+            direction = line.get("dir", (1.0, 0.0))
+            lines.append(
+                Line(
+                    text,
+                    clean("".join(main_parts)),
+                    dominant,
+                    bold_chars > total / 2,
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    page_number,
+                    block_number,
+                    lead,
+                    italic_chars > total / 2,
+                    italics,
+                    marker,
+                    abs(direction[1]) < 0.1 and direction[0] > 0,
+                )
+            )
+    return lines
+
+
+def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]]:
+    """Find the page's text columns from the gaps between narrow lines; set each line's `column`."""
+    # Lines of running text decide; table cells and labels are too short to say where a column is.
+    narrow = [line for line in lines if line.upright and 0.3 * width < line.x1 - line.x0 < 0.55 * width]
+    if len(narrow) < 8:
+        return [(0.0, width)]
+    left = min(line.x0 for line in narrow)
+    right = max(line.x1 for line in narrow)
+    # A gutter is a stretch of x (in 2-point cells) that hardly any narrow line covers, with text on both sides;
+    # a stray line across it (a centred label, a table cell) does not close it.
+    cells = int((right - left) / 2) + 2
+    change = [0] * (cells + 1)
+    for line in narrow:
+        change[int((line.x0 - left) / 2)] += 1
+        change[min(cells, int((line.x1 - left) / 2) + 1)] -= 1
+    allowed = max(1, len(narrow) // 20)
+    gutters: list[float] = []
+    covered = 0
+    start = None
+    for cell in range(cells):
+        covered += change[cell]
+        if covered <= allowed and start is None:
+            start = cell
+        elif covered > allowed and start is not None:
+            if cell - start >= 3 and start > 0:
+                gutters.append(left + (start + cell))
+            start = None
+    columns: list[tuple[float, float]] = []
+    edges = [left, *gutters, right]
+    for a, b in zip(edges, edges[1:], strict=False):
+        inside = sum(1 for line in narrow if line.x0 >= a - 1 and line.x1 <= b + 1)
+        if inside >= 4 and b - a > 0.15 * width:
+            columns.append((a, b))
+        elif columns:
+            columns[-1] = (columns[-1][0], b)
+    if len(columns) <= 1:
+        for line in lines:
+            line.column = 0
+        return [(0.0, width)]
+    for line in lines:
+        line.column = -1
+        for index, (a, b) in enumerate(columns):
+            if line.x0 >= a - 3 and line.x1 <= b + 3:
+                line.column = index
+                break
+        else:
+            if line.x1 - line.x0 < 0.45 * width:  # a short line that pokes into the gutter: its nearest column
+                middle = (line.x0 + line.x1) / 2
+                line.column = min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - middle))
+    return columns
+
+
+def mark_running(pages: list[Page]) -> None:
+    """Mark running heads and footers (the same text, digits aside, in the top or bottom band of several
+    pages) and page numbers (a lone number in a band that grows with the page)."""
+    if len(pages) < 2:
+        return
+    keys: dict[str, set[int]] = {}
+    candidates: list[tuple[Line, str]] = []
+    numbers: list[tuple[Line, int]] = []
+    for page in pages:
+        top, bottom = RUNNING_BAND * page.height, (1 - RUNNING_BAND) * page.height
+        for line in page.lines:
+            if line.y1 > top and line.y0 < bottom:
+                continue
+            key = _DIGITS_RE.sub("#", line.text.casefold())
+            keys.setdefault(key, set()).add(page.number)
+            candidates.append((line, key))
+            number = _PAGE_NUMBER_RE.match(line.text)
+            if number:
+                numbers.append((line, int(number.group(1)) - page.number))
+    needed = max(2, int(0.3 * len(pages)))
+    for line, key in candidates:
+        if len(keys[key]) >= needed and any(char.isalpha() for char in key):
+            line.running = True
+    offsets = Counter(offset for _, offset in numbers)
+    if offsets:
+        offset, count = offsets.most_common(1)[0]
+        if count >= 2:
+            for line, value in numbers:
+                if value == offset:
+                    line.running = True
+
+
+class Layout:
+    """The laid-out pages of one open document; each page is laid out once, when first asked for."""
+
+    def __init__(self, doc: Any, path: Path) -> None:
+        self.doc = doc
+        self.path = path
+        self.page_count: int = doc.page_count
+        self.metadata: dict[str, Any] = doc.metadata or {}
+        self._flags = text_flags()
+        self._pages: dict[int, Page] = {}
+        self._marked = False
+
+    def page(self, number: int) -> Page:
+        """Page `number` (from 0), laid out on first use."""
+        page = self._pages.get(number)
+        if page is None:
+            source = self.doc[number]
+            data = source.get_text("dict", flags=self._flags)
+            lines = page_lines(data, number)
+            rect = source.rect
+            page = Page(number, rect.width, rect.height, lines)
+            page.columns = _assign_columns(lines, rect.width)
+            self._pages[number] = page
+        return page
+
+    def lines(self, number: int) -> list[Line]:
+        return self.page(number).lines
+
+    def page_numbers(self) -> list[int]:
+        """The pages a whole-document reader lays out: all of them, or for a very long document the first
+        few and the last TAIL_PAGES."""
+        if self.page_count <= MAX_LAYOUT_PAGES:
+            return list(range(self.page_count))
+        return [*range(3), *range(self.page_count - TAIL_PAGES, self.page_count)]
+
+    def pages(self) -> list[Page]:
+        """Every laid-out page (see page_numbers), running heads and footers marked."""
+        pages = [self.page(number) for number in self.page_numbers()]
+        if not self._marked:
+            mark_running(pages)
+            self._marked = True
+        return pages
+
+    def __iter__(self) -> Iterator[Page]:
+        return iter(self.pages())
+
+
+def open_pdf(path: Path) -> Any:
+    """The opened document, or an IngestError saying why it cannot be read."""
+    import pymupdf
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
+    if size == 0:
+        return IngestError(str(path), "empty file (0 bytes)")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+    except OSError as exc:
+        return IngestError(str(path), f"cannot read file: {exc.strerror or exc}")
+    if b"%PDF" not in head:
+        return IngestError(str(path), "not a PDF")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a damaged file
+        return IngestError(str(path), f"damaged PDF: {exc}")
+    if doc.needs_pass:
+        doc.close()
+        return IngestError(str(path), "encrypted PDF: a password is needed")
+    if doc.page_count == 0:
+        doc.close()
+        return IngestError(str(path), "damaged PDF: no pages")
+    return doc

@@ -1,0 +1,750 @@
+"""A paper's reference list from the layout model: find the section, split it into entries, parse each entry.
+
+Finding: a heading ("References", "Bibliography", "Literature Cited", "Referências", ...) or, without one, a
+numbered list at the end; the section runs across columns and pages (running heads skipped, lines of another
+size that a figure or a side block puts between them skipped) and stops at the next heading (appendix,
+supplementary material, acknowledgements, author biographies ...). Splitting: by the list's own numbering
+([1], 1., superscripts) when it has one, else by hanging indent, else by vertical gaps. Parsing: general rules
+over the common citation styles (Vancouver, APA/Harvard, IEEE, ACL/Chicago, ABNT, Nature); no per-journal case.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from litreview.core.identifiers import normalize_arxiv, normalize_doi
+from litreview.core.reference import Reference
+from litreview.ingest.pdf.layout import Layout, Line
+
+_UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ"
+_LOWER = "a-z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).islower())
+_LETTER = _UPPER + _LOWER
+_UP = f"[{_UPPER}]"
+
+HEADING_RE = re.compile(
+    r"^(?:(?:\d{1,2}|[IVXL]{1,5})\.?\s*)?(?:references?(?:\s+(?:and|&)\s+notes)?|reference\s+list|bibliography"
+    r"|bibliographie|literature\s+cited|works\s+cited|cited\s+literature|literature|literatur(?:verzeichnis)?"
+    r"|refer[êe]ncias(?:\s+bibliogr[áa]ficas)?|referencias(?:\s+bibliogr[áa]ficas)?|r[ée]f[ée]rences"
+    r"|riferimenti(?:\s+bibliografici)?|bibliografia|литература|参考文献)\s*:?$",
+    re.IGNORECASE,
+)
+_STOP_RE = re.compile(
+    r"^(?:(?:\d{1,2}|[A-Z]|[IVX]{1,4})\.?\s+)?(?:appendi(?:x|ces)|supplementa(?:ry|l)|supporting\s+information"
+    r"|acknowledge?ments?|author(?:s'?|'s)?\s+(?:contributions?|biograph|information|details)|biograph"
+    r"|about\s+the\s+authors?|additional\s+(?:files?|information)|figures?(?:\s+legends?|\s+captions?)?$|tables?$"
+    r"|figure\s+\d|table\s+\d|abbreviations|competing\s+interests|conflicts?\s+of\s+interest|funding|footnotes"
+    r"|publisher'?s\s+note|ethics|data\s+availability|availability|declarations?|notes?$|endnotes|glossary|index$"
+    r"|anexo|ap[êe]ndice)",
+    re.IGNORECASE,
+)
+_BIOGRAPHY_RE = re.compile(
+    rf"^{_UP}[\w.\-’']+(?:\s+{_UP}[\w.\-’']*){{0,3}}\s+(?:\([SMF]'\d\d|\(Student|\(Member|\(Fellow"
+    r"|received\s+(?:the|his|her)\s|is\s+(?:currently\s+)?(?:a|an|the|with)\s|was\s+born|joined\s)"
+)
+_YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
+_YEAR_RE = re.compile(rf"(?<![\d/.:-])({_YEAR})[a-z]?(?![\d])")
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+_DOI_LABEL_RE = re.compile(
+    r"(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*(?=10\.)|\bDOI\s*[:.]?\s*(?=10\.)", re.IGNORECASE
+)
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_PMID_RE = re.compile(r"\bPMID\s*:?\s*(\d{5,9})\b", re.IGNORECASE)
+_PMCID_RE = re.compile(r"\bPMCID\s*:?\s*PMC\d+\b|\bPMC\d{5,9}\b", re.IGNORECASE)
+_ARXIV_RE = re.compile(
+    r"(?:arxiv(?:\s+preprint)?\s*(?:arxiv)?\s*:?\s*|arxiv\.org/(?:abs|pdf)/|\babs/)(\d{4}\.\d{4,5}(?:v\d+)?"
+    r"|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
+    re.IGNORECASE,
+)
+_LINK_LABELS_RE = re.compile(
+    r"\[(?:cross\s*ref|pubmed|google\s+scholar|pmc\s+free\s+article|green\s+version|medline|web\s+of\s+science"
+    r"|scopus|ref\s+list|full\s+text|abstract|free\s+full\s+text|article)\]",
+    re.IGNORECASE,
+)
+_TRAILING_NOISE_RE = re.compile(
+    r"\s*(?:\[(?:cited|accessed)\b.*|\(?(?:last\s+)?(?:accessed|retrieved|viewed)\s*(?:on\s*)?:?\s*\d.*"
+    r"|\(?(?:accessed|retrieved)\s+(?:on\s+)?(?:[A-Z][a-z]+|\d).*|available\s+(?:online\s*)?(?:from|at)?\s*:?\s*$"
+    r"|available\s+(?:online\s+)?(?:from|at)\s*:.*)$",
+    re.IGNORECASE,
+)
+_NUMBERED = {
+    "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
+    "dot": re.compile(r"^(\d{1,4})\.\s*(?=\D)"),
+    "paren": re.compile(r"^\((\d{1,4})\)\s*"),
+    "plain": re.compile(rf"^(\d{{1,4}})\s+(?=[{_UPPER}“\"'(\[])"),
+}
+_PARTICLES = frozenset(
+    "van von de da das do dos der den del della di du la le el al bin ibn ter ten y e st st. mc des dal degli".split()
+)
+_ABBREVIATION_END = frozenset(
+    "sp spp var linn vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
+    "approx ca cv f l".split()
+)
+
+
+# ---------------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(eq=False)
+class _Row:
+    """The lines of one text row of one column (a justified row may come as one line per word)."""
+
+    lines: list[Line]
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    size: float
+    page: int
+    column: int
+    marker: str
+    italics: tuple[str, ...]
+    bold: bool
+
+    @classmethod
+    def of(cls, lines: list[Line]) -> _Row:
+        lines = sorted(lines, key=lambda line: line.x0)  # a number set a hair lower than its text still leads
+        first = lines[0]
+        sizes = Counter()
+        for line in lines:
+            sizes[line.size] += len(line.text)
+        return cls(
+            lines,
+            " ".join(line.text for line in lines),
+            min(line.x0 for line in lines),
+            max(line.x1 for line in lines),
+            first.y0,
+            max(line.y1 for line in lines),
+            sizes.most_common(1)[0][0],
+            first.page,
+            first.column,
+            first.marker,
+            tuple(text for line in lines for text in line.italics),
+            all(line.bold for line in lines),
+        )
+
+
+def _rows(layout: Layout) -> list[_Row]:
+    """Every row of the document in reading order; running heads, footers and rotated text left out."""
+    rows: list[_Row] = []
+    for page in layout.pages():
+        current: list[Line] = []
+        for line in page.reading_order():
+            if line.running:
+                continue
+            if current:
+                last = current[-1]
+                if line.column == last.column and abs(line.y0 - last.y0) < 0.4 * max(line.size, last.size):
+                    current.append(line)
+                    continue
+                rows.append(_Row.of(current))
+            current = [line]
+        if current:
+            rows.append(_Row.of(current))
+    return rows
+
+
+def _body_size(rows: list[_Row]) -> float:
+    sizes: Counter[float] = Counter()
+    for row in rows:
+        sizes[round(row.size)] += len(row.text)
+    return float(sizes.most_common(1)[0][0]) if sizes else 10.0
+
+
+def _size_of(rows: list[_Row]) -> float:
+    sizes: Counter[float] = Counter()
+    for row in rows:
+        sizes[round(row.size * 2) / 2] += len(row.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _heading_like(row: _Row, body: float) -> bool:
+    words = row.text.split()
+    if not words or len(words) > 8:
+        return False
+    letters = [char for char in row.text if char.isalpha()]
+    shouting = bool(letters) and all(char.isupper() for char in letters) and len(letters) > 3
+    return row.size >= body + 0.8 or row.bold or shouting
+
+
+# ---------------------------------------------------------------------------------------------------- section
+
+
+def _sections(rows: list[_Row]) -> list[list[_Row]]:
+    """The rows of each reference section (usually one; a thesis may have one per chapter)."""
+    body = _body_size(rows)
+    starts = [i for i, row in enumerate(rows) if HEADING_RE.match(row.text.strip()) and _heading_like(row, body)]
+    sections = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(rows)
+        section = _section_rows(rows, start, end, body)
+        if section:
+            sections.append(section)
+    if len(sections) > 1:  # "References" also heads table columns: keep the sections that read as lists
+        sections = [section for section in sections if _year_share(section) >= 0.3] or sections[-1:]
+    if not sections:
+        unlabelled = _unlabelled_list(rows)
+        if unlabelled is not None:
+            section = _section_rows(rows, unlabelled - 1, len(rows), body, headed=False)
+            if section:
+                sections.append(section)
+    return sections
+
+
+def _year_share(rows: list[_Row]) -> float:
+    return sum(1 for row in rows if _YEAR_RE.search(row.text)) / max(1, len(rows))
+
+
+def _unlabelled_list(rows: list[_Row]) -> int | None:
+    """Where a numbered list without a heading starts in the last part of the document, if there is one."""
+    tail = max(0, int(len(rows) * 0.5))
+    for style, pattern in _NUMBERED.items():
+        if style == "plain":
+            continue
+        for index in range(len(rows) - 1, tail - 1, -1):
+            match = pattern.match(rows[index].text)
+            if not match or match.group(1) != "1":
+                continue
+            expected, found = 2, 1
+            for row in rows[index + 1 : index + 400]:
+                following = pattern.match(row.text)
+                if following and int(following.group(1)) == expected:
+                    expected += 1
+                    found += 1
+            if found >= 5:
+                with_year = sum(1 for row in rows[index : index + 40] if _YEAR_RE.search(row.text))
+                if with_year >= 3:
+                    return index
+    return None
+
+
+def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed: bool = True) -> list[_Row]:
+    """The content rows after the heading at `start`, up to the first stop."""
+    heading = rows[start] if headed else None
+    first = start + 1
+    # The reference rows' size, from the rows right under the heading (a column beside may hold body text).
+    candidates = [row for row in rows[first : min(end, first + 25)] if len(row.text) > 3][:8]
+    if not candidates:
+        return []
+    size = _size_of(candidates)
+    content: list[_Row] = []
+    for row in rows[first:end]:
+        if heading is not None and row.page == heading.page and row.column > heading.column >= 0:
+            # Beside the heading, above it: the block that a lower band of references sits under.
+            if row.y0 < heading.y0 - 2 and abs(row.size - size) > 0.6:
+                continue
+        text = row.text.strip()
+        if abs(row.size - size) > 1.2 and not (content and row.size > size + 1.2 and _heading_like(row, body)):
+            continue  # a caption, a table or a footnote of another size between reference rows
+        if content and _heading_like(row, size) and not _looks_like_reference_row(row):
+            short = len(text.split()) <= 4 and not text.endswith(("-", ",", ";"))
+            if _STOP_RE.match(text) or row.size > size + 0.8 or row.bold and short:
+                break
+        if _STOP_RE.match(text) and (row.bold or row.size > size + 0.8 or len(text.split()) <= 3):
+            if content:
+                break
+            continue
+        if content and _BIOGRAPHY_RE.match(text):
+            break
+        content.append(row)
+    return content
+
+
+def _looks_like_reference_row(row: _Row) -> bool:
+    return bool(_YEAR_RE.search(row.text) or any(p.match(row.text) for p in _NUMBERED.values()) or row.marker)
+
+
+# ---------------------------------------------------------------------------------------------------- splitting
+
+
+def _split(rows: list[_Row]) -> list[list[_Row]]:
+    """The section's rows grouped into one list per reference."""
+    numbered = _split_numbered(rows)
+    if numbered is not None:
+        return numbered
+    options = [_split_hanging(rows), _split_gaps(rows)]
+    return max(options, key=_split_score)
+
+
+def _row_number(row: _Row, style: str) -> int | None:
+    if style == "super":
+        return int(row.marker) if row.marker.isdigit() else None
+    match = _NUMBERED[style].match(row.text)
+    return int(match.group(1)) if match else None
+
+
+def _split_numbered(rows: list[_Row]) -> list[list[_Row]] | None:
+    best_style, best_hits = None, 0
+    for style in ("bracket", "dot", "paren", "super", "plain"):
+        expected, hits = None, 0
+        for row in rows:
+            number = _row_number(row, style)
+            if number is None:
+                continue
+            if expected is None or number in (expected, expected + 1):
+                hits += 1
+                expected = number + 1
+        if hits > best_hits:
+            best_style, best_hits = style, hits
+    if best_style is None or best_hits < max(3, 0.2 * len(rows) / 3):
+        return None
+    groups: list[list[_Row]] = []
+    expected = None
+    for row in rows:
+        number = _row_number(row, best_style)
+        if number is not None and (expected is None or expected <= number <= expected + 1):
+            groups.append([row])
+            expected = number + 1
+        elif groups:
+            groups[-1].append(row)
+    return groups
+
+
+def _left_edges(rows: list[_Row]) -> dict[tuple[int, int], float]:
+    edges: dict[tuple[int, int], float] = {}
+    for row in rows:
+        key = (row.page, row.column)
+        edges[key] = min(edges.get(key, row.x0), row.x0)
+    return edges
+
+
+def _split_hanging(rows: list[_Row]) -> list[list[_Row]]:
+    """Author-year lists: a reference starts flush left, its continuation rows are indented (or the reverse)."""
+    edges = _left_edges(rows)
+    flush = [row.x0 <= edges[(row.page, row.column)] + 0.6 * row.size for row in rows]
+    indented = sum(1 for value in flush if not value)
+    if indented == 0:
+        return [[row] for row in rows]
+    # The rarer kind of row starts an entry: hanging indents make continuation rows indented, first-line
+    # indents make the first rows indented.
+    starts_flush = flush.count(True) <= indented * 1.5 or _first_line_indent_unlikely(rows, flush)
+    groups: list[list[_Row]] = []
+    for row, is_flush in zip(rows, flush, strict=True):
+        if is_flush == starts_flush or not groups:
+            groups.append([row])
+        else:
+            groups[-1].append(row)
+    return groups
+
+
+def _first_line_indent_unlikely(rows: list[_Row], flush: list[bool]) -> bool:
+    starts = [row for row, value in zip(rows, flush, strict=True) if value]
+    authorlike = sum(1 for row in starts if re.match(rf"^{_UP}[\w'’\-]+,?\s+{_UP}", row.text))
+    return authorlike >= 0.6 * len(starts)
+
+
+def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
+    """No numbers, no indents: entries are separated by more space than the lines of one entry."""
+    gaps = [
+        current.y0 - previous.y1
+        for previous, current in zip(rows, rows[1:], strict=False)
+        if current.page == previous.page and current.column == previous.column and current.y0 > previous.y0
+    ]
+    if not gaps:
+        return [[row] for row in rows]
+    gaps.sort()
+    typical = gaps[len(gaps) // 4]
+    groups: list[list[_Row]] = []
+    previous = None
+    for row in rows:
+        new = (
+            previous is None
+            or row.page != previous.page
+            and _starts_like_entry(row)
+            or row.column != previous.column
+            and _starts_like_entry(row)
+            or row.y0 - previous.y1 > typical + 0.35 * row.size
+        )
+        if new or not groups:
+            groups.append([row])
+        else:
+            groups[-1].append(row)
+        previous = row
+    return groups
+
+
+def _starts_like_entry(row: _Row) -> bool:
+    return bool(re.match(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])", row.text))
+
+
+def _split_score(groups: list[list[_Row]]) -> float:
+    if not groups:
+        return 0.0
+    good = 0.0
+    for group in groups:
+        text = " ".join(row.text for row in group)
+        good += bool(_YEAR_RE.search(text)) + bool(re.match(rf"^{_UP}", text)) + (len(group) <= 8)
+        good -= 0.5 * (len(text) < 30)
+    return good / len(groups) + 0.001 * len(groups)
+
+
+# ---------------------------------------------------------------------------------------------------- joining
+
+
+_LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
+_LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
+
+
+def _mend_accents(text: str) -> str:
+    """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
+    if not any("\u0300" <= char <= "\u036f" for char in text):
+        return text
+    text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
+    text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
+    return unicodedata.normalize("NFC", text)
+
+
+def _join(rows: list[_Row]) -> str:
+    """One entry's rows as one string: hyphenated words rejoined, identifiers broken over rows mended."""
+    out = ""
+    for row in rows:
+        text = row.text.strip()
+        if not out:
+            out = text
+            continue
+        last_token = out.rsplit(" ", 1)[-1]
+        first_token = text.split(" ", 1)[0]
+        if _continues_identifier(last_token, first_token):
+            out += text
+        elif re.search(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$", out) and text[:1].islower():
+            out = out[:-1] + text
+        elif out.endswith(("-", "/", "\u2010")) and re.match(r"\d", text):
+            out += text  # page ranges and URLs broken after the dash or slash
+        else:
+            out += " " + text
+    return out
+
+
+def _continues_identifier(last: str, first: str) -> bool:
+    if not (_DOI_RE.search(last) or _URL_RE.match(last)):
+        return False
+    if not re.fullmatch(r"[\w.()/;:<>\-#%?=&~]+", first) or re.match(rf"^{_UP}[{_LOWER}]{{2,}}", first):
+        return False
+    return not re.match(r"(?i)(?:pmid|pmcid|arxiv|accessed|available|and|in)\b", first)
+
+
+# ---------------------------------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class _Parse:
+    text: str
+    authors: list[str] = field(default_factory=list)
+
+
+_INITIALS = rf"{_UP}\.?(?:\s?-?\s?{_UP}\.?){{0,3}}"
+_SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`\-]*[{_LETTER}]|{_UP}['’]{_UP}[{_LETTER}'’\-]+)"
+_SURNAME = rf"(?:(?:{'|'.join(sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True))})\s+)*{_SURNAME_WORD}"
+_NAME_PATTERNS = [
+    # Vancouver and MEDLINE: "Di Sciascio G", "Li JW-H", "Thorne R. F."
+    re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
+    # Inverted: "Bernhoft, A.", "Smith, John A.", "SILVA, J. A."
+    re.compile(
+        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>(?:{_INITIALS}|{_UP}[{_LOWER}]+\.?)"
+        rf"(?:[\s-]+(?:{_INITIALS}|{_UP}[{_LOWER}]+\.?)){{0,3}})$"
+    ),
+    # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
+    re.compile(
+        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.(?:\s?-?{_UP}\.)*|{_UP})[\s-]+){{1,3}})"
+        rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
+    ),
+]
+_INITIALS_ONLY_RE = re.compile(rf"^(?:{_INITIALS}|{_UP}{{1,3}})$")
+_ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGNORECASE)
+
+
+_INCOMPLETE = "incomplete"
+
+
+def _split_names(text: str) -> list[str] | str | None:
+    """The names of an author list; _INCOMPLETE when `text` stops inside a name (a surname waiting for its
+    initials, an initial waiting for its surname); None when it is no author list."""
+    text = text.strip().strip(",;:").strip()
+    text = re.sub(r"\s+", " ", text)
+    etal_match = _ET_AL_RE.search(text)
+    etal = etal_match is not None
+    if etal_match is not None:
+        if text[etal_match.end() :].strip(" .,;:"):
+            return None  # "et al." ends an author list
+        text = text[: etal_match.start()]
+    text = text.strip().strip(",;").strip()
+    if not text:
+        return None if not etal else []
+    semicolons = ";" in text
+    conjunction = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
+    separators = rf"\s*;\s*|\s*,?{conjunction}" if semicolons else rf"\s*,\s*|{conjunction}"
+    pieces = [piece.strip() for piece in re.split(separators, text) if piece and piece.strip()]
+    pieces = [re.sub(r"^(?:and|&)\s+", "", piece) for piece in pieces]
+    names: list[str] = []
+    for piece in pieces:
+        if _INITIALS_ONLY_RE.match(piece) and names and "," not in names[-1] and not semicolons:
+            names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
+            continue
+        names.append(piece)
+    result = []
+    styles = []
+    for index, name in enumerate(names):
+        parsed = _parse_name(name)
+        if parsed is None:
+            last = index == len(names) - 1
+            if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
+                return _INCOMPLETE
+            if last and re.search(rf"(?:^|\s){_UP}\.?$", name):
+                return _INCOMPLETE
+            return None
+        result.append(parsed[0])
+        styles.append(parsed[1])
+    # One list, one style: "Smith J, Deep Learning" is not two authors. Chicago inverts only the first name.
+    later = set(styles[1:])
+    if len(later) > 1 or later and styles[0] != next(iter(later)) and not (styles[0] == 1 and later == {2}):
+        return None
+    return result
+
+
+def _parse_name(name: str) -> tuple[str, int] | None:
+    """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
+    name = name.strip(" .,")
+    if not name or len(name) > 60 or any(char.isdigit() for char in name):
+        return None
+    if len(name.split()) > 6:
+        return None
+    inverted = "," in name
+    for index, pattern in enumerate(_NAME_PATTERNS):
+        if (index == 1) != inverted:
+            continue
+        match = pattern.match(name) or (pattern.match(name + ".") if index != 2 else None)
+        if not match:
+            continue
+        surname = match.group("sur").strip()
+        given = match.group("given").strip()
+        if surname.islower():
+            return None
+        if surname.isupper() and len(surname) > 3:
+            surname = "-".join(part.capitalize() for part in surname.split("-"))  # "SILVA" -> "Silva"
+        return f"{surname}, {given}".strip(", "), index
+    return None
+
+
+def _author_block(text: str) -> tuple[list[str], str]:
+    """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
+    candidates = sorted(
+        {m.start() for m in re.finditer(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$", text[:400])}
+        | {m.start() for m in re.finditer(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])", text[:400])}
+    )
+    best: tuple[list[str], int] | None = None
+    for end in candidates:
+        prefix = text[: end + 1] if text[end] == "." else text[:end]
+        names = _split_names(prefix)
+        if names == _INCOMPLETE:
+            continue
+        if names is None:
+            if best is not None:
+                break  # once a list was read, the first prefix that is no list ends it
+            continue
+        if names:
+            best = (names, end)  # type: ignore[assignment]
+    if best is None:
+        return [], text
+    names, end = best
+    rest = text[end:]
+    rest = re.sub(r"^[.:,;\s]+", "", rest)
+    return names, rest
+
+
+def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
+    """Find DOI, arXiv id, PMID and URL; return the text without them."""
+    found: dict[str, str | None] = {"doi": None, "arxiv_id": None, "pmid": None, "url": None}
+    doi_match = None
+    for match in _DOI_RE.finditer(text):
+        doi = normalize_doi(match.group(0))
+        if doi:
+            found["doi"] = doi
+            doi_match = match
+            break
+    if doi_match is not None:
+        start = doi_match.start()
+        label = None
+        for label_match in _DOI_LABEL_RE.finditer(text[: start + 1]):
+            if label_match.end() >= start - 1:
+                label = label_match
+        begin = label.start() if label else start
+        text = text[:begin] + " " + text[doi_match.end() :]
+    arxiv = _ARXIV_RE.search(text)
+    if arxiv:
+        found["arxiv_id"] = normalize_arxiv(arxiv.group(1))
+        text = text[: arxiv.start()] + " " + text[arxiv.end() :]
+    pmid = _PMID_RE.search(text)
+    if pmid:
+        found["pmid"] = pmid.group(1)
+        text = text[: pmid.start()] + " " + text[pmid.end() :]
+    text = _PMCID_RE.sub(" ", text)
+    text = _LINK_LABELS_RE.sub(" ", text)
+    url = _URL_RE.search(text)
+    if url:
+        found["url"] = url.group(0).rstrip(".,;)")
+        text = text[: url.start()] + " " + text[url.end() :]
+    text = _TRAILING_NOISE_RE.sub("", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+([.,;:])", r"\1", text).strip(" ,;")
+    return text, found
+
+
+def _title_end(text: str) -> int:
+    """Where the title at the start of `text` ends (index of its closing punctuation)."""
+    numbers = re.search(r",\s*(?:vol\.|pp\.|in:|ch\.|chapter\s)", text, re.IGNORECASE)
+    for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
+        if numbers and match.start() > numbers.start():
+            return numbers.start()
+        end = match.start()
+        before = text[:end]
+        token = before.rsplit(" ", 1)[-1].strip("([").lower()
+        if text[end] == "." and (len(token) == 1 and token.isalpha() or token in _ABBREVIATION_END):
+            continue
+        after = text[match.end() :]
+        if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
+            continue
+        if len(before.split()) < 2 and after:
+            continue
+        return end
+    return len(text)
+
+
+_VOLUME_PATTERNS = [
+    re.compile(
+        r"\bvol(?:ume)?\.?\s*(?P<vol>\w+)(?:\s*,?\s*(?:no|n|issue|nr)\.?\s*(?P<iss>[\w/-]+))?"
+        r"(?:\s*,?\s*(?:pp?|pages)\.?\s*(?P<pages>\w?\d+(?:\s*[-–—]+\s*\w?\d+)?))?",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bv\.\s*(?P<vol>\d+)(?:\s*,\s*n\.\s*(?P<iss>[\w/-]+))?(?:\s*,\s*p\.\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?))?"
+    ),
+    re.compile(
+        r"(?<![\w.])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*:\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
+    ),
+    re.compile(
+        r"(?<![\w.])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*,\s*(?:pp?\.\s*)?"
+        r"(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
+    ),
+    re.compile(r"(?<![\w.])(?P<vol>\d{1,5})\s*\((?P<iss>[^()]{1,20})\)"),
+]
+_PAGES_RE = re.compile(r"\b(?:pp?\.?|pages?)\s*(?P<pages>\w?\d+(?:\s*[-–—]+\s*\w?\d+)?)", re.IGNORECASE)
+_VENUE_END_RE = re.compile(
+    rf"(?:[,.;:]?\s*\(?{_YEAR}[a-z]?\b|[,.;]?\s*\bvol(?:ume)?\b\.?|[,.;]?\s*\bv\.\s*\d|[,.;]?\s*\bpp?\.\s*\d"
+    r"|[,.;]?\s*\bpages\b|[,.;]?\s*\bno\.\s*\d|[,.;]?\s+\d+\s*[(:,;]|[,.;]?\s+\d+\s*$|[,.;]?\s+\d+[–-]\d+"
+    r"|[,;]\s*ed(?:s|itors?)?\.?\s|\s*\(eds?\.?\))",
+    re.IGNORECASE,
+)
+
+
+def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
+    """Parse one reference string into its fields (any field may be None)."""
+    text = re.sub(r"\s+", " ", raw).strip()
+    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
+    body, ids = _identifiers(text)
+    authors, rest = _author_block(body)
+    year: int | None = None
+    year_match = re.match(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*", rest)
+    if not authors:
+        # An organisation as author, known by the year that follows it: "IARC. (1999). Title ..."
+        org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
+        if org and not re.search(r"[“\"]", org.group(1)):
+            authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
+    if authors and year is None and year_match:
+        year = int(year_match.group(1) or year_match.group(2))
+        rest = rest[year_match.end() :]
+    title: str | None = None
+    after = rest
+    quoted = re.match(r"^[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])\s*", rest)
+    if quoted:
+        title, after = quoted.group(1), rest[quoted.end() :]
+    elif rest:
+        end = _title_end(rest)
+        title, after = rest[:end], rest[end + 1 :].strip()
+    if title:
+        title = title.strip(" .,;:")
+        if re.match(r"^In(?::|\s+(?:Proc|Proceedings|[A-Z][a-z]+,?\s+[A-Z]{1,2}[,.\s]))", title) or len(title) < 3:
+            after, title = rest, None
+    venue, volume, issue, pages = _venue_and_numbers(after, italics)
+    if year is None:
+        year = _first_year(after) or _first_year(body)
+    fields_found = sum(bool(value) for value in (authors, title, venue, year))
+    confidence = 0.2 + 0.2 * fields_found - (0.2 if not authors and not ids["doi"] else 0.0)
+    return Reference(
+        raw=text,
+        authors=tuple(authors),
+        title=title or None,
+        venue=venue,
+        year=year,
+        volume=volume,
+        issue=issue,
+        pages=pages,
+        doi=ids["doi"],
+        arxiv_id=ids["arxiv_id"],
+        pmid=ids["pmid"],
+        url=ids["url"],
+        confidence=max(0.0, min(1.0, confidence)),
+    )
+
+
+def _first_year(text: str) -> int | None:
+    match = _YEAR_RE.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None, str | None, str | None, str | None]:
+    text = text.strip(" .,;")
+    if not text:
+        return None, None, None, None
+    venue_text = re.sub(r"^(?:in:?|em:?|en:?)\s+", "", text, flags=re.IGNORECASE)
+    # "In: Chopra VL, Khoshoo TN (eds) Book" and "In Seiler HG, Sigel H, editors. Book": the book, not its editors
+    venue_text = re.sub(r"^[^()]{2,200}?(?:\(eds?\.?\)|,\s*eds?\.|,\s*editors?\.?)[.,:]?\s*", "", venue_text)
+    end = _VENUE_END_RE.search(venue_text)
+    venue = venue_text[: end.start()] if end else venue_text
+    venue = venue.strip(" .,;:")
+    numbers = venue_text[end.start() :] if end else ""
+    if len(venue) < 2 or not re.search(rf"[{_LETTER}]", venue):
+        venue = None
+    volume = issue = pages = None
+    for pattern in _VOLUME_PATTERNS:
+        match = pattern.search(numbers)
+        if not match:
+            continue
+        candidate = match.group("vol")
+        if re.fullmatch(_YEAR, candidate or "") and pattern is not _VOLUME_PATTERNS[0]:
+            rest = numbers[match.end() :]
+            retry = pattern.search(rest)
+            if retry and not re.fullmatch(_YEAR, retry.group("vol")):
+                match = retry
+            elif not match.groupdict().get("pages"):
+                continue
+        volume = match.group("vol")
+        issue = match.groupdict().get("iss")
+        pages = match.groupdict().get("pages")
+        break
+    if pages is None:
+        found = _PAGES_RE.search(numbers)
+        if found:
+            pages = found.group("pages")
+    if pages:
+        pages = re.sub(r"\s*[-–—]+\s*", "-", pages)
+    return venue, volume, issue, pages
+
+
+# ---------------------------------------------------------------------------------------------------- entry point
+
+
+def extract_references(layout: Layout) -> list[Reference]:
+    """The parsed reference list of the document (empty when it has none)."""
+    rows = _rows(layout)
+    references: list[Reference] = []
+    for section in _sections(rows):
+        for group in _split(section):
+            raw = _mend_accents(_join(group))
+            if len(raw) < 12 or not re.search(rf"[{_LETTER}]{{3}}", raw):
+                continue
+            italics = tuple(text for row in group for text in row.italics)
+            references.append(parse_reference(raw, italics))
+    return references

@@ -112,7 +112,6 @@ class FakeBackend(Backend):
         self.step_delay = step_delay
         self.dim = dim
         self.embedders_loaded = 0
-        self.clustered = 0
 
     def load_embedder(self, library, choice):
         self.embedders_loaded += 1
@@ -191,31 +190,6 @@ class FakeBackend(Backend):
 
     def make_index(self, library):
         return FakeIndex(library)
-
-    def vector_models(self, library) -> list[dict]:
-        return [
-            {"model": m, "dim": d, "vectors": n}
-            for m, d, n in library.conn.execute("SELECT model_id, dim, count(*) FROM vectors GROUP BY model_id, dim")
-        ]
-
-    def search(self, library, index, embedder, query, mode, k):
-        if mode == "keyword":
-            rows = library.conn.execute(
-                "SELECT rowid, bm25(papers_fts) FROM papers_fts WHERE papers_fts MATCH ? ORDER BY 2 LIMIT ?", (query, k)
-            ).fetchall()
-            return [(int(r[0]), -float(r[1])) for r in rows]
-        return index.search(embedder.model_id, embedder.dim, embedder.embed_queries([query])[0], k)
-
-    def cluster(self, library, model_id, dim, cancel, progress=None):
-        self.clustered += 1
-        if self.step_delay:
-            time.sleep(self.step_delay)
-        if progress is not None:
-            progress(Progress("clustering", 1, 1))
-        return []
-
-    def load_map(self, library, model_id, dim):
-        return None
 
 
 SAMPLE_PAPERS = {

@@ -10,6 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, write_text_papers  # noqa: F401
 
+from litreview.analysis.related import RelatedAnswer, RelatedResult
 from litreview.app import ensure_library
 from litreview.gui.library_reader import LibraryReader, fts_prefix_query
 from litreview.gui.main_window import MainWindow, describe_progress
@@ -17,7 +18,7 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.related_panel import RelatedModel
 from litreview.library.db import open_library
 from litreview.workers.client import WorkerClient
-from litreview.workers.messages import JobProgress, RelatedAnswer, RelatedResult
+from litreview.workers.messages import JobProgress, Reply
 
 pytestmark = [
     pytest.mark.gui,
@@ -72,6 +73,11 @@ def import_and_wait(qtbot, window, paths) -> object:
     return done.args[0]
 
 
+def is_reply(channel: str):
+    """For qtbot.waitSignal(client.sig_replied, check_params_cb=...): the reply of one channel."""
+    return lambda reply: reply.channel == channel
+
+
 def row_of_title(window, prefix: str) -> int:
     model = window.table_model
     for row in range(model.rowCount()):
@@ -94,7 +100,7 @@ def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, 
 
     # select a paper: details and related panel fill
     row = row_of_title(window, "Galaxy rotation")
-    with qtbot.waitSignal(window.client.sig_related_ready, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("related")):
         window.table.setCurrentIndex(window.table_model.index(row, 0))
     assert "Galaxy rotation curves" in window.details.browser.toPlainText()
     related = window.related.model.results
@@ -102,11 +108,11 @@ def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, 
     assert related[0].why and "dark" in related[0].why
 
     # create a reading list, add the top related result, export the list as BibTeX
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
         window.create_list("Dark matter")
     list_id = window.lists.current_list_id()
     assert list_id is not None and window.lists.current_list_name() == "Dark matter"
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
         window.related.sig_add_to_list_requested.emit(list_id, [related[0].paper_id])
     assert window.lists.item_ids() == [related[0].paper_id]
     destination = tmp_path / "exports" / "dark-matter.bib"
@@ -133,7 +139,7 @@ def test_filter_search_and_edit(qtbot, make_window, drop_folder):
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 5, timeout=5_000)
 
     window.search_mode.setCurrentIndex(window.search_mode.findData("keyword"))
-    with qtbot.waitSignal(window.client.sig_search_ready, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
         window.search_box.setText("protein")
         window.run_search()
     assert window.table_model.showing_results and window.table_model.rowCount() == 2
@@ -159,13 +165,12 @@ def test_quick_selection_changes_show_only_the_last_papers_related(qtbot, make_w
     window = make_window(FakeBackend(step_delay=0.0))
     import_and_wait(qtbot, window, [drop_folder])
     shown = []
-    window.client.sig_related_ready.connect(shown.append)
+    window.client.sig_replied.connect(lambda reply: shown.append(reply.value) if reply.channel == "related" else None)
     for row in range(5):
         window.table.setCurrentIndex(window.table_model.index(row, 0))
     last = window.current_paper_id()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    with qtbot.assertNotEmitted(window.client.sig_related_ready, wait=300):
-        pass
+    qtbot.wait(300)  # no later answer for an earlier selection arrives
     assert [answer.paper_id for answer in shown] == [last]
     assert window.related.model.rowCount() == 4
 
@@ -250,7 +255,7 @@ def test_related_panel_ignores_answers_for_another_paper(qtbot):
     panel = RelatedPanel()
     qtbot.addWidget(panel)
     panel.expect(7, "Seven")
-    panel.show_answer(RelatedAnswer(1, 3, (RelatedResult(4, 0.8, "Other"),)))
+    panel.show_answer(Reply(1, "related", RelatedAnswer(3, (RelatedResult(4, 0.8, "Other"),))))
     assert panel.model.rowCount() == 0 and "Finding" in panel.status.text()
-    panel.show_answer(RelatedAnswer(2, 7, (RelatedResult(4, 0.8, "Four"),)))
+    panel.show_answer(Reply(2, "related", RelatedAnswer(7, (RelatedResult(4, 0.8, "Four"),))))
     assert panel.model.rowCount() == 1 and "1 papers related" in panel.status.text()

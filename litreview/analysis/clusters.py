@@ -16,13 +16,14 @@ k is easy for the user to override, and centroids make matching across runs well
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from litreview.core.progress import CancelToken, Progress
+from litreview.core.ops import Job, JobGenerator, JobKind, Services
+from litreview.core.progress import CancelToken, Progress, ProgressSink
 from litreview.library.db import Library
 
 STAGE = "clusters"
@@ -38,7 +39,6 @@ SELECTION_SAMPLE = 2000
 MATCH_THRESHOLD = 0.8
 """Cosine similarity of unit centroids above which a new cluster inherits an old cluster's id and user label."""
 
-ProgressSink = Callable[[Progress], None]
 _STEPS = ("loading vectors", "choosing the number of clusters", "clustering", "labelling", "laying out", "saving")
 
 
@@ -161,6 +161,38 @@ def cluster_library(
     clusters = _store(library, model_id, dim, paper_ids, assignments, centroids, labels, positions)
     step.done()
     return clusters
+
+
+def cluster_job() -> Job:
+    """Cluster the library with the serving model's vectors (a worker job).
+
+    The clustering has no batches to step through, so it runs beside the worker while the job yields its
+    progress: the worker keeps answering "related" and "search" meanwhile. Cancel is checked between stages.
+    """
+    return Job(JobKind.CLUSTER, _cluster)
+
+
+def _cluster(services: Services, cancel: CancelToken) -> JobGenerator:
+    model = services.serving_model()
+    if model is None:
+        raise LookupError("nothing is embedded yet: import papers first")
+    path = services.library.path
+
+    def work(report: ProgressSink) -> list[ClusterInfo]:
+        from litreview.library.db import open_library
+
+        with open_library(path) as own:
+            return cluster_library(own, model[0], model[1], progress=report, cancel=cancel)
+
+    waiting = Progress("clustering", 0, 0, message=f"clustering with {model[0]}")
+    clusters = yield from services.offload(work, cancel, name="litreview-cluster", waiting=waiting)
+    return len(clusters)
+
+
+def serving_map(services: Services) -> MapData | None:
+    """The stored map of the serving model (a worker query); None when nothing is embedded."""
+    model = services.serving_model()
+    return None if model is None else load_map(services.library, model[0], model[1])
 
 
 def choose_k(
@@ -463,9 +495,11 @@ __all__: Sequence[str] = (
     "MapData",
     "MapPoint",
     "choose_k",
+    "cluster_job",
     "cluster_library",
     "load_clusters",
     "load_map",
     "match_clusters",
     "rename_cluster",
+    "serving_map",
 )

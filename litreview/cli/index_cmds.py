@@ -12,7 +12,7 @@ SEARCH_MODES = ("keyword", "semantic", "hybrid")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("related", help="papers most similar to one paper")
+    p = subparsers.add_parser("related", help="papers most similar to one paper, with the distinctive terms shared")
     p.add_argument("paper_id", type=int, metavar="ID")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
     add_json_flag(p)
@@ -90,7 +90,17 @@ def cmd_related(args: argparse.Namespace) -> int:
                 f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "
                 "was interrupted: run 'litreview import --resume')"
             ) from exc
-        _print_hits(library, hits, args.json)
+        if args.json:
+            _print_hits(library, hits, True)
+            return 0
+        from litreview.analysis.related import explain
+
+        results = explain(library, args.paper_id, hits)
+        if not results:
+            print("no results")
+        for result in results:
+            why = f"  [{', '.join(result.why)}]" if result.why else ""
+            print(f"{result.paper_id:>7}  {result.score:.4f}  {result.title}{why}")
     return 0
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from litreview.core.ops import Services
 from litreview.library.db import Library
 
 # How many candidates each side contributes to a hybrid fusion.
@@ -139,3 +141,32 @@ def search(
     if mode == "hybrid":
         return hybrid_search(library, index_service, embedder, query, k)
     raise ValueError(f"unknown search mode {mode!r}")
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """(paper_id, score) pairs, best first, and the mode that answered (hybrid falls back to keyword)."""
+
+    query: str
+    mode: str
+    hits: tuple[tuple[int, float], ...] = ()
+
+
+def answer_search(services: Services, query: str, mode: str, k: int = 50) -> SearchAnswer:
+    """Search the library as the GUI asks (a worker query). A library whose remote model the user has not chosen
+    in this app instance answers hybrid with keywords only (the answer says so) and refuses semantic."""
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"unknown search mode {mode!r}")
+    from litreview.embedding.loader import RemoteNotAllowed
+
+    embedder = index = None
+    if mode != "keyword":
+        try:
+            embedder = services.embedder()
+            index = services.index()
+        except RemoteNotAllowed:
+            if mode == "semantic":  # only hybrid has a keyword half to answer with
+                raise
+            mode = "keyword"
+    hits = search(services.library, index, embedder, query, k, mode)
+    return SearchAnswer(query, mode, tuple((int(pid), float(score)) for pid, score in hits))

@@ -290,13 +290,14 @@ def test_clustering_runs_beside_the_worker_so_related_is_answered_meanwhile(qtbo
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
         client.start(import_job(papers))
     clustered = []
+    kmeans = clusters._kmeans
 
-    def slow_clustering(*args, **kwargs):
+    def slow_kmeans(*args, **kwargs):  # runs beside the worker thread
         clustered.append(1)
         time.sleep(0.5)
-        return []
+        return kmeans(*args, **kwargs)
 
-    monkeypatch.setattr(clusters, "cluster_library", slow_clustering)
+    monkeypatch.setattr(clusters, "_kmeans", slow_kmeans)
     done = []
     client.sig_job_done.connect(done.append)
     client.start(cluster_job())
@@ -319,4 +320,20 @@ def test_resume_embeds_only_what_is_missing(qtbot, library_path, papers):
         conn.execute("UPDATE papers SET abstract = 'A rewritten abstract about dark matter.' WHERE id = 2")
     client.start(resume_job())
     assert outcomes[-1].status == "finished" and describe_outcome(outcomes[-1]) == "Embedded 1 papers"
+    client.shutdown()
+
+
+def test_clustering_reads_and_writes_through_the_workers_own_connection(qtbot, library_path, papers, monkeypatch):
+    client = SyncWorkerClient(library_path, backend=FakeBackend())
+    outcomes = []
+    client.sig_job_done.connect(outcomes.append)
+    client.start(import_job(papers))
+    opened = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: opened.append(args) or connect(*args, **kwargs))
+    client.start(cluster_job())
+    assert outcomes[-1].kind == "cluster" and outcomes[-1].status == "finished", outcomes[-1].error
+    assert opened == []  # no second connection: the helper thread only computes
+    stored = client.session.library.conn.execute("SELECT count(*) FROM cluster_members").fetchone()[0]
+    assert stored == 5
     client.shutdown()

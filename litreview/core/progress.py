@@ -94,3 +94,14 @@ def run_beside(
     if "error" in result:
         raise result["error"]
     return result["value"]
+
+
+def drive(steps: Generator[Progress, None, T], on_progress: ProgressSink | None = None) -> T:
+    """Run a generator of Progress to its end (CLI, tests, a helper thread); returns its return value."""
+    while True:
+        try:
+            progress = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if on_progress is not None:
+            on_progress(progress)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from litreview.core.paper import IngestError, ParsedPaper
 from litreview.core.progress import CancelToken, Progress
+from litreview.core.progress import drive as drive  # the pipeline's runner for the CLI and scripts
 from litreview.library.db import Library
 from litreview.library.papers import PaperRepository
 
@@ -493,17 +494,6 @@ def _save_index(library: Library, index: IndexService, model_id: str, dim: int) 
 def queued_paths(library: Library) -> list[str]:
     """PDFs an interrupted import had queued but not finished: what resuming should import."""
     return [row[0] for row in library.conn.execute("SELECT DISTINCT path FROM jobs WHERE state = 'queued' ORDER BY id")]
-
-
-def drive(steps: Generator[Progress, None, object], on_progress=None) -> object:
-    """Run a pipeline generator to the end (CLI, tests); returns its return value."""
-    while True:
-        try:
-            progress = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(progress)
 
 
 def resolve_model_choice(library: Library, name: str | None, dim: int | None) -> tuple[str, int | None]:

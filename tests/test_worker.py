@@ -132,10 +132,10 @@ def test_edit_updates_the_paper_and_re_embeds_it(qtbot, library_path, papers):
 def test_a_failing_job_ends_in_a_failed_outcome_with_the_reason(qtbot, library_path, papers):
     backend = FakeBackend()
 
-    def explode(*args, **kwargs):
+    def explode(path):
         raise RuntimeError("disk on fire")
 
-    backend.run_import = explode
+    backend.read_text = explode
     client = SyncWorkerClient(library_path, backend=backend)
     outcomes = []
     client.sig_job_done.connect(outcomes.append)

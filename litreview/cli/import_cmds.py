@@ -1,4 +1,5 @@
-"""`litreview import`: PDFs, folders and BibTeX files through the same pipeline the GUI worker drives."""
+"""`litreview import`: files in every registered format (litreview.ingest.registry) and folders, through the
+same pipeline the GUI worker drives."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from litreview.cli.common import add_json_flag, open_from_args, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("import", help="import PDFs, folders (recursively) and .bib files, then embed")
+    from litreview.ingest.registry import default_registry
+
+    formats = default_registry().describe()
+    p = subparsers.add_parser("import", help=f"import files ({formats}) and folders (recursively), then embed")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
     p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")

@@ -65,6 +65,10 @@ class Services(Protocol):
     @property
     def embedder_loaded(self) -> bool: ...
 
+    def readers(self) -> Any:
+        """The importable formats (a litreview.ingest.registry.Registry)."""
+        ...
+
     def serving_model(self) -> tuple[str, int] | None:
         """(model_id, dim) whose vectors answer related and semantic search; None when nothing is embedded."""
         ...

@@ -51,14 +51,16 @@ from litreview.workers.session import read_model_choice
 if TYPE_CHECKING:
     from litreview.library.lists import ReadingLists
 
-IMPORTABLE_SUFFIXES = {".pdf", ".bib", ".bibtex"}
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
 
 
 def importable_paths(paths: Sequence[Path]) -> list[Path]:
-    """The dropped paths the importer can take: folders, PDFs and BibTeX files."""
-    return [p for p in paths if p.is_dir() or p.suffix.lower() in IMPORTABLE_SUFFIXES]
+    """The dropped paths the importer can take: folders, and files of a registered format (judged by name)."""
+    from litreview.ingest.registry import default_registry
+
+    readers = default_registry()
+    return [p for p in paths if p.is_dir() or readers.accepts_name(p)]
 
 
 def format_eta(seconds: float | None) -> str:
@@ -512,7 +514,10 @@ class MainWindow(QMainWindow):
     def import_paths(self, paths: Sequence[str | Path]) -> int | None:
         chosen = importable_paths([Path(p) for p in paths])
         if not chosen:
-            self.statusBar().showMessage("Nothing to import: drop PDFs, folders or .bib files.", 8000)
+            from litreview.ingest.registry import default_registry
+
+            self.statusBar().showMessage(f"Nothing to import: drop folders or files in these formats: "
+                                         f"{default_registry().describe()}.", 8000)
             return None
         self.statusBar().showMessage(f"Importing {len(chosen)} item(s)…")
         from litreview.pipeline.jobs import import_job
@@ -521,7 +526,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def choose_import_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import", "", "Papers (*.pdf *.bib *.bibtex);;All files (*)")
+        from litreview.ingest.registry import default_registry
+
+        files, _ = QFileDialog.getOpenFileNames(self, "Import", "", default_registry().file_filter())
         if files:
             self.import_paths(files)
 

@@ -12,6 +12,9 @@ from typing import Any
 from litreview.core.errors import error_message
 from litreview.core.ops import Job, JobGenerator, JobKind, Services, WithWarning
 from litreview.core.progress import Cancelled, CancelToken, Progress
+from litreview.library.jobs import queued_paths
+from litreview.pipeline.embed import embed_pending, pending_embeddings
+from litreview.pipeline.importer import run_import
 
 
 def import_job(paths: Sequence[Any], *, embed: bool = True) -> Job:
@@ -34,7 +37,8 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
         except Exception as exc:
             model_problem = error_message(exc)
     try:
-        summary = yield from services.backend.run_import(services.library, paths, embedder, services.index(), cancel)
+        summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
+                                        cancel=cancel, readers=services.readers())
     finally:
         if embedder is not None:
             services.vectors_changed()
@@ -49,7 +53,7 @@ def embed_job() -> Job:
 def _embed(services: Services, cancel: CancelToken) -> JobGenerator:
     embedder = yield from services.embedder_steps(cancel)
     try:
-        count = yield from services.backend.embed_pending(services.library, embedder, services.index(), cancel)
+        count = yield from embed_pending(services.library, embedder, index=services.index(), cancel=cancel)
     finally:
         services.vectors_changed()
     return count
@@ -94,8 +98,6 @@ def resume_job() -> Job:
 
 def _resume(services: Services, cancel: CancelToken) -> JobGenerator:
     from litreview.embedding.loader import RemoteNotAllowed, check_remote_allowed
-    from litreview.pipeline import pending_embeddings, queued_paths
-
     library = services.library
     paths = queued_paths(library)
     if paths:

@@ -2,16 +2,15 @@
 
 `LibrarySession` implements litreview.core.ops.Services. The threaded worker and the synchronous client both
 hand it to the jobs and queries they run; it holds no feature logic of its own. `Backend` is where the heavy
-parts come from (the model, the index, the import and embedding steps): tests replace it with small fakes.
+parts come from (the model, the index, the importable formats): tests replace it with small fakes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from litreview.core.ops import JobGenerator
 from litreview.core.progress import CancelToken, Progress, ProgressSink, run_beside
 from litreview.workers.messages import ModelChoice
 
@@ -38,7 +37,8 @@ def read_model_choice(library: Any) -> ModelChoice:
 class Backend:
     """Where the heavy services come from, imported lazily so that torch and hnswlib load only when first needed.
 
-    Tests replace this with small fakes (tests/qt_helpers.py).
+    Tests replace this with small fakes (tests/qt_helpers.py): a bag-of-words model, a brute-force index and a
+    reader of little text files.
     """
 
     def __init__(self, *, model_in_child_process: bool = True) -> None:
@@ -57,7 +57,7 @@ class Backend:
 
             return open_embedder(library, choice.name, device=choice.device, dim=choice.dim, dtype=choice.dtype)
         from litreview.embedding.loader import check_remote_allowed, is_remote
-        from litreview.pipeline import resolve_model_choice
+        from litreview.pipeline.embed import resolve_model_choice
         from litreview.workers.embedding_process import EmbeddingProcess
 
         name, dim = resolve_model_choice(library, choice.name, choice.dim)
@@ -69,7 +69,7 @@ class Backend:
     def model_ready(self, library: Any, embedder: Any) -> None:
         """Record a loaded child-process model in the settings (in-process loading did it already); a remote
         URL is stored without its api_key."""
-        from litreview.pipeline import record_model
+        from litreview.pipeline.embed import record_model
 
         name = getattr(embedder, "name", None)
         if name is None or not hasattr(embedder, "poll_ready"):
@@ -81,17 +81,11 @@ class Backend:
 
         return IndexService(library)
 
-    def run_import(
-        self, library: Any, paths: Sequence[str], embedder: Any, index: Any, cancel: CancelToken
-    ) -> JobGenerator:
-        from litreview.pipeline import run_import
+    def readers(self) -> Any:
+        """The importable formats (litreview.ingest.registry.Registry)."""
+        from litreview.ingest.registry import default_registry
 
-        return run_import(library, list(paths), embedder=embedder, index=index, cancel=cancel)
-
-    def embed_pending(self, library: Any, embedder: Any, index: Any, cancel: CancelToken) -> JobGenerator:
-        from litreview.pipeline import embed_pending
-
-        return embed_pending(library, embedder, index=index, cancel=cancel)
+        return default_registry()
 
 
 class LibrarySession:
@@ -177,6 +171,10 @@ class LibrarySession:
     @property
     def embedder_loaded(self) -> bool:
         return self._embedder is not None
+
+    def readers(self) -> Any:
+        """The importable formats (a litreview.ingest.registry.Registry)."""
+        return self.backend.readers()
 
     def index(self) -> Any:
         if self._index is None:

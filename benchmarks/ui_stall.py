@@ -104,10 +104,11 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         library_path = ensure_library(Path(tmp) / "library.sqlite")
         if model:
+            from litreview.library import settings
             from litreview.library.db import open_library
 
             with open_library(library_path) as library:
-                library.set_setting("model", model)
+                library.set_setting(settings.MODEL, model)
         settings = QSettings(str(Path(tmp) / "gui.ini"), QSettings.Format.IniFormat)
         window, client = create_window(library_path, settings=settings)
         window.resize(1280, 800)

@@ -16,6 +16,7 @@ from fakes import BagOfWordsEmbedder
 
 from litreview.core.paper import IngestError, ParsedPaper
 from litreview.ingest.registry import Reader, Registry
+from litreview.library import settings
 from litreview.workers.session import Backend
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -123,9 +124,7 @@ class FakeBackend(Backend):
         embedder = FakeEmbedder(choice.dim or self.dim)
         if choice.name:
             embedder.model_id = choice.name
-        library.set_setting("model", choice.name or embedder.model_id)
-        library.set_setting("model_id", embedder.model_id)
-        library.set_setting("dim", str(embedder.dim))
+        settings.record_loaded(library, choice.name or embedder.model_id, embedder.model_id, embedder.dim)
         return embedder
 
     def make_index(self, library):

@@ -268,7 +268,7 @@ def test_onednn_swap_is_undone_when_the_kernel_fails_and_is_not_applied_twice(
 
 
 def test_the_worker_backend_loads_the_chosen_precision(tiny_models, library) -> None:  # noqa: F811
-    from litreview.workers.messages import ModelChoice
+    from litreview.library.settings import ModelChoice
     from litreview.workers.session import Backend
 
     backend = Backend(model_in_child_process=False)

@@ -13,8 +13,9 @@ from tiny_models import tiny_models  # noqa: F401
 
 from litreview.embedding import PRESETS, ModelPreset, describe_model, list_models
 from litreview.gui.settings_dialog import BAR_STEPS, NOT_DOWNLOADED, SettingsDialog, format_bytes
+from litreview.library.settings import ModelChoice
 from litreview.workers.client import WorkerClient
-from litreview.workers.messages import JobProgress, ModelChoice
+from litreview.workers.messages import JobProgress
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaked_qthreads")]
 

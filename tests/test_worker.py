@@ -16,9 +16,9 @@ from litreview.analysis.why import shared_terms, terms
 from litreview.core.progress import Progress
 from litreview.gui.presenters import describe_outcome
 from litreview.index.search import answer_search
+from litreview.library.settings import ModelChoice
 from litreview.pipeline.jobs import change_model_job, edit_job, import_job, resume_job
 from litreview.workers.client import SyncWorkerClient, WorkerClient
-from litreview.workers.messages import ModelChoice
 from litreview.workers.runner import JobRunner
 
 pytestmark = [

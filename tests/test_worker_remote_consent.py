@@ -27,9 +27,10 @@ from litreview.embedding.remote import RemoteEmbedder
 from litreview.gui.presenters import describe_outcome
 from litreview.index.search import answer_search
 from litreview.index.vectors import VectorStore
+from litreview.library import settings
+from litreview.library.settings import ModelChoice
 from litreview.pipeline.jobs import change_model_job, embed_job, resume_job
 from litreview.workers.client import SyncWorkerClient
-from litreview.workers.messages import ModelChoice
 from litreview.workers.session import Backend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +55,7 @@ def remote_library(library, server):  # noqa: F811 - the imported fixture
     with library.transaction() as conn:
         for title, abstract in ABSTRACTS:
             conn.execute("INSERT INTO papers(title, abstract) VALUES (?, ?)", (title, abstract))
-        for key, value in (("model", f"{url}/v1/embeddings?model=m"), ("model_id", "m"), ("dim", "8")):
-            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+        settings.record_loaded(library, f"{url}/v1/embeddings?model=m", "m", 8)
     return library, url, state
 
 

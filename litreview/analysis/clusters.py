@@ -25,6 +25,7 @@ import numpy as np
 
 from litreview.core.ops import Job, JobGenerator, JobKind, Services
 from litreview.core.progress import CancelToken, Progress, ProgressSink, drive
+from litreview.library import settings
 from litreview.library.db import Library
 
 STAGE = "clusters"
@@ -222,7 +223,7 @@ def cluster_job() -> Job:
 
 
 def _cluster(services: Services, cancel: CancelToken) -> JobGenerator:
-    model = services.serving_model()
+    model = settings.serving_model(services.library)
     if model is None:
         raise LookupError("nothing is embedded yet: import papers first")
     waiting = Progress(STAGE, 0, 0, message=f"clustering with {model[0]}")
@@ -237,7 +238,7 @@ def _cluster(services: Services, cancel: CancelToken) -> JobGenerator:
 
 def serving_map(services: Services) -> MapData | None:
     """The stored map of the serving model (a worker query); None when nothing is embedded."""
-    model = services.serving_model()
+    model = settings.serving_model(services.library)
     return None if model is None else load_map(services.library, model[0], model[1])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from litreview.core.ops import Services
+from litreview.library import settings
 from litreview.library.db import Library
 
 
@@ -87,7 +88,7 @@ def find_related(services: Services, paper_id: int, k: int = 10) -> RelatedAnswe
 
     LookupError when nothing is embedded yet; KeyError when this paper has no vector for the serving model.
     """
-    model = services.serving_model()
+    model = settings.serving_model(services.library)
     if model is None:
         raise LookupError("no embeddings yet: import or embed papers first")
     hits = [(int(pid), float(score)) for pid, score in services.index().related(paper_id, model[0], model[1], k=k)]

@@ -65,9 +65,9 @@ def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
 
 def _current_model_or_fail(library) -> tuple[str, int]:
     from litreview.cli import CommandError
-    from litreview.index.service import current_model
+    from litreview.library.settings import serving_model
 
-    model = current_model(library)
+    model = serving_model(library)
     if model is None:
         raise CommandError("the library has no embeddings yet; import papers with embedding first")
     return model
@@ -109,8 +109,9 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
     from litreview.cli import CommandError
     from litreview.embedding import ModelNotAvailable, load_embedder
     from litreview.embedding.loader import RemoteNotAllowed
+    from litreview.library.settings import model_choice
 
-    name = library.get_setting("model") or model_id
+    name = model_choice(library).name or model_id
     try:
         embedder = load_embedder(name, device=device, dim=dim)
     except RemoteNotAllowed:
@@ -126,7 +127,8 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
 def cmd_search(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.index.search import search
-    from litreview.index.service import IndexService, current_model
+    from litreview.index.service import IndexService
+    from litreview.library.settings import serving_model
 
     if args.k < 1:
         raise CommandError("-k must be at least 1")
@@ -134,7 +136,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_from_args(args, create=False) as library:
         mode, service, embedder = args.mode, None, None
         if mode != "keyword":
-            model = current_model(library)
+            model = serving_model(library)
             if model is None:
                 if mode == "semantic":
                     raise CommandError("semantic search needs embeddings; import papers with embedding first")

@@ -69,8 +69,8 @@ class Services(Protocol):
         """The importable formats (a litreview.ingest.registry.Registry)."""
         ...
 
-    def serving_model(self) -> tuple[str, int] | None:
-        """(model_id, dim) whose vectors answer related and semantic search; None when nothing is embedded."""
+    def set_model(self, choice: Any) -> None:
+        """Choose another model (a litreview.library.settings.ModelChoice); the next job loads it."""
         ...
 
     def cached(self, key: str, factory: Callable[[], T]) -> T:

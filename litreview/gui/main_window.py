@@ -45,8 +45,8 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
-from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice, Reply
-from litreview.workers.session import read_model_choice
+from litreview.library.settings import ModelChoice, model_choice
+from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
 if TYPE_CHECKING:
     from litreview.library.lists import ReadingLists
@@ -727,7 +727,7 @@ class MainWindow(QMainWindow):
         self.export_papers(self.reader.papers(list(ids)), "related work")
 
     def current_model_choice(self) -> ModelChoice:
-        return read_model_choice(self.reader.library)
+        return model_choice(self.reader.library)
 
     @Slot()
     def open_settings(self) -> None:

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice
+from litreview.library.settings import ModelChoice
+from litreview.workers.messages import JobOutcome, JobProgress
 
 DEVICES = (("Automatic (GPU when present)", None), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple GPU (MPS)", "mps"))
 PRECISIONS = (

@@ -8,7 +8,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 from litreview.core.progress import CancelToken, Progress
-from litreview.library import jobs
+from litreview.library import jobs, settings
 from litreview.library.db import Library
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def embed_pending(
     finally:
         if done:
             _save_index(library, index, model_id, dim)
+    settings.embedding_completed(library, model_id, dim)
     return done
 
 
@@ -87,39 +88,17 @@ def _save_index(library: Library, index: IndexService, model_id: str, dim: int) 
         jobs.mark_indexed(conn)
 
 
-def resolve_model_choice(library: Library, name: str | None, dim: int | None) -> tuple[str, int | None]:
-    """The model to load for this library: `name`, else the library's model, else the offline default; with
-    the library's dimension when it is the library's model and no dimension was asked for."""
-    from litreview.embedding import DEFAULT_MODEL
-    from litreview.embedding.loader import storable_model_name
-
-    stored = library.get_setting("model")
-    name = name or stored or DEFAULT_MODEL
-    if dim is None and storable_model_name(name) == stored and library.get_setting("dim"):
-        dim = int(library.get_setting("dim") or 0) or None
-    return name, dim
-
-
-def record_model(library: Library, name: str, embedder: Embedder) -> None:
-    """Record the library's model (model, model_id, dim) so related/search use it; never an api_key."""
-    from litreview.embedding.loader import storable_model_name
-
-    with library.transaction() as conn:
-        for key, value in (("model", storable_model_name(name)), ("model_id", embedder.model_id),
-                           ("dim", str(embedder.dim))):
-            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
-
-
 def open_embedder(library: Library, name: str | None = None, *, device: str | None = None,
                   dim: int | None = None, dtype: str | None = None) -> Embedder:
-    """The embedder for this library (see resolve_model_choice), recorded in its settings.
+    """The embedder for this library (litreview.library.settings.model_to_load), recorded as its model.
 
     A remote endpoint loads only when the user chose it in this app instance (embedding.loader.remote_allowed):
     a URL stored in a library file raises RemoteNotAllowed (a ModelNotAvailable) and sends nothing."""
-    from litreview.embedding import load_embedder
+    from litreview.embedding import DEFAULT_MODEL, load_embedder
+    from litreview.embedding.loader import storable_model_name
 
-    name, dim = resolve_model_choice(library, name, dim)
+    name, dim = settings.model_to_load(library, name, dim, default=DEFAULT_MODEL, storable=storable_model_name)
     embedder = load_embedder(name, device=device, dim=dim, dtype=dtype)
     if not library.read_only:
-        record_model(library, name, embedder)
+        settings.record_loaded(library, storable_model_name(name), embedder.model_id, embedder.dim)
     return embedder

@@ -12,7 +12,9 @@ from typing import Any
 from litreview.core.errors import error_message
 from litreview.core.ops import Job, JobGenerator, JobKind, Services, WithWarning
 from litreview.core.progress import Cancelled, CancelToken, Progress
+from litreview.library import settings
 from litreview.library.jobs import queued_paths
+from litreview.library.settings import ModelChoice
 from litreview.pipeline.embed import embed_pending, pending_embeddings
 from litreview.pipeline.importer import run_import
 
@@ -36,12 +38,8 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
             raise
         except Exception as exc:
             model_problem = error_message(exc)
-    try:
-        summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
-                                        cancel=cancel, readers=services.readers())
-    finally:
-        if embedder is not None:
-            services.vectors_changed()
+    summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
+                                    cancel=cancel, readers=services.readers())
     return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
 
@@ -52,15 +50,12 @@ def embed_job() -> Job:
 
 def _embed(services: Services, cancel: CancelToken) -> JobGenerator:
     embedder = yield from services.embedder_steps(cancel)
-    try:
-        count = yield from embed_pending(services.library, embedder, index=services.index(), cancel=cancel)
-    finally:
-        services.vectors_changed()
+    count = yield from embed_pending(services.library, embedder, index=services.index(), cancel=cancel)
     return count
 
 
-def change_model_job(choice: Any) -> Job:
-    """Store a new model choice (a litreview.workers.messages.ModelChoice), then re-embed the library with it.
+def change_model_job(choice: ModelChoice) -> Job:
+    """Store a new model choice, then re-embed the library with it.
     Choosing a remote endpoint is the user's consent to send abstracts there (for this app instance)."""
 
     def run(services: Services, cancel: CancelToken) -> JobGenerator:
@@ -103,10 +98,10 @@ def _resume(services: Services, cancel: CancelToken) -> JobGenerator:
     if paths:
         summary = yield from _import(services, paths, cancel, embed=True)
         return summary
-    model_id, dim = library.get_setting("model_id"), library.get_setting("dim")
-    if model_id and dim and pending_embeddings(library, model_id, int(dim)):
+    model = settings.recorded_model(library)
+    if model is not None and pending_embeddings(library, *model):
         try:
-            check_remote_allowed(services.model_choice.name)
+            check_remote_allowed(settings.model_choice(library).name)
         except RemoteNotAllowed as exc:
             return WithWarning(None, f"not embedded: {exc}")
         count = yield from _embed(services, cancel)

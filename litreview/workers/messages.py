@@ -90,14 +90,3 @@ class Reply(Generic[T]):
     @property
     def ok(self) -> bool:
         return not self.error
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """The embedding model the worker should use (None name = the offline default; None dtype = float16 on a GPU,
-    float32 on the CPU)."""
-
-    name: str | None = None
-    device: str | None = None
-    dim: int | None = None
-    dtype: str | None = None

@@ -12,27 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from litreview.core.progress import CancelToken, Progress, ProgressSink, run_beside
-from litreview.workers.messages import ModelChoice
+from litreview.library import settings
+from litreview.library.settings import ModelChoice
 
 T = TypeVar("T")
-
-SETTING_MODEL = "model"  # the preset name or folder; written by pipeline.open_embedder, read by the CLI too
-SETTING_MODEL_ID = "model_id"
-SETTING_DIM = "dim"
-SETTING_DEVICE = "embedding.device"
-SETTING_DTYPE = "embedding.dtype"
-
-
-def read_model_choice(library: Any) -> ModelChoice:
-    """The model chosen in a library's settings (anything with get_setting; None name = the offline default)."""
-    dim = library.get_setting(SETTING_DIM)
-    return ModelChoice(
-        name=library.get_setting(SETTING_MODEL) or None,
-        device=library.get_setting(SETTING_DEVICE) or None,
-        dim=int(dim) if dim else None,
-        dtype=library.get_setting(SETTING_DTYPE) or None,
-    )
-
 
 class Backend:
     """Where the heavy services come from, imported lazily so that torch and hnswlib load only when first needed.
@@ -45,22 +28,23 @@ class Backend:
         self.model_in_child_process = model_in_child_process
 
     def load_embedder(self, library: Any, choice: ModelChoice) -> Any:
-        """The chosen model (None = the library's model, else the offline default); records it in settings
-        (model, model_id, dim) as pipeline.open_embedder does, so the CLI and the index agree with the GUI.
+        """The chosen model (None = the library's model, else the offline default); records it in the library's
+        settings (litreview.library.settings) as pipeline.embed.open_embedder does, so the CLI agrees with the GUI.
 
         By default the model runs in a child process (see litreview.workers.embedding_process for why).
         A remote endpoint the user did not choose in this app instance (one read from the library's settings)
         raises embedding.loader.RemoteNotAllowed before anything is started or sent.
         """
         if not self.model_in_child_process:
-            from litreview.pipeline import open_embedder
+            from litreview.pipeline.embed import open_embedder
 
             return open_embedder(library, choice.name, device=choice.device, dim=choice.dim, dtype=choice.dtype)
-        from litreview.embedding.loader import check_remote_allowed, is_remote
-        from litreview.pipeline.embed import resolve_model_choice
+        from litreview.embedding import DEFAULT_MODEL
+        from litreview.embedding.loader import check_remote_allowed, is_remote, storable_model_name
         from litreview.workers.embedding_process import EmbeddingProcess
 
-        name, dim = resolve_model_choice(library, choice.name, choice.dim)
+        name, dim = settings.model_to_load(library, choice.name, choice.dim, default=DEFAULT_MODEL,
+                                           storable=storable_model_name)
         check_remote_allowed(name)
         return EmbeddingProcess(
             name, device=choice.device, dim=dim, dtype=choice.dtype, allow_remote=is_remote(name)
@@ -69,12 +53,12 @@ class Backend:
     def model_ready(self, library: Any, embedder: Any) -> None:
         """Record a loaded child-process model in the settings (in-process loading did it already); a remote
         URL is stored without its api_key."""
-        from litreview.pipeline.embed import record_model
+        from litreview.embedding.loader import storable_model_name
 
         name = getattr(embedder, "name", None)
         if name is None or not hasattr(embedder, "poll_ready"):
             return
-        record_model(library, name, embedder)
+        settings.record_loaded(library, storable_model_name(name), embedder.model_id, embedder.dim)
 
     def make_index(self, library: Any) -> Any:
         from litreview.index.service import IndexService
@@ -92,8 +76,7 @@ class LibrarySession:
     """Runs on the worker thread: the one writer of a library, its embedder and its ANN index.
 
     The embedder is built on first need (never at start, so torch is not imported before the window shows).
-    `serving_model` is the (model_id, dim) whose vectors answer "related" and semantic search; after a model
-    change it switches only when the new model's embedding job has finished, so old results stay usable.
+    Which model serves related and semantic answers is litreview.library.settings.serving_model's to say.
     """
 
     def __init__(self, library_path: Path | str, *, backend: Backend | None = None) -> None:
@@ -102,7 +85,6 @@ class LibrarySession:
         self._library: Any = None
         self._embedder: Any = None
         self._index: Any = None
-        self._serving: tuple[str, int] | None = None
         self._model: ModelChoice | None = None
         self._cache: dict[str, Any] = {}
 
@@ -132,7 +114,7 @@ class LibrarySession:
     def model_choice(self) -> ModelChoice:
         """The model chosen in the library's settings (None name = the offline default)."""
         if self._model is None:
-            self._model = read_model_choice(self.library)
+            self._model = settings.model_choice(self.library)
         return self._model
 
     def embedder(self) -> Any:
@@ -181,42 +163,14 @@ class LibrarySession:
             self._index = self.backend.make_index(self.library)
         return self._index
 
-    def serving_model(self) -> tuple[str, int] | None:
-        """The (model_id, dim) used for related/semantic answers: the last fully embedded model, else the
-        model with most vectors in the library, else None when nothing is embedded yet."""
-        if self._serving is None:
-            from litreview.index.vectors import VectorStore
-
-            models = VectorStore(self.library).models()
-            chosen = (self.library.get_setting(SETTING_MODEL_ID), self.library.get_setting(SETTING_DIM))
-            for entry in models:
-                if (str(entry["model"]), str(entry["dim"])) == chosen:
-                    self._serving = (str(entry["model"]), int(entry["dim"]))
-                    return self._serving
-            if models:
-                best = max(models, key=lambda m: int(m.get("vectors", 0)))
-                self._serving = (str(best["model"]), int(best["dim"]))
-        return self._serving
-
-    def vectors_changed(self) -> None:
-        """An embedding run ended: its model now serves related/semantic answers (the pipeline added the new
-        vectors to our index service and saved its snapshot)."""
-        if self._embedder is not None:
-            self._serving = (self._embedder.model_id, int(self._embedder.dim))
-
     def set_model(self, choice: ModelChoice) -> None:
         """Remember a new model; the next job loads it (and records it in the settings). The serving model
-        stays until the new one's embedding job has finished. Choosing a remote endpoint here is the user's
-        consent to send abstracts there (for this app instance)."""
+        stays until the new one's embedding run has completed (litreview.library.settings). Choosing a remote
+        endpoint here is the user's consent to send abstracts there (for this app instance)."""
         from litreview.embedding.loader import allow_remote_endpoint
 
         allow_remote_endpoint(choice.name)
-        with self.library.transaction() as conn:
-            for key, value in ((SETTING_DEVICE, choice.device), (SETTING_DTYPE, choice.dtype)):
-                if value:
-                    conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
-                else:
-                    conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+        settings.choose(self.library, choice)
         self._model = choice
         old, self._embedder = self._embedder, None
         _close(old)

@@ -1,7 +1,6 @@
-"""Shared helpers for the Qt tests: a leaked-QThread check and a fake backend.
+"""Shared helpers for the Qt tests: fakes of the worker's services and little text papers for them.
 
-Imported by tests/test_worker*.py and tests/test_gui*.py (fixtures are re-exported with `from qt_helpers import *`
-style imports of the names used).
+The Qt leak checks (threads, timers) are fixtures in conftest.py, on for every test that uses qtbot or qapp.
 """
 
 from __future__ import annotations
@@ -11,36 +10,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 from fakes import BagOfWordsEmbedder
 
 from litreview.core.paper import IngestError, ParsedPaper
 from litreview.ingest.registry import Reader, Registry
 from litreview.library import settings
-from litreview.workers.session import Backend
 
 # ---------------------------------------------------------------------------------------------------------------
 # Leaked threads
-
-
-@pytest.fixture
-def no_leaked_qthreads(monkeypatch):
-    """Fails a test that leaves a QThread running: every QThread started during the test is recorded (by
-    wrapping QThread.start) and must have stopped by teardown, after a short grace period."""
-    from PySide6.QtCore import QThread
-
-    started: list[QThread] = []
-    original_start = QThread.start
-
-    def recording_start(self, *args):
-        started.append(self)
-        return original_start(self, *args)
-
-    monkeypatch.setattr(QThread, "start", recording_start)
-    yield started
-    running = still_running(started, grace_s=5.0)
-    if running:
-        pytest.fail(f"test left QThreads running: {running}")
 
 
 def still_running(threads, *, grace_s: float) -> list[str]:
@@ -110,7 +87,7 @@ def write_text_papers(folder: Path, papers: dict[str, tuple[str, str]]) -> list[
     return paths
 
 
-class FakeBackend(Backend):
+class FakeBackend:
     """The worker's services without torch, hnswlib or PDFs: a bag-of-words model, a brute-force index and a reader
     of little text files (a `.pdf` is "not a readable text paper"). `step_delay` makes each file slow on purpose."""
 
@@ -126,6 +103,9 @@ class FakeBackend(Backend):
             embedder.model_id = choice.name
         settings.record_loaded(library, choice.name or embedder.model_id, embedder.model_id, embedder.dim)
         return embedder
+
+    def model_ready(self, library, embedder) -> None:
+        """load_embedder recorded the model already."""
 
     def make_index(self, library):
         return FakeIndex(library)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, write_text_papers  # noqa: F401
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, write_text_papers
 
 from litreview.analysis.related import RelatedAnswer, RelatedResult
 from litreview.app import ensure_library
@@ -22,7 +22,6 @@ from litreview.workers.messages import JobProgress, Reply
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 
@@ -102,7 +101,7 @@ def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, 
     row = row_of_title(window, "Galaxy rotation")
     with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("related")):
         window.table.setCurrentIndex(window.table_model.index(row, 0))
-    assert "Galaxy rotation curves" in window.details.browser.toPlainText()
+    assert "Galaxy rotation curves" in window.details.text()
     related = window.related.model.results
     assert related[0].title == "Dark matter in dwarf galaxies"
     assert related[0].why and "dark" in related[0].why
@@ -113,7 +112,7 @@ def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, 
     list_id = window.lists.current_list_id()
     assert list_id is not None and window.lists.current_list_name() == "Dark matter"
     with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
-        window.related.sig_add_to_list_requested.emit(list_id, [related[0].paper_id])
+        window.add_to_list(list_id, [related[0].paper_id])
     assert window.lists.item_ids() == [related[0].paper_id]
     destination = tmp_path / "exports" / "dark-matter.bib"
     written = window.export_papers(window.reader.list_papers(list_id), "Dark matter", fmt="bibtex",
@@ -154,7 +153,7 @@ def test_filter_search_and_edit(qtbot, make_window, drop_folder):
     with qtbot.waitSignal(window.client.sig_job_done, timeout=10_000) as done:
         window.details.save_button.click()
     assert done.args[0].kind == "edit" and done.args[0].status == "finished"
-    qtbot.waitUntil(lambda: "Parsing scholarly PDFs" in window.details.browser.toPlainText(), timeout=5_000)
+    qtbot.waitUntil(lambda: "Parsing scholarly PDFs" in window.details.text(), timeout=5_000)
     assert any(
         window.table_model.index(r, 0).data() == "Parsing scholarly PDFs for metadata"
         for r in range(window.table_model.rowCount())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from qt_helpers import FakeBackend, no_leaked_qthreads  # noqa: F401
+from qt_helpers import FakeBackend
 from test_gui_main_window import drop_on, is_reply
 
 from litreview.app import ensure_library
@@ -19,11 +19,10 @@ from litreview.gui.library_reader import LibraryReader
 from litreview.gui.main_window import MainWindow
 from litreview.library.db import open_library
 from litreview.workers.client import WorkerClient
-from litreview.workers.session import Backend
+from litreview.workers.session import LocalBackend
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 PDFS = (
@@ -34,7 +33,7 @@ PDFS = (
 )
 
 
-class RealPipelineFakeModel(Backend):
+class RealPipelineFakeModel(LocalBackend):
     """The real pipeline, index and search; only the model is FakeEmbedder."""
 
     load_embedder = FakeBackend.load_embedder
@@ -107,6 +106,6 @@ def test_real_pdfs_dropped_related_listed_exported(qtbot, window, shared_data, t
     assert drawn.args[0].error == ""
     assert window.map.point_count == len(PDFS)
     assert "topics" in window.map.status.text()
-    dot = window.map._dots[results[1].paper_id]
-    window.map.sig_paper_clicked.emit(dot.paper_id)
+    assert sorted(window.map.paper_ids()) == sorted([reply.value.paper_id] + [r.paper_id for r in results])
+    window.map.click(results[1].paper_id)
     assert window.current_paper_id() == results[1].paper_id

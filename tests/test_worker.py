@@ -7,7 +7,7 @@ import time
 from functools import partial
 
 import pytest
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, still_running, write_text_papers  # noqa: F401
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, still_running, write_text_papers
 
 from litreview.analysis import clusters
 from litreview.analysis.clusters import cluster_job
@@ -23,7 +23,6 @@ from litreview.workers.runner import JobRunner
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 
@@ -285,6 +284,30 @@ def test_the_leak_fixture_sees_a_client_that_was_not_shut_down(qtbot, library_pa
     assert still_running(started, grace_s=0.0) == []
 
 
+def test_the_leak_checks_say_where_a_leaked_thread_or_timer_started(qtbot, library_path, request):
+    from PySide6.QtCore import QTimer
+
+    threads = request.getfixturevalue("no_leaked_qthreads")
+    timers = request.getfixturevalue("no_leaked_qtimers")
+    client = WorkerClient(library_path, backend=FakeBackend())
+    timer = QTimer()
+    timer.start(60_000)
+    fired = []
+    QTimer.singleShot(300, lambda: fired.append(1))
+    try:
+        [thread_line] = threads.describe(threads)
+        assert thread_line.startswith("  litreview-worker started at litreview/workers/client.py:")
+        assert "tests/test_worker.py:" in thread_line and "test_the_leak_checks_say_where" in thread_line
+        found = timers()
+        assert len(found) == 2 and all("tests/test_worker.py:" in line for line in found)
+        assert found[0].startswith("  QTimer (every 60000 ms)") and found[1].startswith("  singleShot due in")
+    finally:
+        timer.stop()
+        assert client.shutdown(10_000)
+    qtbot.waitUntil(lambda: bool(fired), timeout=5_000)
+    assert timers() == []  # stopped, and fired: nothing left to leak into the next test
+
+
 def test_clustering_runs_beside_the_worker_so_related_is_answered_meanwhile(qtbot, threaded, papers, monkeypatch):
     client = threaded()
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
@@ -304,7 +327,7 @@ def test_clustering_runs_beside_the_worker_so_related_is_answered_meanwhile(qtbo
     with qtbot.waitSignal(client.sig_replied, timeout=10_000, check_params_cb=is_reply("related")) as answered:
         related(client, 2)
     assert answered.args[0].error == "" and not done
-    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)  # the first clustering imports scikit-learn
     assert done[0].kind == "cluster" and done[0].status == "finished"
     assert len(clustered) == 1
 

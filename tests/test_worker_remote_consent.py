@@ -31,7 +31,7 @@ from litreview.library import settings
 from litreview.library.settings import ModelChoice
 from litreview.pipeline.jobs import change_model_job, embed_job, resume_job
 from litreview.workers.client import SyncWorkerClient
-from litreview.workers.session import Backend
+from litreview.workers.session import LocalBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 ABSTRACTS = [
@@ -97,7 +97,7 @@ def test_stored_names_lose_their_api_key_and_credentials() -> None:
 
 def test_resume_and_search_send_nothing_until_the_user_chooses_the_endpoint(qtbot, remote_library) -> None:
     library, url, state = remote_library
-    client = SyncWorkerClient(library.path, backend=Backend())  # the real backend: model in a child process
+    client = SyncWorkerClient(library.path, backend=LocalBackend())  # the real backend: model in a child process
     outcomes, searches = [], []
     client.sig_job_done.connect(outcomes.append)
     client.sig_replied.connect(searches.append)
@@ -131,7 +131,7 @@ def test_resume_and_search_send_nothing_until_the_user_chooses_the_endpoint(qtbo
 
 def test_in_process_model_loading_refuses_too(qtbot, remote_library) -> None:
     library, url, state = remote_library
-    client = SyncWorkerClient(library.path, backend=Backend(model_in_child_process=False))
+    client = SyncWorkerClient(library.path, backend=LocalBackend(model_in_child_process=False))
     outcomes = []
     client.sig_job_done.connect(outcomes.append)
     try:

@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self._closed = False
         self._resume_on_start = resume_on_start
-        QTimer.singleShot(300, self._after_start)  # after the window is up: these import numpy on the worker
+        self._start_timer.start()  # after the window is up: these import numpy on the worker
 
     # -- composition -------------------------------------------------------------------------------------------
     def _create_central(self) -> None:
@@ -173,6 +173,10 @@ class MainWindow(QMainWindow):
         self._related_timer = QTimer(self)
         self._related_timer.setSingleShot(True)
         self._related_timer.setInterval(120)
+        self._start_timer = QTimer(self)  # a member, not a singleShot: closing the window stops it
+        self._start_timer.setSingleShot(True)
+        self._start_timer.setInterval(300)
+        self._start_timer.timeout.connect(self._after_start)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -354,6 +358,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the layout and cancel running jobs; the app then shuts the worker down (cancel, save, join)."""
         self._closed = True
+        self._start_timer.stop()
         self._related_timer.stop()
         self._filter_timer.stop()
         self.save_state()
@@ -595,7 +600,7 @@ class MainWindow(QMainWindow):
     def on_papers_changed(self) -> None:
         self._reload_table()
         pid = self.current_paper_id()
-        if pid is not None and not self.details.stack.currentIndex():
+        if pid is not None and not self.details.editing:
             self.details.show_paper(self.reader.paper(pid))
             self._related_timer.start()
         self.refresh_lists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from litreview.core.progress import CancelToken, Progress, ProgressSink, run_beside
 from litreview.library import settings
@@ -17,12 +17,32 @@ from litreview.library.settings import ModelChoice
 
 T = TypeVar("T")
 
-class Backend:
-    """Where the heavy services come from, imported lazily so that torch and hnswlib load only when first needed.
+class Backend(Protocol):
+    """Where the worker's heavy services come from: the model, the ANN index and the importable formats.
 
-    Tests replace this with small fakes (tests/qt_helpers.py): a bag-of-words model, a brute-force index and a
-    reader of little text files.
+    `LocalBackend` is the app's; tests give small fakes (tests/qt_helpers.py: a bag-of-words model, a brute-force
+    index and a reader of little text files).
     """
+
+    def load_embedder(self, library: Any, choice: ModelChoice) -> Any:
+        """The chosen model, maybe still loading (then it has poll_ready/wait_ready)."""
+        ...
+
+    def model_ready(self, library: Any, embedder: Any) -> None:
+        """A model loaded by load_embedder is ready (record it in the library's settings if not yet done)."""
+        ...
+
+    def make_index(self, library: Any) -> Any:
+        """The ANN index service over the library's vectors."""
+        ...
+
+    def readers(self) -> Any:
+        """The importable formats (a litreview.ingest.registry.Registry)."""
+        ...
+
+
+class LocalBackend:
+    """The app's backend, imported lazily so that torch and hnswlib load only when first needed."""
 
     def __init__(self, *, model_in_child_process: bool = True) -> None:
         self.model_in_child_process = model_in_child_process
@@ -81,7 +101,7 @@ class LibrarySession:
 
     def __init__(self, library_path: Path | str, *, backend: Backend | None = None) -> None:
         self.library_path = Path(library_path)
-        self.backend = backend or Backend()
+        self.backend = backend or LocalBackend()
         self._library: Any = None
         self._embedder: Any = None
         self._index: Any = None

@@ -151,7 +151,7 @@ def test_threaded_import_answers_related_between_batches(qtbot, threaded, papers
         client.start(import_job(papers[:4]))
     assert first.args[0].status == "finished"
 
-    client.backend.step_delay = 0.15
+    client.backend.step_delay = 0.5  # each new file; the files already imported are skipped by their hash
     done = []
     client.sig_job_done.connect(done.append)
     with qtbot.waitSignal(client.sig_progress, timeout=10_000):

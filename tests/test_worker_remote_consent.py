@@ -28,7 +28,6 @@ from litreview.gui.presenters import describe_outcome
 from litreview.index.search import answer_search
 from litreview.index.vectors import VectorStore
 from litreview.library import settings
-from litreview.library.settings import ModelChoice
 from litreview.pipeline.jobs import change_model_job, embed_job, resume_job
 from litreview.workers.client import SyncWorkerClient
 from litreview.workers.session import LocalBackend
@@ -118,7 +117,7 @@ def test_resume_and_search_send_nothing_until_the_user_chooses_the_endpoint(qtbo
         assert state.requests == []
 
         # Choosing it in Settings is consent: now the abstracts go there, with the key as a header only.
-        client.start(change_model_job(ModelChoice(name=f"{url}/v1/embeddings?model=m&api_key=SECRET", dim=8)))
+        client.start(change_model_job(settings.ModelChoice(name=f"{url}/v1/embeddings?model=m&api_key=SECRET", dim=8)))
         assert outcomes[-1].status == "finished", outcomes[-1].error
         assert describe_outcome(outcomes[-1]) == "Embedded 3 papers"
         assert len(state.requests) >= 1

@@ -134,16 +134,8 @@ def cluster_library(
     return drive(steps, progress)
 
 
-def cluster_steps(
-    library: Library,
-    model_id: str,
-    dim: int,
-    k: int | None = None,
-    cancel: CancelToken | None = None,
-    *,
-    random_state: int = 0,
-    offload: Offload = in_line,
-) -> Generator[Progress, None, list[ClusterInfo]]:
+def cluster_steps(library: Library, model_id: str, dim: int, k: int | None = None, cancel: CancelToken | None = None,
+                  *, random_state: int = 0, offload: Offload = in_line) -> Generator[Progress, None, list[ClusterInfo]]:
     """cluster_library as a generator of its stages. The library is read and written only here, on the calling
     thread (its one writer); the heavy computations in between go through `offload` with plain arrays."""
     if k is not None and k < 1:

@@ -273,39 +273,33 @@ class MainWindow(QMainWindow):
             toolbar.addAction(act)
 
     def _connect_signals(self) -> None:
-        client = self.client
-        client.sig_progress.connect(self.on_progress)
-        client.sig_job_done.connect(self.on_job_done)
-        client.sig_papers_changed.connect(self.on_papers_changed)
-        client.sig_error.connect(self.on_error)
-        client.sig_busy_changed.connect(self.on_busy_changed)
-        self.map.sig_paper_clicked.connect(self.select_paper)
-        self.map.sig_recluster_requested.connect(self.cluster_library)
-        self.cancel_button.clicked.connect(self.client.cancel)
-        self.table.selectionModel().currentRowChanged.connect(self.on_current_row_changed)
-        self.table.customContextMenuRequested.connect(self.show_table_menu)
-        self.table_model.modelReset.connect(self._update_counts)
-        self.search_box.textChanged.connect(self._filter_timer.start)
-        self.search_box.returnPressed.connect(self.run_search)
-        self.search_mode.currentIndexChanged.connect(self.run_search)
-        self.clear_results_button.clicked.connect(self.clear_search)
-        self._filter_timer.timeout.connect(self.run_search)
-        self._related_timer.timeout.connect(self.find_related_now)
-        self.details.sig_edit_requested.connect(self.on_edit_requested)
-        self.related.sig_navigate_requested.connect(self.select_paper)
-        self.related.sig_add_to_list_requested.connect(self.add_to_list)
-        self.related.sig_export_requested.connect(self.export_related)
-        lists = self.lists
-        lists.sig_create_requested.connect(self.create_list)
-        lists.sig_rename_requested.connect(self.rename_list)
-        lists.sig_delete_requested.connect(self.delete_list)
-        lists.sig_add_requested.connect(self.add_to_list)
-        lists.sig_remove_requested.connect(self.remove_from_list)
-        lists.sig_reorder_requested.connect(self.reorder_list)
-        lists.sig_note_requested.connect(self.set_note)
-        lists.sig_export_requested.connect(self.export_list)
-        lists.sig_list_selected.connect(self.show_list_items)
-        lists.sig_navigate_requested.connect(self.select_paper)
+        client, lists, related = self.client, self.lists, self.related
+        wiring = (
+            # the worker's relays (GUI thread)
+            (client.sig_progress, self.on_progress), (client.sig_job_done, self.on_job_done),
+            (client.sig_papers_changed, self.on_papers_changed), (client.sig_error, self.on_error),
+            (client.sig_busy_changed, self.on_busy_changed),
+            # the table, search and details
+            (self.table.selectionModel().currentRowChanged, self.on_current_row_changed),
+            (self.table.customContextMenuRequested, self.show_table_menu),
+            (self.table_model.modelReset, self._update_counts), (self.cancel_button.clicked, client.cancel),
+            (self.search_box.textChanged, self._filter_timer.start), (self.search_box.returnPressed, self.run_search),
+            (self.search_mode.currentIndexChanged, self.run_search), (self._filter_timer.timeout, self.run_search),
+            (self.clear_results_button.clicked, self.clear_search),
+            (self._related_timer.timeout, self.find_related_now),
+            (self.details.sig_edit_requested, self.on_edit_requested),
+            # the panels' requests
+            (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
+            (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
+            (related.sig_export_requested, self.export_related),
+            (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
+            (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
+            (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
+            (lists.sig_note_requested, self.set_note), (lists.sig_export_requested, self.export_list),
+            (lists.sig_list_selected, self.show_list_items), (lists.sig_navigate_requested, self.select_paper),
+        )
+        for signal, slot in wiring:
+            signal.connect(slot)
 
     # -- state -------------------------------------------------------------------------------------------------
     def _restore_state(self) -> None:

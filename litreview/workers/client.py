@@ -65,6 +65,36 @@ class _ClientBase(QObject):
             self._latest[channel] = request_id
         return request_id
 
+    def start(self, job: Job) -> int:
+        """Queue a long job; returns its id (progress and the outcome carry it)."""
+        job_id = self._new_job()
+        self._send_job(job_id, job)
+        return job_id
+
+    def query(self, query: Query, on_reply: ReplyHandler | None = None, *, channel: str = "",
+              latest_only: bool = False) -> int:
+        """Run `query(services)` on the worker between job batches; returns the request id of its Reply."""
+        request_id = self._new_request(on_reply, channel, latest_only)
+        self._send_query(request_id, channel, query)
+        return request_id
+
+    def cancel(self) -> None:
+        """Cancel the running and queued jobs; each ends with a "cancelled" outcome at its next batch."""
+        self._runner_of_jobs().cancel_up_to(self.last_job_id)
+
+    def cancel_job(self, job_id: int) -> None:
+        """Cancel one job (e.g. a download) and leave the others running."""
+        self._runner_of_jobs().cancel_job(job_id)
+
+    def _send_job(self, job_id: int, job: Job) -> None:
+        raise NotImplementedError
+
+    def _send_query(self, request_id: int, channel: str, query: Query) -> None:
+        raise NotImplementedError
+
+    def _runner_of_jobs(self) -> JobRunner:
+        raise NotImplementedError
+
     def invalidate(self, channel: str) -> None:
         """Forget the pending request of a latest-only channel (e.g. the selection was cleared)."""
         self._latest[channel] = next(self._ids)
@@ -112,51 +142,30 @@ class WorkerClient(_ClientBase):
     _req_query = Signal(int, str, object)
     _req_shutdown = Signal()
 
-    def __init__(
-        self,
-        library_path: Path | str,
-        *,
-        backend: Backend | None = None,
-        progress_interval: float = 0.1,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, library_path: Path | str, *, backend: Backend | None = None, progress_interval: float = 0.1,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("litreview-worker")
         self._worker = LibraryWorker(LibrarySession(library_path, backend=backend), progress_interval=progress_interval)
         self._worker.moveToThread(self._thread)
         worker = self._worker
-        worker.sig_progress.connect(self._on_progress)
-        worker.sig_job_done.connect(self._on_job_done)
-        worker.sig_reply.connect(self._on_reply)
-        worker.sig_papers_changed.connect(self._on_papers_changed)
-        worker.sig_error.connect(self._on_error)
-        self._req_job.connect(worker.start_job)
-        self._req_query.connect(worker.run_query)
-        self._req_shutdown.connect(worker.shutdown)
+        for signal, slot in ((worker.sig_progress, self._on_progress), (worker.sig_job_done, self._on_job_done),
+                             (worker.sig_reply, self._on_reply), (worker.sig_papers_changed, self._on_papers_changed),
+                             (worker.sig_error, self._on_error), (self._req_job, worker.start_job),
+                             (self._req_query, worker.run_query), (self._req_shutdown, worker.shutdown)):
+            signal.connect(slot)
         self._stopped = False
         self._thread.start()
 
-    def start(self, job: Job) -> int:
-        """Queue a long job; returns its id (progress and the outcome carry it)."""
-        job_id = self._new_job()
+    def _send_job(self, job_id: int, job: Job) -> None:
         self._req_job.emit(job_id, job)
-        return job_id
 
-    def query(self, query: Query, on_reply: ReplyHandler | None = None, *, channel: str = "",
-              latest_only: bool = False) -> int:
-        """Run `query(services)` on the worker between job batches; returns the request id of its Reply."""
-        request_id = self._new_request(on_reply, channel, latest_only)
+    def _send_query(self, request_id: int, channel: str, query: Query) -> None:
         self._req_query.emit(request_id, channel, query)
-        return request_id
 
-    def cancel(self) -> None:
-        """Cancel the running and queued jobs; each ends with a "cancelled" outcome at its next batch."""
-        self._worker.cancel_up_to(self.last_job_id)
-
-    def cancel_job(self, job_id: int) -> None:
-        """Cancel one job (e.g. a download) and leave the others running."""
-        self._worker.cancel_job(job_id)
+    def _runner_of_jobs(self) -> JobRunner:
+        return self._worker.runner  # its cancel calls are thread-safe
 
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
         """Cancel, let the worker stop at a batch boundary and close the library, then join the thread.
@@ -182,9 +191,8 @@ class SyncWorkerClient(_ClientBase):
     For tests and scripts: deterministic, no thread. Progress is not throttled.
     """
 
-    def __init__(
-        self, library_path: Path | str, *, backend: Backend | None = None, parent: QObject | None = None
-    ) -> None:
+    def __init__(self, library_path: Path | str, *, backend: Backend | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = LibrarySession(library_path, backend=backend)
         self._runner = JobRunner(on_progress=self._on_progress, on_done=self._done, progress_interval=0.0)
@@ -195,23 +203,15 @@ class SyncWorkerClient(_ClientBase):
         if changed:
             self.sig_papers_changed.emit()
 
-    def start(self, job: Job) -> int:
-        job_id = self._new_job()
+    def _send_job(self, job_id: int, job: Job) -> None:
         self._runner.submit(job_id, job.kind, bind(job, self.session))
         self._runner.run_to_end()
-        return job_id
 
-    def query(self, query: Query, on_reply: ReplyHandler | None = None, *, channel: str = "",
-              latest_only: bool = False) -> int:
-        request_id = self._new_request(on_reply, channel, latest_only)
+    def _send_query(self, request_id: int, channel: str, query: Query) -> None:
         self._on_reply(answer(self.session, request_id, channel, query))
-        return request_id
 
-    def cancel(self) -> None:
-        self._runner.cancel_up_to(self.last_job_id)
-
-    def cancel_job(self, job_id: int) -> None:
-        self._runner.cancel_job(job_id)
+    def _runner_of_jobs(self) -> JobRunner:
+        return self._runner
 
     def shutdown(self, timeout_ms: int = 0) -> bool:
         self.session.close()

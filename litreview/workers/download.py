@@ -22,15 +22,8 @@ def download(name: str, *, endpoint: str | None = None, cache_dir: str | None = 
     return Job(JobKind.DOWNLOAD, lambda services, cancel: download_job(name, cancel, **options))
 
 
-def download_job(
-    name: str,
-    cancel: CancelToken,
-    *,
-    endpoint: str | None = None,
-    cache_dir: str | None = None,
-    revision: str | None = None,
-    poll_s: float = 0.05,
-) -> JobGenerator:
+def download_job(name: str, cancel: CancelToken, *, endpoint: str | None = None, cache_dir: str | None = None,
+                 revision: str | None = None, poll_s: float = 0.05) -> JobGenerator:
     """Download model `name` (a preset or a Hugging Face repo id); yields Progress(bytes done, bytes total).
 
     Returns the folder (as a str). Cancelling stops the transfer at its next chunk; the partial files stay in

@@ -41,7 +41,8 @@ def after_job(session: LibrarySession, outcome: JobOutcome) -> bool:
 class LibraryWorker(QObject):
     """Runs on the worker thread (after `moveToThread`). Every slot is invoked through queued connections.
 
-    Signals carry plain immutable values from litreview.workers.messages.
+    Signals carry plain immutable values from litreview.workers.messages. The GUI thread cancels jobs through
+    `runner` (its cancel calls are thread-safe).
     """
 
     sig_progress = Signal(object)  # JobProgress
@@ -73,14 +74,6 @@ class LibraryWorker(QObject):
         """Answer a query now (between two batches of the running job)."""
         if not self._closed:
             self.sig_reply.emit(answer(self.session, request_id, channel, query))
-
-    def cancel_job(self, job_id: int) -> None:
-        """Thread-safe (called directly from the GUI thread): cancel this one job at its next step."""
-        self.runner.cancel_job(job_id)
-
-    def cancel_up_to(self, job_id: int) -> None:
-        """Thread-safe (called directly from the GUI thread): cancel jobs up to `job_id` at the next batch."""
-        self.runner.cancel_up_to(job_id)
 
     def _schedule_step(self) -> None:
         if not self._step_scheduled and not self._closed:

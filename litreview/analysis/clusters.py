@@ -19,14 +19,15 @@ import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from litreview.core.ops import Job, JobGenerator, JobKind, Services
 from litreview.core.progress import CancelToken, Progress, ProgressSink, drive
 from litreview.library import settings
 from litreview.library.db import Library
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STAGE = "clusters"
 MAX_AUTO_K = 30
@@ -79,6 +80,12 @@ class MapCluster:
     user_label: str | None = None
 
 
+def _empty(dtype: str) -> np.ndarray:
+    import numpy as np
+
+    return np.zeros(0, dtype=dtype)
+
+
 @dataclass(frozen=True)
 class MapData:
     """The library map of one (model, dim) as parallel arrays (coordinates in [-1, 1]), plus the clusters.
@@ -88,10 +95,10 @@ class MapData:
 
     model_id: str
     dim: int
-    paper_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    x: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    y: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    cluster_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    paper_ids: np.ndarray = field(default_factory=lambda: _empty("int64"))
+    x: np.ndarray = field(default_factory=lambda: _empty("float32"))
+    y: np.ndarray = field(default_factory=lambda: _empty("float32"))
+    cluster_ids: np.ndarray = field(default_factory=lambda: _empty("int64"))
     titles: list[str] = field(default_factory=list)
     clusters: list[MapCluster] = field(default_factory=list)
 
@@ -252,6 +259,7 @@ def choose_k(
     `prefer` (the k of the stored clusters) wins when its silhouette is within PREFER_MARGIN of the best, so
     re-clustering a grown library does not change k for a difference within sampling noise.
     """
+    import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
@@ -305,6 +313,7 @@ def load_clusters(library: Library, model_id: str, dim: int) -> list[ClusterInfo
 
 def load_map(library: Library, model_id: str, dim: int) -> MapData:
     """The stored map of (model_id, dim): points ordered by paper id, clusters largest first. Read only."""
+    import numpy as np
     rows = library.conn.execute(
         "SELECT m.paper_id, m.x, m.y, m.cluster_id, coalesce(p.title, '') FROM cluster_members m "
         "JOIN clusters c ON c.id = m.cluster_id JOIN papers p ON p.id = m.paper_id "
@@ -380,6 +389,7 @@ class _Steps:
 
 def _kmeans(vectors: np.ndarray, k: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
     """k-means assignments and unit-length centroids (mean direction of each cluster)."""
+    import numpy as np
     if k == 1:
         return np.zeros(len(vectors), dtype=np.int64), _unit(vectors.mean(axis=0, keepdims=True))
     from sklearn.cluster import KMeans
@@ -411,6 +421,7 @@ def _stored_count(library: Library, model_id: str, dim: int) -> int | None:
 def _label_sample(assignments: np.ndarray, random_state: int) -> np.ndarray:
     """Sorted indices of at most about LABEL_SAMPLE papers, each cluster in proportion to its size (at least 25
     papers, or all of a smaller one): labels from 5,000 abstracts read the same as from 10,000, in half the time."""
+    import numpy as np
     count = len(assignments)
     if count <= LABEL_SAMPLE:
         return np.arange(count)
@@ -436,6 +447,7 @@ def _documents(library: Library, paper_ids: np.ndarray) -> list[str]:
 
 def _previous_positions(library: Library, model_id: str, dim: int, paper_ids: np.ndarray) -> np.ndarray | None:
     """(n, 2) earlier map positions of `paper_ids` (NaN where none), or None when there is no earlier map."""
+    import numpy as np
     rows = library.conn.execute(
         "SELECT m.paper_id, m.x, m.y FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id "
         "WHERE c.model_id = ? AND c.dim = ?",
@@ -458,6 +470,7 @@ def _store(
     positions: np.ndarray,
 ) -> list[ClusterInfo]:
     """Replace the stored clusters of (model_id, dim), keeping the ids and user labels of matched old clusters."""
+    import numpy as np
     sizes = np.bincount(assignments, minlength=len(centroids))
     order = sorted(range(len(centroids)), key=lambda c: (-sizes[c], c))  # new clusters get ids largest first
     with library.transaction() as conn:
@@ -520,6 +533,7 @@ def _delete_clusters(conn, model_id: str, dim: int) -> None:
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
+    import numpy as np
     matrix = np.asarray(matrix, dtype=np.float32)
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from litreview.core.ops import Services
 from litreview.library.db import Library
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # How many candidates each side contributes to a hybrid fusion.
 FUSION_DEPTH = 100
@@ -61,6 +62,8 @@ def semantic_search(
     """Nearest papers to the query embedded with the model's query prompt; score = cosine."""
     if not query.strip() or k <= 0:
         return []
+    import numpy as np
+
     vector = np.asarray(embedder.embed_queries([query]), dtype=np.float32)[0]
     return index_service.search(embedder.model_id, embedder.dim, vector, k)
 

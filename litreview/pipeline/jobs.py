@@ -1,5 +1,7 @@
 """The library's long jobs as the worker runs them: import, embed, edit, resume and a model change.
 
+Cheap to import (the GUI thread builds these jobs): the pipeline's modules are imported when a job runs.
+
 Each function returns a litreview.core.ops.Job; its generator gets the worker's Services (the one write
 connection, the embedder loaded on first need, the index) and a cancel token, and checks it between batches.
 """
@@ -13,10 +15,7 @@ from litreview.core.errors import error_message
 from litreview.core.ops import Job, JobGenerator, JobKind, Services, WithWarning
 from litreview.core.progress import Cancelled, CancelToken, Progress
 from litreview.library import settings
-from litreview.library.jobs import queued_paths
 from litreview.library.settings import ModelChoice
-from litreview.pipeline.embed import embed_pending, pending_embeddings
-from litreview.pipeline.importer import run_import
 
 
 def import_job(paths: Sequence[Any], *, embed: bool = True) -> Job:
@@ -30,6 +29,8 @@ def import_job(paths: Sequence[Any], *, embed: bool = True) -> Job:
 
 
 def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool) -> JobGenerator:
+    from litreview.pipeline.importer import run_import
+
     embedder, model_problem = None, ""
     if embed:
         try:
@@ -49,6 +50,8 @@ def embed_job() -> Job:
 
 
 def _embed(services: Services, cancel: CancelToken) -> JobGenerator:
+    from litreview.pipeline.embed import embed_pending
+
     embedder = yield from services.embedder_steps(cancel)
     count = yield from embed_pending(services.library, embedder, index=services.index(), cancel=cancel)
     return count
@@ -93,6 +96,8 @@ def resume_job() -> Job:
 
 def _resume(services: Services, cancel: CancelToken) -> JobGenerator:
     from litreview.embedding.loader import RemoteNotAllowed, check_remote_allowed
+    from litreview.library.jobs import queued_paths
+    from litreview.pipeline.embed import pending_embeddings
     library = services.library
     paths = queued_paths(library)
     if paths:

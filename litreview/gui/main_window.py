@@ -45,11 +45,11 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
-from litreview.library.settings import ModelChoice, model_choice
 from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
 if TYPE_CHECKING:
     from litreview.library.lists import ReadingLists
+    from litreview.library.settings import ModelChoice
 
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
@@ -726,6 +726,8 @@ class MainWindow(QMainWindow):
         self.export_papers(self.reader.papers(list(ids)), "related work")
 
     def current_model_choice(self) -> ModelChoice:
+        from litreview.library.settings import model_choice
+
         return model_choice(self.reader.library)
 
     @Slot()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QPainter, QPalette
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from litreview.analysis.related import RelatedResult
 from litreview.gui.paper_table_model import PaperIdRole, encode_paper_ids
-from litreview.workers.messages import Reply
+
+if TYPE_CHECKING:
+    from litreview.analysis.related import RelatedResult
+    from litreview.workers.messages import Reply
 
 ScoreRole = Qt.ItemDataRole.UserRole + 2
 ModelIndex = QModelIndex | QPersistentModelIndex

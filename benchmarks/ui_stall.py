@@ -97,16 +97,18 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from litreview.app import create_window, ensure_library
+    from litreview.gui.presenters import describe_outcome
     from litreview.workers.messages import JobOutcome
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         library_path = ensure_library(Path(tmp) / "library.sqlite")
         if model:
+            from litreview.library import settings
             from litreview.library.db import open_library
 
             with open_library(library_path) as library:
-                library.set_setting("model", model)
+                library.set_setting(settings.MODEL, model)
         settings = QSettings(str(Path(tmp) / "gui.ini"), QSettings.Format.IniFormat)
         window, client = create_window(library_path, settings=settings)
         window.resize(1280, 800)
@@ -139,8 +141,8 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
                 self.stages.append((time.perf_counter(), f"{progress.stage} {progress.current}".strip()))
 
             @Slot(object)
-            def answered(self, _answer) -> None:
-                self.related += 1
+            def answered(self, reply) -> None:
+                self.related += reply.channel == "related"
 
             @Slot()
             def move_selection(self) -> None:
@@ -157,7 +159,7 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
         mover.timeout.connect(probe.move_selection)
         client.sig_job_done.connect(probe.done)
         client.sig_progress.connect(probe.progressed)
-        client.sig_related_ready.connect(probe.answered)
+        client.sig_replied.connect(probe.answered)
         heartbeat.start()
         mover.start()
         started = time.perf_counter()
@@ -181,7 +183,7 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
         "pdfs": len(files) if limit else len(list(pdfs.glob("*.pdf"))),
         "import_s": round(elapsed, 1),
         "status": outcome.status if outcome else None,
-        "summary": outcome.summary if outcome else None,
+        "summary": describe_outcome(outcome) if outcome else None,
         "error": outcome.error if outcome else None,
         "beats": len(probe.beats),
         "longest_gap_ms": round(gaps[-1], 1) if gaps else None,

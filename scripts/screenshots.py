@@ -94,6 +94,7 @@ def main() -> int:
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
+    from litreview.analysis.clusters import cluster_job
     from litreview.gui.export_dialog import ExportDialog
     from litreview.gui.library_reader import LibraryReader, ReadOnlyLibrary
     from litreview.gui.main_window import MainWindow
@@ -109,7 +110,7 @@ def main() -> int:
         if not library_path.exists():
             build_library(library_path, args.papers, args.model)
         client = SyncWorkerClient(library_path)
-        client.cluster()
+        client.start(cluster_job())
         reader = LibraryReader(ReadOnlyLibrary(library_path))
         window = MainWindow(reader, client, settings=QSettings(str(work / "gui.ini"), QSettings.Format.IniFormat),
                             export_folder=work)
@@ -182,7 +183,7 @@ def main() -> int:
         apply_palette(app, dark=True)
         window.select_paper(focus)
         window.find_related_now()
-        window.client.request_map()  # redraw the labels in the dark palette's text colour
+        window.request_map()  # redraw the labels in the dark palette's text colour
         shot("library-dark.png")
 
         window.close()

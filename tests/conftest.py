@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+import traceback
+import weakref
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,115 @@ def no_leaked_threads():
         thread.join(timeout=5)
     still = [t.name for t in leaked if t.is_alive()]
     assert not still, f"test leaked running threads: {still}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Qt leak checks (after napari's conftest): every test that uses qtbot or qapp fails when it leaves a QThread
+# running, a QTimer active or a singleShot pending, and the message says where each was started.
+
+
+def started_at() -> str:
+    """Where the caller was started from: the innermost frames of this project (not of this file), innermost
+    first, as "path:line in function"."""
+    places = []
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = Path(frame.filename)
+        if path == Path(__file__) or ROOT not in path.parents:
+            continue
+        places.append(f"{path.relative_to(ROOT)}:{frame.lineno} in {frame.name}")
+        if len(places) == 3:
+            break
+    return " <- ".join(places) or "outside the project"
+
+
+class StartedThreads(list):
+    """The QThreads a test started, with where each was started."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.places: dict[int, str] = {}
+
+    def describe(self, threads) -> list[str]:
+        return [f"  {thread.objectName() or repr(thread)} started at {self.places[id(thread)]}" for thread in threads]
+
+
+@pytest.fixture
+def no_leaked_qthreads(monkeypatch):
+    """Fails a test that leaves a QThread running: every QThread started during the test is recorded (by
+    wrapping QThread.start) and must have stopped by teardown, after a short grace period. Yields the threads."""
+    from PySide6.QtCore import QThread
+
+    started = StartedThreads()
+    original_start = QThread.start
+
+    def recording_start(self, *args):
+        started.append(self)
+        started.places[id(self)] = started_at()
+        return original_start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield started
+    deadline = time.monotonic() + 5.0  # a short grace period for threads that are stopping
+    while any(thread.isRunning() for thread in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    running = [thread for thread in started if thread.isRunning()]
+    if running:
+        for thread in running:
+            thread.quit()
+            thread.wait(2000)
+        pytest.fail("test left QThreads running:\n" + "\n".join(started.describe(running)))
+
+
+@pytest.fixture
+def no_leaked_qtimers(monkeypatch):
+    """Fails a test that leaves a QTimer active (started with start()) or a singleShot of the GUI thread not yet
+    due; says where each was started. Active timers are stopped so they cannot fire into the next test."""
+    from PySide6.QtCore import QCoreApplication, QThread, QTimer
+
+    timers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    single_shots: list[tuple[float, str]] = []  # (when it is due, where it was started) on the GUI thread
+    original_start, original_single_shot = QTimer.start, QTimer.singleShot
+
+    def recording_start(self, *args):
+        timers[self] = started_at()
+        # start() or start(msec); connected to a signal (textChanged) it also gets the signal's arguments
+        return original_start(self, *[arg for arg in args if isinstance(arg, int)][:1])
+
+    def recording_single_shot(*args, **kwargs):
+        app = QCoreApplication.instance()
+        if app is not None and QThread.currentThread() is app.thread():
+            msec = args[0] if args else kwargs.get("msec", 0)
+            single_shots.append((time.monotonic() + int(msec) / 1000, started_at()))
+        return original_single_shot(*args, **kwargs)
+
+    def leaks(*, stop: bool = False) -> list[str]:
+        """The timers still active and the singleShots not yet due, with where they started."""
+        found = []
+        for timer, place in list(timers.items()):
+            try:
+                active = timer.isActive()
+            except RuntimeError:  # its C++ object is gone: not active
+                continue
+            if active:
+                found.append(f"  QTimer (every {timer.interval()} ms) started at {place}")
+                if stop:
+                    timer.stop()
+        now = time.monotonic()
+        return found + [f"  singleShot due in {due - now:.2f} s started at {place}"
+                        for due, place in single_shots if due > now]
+
+    monkeypatch.setattr(QTimer, "start", recording_start)
+    monkeypatch.setattr(QTimer, "singleShot", staticmethod(recording_single_shot))
+    yield leaks
+    leaked = leaks(stop=True)
+    if leaked:
+        pytest.fail("test left Qt timers running:\n" + "\n".join(leaked))
+
+
+@pytest.fixture(autouse=True)
+def qt_leak_checks(request):
+    """Turns both Qt leak checks on for every test that uses qtbot or qapp."""
+    if {"qtbot", "qapp"} & set(request.fixturenames):
+        request.getfixturevalue("no_leaked_qthreads")
+        request.getfixturevalue("no_leaked_qtimers")
+    yield

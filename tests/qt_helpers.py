@@ -1,47 +1,23 @@
-"""Shared helpers for the Qt tests: a leaked-QThread check, a GUI-thread signal recorder and a fake backend.
+"""Shared helpers for the Qt tests: fakes of the worker's services and little text papers for them.
 
-Imported by tests/test_worker*.py and tests/test_gui*.py (fixtures are re-exported with `from qt_helpers import *`
-style imports of the names used).
+The Qt leak checks (threads, timers) are fixtures in conftest.py, on for every test that uses qtbot or qapp.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from fakes import BagOfWordsEmbedder
 
-from litreview.core.paper import IngestError
-from litreview.core.progress import CancelToken, Progress
-from litreview.pipeline import ImportSummary
-from litreview.workers.session import Backend
+from litreview.core.paper import IngestError, ParsedPaper
+from litreview.ingest.registry import Reader, Registry
+from litreview.library import settings
 
 # ---------------------------------------------------------------------------------------------------------------
 # Leaked threads
-
-
-@pytest.fixture
-def no_leaked_qthreads(monkeypatch):
-    """Fails a test that leaves a QThread running: every QThread started during the test is recorded (by
-    wrapping QThread.start) and must have stopped by teardown, after a short grace period."""
-    from PySide6.QtCore import QThread
-
-    started: list[QThread] = []
-    original_start = QThread.start
-
-    def recording_start(self, *args):
-        started.append(self)
-        return original_start(self, *args)
-
-    monkeypatch.setattr(QThread, "start", recording_start)
-    yield started
-    running = still_running(started, grace_s=5.0)
-    if running:
-        pytest.fail(f"test left QThreads running: {running}")
 
 
 def still_running(threads, *, grace_s: float) -> list[str]:
@@ -88,6 +64,12 @@ class FakeIndex:
         order = [i for i in np.argsort(-scores, kind="stable") if ids[i] != paper_id][:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
+    def add(self, model_id: str, dim: int, ids, vectors) -> None:
+        """Nothing to keep: every query reads the vectors table."""
+
+    def save(self, model_id: str, dim: int) -> None:
+        """Nothing to snapshot."""
+
     def search(self, model_id: str, dim: int, vector: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
         ids, matrix = self._load(model_id, dim)
         scores = matrix @ vector
@@ -105,117 +87,46 @@ def write_text_papers(folder: Path, papers: dict[str, tuple[str, str]]) -> list[
     return paths
 
 
-class FakeBackend(Backend):
-    """The worker's services without torch, hnswlib or PDFs. `step_delay` makes each batch slow on purpose."""
+class FakeBackend:
+    """The worker's services without torch, hnswlib or PDFs: a bag-of-words model, a brute-force index and a reader
+    of little text files (a `.pdf` is "not a readable text paper"). `step_delay` makes each file slow on purpose."""
 
     def __init__(self, *, step_delay: float = 0.0, dim: int = 64) -> None:
         self.step_delay = step_delay
         self.dim = dim
         self.embedders_loaded = 0
-        self.clustered = 0
 
     def load_embedder(self, library, choice):
         self.embedders_loaded += 1
         embedder = FakeEmbedder(choice.dim or self.dim)
         if choice.name:
             embedder.model_id = choice.name
-        library.set_setting("model", choice.name or embedder.model_id)
-        library.set_setting("model_id", embedder.model_id)
-        library.set_setting("dim", str(embedder.dim))
+        settings.record_loaded(library, choice.name or embedder.model_id, embedder.model_id, embedder.dim)
         return embedder
 
-    def _embed_ids(self, library, embedder, ids: list[int]) -> None:
-        from litreview.index.vectors import text_hash
-        from litreview.pipeline import embedding_text
-
-        rows = [
-            (pid, embedding_text(title, abstract))
-            for pid, title, abstract in library.conn.execute(
-                f"SELECT id, title, abstract FROM papers WHERE id IN ({','.join('?' * len(ids))})", ids
-            )
-        ]
-        vectors = embedder.embed_documents([text for _, text in rows])
-        with library.transaction() as conn:
-            for (pid, text), vector in zip(rows, vectors, strict=True):
-                conn.execute(
-                    "INSERT OR REPLACE INTO vectors(paper_id, model_id, dim, text_hash, vector) VALUES (?,?,?,?,?)",
-                    (pid, embedder.model_id, embedder.dim, text_hash(text), vector.astype("<f4").tobytes()),
-                )
-
-    def run_import(self, library, paths, embedder, index, cancel: CancelToken) -> Generator[Progress, None, object]:
-        files = []
-        for raw in paths:
-            path = Path(raw)
-            files.extend(sorted(path.rglob("*.*")) if path.is_dir() else [path])
-        summary = ImportSummary()
-        for done, path in enumerate(files):
-            cancel.raise_if_cancelled()
-            yield Progress("extracting", done, len(files), current=path.name)
-            if self.step_delay:
-                time.sleep(self.step_delay)
-            text = path.read_text(encoding="utf-8", errors="replace") if path.suffix == ".txt" else ""
-            with library.transaction() as conn:
-                if not text.strip():
-                    summary.failed.append(IngestError(str(path), "not a readable text paper"))
-                    conn.execute(
-                        "INSERT INTO import_log(batch, path, outcome, reason) VALUES ('test', ?, 'failed', ?)",
-                        (str(path), "not a readable text paper"),
-                    )
-                    continue
-                title, _, abstract = text.partition("\n")
-                cursor = conn.execute(
-                    "INSERT INTO papers(title, abstract, authors, year, venue) VALUES (?, ?, ?, 2024, 'Fake Venue')",
-                    (title.strip(), abstract.strip(), '["Ada Lovelace"]'),
-                )
-                pid = int(cursor.lastrowid)
-                conn.execute("INSERT INTO import_log(batch, path, outcome, paper_id) VALUES ('test', ?, 'imported', ?)",
-                             (str(path), pid))
-            summary.imported += 1
-            summary.paper_ids.append(pid)
-            if embedder is not None:
-                self._embed_ids(library, embedder, [pid])
-        yield Progress("extracting", len(files), len(files))
-        return summary
-
-    def embed_pending(self, library, embedder, index, cancel: CancelToken) -> Generator[Progress, None, int]:
-        from litreview.pipeline import pending_embeddings
-
-        ids = [pid for pid, _, _ in pending_embeddings(library, embedder.model_id, embedder.dim)]
-        for done, pid in enumerate(ids):
-            cancel.raise_if_cancelled()
-            yield Progress("embedding", done, len(ids))
-            if self.step_delay:
-                time.sleep(self.step_delay)
-            self._embed_ids(library, embedder, [pid])
-        return len(ids)
+    def model_ready(self, library, embedder) -> None:
+        """load_embedder recorded the model already."""
 
     def make_index(self, library):
         return FakeIndex(library)
 
-    def vector_models(self, library) -> list[dict]:
-        return [
-            {"model": m, "dim": d, "vectors": n}
-            for m, d, n in library.conn.execute("SELECT model_id, dim, count(*) FROM vectors GROUP BY model_id, dim")
-        ]
+    def readers(self) -> Registry:
+        read = self._read  # looked up per file, so a test can replace read_text on a running backend
+        return Registry([Reader("Text", frozenset({".txt"}), read_file=read),
+                         Reader("PDF", frozenset({".pdf"}), read_file=read)])
 
-    def search(self, library, index, embedder, query, mode, k):
-        if mode == "keyword":
-            rows = library.conn.execute(
-                "SELECT rowid, bm25(papers_fts) FROM papers_fts WHERE papers_fts MATCH ? ORDER BY 2 LIMIT ?", (query, k)
-            ).fetchall()
-            return [(int(r[0]), -float(r[1])) for r in rows]
-        return index.search(embedder.model_id, embedder.dim, embedder.embed_queries([query])[0], k)
+    def _read(self, path: Path) -> ParsedPaper | IngestError:
+        return self.read_text(path)
 
-    def cluster(self, library, model_id, dim, cancel, progress=None):
-        self.clustered += 1
+    def read_text(self, path: Path) -> ParsedPaper | IngestError:
         if self.step_delay:
             time.sleep(self.step_delay)
-        if progress is not None:
-            progress(Progress("clustering", 1, 1))
-        return []
-
-    def load_map(self, library, model_id, dim):
-        return None
+        text = path.read_text(encoding="utf-8", errors="replace") if path.suffix == ".txt" else ""
+        if not text.strip():
+            return IngestError(str(path), "not a readable text paper")
+        title, _, abstract = text.partition("\n")
+        return ParsedPaper(source="text", title=title.strip(), abstract=abstract.strip(), authors=("Ada Lovelace",),
+                           year=2024, venue="Fake Venue")
 
 
 SAMPLE_PAPERS = {

@@ -268,10 +268,10 @@ def test_onednn_swap_is_undone_when_the_kernel_fails_and_is_not_applied_twice(
 
 
 def test_the_worker_backend_loads_the_chosen_precision(tiny_models, library) -> None:  # noqa: F811
-    from litreview.workers.messages import ModelChoice
-    from litreview.workers.session import Backend
+    from litreview.library.settings import ModelChoice
+    from litreview.workers.session import LocalBackend
 
-    backend = Backend(model_in_child_process=False)
+    backend = LocalBackend(model_in_child_process=False)
     embedder = backend.load_embedder(library, ModelChoice(name=str(tiny_models["bert"]), dtype="bfloat16"))
     assert embedder.describe()["dtype"] == "bfloat16"
     assert backend.load_embedder(library, ModelChoice(name=str(tiny_models["bert"]))).describe()["dtype"] == "float32"

@@ -7,14 +7,12 @@ import sqlite3
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
-from qt_helpers import no_leaked_qthreads  # noqa: F401
 
 from litreview.app import ensure_library, run
 from litreview.cli import build_parser
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 

@@ -8,7 +8,7 @@ from litreview.core.paper import Paper
 from litreview.gui.export_dialog import ExportDialog
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.settings_dialog import LOCAL_FOLDER, SettingsDialog, format_cost
-from litreview.workers.messages import ModelChoice
+from litreview.library.settings import ModelChoice
 
 pytestmark = [
     pytest.mark.gui,

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, write_text_papers  # noqa: F401
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, write_text_papers
 
+from litreview.analysis.related import RelatedAnswer, RelatedResult
 from litreview.app import ensure_library
 from litreview.gui.library_reader import LibraryReader, fts_prefix_query
 from litreview.gui.main_window import MainWindow, describe_progress
@@ -17,11 +18,10 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.related_panel import RelatedModel
 from litreview.library.db import open_library
 from litreview.workers.client import WorkerClient
-from litreview.workers.messages import JobProgress, RelatedAnswer, RelatedResult
+from litreview.workers.messages import JobProgress, Reply
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 
@@ -72,6 +72,11 @@ def import_and_wait(qtbot, window, paths) -> object:
     return done.args[0]
 
 
+def is_reply(channel: str):
+    """For qtbot.waitSignal(client.sig_replied, check_params_cb=...): the reply of one channel."""
+    return lambda reply: reply.channel == channel
+
+
 def row_of_title(window, prefix: str) -> int:
     model = window.table_model
     for row in range(model.rowCount()):
@@ -94,20 +99,20 @@ def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, 
 
     # select a paper: details and related panel fill
     row = row_of_title(window, "Galaxy rotation")
-    with qtbot.waitSignal(window.client.sig_related_ready, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("related")):
         window.table.setCurrentIndex(window.table_model.index(row, 0))
-    assert "Galaxy rotation curves" in window.details.browser.toPlainText()
+    assert "Galaxy rotation curves" in window.details.text()
     related = window.related.model.results
     assert related[0].title == "Dark matter in dwarf galaxies"
     assert related[0].why and "dark" in related[0].why
 
     # create a reading list, add the top related result, export the list as BibTeX
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
         window.create_list("Dark matter")
     list_id = window.lists.current_list_id()
     assert list_id is not None and window.lists.current_list_name() == "Dark matter"
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
-        window.related.sig_add_to_list_requested.emit(list_id, [related[0].paper_id])
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
+        window.add_to_list(list_id, [related[0].paper_id])
     assert window.lists.item_ids() == [related[0].paper_id]
     destination = tmp_path / "exports" / "dark-matter.bib"
     written = window.export_papers(window.reader.list_papers(list_id), "Dark matter", fmt="bibtex",
@@ -133,7 +138,7 @@ def test_filter_search_and_edit(qtbot, make_window, drop_folder):
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 5, timeout=5_000)
 
     window.search_mode.setCurrentIndex(window.search_mode.findData("keyword"))
-    with qtbot.waitSignal(window.client.sig_search_ready, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
         window.search_box.setText("protein")
         window.run_search()
     assert window.table_model.showing_results and window.table_model.rowCount() == 2
@@ -148,7 +153,7 @@ def test_filter_search_and_edit(qtbot, make_window, drop_folder):
     with qtbot.waitSignal(window.client.sig_job_done, timeout=10_000) as done:
         window.details.save_button.click()
     assert done.args[0].kind == "edit" and done.args[0].status == "finished"
-    qtbot.waitUntil(lambda: "Parsing scholarly PDFs" in window.details.browser.toPlainText(), timeout=5_000)
+    qtbot.waitUntil(lambda: "Parsing scholarly PDFs" in window.details.text(), timeout=5_000)
     assert any(
         window.table_model.index(r, 0).data() == "Parsing scholarly PDFs for metadata"
         for r in range(window.table_model.rowCount())
@@ -159,13 +164,12 @@ def test_quick_selection_changes_show_only_the_last_papers_related(qtbot, make_w
     window = make_window(FakeBackend(step_delay=0.0))
     import_and_wait(qtbot, window, [drop_folder])
     shown = []
-    window.client.sig_related_ready.connect(shown.append)
+    window.client.sig_replied.connect(lambda reply: shown.append(reply.value) if reply.channel == "related" else None)
     for row in range(5):
         window.table.setCurrentIndex(window.table_model.index(row, 0))
     last = window.current_paper_id()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    with qtbot.assertNotEmitted(window.client.sig_related_ready, wait=300):
-        pass
+    qtbot.wait(300)  # no later answer for an earlier selection arrives
     assert [answer.paper_id for answer in shown] == [last]
     assert window.related.model.rowCount() == 4
 
@@ -250,7 +254,7 @@ def test_related_panel_ignores_answers_for_another_paper(qtbot):
     panel = RelatedPanel()
     qtbot.addWidget(panel)
     panel.expect(7, "Seven")
-    panel.show_answer(RelatedAnswer(1, 3, (RelatedResult(4, 0.8, "Other"),)))
+    panel.show_answer(Reply(1, "related", RelatedAnswer(3, (RelatedResult(4, 0.8, "Other"),))))
     assert panel.model.rowCount() == 0 and "Finding" in panel.status.text()
-    panel.show_answer(RelatedAnswer(2, 7, (RelatedResult(4, 0.8, "Four"),)))
+    panel.show_answer(Reply(2, "related", RelatedAnswer(7, (RelatedResult(4, 0.8, "Four"),))))
     assert panel.model.rowCount() == 1 and "1 papers related" in panel.status.text()

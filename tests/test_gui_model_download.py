@@ -6,17 +6,18 @@ from __future__ import annotations
 import socket
 
 import pytest
-from qt_helpers import FakeBackend, no_leaked_qthreads  # noqa: F401
+from qt_helpers import FakeBackend
 from test_embedding_download import REPO, hub  # noqa: F401 - the stand-in hub server (127.0.0.1)
 from test_gui_main_window import make_window  # noqa: F401
 from tiny_models import tiny_models  # noqa: F401
 
 from litreview.embedding import PRESETS, ModelPreset, describe_model, list_models
 from litreview.gui.settings_dialog import BAR_STEPS, NOT_DOWNLOADED, SettingsDialog, format_bytes
+from litreview.library.settings import ModelChoice
 from litreview.workers.client import WorkerClient
-from litreview.workers.messages import JobProgress, ModelChoice
+from litreview.workers.messages import JobProgress
 
-pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_leaked_qthreads")]
+pytestmark = [pytest.mark.gui]
 
 TINY = "tiny-bert-test"
 

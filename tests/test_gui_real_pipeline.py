@@ -11,19 +11,18 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from qt_helpers import FakeBackend, no_leaked_qthreads  # noqa: F401
-from test_gui_main_window import drop_on
+from qt_helpers import FakeBackend
+from test_gui_main_window import drop_on, is_reply
 
 from litreview.app import ensure_library
 from litreview.gui.library_reader import LibraryReader
 from litreview.gui.main_window import MainWindow
 from litreview.library.db import open_library
 from litreview.workers.client import WorkerClient
-from litreview.workers.session import Backend
+from litreview.workers.session import LocalBackend
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 PDFS = (
@@ -34,7 +33,7 @@ PDFS = (
 )
 
 
-class RealPipelineFakeModel(Backend):
+class RealPipelineFakeModel(LocalBackend):
     """The real pipeline, index and search; only the model is FakeEmbedder."""
 
     load_embedder = FakeBackend.load_embedder
@@ -79,20 +78,20 @@ def test_real_pdfs_dropped_related_listed_exported(qtbot, window, shared_data, t
     assert window.log_dock.isVisible()
 
     # select the first paper: the related panel fills with the other three, best first
-    with qtbot.waitSignal(window.client.sig_related_ready, timeout=30_000) as related:
+    with qtbot.waitSignal(window.client.sig_replied, timeout=30_000, check_params_cb=is_reply("related")) as related:
         window.table.setCurrentIndex(window.table_model.index(0, 0))
-    answer = related.args[0]
-    assert answer.error == "" and answer.paper_id == window.current_paper_id()
+    reply = related.args[0]
+    assert reply.error == "" and reply.value.paper_id == window.current_paper_id()
     results = window.related.model.results
     assert len(results) == len(PDFS) - 1
     assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
     assert window.current_paper_id() not in {r.paper_id for r in results}
 
     # add the best result to a new list and export the list as RIS
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
         window.create_list("Reading")
     list_id = window.lists.current_list_id()
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=10_000):
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
         window.add_to_list(list_id, [results[0].paper_id])
     assert window.lists.item_ids() == [results[0].paper_id]
     target = tmp_path / "reading.ris"
@@ -102,11 +101,11 @@ def test_real_pdfs_dropped_related_listed_exported(qtbot, window, shared_data, t
     assert results[0].title.split()[0] in text
 
     # cluster the library: the map dock draws one dot per paper; clicking a dot selects that paper
-    with qtbot.waitSignal(window.client.sig_map_ready, timeout=120_000) as drawn:
+    with qtbot.waitSignal(window.client.sig_replied, timeout=120_000, check_params_cb=is_reply("map")) as drawn:
         window.map.recluster.click()
-    assert drawn.args[1] == ""
+    assert drawn.args[0].error == ""
     assert window.map.point_count == len(PDFS)
     assert "topics" in window.map.status.text()
-    dot = window.map._dots[results[1].paper_id]
-    window.map.sig_paper_clicked.emit(dot.paper_id)
+    assert sorted(window.map.paper_ids()) == sorted([reply.value.paper_id] + [r.paper_id for r in results])
+    window.map.click(results[1].paper_id)
     assert window.current_paper_id() == results[1].paper_id

@@ -611,7 +611,7 @@ def test_fts_finds_words_of_the_first_pages(library: Library, tmp_path: Path) ->
 
 def test_a_linked_file_that_fails_to_read_is_logged_and_the_import_goes_on(library: Library, tmp_path: Path,
                                                                           monkeypatch) -> None:
-    import litreview.pipeline as pipeline
+    import litreview.pipeline.importer as pipeline
 
     folder = tmp_path / "export"
     make_pdf(folder / "broken-disk.pdf")

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from litreview.index.ann import HnswIndex, exact_top_k, read_header
-from litreview.index.service import IndexService, current_model, index_problems
+from litreview.index.service import IndexService, index_problems
 from litreview.index.vectors import VectorStore
+from litreview.library.settings import serving_model
 
 MODEL = "test/model"
 DIM = 16
@@ -181,10 +182,10 @@ def test_hnsw_index_round_trips_through_bytes_with_deletions() -> None:
     assert labels.tolist() == [10]
 
 
-def test_current_model_prefers_settings_then_most_vectors(library) -> None:
-    assert current_model(library) is None
+def test_serving_model_prefers_settings_then_most_vectors(library) -> None:
+    assert serving_model(library) is None
     _add_papers(library, _vectors(3))
-    assert current_model(library) == (MODEL, DIM)
+    assert serving_model(library) == (MODEL, DIM)
     library.set_setting("model_id", "other/model")
     library.set_setting("dim", "384")
-    assert current_model(library) == ("other/model", 384)
+    assert serving_model(library) == ("other/model", 384)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.pipeline import PdfReader
+from litreview.ingest.pdf_process import PdfReader
 
 
 def test_child_reader_matches_in_process_reader(shared_data, tmp_path):

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from functools import partial
 
 import pytest
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, no_leaked_qthreads, still_running, write_text_papers  # noqa: F401
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, still_running, write_text_papers
 
+from litreview.analysis import clusters
+from litreview.analysis.clusters import cluster_job
+from litreview.analysis.related import find_related
 from litreview.analysis.why import shared_terms, terms
 from litreview.core.progress import Progress
+from litreview.gui.presenters import describe_outcome
+from litreview.index.search import answer_search
+from litreview.library.settings import ModelChoice
+from litreview.pipeline.jobs import change_model_job, edit_job, import_job, resume_job
 from litreview.workers.client import SyncWorkerClient, WorkerClient
-from litreview.workers.messages import ModelChoice
 from litreview.workers.runner import JobRunner
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
 ]
 
 
@@ -45,6 +52,26 @@ def threaded(qtbot, library_path):
         assert not client.worker_thread.isRunning()
 
 
+def related(client, paper_id: int, k: int = 10) -> int:
+    """Ask for the papers related to one paper on the latest-only "related" channel (as the main window does)."""
+    return client.query(partial(find_related, paper_id=paper_id, k=k), channel="related", latest_only=True)
+
+
+def search(client, query: str, mode: str = "hybrid", k: int = 50) -> int:
+    return client.query(partial(answer_search, query=query, mode=mode, k=k), channel="search", latest_only=True)
+
+
+def replies(client, channel: str) -> list:
+    """The replies of one channel, as they arrive."""
+    got: list = []
+    client.sig_replied.connect(lambda reply: got.append(reply) if reply.channel == channel else None)
+    return got
+
+
+def is_reply(channel: str):
+    return lambda reply: reply.channel == channel
+
+
 def count_papers(path) -> int:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT count(*) FROM papers").fetchone()[0]
@@ -52,40 +79,39 @@ def count_papers(path) -> int:
 
 def test_sync_client_imports_relates_and_searches(qtbot, library_path, papers):
     client = SyncWorkerClient(library_path, backend=FakeBackend())
-    outcomes, related, searches = [], [], []
+    outcomes = []
+    related_replies, searches = replies(client, "related"), replies(client, "search")
     client.sig_job_done.connect(outcomes.append)
-    client.sig_related_ready.connect(related.append)
-    client.sig_search_ready.connect(searches.append)
 
-    client.import_paths(papers)
+    client.start(import_job(papers))
     assert [o.status for o in outcomes] == ["finished"]
     assert outcomes[0].imported == 5
     assert [reason for _, reason in outcomes[0].failed] == ["not a readable text paper"]
-    assert "1 failed" in outcomes[0].summary
+    assert "1 failed" in describe_outcome(outcomes[0])
 
     galaxy = client.session.library.query("SELECT id FROM papers WHERE title LIKE 'Galaxy%'")[0]["id"]
-    client.find_related(galaxy, k=3)
-    answer = related[-1]
-    assert answer.error == "" and answer.paper_id == galaxy
+    related(client, galaxy, k=3)
+    reply = related_replies[-1]
+    answer = reply.value
+    assert reply.error == "" and answer.paper_id == galaxy
     assert answer.results[0].title == "Dark matter in dwarf galaxies"
     assert {"dark", "matter", "halo"} & set(answer.results[0].why)
     assert answer.results[0].score >= answer.results[-1].score
 
-    client.search("protein", mode="keyword", k=5)
-    assert searches[-1].mode == "keyword" and len(searches[-1].hits) == 2
-    client.search("nothing", mode="bogus")
+    search(client, "protein", mode="keyword", k=5)
+    assert searches[-1].value.mode == "keyword" and len(searches[-1].value.hits) == 2
+    search(client, "nothing", mode="bogus")
     assert "unknown search mode" in searches[-1].error
     client.shutdown()
 
 
 def test_related_before_any_embedding_says_why(qtbot, library_path, papers):
     client = SyncWorkerClient(library_path, backend=FakeBackend())
-    answers = []
-    client.sig_related_ready.connect(answers.append)
-    client.import_paths(papers, embed=False)
+    answers = replies(client, "related")
+    client.start(import_job(papers, embed=False))
     assert client.session.embedder_loaded is False  # torch-free until an embedding is needed
-    client.find_related(1)
-    assert answers[-1].results == () and "no embeddings yet" in answers[-1].error
+    related(client, 1)
+    assert answers[-1].value is None and "no embeddings yet" in answers[-1].error
     client.shutdown()
 
 
@@ -93,8 +119,8 @@ def test_edit_updates_the_paper_and_re_embeds_it(qtbot, library_path, papers):
     client = SyncWorkerClient(library_path, backend=FakeBackend())
     outcomes = []
     client.sig_job_done.connect(outcomes.append)
-    client.import_paths(papers)
-    client.edit_paper(1, title="A corrected title")
+    client.start(import_job(papers))
+    client.start(edit_job(1, title="A corrected title"))
     assert outcomes[-1].kind == "edit" and outcomes[-1].status == "finished"
     lib = client.session.library
     assert lib.query("SELECT title FROM papers WHERE id = 1")[0]["title"] == "A corrected title"
@@ -105,14 +131,14 @@ def test_edit_updates_the_paper_and_re_embeds_it(qtbot, library_path, papers):
 def test_a_failing_job_ends_in_a_failed_outcome_with_the_reason(qtbot, library_path, papers):
     backend = FakeBackend()
 
-    def explode(*args, **kwargs):
+    def explode(path):
         raise RuntimeError("disk on fire")
 
-    backend.run_import = explode
+    backend.read_text = explode
     client = SyncWorkerClient(library_path, backend=backend)
     outcomes = []
     client.sig_job_done.connect(outcomes.append)
-    client.import_paths(papers)
+    client.start(import_job(papers))
     assert outcomes[-1].status == "failed"
     assert outcomes[-1].error == "RuntimeError: disk on fire"
     assert not client.busy
@@ -122,17 +148,17 @@ def test_a_failing_job_ends_in_a_failed_outcome_with_the_reason(qtbot, library_p
 def test_threaded_import_answers_related_between_batches(qtbot, threaded, papers, library_path):
     client = threaded(step_delay=0.0)
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000) as first:
-        client.import_paths(papers[:4])
+        client.start(import_job(papers[:4]))
     assert first.args[0].status == "finished"
 
-    client.backend.step_delay = 0.15
+    client.backend.step_delay = 0.5  # each new file; the files already imported are skipped by their hash
     done = []
     client.sig_job_done.connect(done.append)
     with qtbot.waitSignal(client.sig_progress, timeout=10_000):
-        client.import_paths(papers[4:] + [papers[0].parent])
-    with qtbot.waitSignal(client.sig_related_ready, timeout=10_000) as related:
-        client.find_related(3, k=2)
-    assert related.args[0].error == ""
+        client.start(import_job(papers[4:] + [papers[0].parent]))
+    with qtbot.waitSignal(client.sig_replied, timeout=10_000, check_params_cb=is_reply("related")) as answered:
+        related(client, 3, k=2)
+    assert answered.args[0].error == ""
     assert not done, "the related answer should arrive while the import is still running"
     qtbot.waitUntil(lambda: bool(done), timeout=20_000)
     assert done[0].status == "finished"
@@ -141,17 +167,16 @@ def test_threaded_import_answers_related_between_batches(qtbot, threaded, papers
 def test_only_the_latest_related_answer_is_shown(qtbot, threaded, papers):
     client = threaded()
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
-        client.import_paths(papers)
-    answers = []
-    client.sig_related_ready.connect(answers.append)
-    client.find_related(1)
-    client.find_related(2)
-    latest = client.find_related(3)
+        client.start(import_job(papers))
+    answers = replies(client, "related")
+    related(client, 1)
+    related(client, 2)
+    latest = related(client, 3)
     qtbot.waitUntil(lambda: bool(answers), timeout=10_000)
-    with qtbot.assertNotEmitted(client.sig_related_ready, wait=200):
+    with qtbot.assertNotEmitted(client.sig_replied, wait=200):
         pass
     assert [a.request_id for a in answers] == [latest]
-    assert answers[0].paper_id == 3
+    assert answers[0].value.paper_id == 3
 
 
 def test_cancel_stops_within_a_batch_and_keeps_what_was_done(qtbot, threaded, papers, library_path):
@@ -159,12 +184,12 @@ def test_cancel_stops_within_a_batch_and_keeps_what_was_done(qtbot, threaded, pa
     outcomes, progress = [], []
     client.sig_job_done.connect(outcomes.append)
     client.sig_progress.connect(progress.append)
-    client.import_paths(papers)
+    client.start(import_job(papers))
     qtbot.waitUntil(lambda: any(p.done >= 2 for p in progress), timeout=10_000)
     client.cancel()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=10_000)
     assert outcomes[0].status == "cancelled"
-    assert "resume" in outcomes[0].summary
+    assert "resume" in describe_outcome(outcomes[0])
     kept = count_papers(library_path)
     assert 2 <= kept < 5
     assert not client.busy
@@ -174,7 +199,7 @@ def test_shutdown_mid_import_stops_the_thread_and_keeps_the_library_sound(qtbot,
     client = threaded(step_delay=0.1)
     progress = []
     client.sig_progress.connect(progress.append)
-    client.import_paths(papers)
+    client.start(import_job(papers))
     qtbot.waitUntil(lambda: bool(progress), timeout=10_000)
     assert client.shutdown(30_000)
     assert not client.worker_thread.isRunning()
@@ -186,9 +211,9 @@ def test_shutdown_mid_import_stops_the_thread_and_keeps_the_library_sound(qtbot,
 def test_changing_the_model_re_embeds_in_the_background(qtbot, threaded, papers, library_path):
     client = threaded()
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
-        client.import_paths(papers)
+        client.start(import_job(papers))
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000) as done:
-        client.change_model(ModelChoice(name="fake-other", device="cpu", dim=32, dtype="bfloat16"))
+        client.start(change_model_job(ModelChoice(name="fake-other", device="cpu", dim=32, dtype="bfloat16")))
     assert done.args[0].kind == "embed" and done.args[0].status == "finished"
     with sqlite3.connect(library_path) as conn:
         dims = dict(conn.execute("SELECT dim, count(*) FROM vectors GROUP BY dim").fetchall())
@@ -196,11 +221,10 @@ def test_changing_the_model_re_embeds_in_the_background(qtbot, threaded, papers,
         settings = dict(conn.execute("SELECT key, value FROM settings").fetchall())
         assert settings["model"] == "fake-other"
         assert (settings["embedding.device"], settings["embedding.dtype"]) == ("cpu", "bfloat16")
-    answers = []
-    client.sig_related_ready.connect(answers.append)
-    with qtbot.waitSignal(client.sig_related_ready, timeout=10_000):
-        client.find_related(1)
-    assert answers[-1].model == "fake-other"  # the new model serves once its embedding job has finished
+    answers = replies(client, "related")
+    with qtbot.waitSignal(client.sig_replied, timeout=10_000):
+        related(client, 1)
+    assert answers[-1].value.model == "fake-other"  # the new model serves once its embedding job has finished
 
 
 def test_progress_is_throttled_and_has_an_eta():
@@ -260,31 +284,79 @@ def test_the_leak_fixture_sees_a_client_that_was_not_shut_down(qtbot, library_pa
     assert still_running(started, grace_s=0.0) == []
 
 
-def test_clustering_runs_beside_the_worker_so_related_is_answered_meanwhile(qtbot, threaded, papers):
+def test_the_leak_checks_say_where_a_leaked_thread_or_timer_started(qtbot, library_path, request):
+    from PySide6.QtCore import QTimer
+
+    threads = request.getfixturevalue("no_leaked_qthreads")
+    timers = request.getfixturevalue("no_leaked_qtimers")
+    client = WorkerClient(library_path, backend=FakeBackend())
+    timer = QTimer()
+    timer.start(60_000)
+    fired = []
+    QTimer.singleShot(300, lambda: fired.append(1))
+    try:
+        [thread_line] = threads.describe(threads)
+        assert thread_line.startswith("  litreview-worker started at litreview/workers/client.py:")
+        assert "tests/test_worker.py:" in thread_line and "test_the_leak_checks_say_where" in thread_line
+        found = timers()
+        assert len(found) == 2 and all("tests/test_worker.py:" in line for line in found)
+        assert found[0].startswith("  QTimer (every 60000 ms)") and found[1].startswith("  singleShot due in")
+    finally:
+        timer.stop()
+        assert client.shutdown(10_000)
+    qtbot.waitUntil(lambda: bool(fired), timeout=5_000)
+    assert timers() == []  # stopped, and fired: nothing left to leak into the next test
+
+
+def test_clustering_runs_beside_the_worker_so_related_is_answered_meanwhile(qtbot, threaded, papers, monkeypatch):
     client = threaded()
     with qtbot.waitSignal(client.sig_job_done, timeout=20_000):
-        client.import_paths(papers)
-    client.backend.step_delay = 0.5
+        client.start(import_job(papers))
+    clustered = []
+    kmeans = clusters._kmeans
+
+    def slow_kmeans(*args, **kwargs):  # runs beside the worker thread
+        clustered.append(1)
+        time.sleep(0.5)
+        return kmeans(*args, **kwargs)
+
+    monkeypatch.setattr(clusters, "_kmeans", slow_kmeans)
     done = []
     client.sig_job_done.connect(done.append)
-    client.cluster()
-    with qtbot.waitSignal(client.sig_related_ready, timeout=10_000) as related:
-        client.find_related(2)
-    assert related.args[0].error == "" and not done
-    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    client.start(cluster_job())
+    with qtbot.waitSignal(client.sig_replied, timeout=10_000, check_params_cb=is_reply("related")) as answered:
+        related(client, 2)
+    assert answered.args[0].error == "" and not done
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)  # the first clustering imports scikit-learn
     assert done[0].kind == "cluster" and done[0].status == "finished"
-    assert client.backend.clustered == 1
+    assert len(clustered) == 1
 
 
 def test_resume_embeds_only_what_is_missing(qtbot, library_path, papers):
     client = SyncWorkerClient(library_path, backend=FakeBackend())
     outcomes = []
     client.sig_job_done.connect(outcomes.append)
-    client.import_paths(papers)
-    client.resume()
-    assert outcomes[-1].kind == "resume" and outcomes[-1].summary == ""  # nothing to do: no message
+    client.start(import_job(papers))
+    client.start(resume_job())
+    assert outcomes[-1].kind == "resume" and describe_outcome(outcomes[-1]) == ""  # nothing to do: no message
     with client.session.library.transaction() as conn:
         conn.execute("UPDATE papers SET abstract = 'A rewritten abstract about dark matter.' WHERE id = 2")
-    client.resume()
-    assert outcomes[-1].status == "finished" and outcomes[-1].summary == "Embedded 1 papers"
+    client.start(resume_job())
+    assert outcomes[-1].status == "finished" and describe_outcome(outcomes[-1]) == "Embedded 1 papers"
+    client.shutdown()
+
+
+def test_clustering_reads_and_writes_through_the_workers_own_connection(qtbot, library_path, papers, monkeypatch):
+    client = SyncWorkerClient(library_path, backend=FakeBackend())
+    outcomes = []
+    client.sig_job_done.connect(outcomes.append)
+    client.start(import_job(papers))
+    opened = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: opened.append(args) or connect(*args, **kwargs))
+    client.start(cluster_job())
+    assert outcomes[-1].kind == "cluster" and outcomes[-1].status == "finished", outcomes[-1].error
+    assert opened == []  # no second connection: the helper thread only computes
+    stored = client.session.library.conn.execute("SELECT count(*) FROM cluster_members").fetchone()[0]
+    assert stored == 5
     client.shutdown()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,13 @@ from litreview.embedding.loader import (
     storable_model_name,
 )
 from litreview.embedding.remote import RemoteEmbedder
+from litreview.gui.presenters import describe_outcome
+from litreview.index.search import answer_search
 from litreview.index.vectors import VectorStore
+from litreview.library import settings
+from litreview.pipeline.jobs import change_model_job, embed_job, resume_job
 from litreview.workers.client import SyncWorkerClient
-from litreview.workers.messages import ModelChoice
-from litreview.workers.session import Backend
+from litreview.workers.session import LocalBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 ABSTRACTS = [
@@ -50,8 +54,7 @@ def remote_library(library, server):  # noqa: F811 - the imported fixture
     with library.transaction() as conn:
         for title, abstract in ABSTRACTS:
             conn.execute("INSERT INTO papers(title, abstract) VALUES (?, ?)", (title, abstract))
-        for key, value in (("model", f"{url}/v1/embeddings?model=m"), ("model_id", "m"), ("dim", "8")):
-            conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+        settings.record_loaded(library, f"{url}/v1/embeddings?model=m", "m", 8)
     return library, url, state
 
 
@@ -93,25 +96,30 @@ def test_stored_names_lose_their_api_key_and_credentials() -> None:
 
 def test_resume_and_search_send_nothing_until_the_user_chooses_the_endpoint(qtbot, remote_library) -> None:
     library, url, state = remote_library
-    client = SyncWorkerClient(library.path, backend=Backend())  # the real backend: model in a child process
+    client = SyncWorkerClient(library.path, backend=LocalBackend())  # the real backend: model in a child process
     outcomes, searches = [], []
     client.sig_job_done.connect(outcomes.append)
-    client.sig_search_ready.connect(searches.append)
+    client.sig_replied.connect(searches.append)
+
+    def search(mode: str) -> None:
+        client.query(partial(answer_search, query="dark matter", mode=mode))
+
     try:
-        client.resume()  # what the window does when it opens the library
+        client.start(resume_job())  # what the window does when it opens the library
         assert outcomes[-1].status == "finished"
-        assert refusal_for(url) in outcomes[-1].summary and "Settings → Model" in outcomes[-1].summary
-        client.search("dark matter", mode="hybrid")
-        assert searches[-1].error == "" and searches[-1].mode == "keyword"  # fell back to keywords
-        assert {pid for pid, _ in searches[-1].hits} == {1, 3}
-        client.search("dark matter", mode="semantic")
+        summary = describe_outcome(outcomes[-1])
+        assert refusal_for(url) in summary and "Settings → Model" in summary
+        search("hybrid")
+        assert searches[-1].error == "" and searches[-1].value.mode == "keyword"  # fell back to keywords
+        assert {pid for pid, _ in searches[-1].value.hits} == {1, 3}
+        search("semantic")
         assert refusal_for(url) in searches[-1].error
         assert state.requests == []
 
         # Choosing it in Settings is consent: now the abstracts go there, with the key as a header only.
-        client.change_model(ModelChoice(name=f"{url}/v1/embeddings?model=m&api_key=SECRET", dim=8))
+        client.start(change_model_job(settings.ModelChoice(name=f"{url}/v1/embeddings?model=m&api_key=SECRET", dim=8)))
         assert outcomes[-1].status == "finished", outcomes[-1].error
-        assert outcomes[-1].summary == "Embedded 3 papers"
+        assert describe_outcome(outcomes[-1]) == "Embedded 3 papers"
         assert len(state.requests) >= 1
         assert VectorStore(client.session.library).text_hashes("m", 8).keys() == {1, 2, 3}
         assert "SECRET" not in all_settings(client.session.library)
@@ -122,11 +130,11 @@ def test_resume_and_search_send_nothing_until_the_user_chooses_the_endpoint(qtbo
 
 def test_in_process_model_loading_refuses_too(qtbot, remote_library) -> None:
     library, url, state = remote_library
-    client = SyncWorkerClient(library.path, backend=Backend(model_in_child_process=False))
+    client = SyncWorkerClient(library.path, backend=LocalBackend(model_in_child_process=False))
     outcomes = []
     client.sig_job_done.connect(outcomes.append)
     try:
-        client.embed_pending()
+        client.start(embed_job())
         assert outcomes[-1].status == "failed" and refusal_for(url) in outcomes[-1].error
     finally:
         client.shutdown()

@@ -1,8 +1,8 @@
 """Topic clusters of a library's embeddings, their labels and the 2-D map, stored with stable ids.
 
-`cluster_library` (worker thread) loads the vectors of one (model, dim), picks the number of clusters (best
-silhouette of k-means on a sample, over a range of k sized for topics of at most a few hundred papers) unless
-the user gives one, clusters with k-means, labels each cluster by class-based TF-IDF over titles and
+`cluster_library` (on the thread owning the library) loads the vectors of one (model, dim), picks the number
+of clusters (best silhouette of k-means on a sample, over a range of k sized for topics of at most a few hundred
+papers) unless the user gives one, clusters with k-means, labels each cluster by class-based TF-IDF over titles and
 abstracts, lays the papers out in 2-D and stores it all in `clusters` / `cluster_members`. Re-clustering
 matches the new clusters to the stored ones by centroid cosine similarity (Hungarian assignment), so a
 cluster that persists keeps its id and the label the user gave it, and the map starts from the old
@@ -16,14 +16,18 @@ k is easy for the user to override, and centroids make matching across runs well
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from litreview.core.progress import CancelToken, Progress
+from litreview.core.ops import Job, JobGenerator, JobKind, Services
+from litreview.core.progress import CancelToken, Progress, ProgressSink, drive
+from litreview.library import settings
 from litreview.library.db import Library
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STAGE = "clusters"
 MAX_AUTO_K = 30
@@ -38,7 +42,6 @@ SELECTION_SAMPLE = 2000
 MATCH_THRESHOLD = 0.8
 """Cosine similarity of unit centroids above which a new cluster inherits an old cluster's id and user label."""
 
-ProgressSink = Callable[[Progress], None]
 _STEPS = ("loading vectors", "choosing the number of clusters", "clustering", "labelling", "laying out", "saving")
 
 
@@ -77,6 +80,12 @@ class MapCluster:
     user_label: str | None = None
 
 
+def _empty(dtype: str) -> np.ndarray:
+    import numpy as np
+
+    return np.zeros(0, dtype=dtype)
+
+
 @dataclass(frozen=True)
 class MapData:
     """The library map of one (model, dim) as parallel arrays (coordinates in [-1, 1]), plus the clusters.
@@ -86,10 +95,10 @@ class MapData:
 
     model_id: str
     dim: int
-    paper_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    x: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    y: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    cluster_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    paper_ids: np.ndarray = field(default_factory=lambda: _empty("int64"))
+    x: np.ndarray = field(default_factory=lambda: _empty("float32"))
+    y: np.ndarray = field(default_factory=lambda: _empty("float32"))
+    cluster_ids: np.ndarray = field(default_factory=lambda: _empty("int64"))
     titles: list[str] = field(default_factory=list)
     clusters: list[MapCluster] = field(default_factory=list)
 
@@ -101,6 +110,15 @@ class MapData:
             MapPoint(int(p), float(x), float(y), int(c))
             for p, x, y, c in zip(self.paper_ids, self.x, self.y, self.cluster_ids, strict=True)
         ]
+
+
+Offload = Callable[[Callable[[], Generator[Progress, None, Any]]], Generator[Progress, None, Any]]
+"""Runs a pure computation (a generator of Progress, touching no library) and yields its progress: in line by
+default, beside the worker thread in the worker (Services.offload), so the worker keeps answering requests."""
+
+
+def in_line(steps: Callable[[], Generator[Progress, None, Any]]) -> Generator[Progress, None, Any]:
+    return (yield from steps())
 
 
 def cluster_library(
@@ -117,50 +135,110 @@ def cluster_library(
 
     `k` overrides the automatic choice (clamped to the number of papers). Progress goes to `progress` and the
     `cancel` token is checked between stages; a cancelled run raises `Cancelled` and leaves the stored clusters as
-    they were. Returns the clusters, largest first. Runs on the worker thread (or the CLI).
+    they were. Returns the clusters, largest first. Runs on the thread that owns the library (the CLI).
     """
-    from litreview.analysis.labels import cluster_labels
-    from litreview.analysis.layout import THREADS, layout_2d, reduce_dimensions
-    from litreview.index.vectors import VectorStore, normalize_rows
+    steps = cluster_steps(library, model_id, dim, k, cancel, random_state=random_state)
+    return drive(steps, progress)
 
+
+def cluster_steps(library: Library, model_id: str, dim: int, k: int | None = None, cancel: CancelToken | None = None,
+                  *, random_state: int = 0, offload: Offload = in_line) -> Generator[Progress, None, list[ClusterInfo]]:
+    """cluster_library as a generator of its stages. The library is read and written only here, on the calling
+    thread (its one writer); the heavy computations in between go through `offload` with plain arrays."""
     if k is not None and k < 1:
         raise ValueError(f"the number of clusters must be at least 1, got {k}")
-    step = _Steps(progress, cancel)
+    from litreview.index.vectors import VectorStore, normalize_rows
 
-    step.next()
+    step = _Steps(cancel)
+    yield step.next()
     paper_ids, vectors = VectorStore(library).load(model_id, dim)
     vectors = normalize_rows(vectors)
-    count = len(paper_ids)
-    if count == 0:
+    if len(paper_ids) == 0:
         with library.transaction() as conn:
             _delete_clusters(conn, model_id, dim)
-        step.done()
+        yield step.done()
         return []
+    prefer = _stored_count(library, model_id, dim)
+    previous = _previous_positions(library, model_id, dim, paper_ids)
+
+    reduced, assignments, centroids = yield from offload(
+        lambda: _partition(vectors, k, step, prefer=prefer, random_state=random_state)
+    )
+    yield step.next()
+    sample = _label_sample(assignments, random_state)
+    documents = _documents(library, paper_ids[sample])
+    labels, positions = yield from offload(
+        lambda: _describe(vectors, reduced, documents, assignments[sample], previous, step, cancel, random_state)
+    )
+    yield step.next()
+    clusters = _store(library, model_id, dim, paper_ids, assignments, centroids, labels, positions)
+    yield step.done()
+    return clusters
+
+
+def _partition(vectors: np.ndarray, k: int | None, step: _Steps, *, prefer: int | None, random_state: int,
+               ) -> Generator[Progress, None, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Reduce, choose k and run k-means: (reduced vectors, assignments, unit centroids). Pure."""
     from threadpoolctl import threadpool_limits
+
+    from litreview.analysis.layout import THREADS, reduce_dimensions
 
     with threadpool_limits(limits=THREADS):
         reduced = reduce_dimensions(vectors, random_state=random_state)
+    yield step.next()
+    with threadpool_limits(limits=THREADS):
+        chosen = k if k is not None else choose_k(reduced, random_state=random_state, prefer=prefer)
+    yield step.next()
+    with threadpool_limits(limits=THREADS):
+        assignments, centroids = _kmeans(vectors, min(chosen, len(vectors)), random_state)
+    return reduced, assignments, centroids
 
-        step.next()
-        if k is None:
-            k = choose_k(reduced, random_state=random_state, prefer=_stored_count(library, model_id, dim))
-        k = min(k, count)
 
-        step.next()
-        assignments, centroids = _kmeans(vectors, k, random_state)
+def _describe(vectors: np.ndarray, reduced: np.ndarray, documents: list[str], sample_assignments: np.ndarray,
+              previous: np.ndarray | None, step: _Steps, cancel: CancelToken | None, random_state: int,
+              ) -> Generator[Progress, None, tuple[dict[int, str], np.ndarray]]:
+    """Label the clusters from the sampled documents and lay the papers out in 2-D. Pure."""
+    from threadpoolctl import threadpool_limits
 
-        step.next()
-        sample = _label_sample(assignments, random_state)
-        labels = cluster_labels(_documents(library, paper_ids[sample]), assignments[sample])
+    from litreview.analysis.labels import cluster_labels
+    from litreview.analysis.layout import THREADS, layout_2d
 
-        step.next()
-        previous = _previous_positions(library, model_id, dim, paper_ids)
+    with threadpool_limits(limits=THREADS):
+        labels = cluster_labels(documents, sample_assignments)
+    yield step.next()
+    with threadpool_limits(limits=THREADS):
         positions = layout_2d(vectors, previous=previous, random_state=random_state, cancel=cancel, reduced=reduced)
+    return labels, positions
 
-    step.next()
-    clusters = _store(library, model_id, dim, paper_ids, assignments, centroids, labels, positions)
-    step.done()
-    return clusters
+
+def cluster_job() -> Job:
+    """Cluster the library with the serving model's vectors (a worker job).
+
+    The computations run beside the worker while the job yields their progress, so the worker keeps answering
+    "related" and "search" meanwhile; the vectors are read and the clusters written by the worker itself.
+    Cancel is checked between stages.
+    """
+    return Job(JobKind.CLUSTER, _cluster)
+
+
+def _cluster(services: Services, cancel: CancelToken) -> JobGenerator:
+    model = settings.serving_model(services.library)
+    if model is None:
+        raise LookupError("nothing is embedded yet: import papers first")
+    waiting = Progress(STAGE, 0, 0, message=f"clustering with {model[0]}")
+
+    def beside(steps: Callable[[], Generator[Progress, None, Any]]) -> Generator[Progress, None, Any]:
+        return services.offload(lambda report: drive(steps(), report), cancel, name="litreview-cluster",
+                                waiting=waiting)
+
+    clusters = yield from cluster_steps(services.library, model[0], model[1], cancel=cancel, offload=beside)
+    return len(clusters)
+
+
+def serving_map(services: Services) -> MapData | None:
+    """The stored map of the serving model (a worker query); None when nothing is embedded."""
+    model = settings.serving_model(services.library)
+    return None if model is None else load_map(services.library, model[0], model[1])
 
 
 def choose_k(
@@ -181,6 +259,7 @@ def choose_k(
     `prefer` (the k of the stored clusters) wins when its silhouette is within PREFER_MARGIN of the best, so
     re-clustering a grown library does not change k for a difference within sampling noise.
     """
+    import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
@@ -234,6 +313,7 @@ def load_clusters(library: Library, model_id: str, dim: int) -> list[ClusterInfo
 
 def load_map(library: Library, model_id: str, dim: int) -> MapData:
     """The stored map of (model_id, dim): points ordered by paper id, clusters largest first. Read only."""
+    import numpy as np
     rows = library.conn.execute(
         "SELECT m.paper_id, m.x, m.y, m.cluster_id, coalesce(p.title, '') FROM cluster_members m "
         "JOIN clusters c ON c.id = m.cluster_id JOIN papers p ON p.id = m.paper_id "
@@ -292,27 +372,24 @@ def match_clusters(
 
 
 class _Steps:
-    """Reports one Progress per stage and checks the cancel token between stages."""
+    """One Progress per stage; the cancel token is checked between stages."""
 
-    def __init__(self, sink: ProgressSink | None, cancel: CancelToken | None) -> None:
-        self.sink, self.cancel, self.index = sink, cancel, 0
+    def __init__(self, cancel: CancelToken | None) -> None:
+        self.cancel, self.index = cancel, 0
 
-    def next(self) -> None:
+    def next(self) -> Progress:
         if self.cancel is not None:
             self.cancel.raise_if_cancelled()
         self.index += 1
-        self._emit(self.index - 1, _STEPS[self.index - 1])
+        return Progress(STAGE, self.index - 1, len(_STEPS), message=_STEPS[self.index - 1])
 
-    def done(self) -> None:
-        self._emit(len(_STEPS), "done")
-
-    def _emit(self, done: int, message: str) -> None:
-        if self.sink is not None:
-            self.sink(Progress(STAGE, done, len(_STEPS), message=message))
+    def done(self) -> Progress:
+        return Progress(STAGE, len(_STEPS), len(_STEPS), message="done")
 
 
 def _kmeans(vectors: np.ndarray, k: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
     """k-means assignments and unit-length centroids (mean direction of each cluster)."""
+    import numpy as np
     if k == 1:
         return np.zeros(len(vectors), dtype=np.int64), _unit(vectors.mean(axis=0, keepdims=True))
     from sklearn.cluster import KMeans
@@ -344,6 +421,7 @@ def _stored_count(library: Library, model_id: str, dim: int) -> int | None:
 def _label_sample(assignments: np.ndarray, random_state: int) -> np.ndarray:
     """Sorted indices of at most about LABEL_SAMPLE papers, each cluster in proportion to its size (at least 25
     papers, or all of a smaller one): labels from 5,000 abstracts read the same as from 10,000, in half the time."""
+    import numpy as np
     count = len(assignments)
     if count <= LABEL_SAMPLE:
         return np.arange(count)
@@ -369,6 +447,7 @@ def _documents(library: Library, paper_ids: np.ndarray) -> list[str]:
 
 def _previous_positions(library: Library, model_id: str, dim: int, paper_ids: np.ndarray) -> np.ndarray | None:
     """(n, 2) earlier map positions of `paper_ids` (NaN where none), or None when there is no earlier map."""
+    import numpy as np
     rows = library.conn.execute(
         "SELECT m.paper_id, m.x, m.y FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id "
         "WHERE c.model_id = ? AND c.dim = ?",
@@ -391,6 +470,7 @@ def _store(
     positions: np.ndarray,
 ) -> list[ClusterInfo]:
     """Replace the stored clusters of (model_id, dim), keeping the ids and user labels of matched old clusters."""
+    import numpy as np
     sizes = np.bincount(assignments, minlength=len(centroids))
     order = sorted(range(len(centroids)), key=lambda c: (-sizes[c], c))  # new clusters get ids largest first
     with library.transaction() as conn:
@@ -453,6 +533,7 @@ def _delete_clusters(conn, model_id: str, dim: int) -> None:
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
+    import numpy as np
     matrix = np.asarray(matrix, dtype=np.float32)
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
@@ -463,9 +544,12 @@ __all__: Sequence[str] = (
     "MapData",
     "MapPoint",
     "choose_k",
+    "cluster_job",
     "cluster_library",
+    "cluster_steps",
     "load_clusters",
     "load_map",
     "match_clusters",
     "rename_cluster",
+    "serving_map",
 )

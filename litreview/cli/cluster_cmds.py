@@ -50,13 +50,13 @@ def cmd_clusters(args: argparse.Namespace) -> int:
 def _model_or_fail(library, model: str | None, dim: int | None) -> tuple[str, int]:
     """(model_id, dim) named on the command line, else the library's current model."""
     from litreview.cli import CommandError
-    from litreview.index.service import current_model
     from litreview.index.vectors import VectorStore
+    from litreview.library.settings import serving_model
 
     if model is None:
         if dim is not None:
             raise CommandError("--dim needs --model")
-        found = current_model(library)
+        found = serving_model(library)
         if found is None:
             raise CommandError("the library has no embeddings yet; import papers with embedding first")
         return found

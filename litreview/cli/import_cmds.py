@@ -1,4 +1,5 @@
-"""`litreview import`: PDFs, folders and BibTeX files through the same pipeline the GUI worker drives."""
+"""`litreview import`: files in every registered format (litreview.ingest.registry) and folders, through the
+same pipeline the GUI worker drives."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ WARNINGS_SHOWN = 20  # notes (missing attachments, items left in Zotero's trash)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from litreview.ingest.registry import default_registry
+
+    formats = default_registry().describe()
     p = subparsers.add_parser(
         "import",
-        help="import PDFs, folders (recursively), .bib files and Zotero libraries, then embed",
-        description="PATH: PDFs, folders (searched recursively), .bib files, or a Zotero data directory or its "
-        "zotero.sqlite (read without locking it; importing it again applies what changed in Zotero since).",
+        help=f"import files ({formats}), folders (recursively) and Zotero libraries, then embed",
+        description="PATH: files, folders (searched recursively), or a Zotero data directory or its zotero.sqlite "
+        "(read without locking it; importing it again applies what changed in Zotero since).",
     )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")

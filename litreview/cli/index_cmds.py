@@ -12,7 +12,7 @@ SEARCH_MODES = ("keyword", "semantic", "hybrid")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("related", help="papers most similar to one paper")
+    p = subparsers.add_parser("related", help="papers most similar to one paper, with the distinctive terms shared")
     p.add_argument("paper_id", type=int, metavar="ID")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
     add_json_flag(p)
@@ -65,9 +65,9 @@ def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
 
 def _current_model_or_fail(library) -> tuple[str, int]:
     from litreview.cli import CommandError
-    from litreview.index.service import current_model
+    from litreview.library.settings import serving_model
 
-    model = current_model(library)
+    model = serving_model(library)
     if model is None:
         raise CommandError("the library has no embeddings yet; import papers with embedding first")
     return model
@@ -90,7 +90,17 @@ def cmd_related(args: argparse.Namespace) -> int:
                 f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "
                 "was interrupted: run 'litreview import --resume')"
             ) from exc
-        _print_hits(library, hits, args.json)
+        if args.json:
+            _print_hits(library, hits, True)
+            return 0
+        from litreview.analysis.related import explain
+
+        results = explain(library, args.paper_id, hits)
+        if not results:
+            print("no results")
+        for result in results:
+            why = f"  [{', '.join(result.why)}]" if result.why else ""
+            print(f"{result.paper_id:>7}  {result.score:.4f}  {result.title}{why}")
     return 0
 
 
@@ -99,8 +109,9 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
     from litreview.cli import CommandError
     from litreview.embedding import ModelNotAvailable, load_embedder
     from litreview.embedding.loader import RemoteNotAllowed
+    from litreview.library.settings import model_choice
 
-    name = library.get_setting("model") or model_id
+    name = model_choice(library).name or model_id
     try:
         embedder = load_embedder(name, device=device, dim=dim)
     except RemoteNotAllowed:
@@ -116,7 +127,8 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
 def cmd_search(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.index.search import search
-    from litreview.index.service import IndexService, current_model
+    from litreview.index.service import IndexService
+    from litreview.library.settings import serving_model
 
     if args.k < 1:
         raise CommandError("-k must be at least 1")
@@ -124,7 +136,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_from_args(args, create=False) as library:
         mode, service, embedder = args.mode, None, None
         if mode != "keyword":
-            model = current_model(library)
+            model = serving_model(library)
             if model is None:
                 if mode == "semantic":
                     raise CommandError("semantic search needs embeddings; import papers with embedding first")

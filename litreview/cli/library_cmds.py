@@ -49,6 +49,8 @@ def _models(library) -> list[dict]:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from litreview.library.settings import model_choice
+
     with open_from_args(args, create=False, reads_only=True) as library:
         conn = library.conn
         result = {
@@ -57,7 +59,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             "papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0],
             "files": conn.execute("SELECT count(*) FROM files").fetchone()[0],
             "reading_lists": conn.execute("SELECT count(*) FROM reading_lists").fetchone()[0],
-            "model": library.get_setting("model"),
+            "model": model_choice(library).name,
             "models": _models(library),
         }
     if args.json:

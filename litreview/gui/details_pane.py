@@ -95,6 +95,14 @@ class DetailsPane(QWidget):
     def paper_id(self) -> int | None:
         return int(self._paper["id"]) if self._paper else None
 
+    @property
+    def editing(self) -> bool:
+        return self.stack.currentIndex() == 1
+
+    def text(self) -> str:
+        """The shown paper as plain text."""
+        return self.browser.toPlainText()
+
     def show_paper(self, paper: dict[str, Any] | None) -> None:
         self._paper = paper
         self.stop_editing()

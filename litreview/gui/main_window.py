@@ -8,8 +8,10 @@ asks for every write and every long or model-backed answer through a worker clie
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
@@ -39,19 +41,25 @@ from litreview.gui.import_log_panel import ImportLogPanel
 from litreview.gui.library_reader import LibraryReader
 from litreview.gui.map_panel import MapPanel
 from litreview.gui.paper_table_model import PaperTableModel
+from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
-from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice, RelatedAnswer, SearchAnswer
-from litreview.workers.session import read_model_choice
+from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
-IMPORTABLE_SUFFIXES = {".pdf", ".bib", ".bibtex"}
+if TYPE_CHECKING:
+    from litreview.library.lists import ReadingLists
+    from litreview.library.settings import ModelChoice
+
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
 
 
 def importable_paths(paths: Sequence[Path]) -> list[Path]:
-    """The dropped paths the importer can take: folders, PDFs and BibTeX files."""
-    return [p for p in paths if p.is_dir() or p.suffix.lower() in IMPORTABLE_SUFFIXES]
+    """The dropped paths the importer can take: folders, and files of a registered format (judged by name)."""
+    from litreview.ingest.registry import default_registry
+
+    readers = default_registry()
+    return [p for p in paths if p.is_dir() or readers.accepts_name(p)]
 
 
 def format_eta(seconds: float | None) -> str:
@@ -85,7 +93,6 @@ class MainWindow(QMainWindow):
         self.related_k = related_k
         self.last_export: Path | None = None
         self._last_table_reload = 0.0
-        self._pending_creates: set[int] = set()
         self.setWindowTitle(f"litreview — {Path(reader.library.path).name}")
         if APP_ICON.exists():
             self.setWindowIcon(QIcon(str(APP_ICON)))
@@ -103,7 +110,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self._closed = False
         self._resume_on_start = resume_on_start
-        QTimer.singleShot(300, self._after_start)  # after the window is up: these import numpy on the worker
+        self._start_timer.start()  # after the window is up: these import numpy on the worker
 
     # -- composition -------------------------------------------------------------------------------------------
     def _create_central(self) -> None:
@@ -165,6 +172,10 @@ class MainWindow(QMainWindow):
         self._related_timer = QTimer(self)
         self._related_timer.setSingleShot(True)
         self._related_timer.setInterval(120)
+        self._start_timer = QTimer(self)  # a member, not a singleShot: closing the window stops it
+        self._start_timer.setSingleShot(True)
+        self._start_timer.setInterval(300)
+        self._start_timer.timeout.connect(self._after_start)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -230,8 +241,8 @@ class MainWindow(QMainWindow):
         self.search_action = action("&Search", self.focus_search, QKeySequence.StandardKey.Find)
         self.export_selection_action = action("&Export selection…", self.export_selection, "Ctrl+E",
                                               QStyle.StandardPixmap.SP_DialogSaveButton)
-        self.embed_action = action("Embed &missing papers", self.client.embed_pending)
-        self.cluster_action = action("Cluster the &library", self.client.cluster)
+        self.embed_action = action("Embed &missing papers", self.embed_missing)
+        self.cluster_action = action("Cluster the &library", self.cluster_library)
         self.settings_action = action("Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
@@ -261,43 +272,33 @@ class MainWindow(QMainWindow):
             toolbar.addAction(act)
 
     def _connect_signals(self) -> None:
-        client = self.client
-        client.sig_progress.connect(self.on_progress)
-        client.sig_job_done.connect(self.on_job_done)
-        client.sig_related_ready.connect(self.on_related_ready)
-        client.sig_search_ready.connect(self.on_search_ready)
-        client.sig_papers_changed.connect(self.on_papers_changed)
-        client.sig_lists_changed.connect(self.on_lists_changed)
-        client.sig_error.connect(self.on_error)
-        client.sig_busy_changed.connect(self.on_busy_changed)
-        client.sig_map_ready.connect(self.on_map_ready)
-        self.map.sig_paper_clicked.connect(self.select_paper)
-        self.map.sig_recluster_requested.connect(self.client.cluster)
-        self.cancel_button.clicked.connect(self.client.cancel)
-        self.table.selectionModel().currentRowChanged.connect(self.on_current_row_changed)
-        self.table.customContextMenuRequested.connect(self.show_table_menu)
-        self.table_model.modelReset.connect(self._update_counts)
-        self.search_box.textChanged.connect(self._filter_timer.start)
-        self.search_box.returnPressed.connect(self.run_search)
-        self.search_mode.currentIndexChanged.connect(self.run_search)
-        self.clear_results_button.clicked.connect(self.clear_search)
-        self._filter_timer.timeout.connect(self.run_search)
-        self._related_timer.timeout.connect(self.find_related_now)
-        self.details.sig_edit_requested.connect(self.on_edit_requested)
-        self.related.sig_navigate_requested.connect(self.select_paper)
-        self.related.sig_add_to_list_requested.connect(self.add_to_list)
-        self.related.sig_export_requested.connect(self.export_related)
-        lists = self.lists
-        lists.sig_create_requested.connect(self.create_list)
-        lists.sig_rename_requested.connect(self.rename_list)
-        lists.sig_delete_requested.connect(self.delete_list)
-        lists.sig_add_requested.connect(self.add_to_list)
-        lists.sig_remove_requested.connect(self.remove_from_list)
-        lists.sig_reorder_requested.connect(self.reorder_list)
-        lists.sig_note_requested.connect(self.set_note)
-        lists.sig_export_requested.connect(self.export_list)
-        lists.sig_list_selected.connect(self.show_list_items)
-        lists.sig_navigate_requested.connect(self.select_paper)
+        client, lists, related = self.client, self.lists, self.related
+        wiring = (
+            # the worker's relays (GUI thread)
+            (client.sig_progress, self.on_progress), (client.sig_job_done, self.on_job_done),
+            (client.sig_papers_changed, self.on_papers_changed), (client.sig_error, self.on_error),
+            (client.sig_busy_changed, self.on_busy_changed),
+            # the table, search and details
+            (self.table.selectionModel().currentRowChanged, self.on_current_row_changed),
+            (self.table.customContextMenuRequested, self.show_table_menu),
+            (self.table_model.modelReset, self._update_counts), (self.cancel_button.clicked, client.cancel),
+            (self.search_box.textChanged, self._filter_timer.start), (self.search_box.returnPressed, self.run_search),
+            (self.search_mode.currentIndexChanged, self.run_search), (self._filter_timer.timeout, self.run_search),
+            (self.clear_results_button.clicked, self.clear_search),
+            (self._related_timer.timeout, self.find_related_now),
+            (self.details.sig_edit_requested, self.on_edit_requested),
+            # the panels' requests
+            (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
+            (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
+            (related.sig_export_requested, self.export_related),
+            (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
+            (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
+            (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
+            (lists.sig_note_requested, self.set_note), (lists.sig_export_requested, self.export_list),
+            (lists.sig_list_selected, self.show_list_items), (lists.sig_navigate_requested, self.select_paper),
+        )
+        for signal, slot in wiring:
+            signal.connect(slot)
 
     # -- state -------------------------------------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -341,13 +342,16 @@ class MainWindow(QMainWindow):
     def _after_start(self) -> None:
         if self._closed:
             return
-        self.client.request_map()
+        self.request_map()
         if self._resume_on_start:
-            self.client.resume()  # an import cut short last time, or vectors missing for the library's model
+            from litreview.pipeline.jobs import resume_job
+
+            self.client.start(resume_job())  # an import cut short last time, or vectors missing for the library's model
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the layout and cancel running jobs; the app then shuts the worker down (cancel, save, join)."""
         self._closed = True
+        self._start_timer.stop()
         self._related_timer.stop()
         self._filter_timer.stop()
         self.save_state()
@@ -372,13 +376,13 @@ class MainWindow(QMainWindow):
         if pid is None:
             self.details.show_paper(None)
             self.related.clear()
-            self.client.invalidate_related()
+            self.client.invalidate("related")
             return
         paper = self.reader.paper(pid)
         self.details.show_paper(paper)
         self.map.highlight(pid)
         self.related.expect(pid, (paper or {}).get("title") or "(untitled)")
-        self.client.invalidate_related()  # an answer for the previous paper must never show
+        self.client.invalidate("related")  # an answer for the previous paper must never show
         self._related_timer.start()
 
     @Slot()
@@ -391,11 +395,13 @@ class MainWindow(QMainWindow):
         self.related.expect(pid, title)
         if not self.related_dock.isVisible():
             self.related_dock.show()
-        self.client.find_related(pid, self.related_k)
+        from litreview.analysis.related import find_related
 
-    @Slot(object)
-    def on_related_ready(self, answer: RelatedAnswer) -> None:
-        self.related.show_answer(answer)
+        self.client.query(partial(find_related, paper_id=pid, k=self.related_k), self.on_related_ready,
+                          channel="related", latest_only=True)
+
+    def on_related_ready(self, reply: Reply) -> None:
+        self.related.show_answer(reply)
 
     @Slot(int)
     def select_paper(self, paper_id: int) -> None:
@@ -457,7 +463,9 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str, str)
     def on_edit_requested(self, paper_id: int, title: str, abstract: str) -> None:
-        self.client.edit_paper(paper_id, title=title, abstract=abstract)
+        from litreview.pipeline.jobs import edit_job
+
+        self.client.start(edit_job(paper_id, title=title, abstract=abstract))
 
     # -- search ------------------------------------------------------------------------------------------------
     @Slot()
@@ -476,14 +484,17 @@ class MainWindow(QMainWindow):
             self.table_model.set_filter(text if mode == "filter" else "")
             return
         self.results_label.setText(f"Searching ({mode})…")
-        self.client.search(text, mode, 100)
+        from litreview.index.search import answer_search
 
-    @Slot(object)
-    def on_search_ready(self, answer: SearchAnswer) -> None:
-        if answer.error:
+        self.client.query(partial(answer_search, query=text, mode=mode, k=100), self.on_search_ready,
+                          channel="search", latest_only=True)
+
+    def on_search_ready(self, reply: Reply) -> None:
+        if reply.error:
             self.results_label.setText("Search failed")
-            self.statusBar().showMessage(f"Search failed: {answer.error}", 10_000)
+            self.statusBar().showMessage(f"Search failed: {reply.error}", 10_000)
             return
+        answer = reply.value
         self.table_model.show_results([pid for pid, _ in answer.hits])
         self.results_label.setText(f"{len(answer.hits)} results ({answer.mode})")
         self.clear_results_button.show()
@@ -501,16 +512,22 @@ class MainWindow(QMainWindow):
     def import_paths(self, paths: Sequence[str | Path]) -> int | None:
         chosen = importable_paths([Path(p) for p in paths])
         if not chosen:
-            self.statusBar().showMessage("Nothing to import: drop PDFs, folders or .bib files.", 8000)
+            from litreview.ingest.registry import default_registry
+
+            self.statusBar().showMessage(f"Nothing to import: drop folders or files in these formats: "
+                                         f"{default_registry().describe()}.", 8000)
             return None
         self.statusBar().showMessage(f"Importing {len(chosen)} item(s)…")
-        return self.client.import_paths(chosen)
+        from litreview.pipeline.jobs import import_job
+
+        return self.client.start(import_job(chosen))
 
     @Slot()
     def choose_import_files(self) -> None:
         from litreview.gui.file_dialogs import open_file_names  # lists files without opening them (#14)
+        from litreview.ingest.registry import default_registry
 
-        files = open_file_names(self, "Import", "Papers (*.pdf *.bib *.bibtex)")
+        files = open_file_names(self, "Import", default_registry().file_filter())
         if files:
             self.import_paths(files)
 
@@ -564,10 +581,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_job_done(self, outcome: JobOutcome) -> None:
-        if outcome.summary:
-            self.statusBar().showMessage(outcome.summary, 15_000)
+        text = describe_outcome(outcome)
+        if text:
+            self.statusBar().showMessage(text, 15_000)
         if outcome.kind == "cluster" and outcome.status == "finished":
-            self.client.request_map()
+            self.request_map()
         if outcome.kind in ("import", "resume"):
             self.refresh_import_log()
             if outcome.failed:
@@ -578,17 +596,34 @@ class MainWindow(QMainWindow):
     def on_papers_changed(self) -> None:
         self._reload_table()
         pid = self.current_paper_id()
-        if pid is not None and not self.details.stack.currentIndex():
+        if pid is not None and not self.details.editing:
             self.details.show_paper(self.reader.paper(pid))
             self._related_timer.start()
         self.refresh_lists()
 
-    @Slot(object, str)
-    def on_map_ready(self, data: object, error: str) -> None:
-        if error:
-            self.map.status.setText(f"No map: {error}")
+    @Slot()
+    def embed_missing(self) -> int:
+        from litreview.pipeline.jobs import embed_job
+
+        return self.client.start(embed_job())
+
+    @Slot()
+    def cluster_library(self) -> int:
+        from litreview.analysis.clusters import cluster_job
+
+        return self.client.start(cluster_job())
+
+    def request_map(self) -> int:
+        """Ask for the stored map of the serving model; drawn by `on_map_ready`."""
+        from litreview.analysis.clusters import serving_map
+
+        return self.client.query(serving_map, self.on_map_ready, channel="map", latest_only=True)
+
+    def on_map_ready(self, reply: Reply) -> None:
+        if reply.error:
+            self.map.status.setText(f"No map: {reply.error}")
             return
-        self.map.set_map(data)
+        self.map.set_map(reply.value)
         pid = self.current_paper_id()
         if pid is not None:
             self.map.highlight(pid)
@@ -610,43 +645,55 @@ class MainWindow(QMainWindow):
     def show_list_items(self, list_id: int) -> None:
         self.lists.set_items(self.reader.list_items(list_id) if list_id >= 0 else [])
 
+    def _edit_lists(self, edit: Callable[[ReadingLists], object], on_reply: Callable[[Reply], None] | None = None,
+                    ) -> int:
+        """One reading-list write on the worker; the lists are re-read when its reply arrives."""
+        from litreview.library.lists import ReadingLists
+
+        return self.client.query(lambda services: edit(ReadingLists(services.library)),
+                                 on_reply or self.on_lists_changed, channel="lists")
+
     @Slot(str)
     def create_list(self, name: str) -> int:
-        request_id = self.client.edit_lists("create", name=name)
-        self._pending_creates.add(request_id)
-        return request_id
+        return self._edit_lists(lambda lists: lists.create(name), self.on_list_created)
 
     @Slot(int, str)
     def rename_list(self, list_id: int, name: str) -> int:
-        return self.client.edit_lists("rename", list_id=list_id, name=name)
+        return self._edit_lists(lambda lists: lists.rename(list_id, name))
 
     @Slot(int)
     def delete_list(self, list_id: int) -> int:
-        return self.client.edit_lists("delete", list_id=list_id)
+        return self._edit_lists(lambda lists: lists.delete(list_id))
 
     @Slot(int, object)
     def add_to_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
-        return self.client.edit_lists("add", list_id=list_id, paper_ids=list(paper_ids))
+        ids = list(paper_ids)
+        return self._edit_lists(lambda lists: lists.add(list_id, ids))
 
     @Slot(int, object)
     def remove_from_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
-        return self.client.edit_lists("remove", list_id=list_id, paper_ids=list(paper_ids))
+        ids = list(paper_ids)
+        return self._edit_lists(lambda lists: lists.remove(list_id, ids))
 
     @Slot(int, object)
     def reorder_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
-        return self.client.edit_lists("reorder", list_id=list_id, paper_ids=list(paper_ids))
+        ids = list(paper_ids)
+        return self._edit_lists(lambda lists: lists.reorder(list_id, ids))
 
     @Slot(int, int, str)
     def set_note(self, list_id: int, paper_id: int, note: str) -> int:
-        return self.client.edit_lists("set_note", list_id=list_id, paper_id=paper_id, note=note)
+        return self._edit_lists(lambda lists: lists.set_note(list_id, paper_id, note))
 
-    @Slot(int, str, object)
-    def on_lists_changed(self, request_id: int, error: str, result: object) -> None:
-        if error:
-            self.statusBar().showMessage(f"Reading list: {error}", 10_000)
-        created = request_id in self._pending_creates and isinstance(result, int)
-        self._pending_creates.discard(request_id)
-        self.refresh_lists(select=int(result) if created else None)
+    def on_lists_changed(self, reply: Reply) -> None:
+        if reply.error:
+            self.statusBar().showMessage(f"Reading list: {reply.error}", 10_000)
+        self.refresh_lists()
+
+    def on_list_created(self, reply: Reply) -> None:
+        """Like on_lists_changed, and the new list becomes the current one."""
+        if reply.error:
+            self.statusBar().showMessage(f"Reading list: {reply.error}", 10_000)
+        self.refresh_lists(select=int(reply.value) if isinstance(reply.value, int) else None)
 
     # -- export and settings -----------------------------------------------------------------------------------
     def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,
@@ -681,7 +728,9 @@ class MainWindow(QMainWindow):
         self.export_papers(self.reader.papers(list(ids)), "related work")
 
     def current_model_choice(self) -> ModelChoice:
-        return read_model_choice(self.reader.library)
+        from litreview.library.settings import model_choice
+
+        return model_choice(self.reader.library)
 
     @Slot()
     def open_settings(self) -> None:
@@ -694,7 +743,9 @@ class MainWindow(QMainWindow):
         choice = dialog.choice() if dialog.exec() else None
         # Choosing a remote service again is the user's consent to send abstracts there, even if unchanged.
         if choice is not None and (choice != current or is_remote(choice.name)):
-            self.client.change_model(choice)
+            from litreview.pipeline.jobs import change_model_job
+
+            self.client.start(change_model_job(choice))
             if (choice.name, choice.dim) == (current.name, current.dim):  # same vectors: only device or precision
                 message = "The model reloads with the new device or precision; the library's vectors are kept."
             else:

@@ -143,6 +143,15 @@ class MapPanel(QWidget):
     def point_count(self) -> int:
         return len(self._dots)
 
+    def paper_ids(self) -> list[int]:
+        """The papers drawn, by id."""
+        return list(self._dots)
+
+    def click(self, paper_id: int) -> None:
+        """What clicking a paper's dot does: ask to select that paper."""
+        if paper_id in self._dots:
+            self.sig_paper_clicked.emit(paper_id)
+
     def set_map(self, data: Any) -> None:
         """Draw a litreview.analysis.clusters.MapData (empty: say how to make one)."""
         self.scene.clear()

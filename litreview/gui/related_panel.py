@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QPainter, QPalette
@@ -19,7 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.gui.paper_table_model import PaperIdRole, encode_paper_ids
-from litreview.workers.messages import RelatedAnswer, RelatedResult
+
+if TYPE_CHECKING:
+    from litreview.analysis.related import RelatedResult
+    from litreview.workers.messages import Reply
 
 ScoreRole = Qt.ItemDataRole.UserRole + 2
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -179,12 +183,16 @@ class RelatedPanel(QWidget):
         self.status.setText("Select a paper to see related work.")
 
     @Slot(object)
-    def show_answer(self, answer: RelatedAnswer) -> None:
-        if answer.paper_id != self._query_id:
+    def show_answer(self, reply: Reply) -> None:
+        """Show a reply to "find related" (a RelatedAnswer, or why there is none) if it is for the paper expected."""
+        if self._query_id is None:
             return
-        if answer.error:
+        if reply.error:
             self.model.set_results(())
-            self.status.setText(answer.error)
+            self.status.setText(reply.error)
+            return
+        answer = reply.value
+        if answer.paper_id != self._query_id:
             return
         self.model.set_results(answer.results)
         count = len(answer.results)

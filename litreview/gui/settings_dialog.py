@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice
+from litreview.library.settings import ModelChoice
+from litreview.workers.messages import JobOutcome, JobProgress
 
 DEVICES = (("Automatic (GPU when present)", None), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple GPU (MPS)", "mps"))
 PRECISIONS = (
@@ -120,7 +121,7 @@ def download_failure_text(outcome: JobOutcome) -> str:
     """A clear sentence for a download that did not finish (the CLI's list of offline choices left out)."""
     if outcome.status == "cancelled":
         return "Download cancelled. The files fetched so far are kept: downloading again resumes."
-    reason = (outcome.error or outcome.summary).split("; offline choices", 1)[0].removeprefix("ModelNotAvailable: ")
+    reason = outcome.error.split("; offline choices", 1)[0].removeprefix("ModelNotAvailable: ")
     hint = ""
     if any(word in reason.lower() for word in ("connect", "resolve", "network", "timed out", "unreachable")):
         hint = " The model server could not be reached: check the network connection, then try again."
@@ -143,7 +144,7 @@ def describe_cost(name: str | None, papers: int = 0) -> str:
 
 class SettingsDialog(QDialog):
     """`client` (a WorkerClient or SyncWorkerClient) runs downloads; without one the Download button is hidden.
-    `download_options` go to `client.download_model` (endpoint, cache_dir: a stand-in hub in tests)."""
+    `download_options` go to `litreview.workers.download.download` (endpoint, cache_dir: a stand-in hub in tests)."""
 
     sig_download_done = Signal(str)  # "finished", "cancelled" or "failed", after the dialog has shown it
 
@@ -254,7 +255,9 @@ class SettingsDialog(QDialog):
         self.download_status.setText(f"Downloading {name}…")
         self._show_status()
         self._set_downloading(True)
-        self._download_job = self._client.download_model(name, **self._download_options)
+        from litreview.workers.download import download
+
+        self._download_job = self._client.start(download(name, **self._download_options))
 
     @Slot()
     def cancel_download(self) -> None:

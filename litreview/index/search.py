@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
+from litreview.core.ops import Services
 from litreview.library.db import Library
 from litreview.library.translations import translation_matches
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # How many candidates each side contributes to a hybrid fusion.
 FUSION_DEPTH = 100
@@ -65,6 +68,8 @@ def semantic_search(
     """Nearest papers to the query embedded with the model's query prompt; score = cosine."""
     if not query.strip() or k <= 0:
         return []
+    import numpy as np
+
     vector = np.asarray(embedder.embed_queries([query]), dtype=np.float32)[0]
     return index_service.search(embedder.model_id, embedder.dim, vector, k)
 
@@ -145,3 +150,32 @@ def search(
     if mode == "hybrid":
         return hybrid_search(library, index_service, embedder, query, k)
     raise ValueError(f"unknown search mode {mode!r}")
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """(paper_id, score) pairs, best first, and the mode that answered (hybrid falls back to keyword)."""
+
+    query: str
+    mode: str
+    hits: tuple[tuple[int, float], ...] = ()
+
+
+def answer_search(services: Services, query: str, mode: str, k: int = 50) -> SearchAnswer:
+    """Search the library as the GUI asks (a worker query). A library whose remote model the user has not chosen
+    in this app instance answers hybrid with keywords only (the answer says so) and refuses semantic."""
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"unknown search mode {mode!r}")
+    from litreview.embedding.loader import RemoteNotAllowed
+
+    embedder = index = None
+    if mode != "keyword":
+        try:
+            embedder = services.embedder()
+            index = services.index()
+        except RemoteNotAllowed:
+            if mode == "semantic":  # only hybrid has a keyword half to answer with
+                raise
+            mode = "keyword"
+    hits = search(services.library, index, embedder, query, k, mode)
+    return SearchAnswer(query, mode, tuple((int(pid), float(score)) for pid, score in hits))

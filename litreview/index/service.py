@@ -344,26 +344,6 @@ class _StaleIndex(Exception):
     """A snapshot built from another set of vectors."""
 
 
-def current_model(library: Library) -> tuple[str, int] | None:
-    """(model_id, dim) the library uses, else the (model, dim) with the most vectors, else None.
-
-    The pipeline writes the settings "model" (the name the user chose, maybe a preset), "model_id" (the id the
-    vectors are stored under) and "dim"; "model_id" wins, "model" is the fallback for libraries without it.
-    """
-    model = library.get_setting("model_id") or library.get_setting("model")
-    dim = library.get_setting("dim")
-    if model and dim:
-        return model, int(dim)
-    entries = VectorStore(library).models()
-    if model:
-        for entry in entries:
-            if entry["model"] == model:
-                return model, entry["dim"]
-    if entries:
-        return entries[0]["model"], entries[0]["dim"]
-    return None
-
-
 def index_problems(library: Library) -> dict:
     """For `litreview doctor`: {"vectors": n, "index_consistent": bool, "problems": [str]} over every (model, dim)."""
     service = IndexService(library)

@@ -390,7 +390,7 @@ def note_to_text(note_html: str | None) -> str:
 def read(paths: Sequence[str | Path]) -> ZoteroReadResult:
     """Registry entry point: read each Zotero source in `paths` (data directories or zotero.sqlite files); a source
     that cannot be read becomes one error. Several sources are merged into one result (one `library_uid`: sync
-    each library on its own with read_zotero, as litreview.zotero_sync does)."""
+    each library on its own with read_zotero, as litreview.pipeline.zotero_sync does)."""
     merged = ZoteroReadResult()
     for path in paths:
         try:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from litreview.core.ops import JobKind
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -10,7 +15,7 @@ class JobProgress:
     """A throttled progress report of the running job: `done` of `total` in `stage`, with an ETA when known."""
 
     job_id: int
-    kind: str  # "import" | "embed" | "cluster" | "edit"
+    kind: JobKind
     stage: str
     done: int
     total: int
@@ -24,60 +29,64 @@ class JobProgress:
 
 
 @dataclass(frozen=True)
-class JobOutcome:
-    """A job ended. `status` is "finished", "cancelled" or "failed"; `summary` is a short human sentence."""
+class ImportCounts:
+    """What an import did, as plain values: `failed` holds (path or entry, reason) pairs."""
 
-    job_id: int
-    kind: str
-    status: str
-    summary: str = ""
-    error: str = ""
     imported: int = 0
     updated: int = 0
     duplicates: int = 0
-    failed: tuple[tuple[str, str], ...] = ()  # (path or entry, reason)
+    failed: tuple[tuple[str, str], ...] = ()
     paper_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
-class RelatedResult:
-    """One paper similar to the query paper, with the distinctive terms both share."""
+class JobOutcome:
+    """A job ended. `status` is "finished", "cancelled" or "failed"; `result` is what a finished job returned
+    (ImportCounts for an import, papers embedded, clusters made, a downloaded folder, or None); `warning` is what
+    the user must know besides. litreview.gui.presenters turns it into a sentence."""
 
-    paper_id: int
-    score: float
-    title: str
-    year: int | None = None
-    why: tuple[str, ...] = ()
+    job_id: int
+    kind: JobKind
+    status: str
+    error: str = ""
+    warning: str = ""
+    result: ImportCounts | int | str | None = None
+
+    @property
+    def counts(self) -> ImportCounts:
+        return self.result if isinstance(self.result, ImportCounts) else ImportCounts()
+
+    @property
+    def imported(self) -> int:
+        return self.counts.imported
+
+    @property
+    def updated(self) -> int:
+        return self.counts.updated
+
+    @property
+    def duplicates(self) -> int:
+        return self.counts.duplicates
+
+    @property
+    def failed(self) -> tuple[tuple[str, str], ...]:
+        return self.counts.failed
+
+    @property
+    def paper_ids(self) -> tuple[int, ...]:
+        return self.counts.paper_ids
 
 
 @dataclass(frozen=True)
-class RelatedAnswer:
-    """The answer to a "find related" request; `request_id` lets the GUI drop stale answers."""
+class Reply(Generic[T]):
+    """The one answer to a query: its `value`, or the `error` that stopped it. `channel` is the tag the client
+    gave the request (e.g. "related"); with a latest-only channel, only the newest request's reply arrives."""
 
     request_id: int
-    paper_id: int
-    results: tuple[RelatedResult, ...] = ()
-    model: str = ""
+    channel: str = ""
+    value: T | None = None
     error: str = ""
 
-
-@dataclass(frozen=True)
-class SearchAnswer:
-    """The answer to a search request: (paper_id, score) pairs, best first."""
-
-    request_id: int
-    query: str
-    mode: str
-    hits: tuple[tuple[int, float], ...] = ()
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """The embedding model the worker should use (None name = the offline default; None dtype = float16 on a GPU,
-    float32 on the CPU)."""
-
-    name: str | None = None
-    device: str | None = None
-    dim: int | None = None
-    dtype: str | None = None
+    @property
+    def ok(self) -> bool:
+        return not self.error

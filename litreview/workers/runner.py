@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from litreview.core.errors import error_message
+from litreview.core.ops import Job, JobGenerator, JobKind, WithWarning
 from litreview.core.progress import Cancelled, CancelToken, Progress
-from litreview.workers.messages import JobOutcome, JobProgress
-from litreview.workers.session import JobGenerator, describe_outcome, summary_counts
+from litreview.workers.messages import ImportCounts, JobOutcome, JobProgress
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ JobFactory = Callable[[CancelToken], JobGenerator]
 @dataclass
 class _Job:
     job_id: int
-    kind: str
+    kind: JobKind
     factory: JobFactory
     token: CancelToken = field(default_factory=CancelToken)
     generator: JobGenerator | None = None
@@ -65,8 +66,9 @@ class JobRunner:
     def busy(self) -> bool:
         return self._active is not None or bool(self._queue)
 
-    def submit(self, job_id: int, kind: str, factory: JobFactory) -> None:
-        job = _Job(job_id, kind, factory)
+    def submit(self, job_id: int, kind: JobKind, factory: JobFactory) -> None:
+        """Queue a job: `factory(token)` makes its generator when its turn comes."""
+        job = _Job(job_id, JobKind(kind), factory)
         with self._lock:
             if job_id <= self._cancelled_up_to or job_id in self._cancelled_ids:
                 job.token.cancel()
@@ -158,20 +160,31 @@ class JobRunner:
         self._active = None
         if job.generator is not None:
             job.generator.close()
-        if status == "finished":
-            text = describe_outcome(job.kind, summary)
-        elif status == "cancelled":
-            text = f"{job.kind.capitalize()} cancelled; what was done is kept (run it again to resume)"
-        else:
-            text = f"{job.kind.capitalize()} failed: {error}"
-        self._on_done(
-            JobOutcome(job.job_id, job.kind, status, summary=text, error=error, **summary_counts(summary))
-        )
+        warning = ""
+        if isinstance(summary, WithWarning):
+            summary, warning = summary.summary, summary.warning
+        self._on_done(JobOutcome(job.job_id, job.kind, status, error=error, warning=warning, result=plain(summary)))
 
 
-def error_message(exc: BaseException) -> str:
-    """A one-line reason for a user; our own "nothing to show yet" LookupErrors read as plain sentences."""
-    text = str(exc).strip()
-    if type(exc) is LookupError and text:
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def plain(result: Any) -> ImportCounts | int | str | None:
+    """A job's result as an immutable value for the GUI: an ImportSummary becomes ImportCounts."""
+    if result is None or isinstance(result, int | str):
+        return result
+    return ImportCounts(
+        imported=int(getattr(result, "imported", 0)),
+        updated=int(getattr(result, "updated", 0)),
+        duplicates=int(getattr(result, "duplicates", 0)),
+        failed=tuple((_failure_label(error), str(getattr(error, "reason", error)))
+                     for error in getattr(result, "failed", ()) or ()),
+        paper_ids=tuple(int(pid) for pid in getattr(result, "paper_ids", ()) or ()),
+    )
+
+
+def _failure_label(error: Any) -> str:
+    path, entry = str(getattr(error, "path", "") or ""), getattr(error, "entry", None)
+    return f"{path} [{entry}]" if entry else path
+
+
+def bind(job: Job, services: Any) -> JobFactory:
+    """The runner's factory for a Job run with `services`."""
+    return lambda token: job.run(services, token)

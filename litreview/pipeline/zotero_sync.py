@@ -32,7 +32,7 @@ from litreview.library.papers import PaperRepository
 
 if TYPE_CHECKING:
     from litreview.library.db import Library
-    from litreview.pipeline import _Importer
+    from litreview.pipeline.importer import _Importer
 
 # The paper columns a Zotero item owns; the rest (full text, page count, ...) come from its PDF.
 SYNCED_FIELDS = ("title", "authors", "year", "venue", "doi", "arxiv_id", "abstract", "language", "keywords",

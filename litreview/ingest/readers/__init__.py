@@ -1,0 +1,1 @@
+"""One module per importable format; each registers its Reader with litreview.ingest.registry when imported."""

@@ -1,0 +1,19 @@
+"""BibTeX: many entries per file; the files of one import are read together so @string macros and crossref
+targets resolve across them (litreview.ingest.bibtex)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from litreview.ingest.registry import Reader, ReadResult, register
+
+
+def read(paths: Sequence[Path]) -> ReadResult:
+    from litreview.ingest.bibtex import parse_bibtex_files
+
+    parsed = parse_bibtex_files(paths)
+    return ReadResult(parsed.records, parsed.errors, parsed.entries_seen)
+
+
+READER = register(Reader("BibTeX", frozenset({".bib", ".bibtex"}), read=read))

@@ -1,0 +1,114 @@
+"""The library's long jobs as the worker runs them: import, embed, edit, resume and a model change.
+
+Cheap to import (the GUI thread builds these jobs): the pipeline's modules are imported when a job runs.
+
+Each function returns a litreview.core.ops.Job; its generator gets the worker's Services (the one write
+connection, the embedder loaded on first need, the index) and a cancel token, and checks it between batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from litreview.core.errors import error_message
+from litreview.core.ops import Job, JobGenerator, JobKind, Services, WithWarning
+from litreview.core.progress import Cancelled, CancelToken, Progress
+from litreview.library import settings
+from litreview.library.settings import ModelChoice
+
+
+def import_job(paths: Sequence[Any], *, embed: bool = True) -> Job:
+    """Import files and folders, then embed and index what is new.
+
+    When the model cannot be loaded (not downloaded, broken folder) the files are still imported, and the
+    outcome says why they were not embedded: nothing the user dropped is lost to a model problem.
+    """
+    items = tuple(str(path) for path in paths)
+    return Job(JobKind.IMPORT, lambda services, cancel: _import(services, items, cancel, embed=embed))
+
+
+def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool) -> JobGenerator:
+    from litreview.pipeline.importer import run_import
+
+    embedder, model_problem = None, ""
+    if embed:
+        try:
+            embedder = yield from services.embedder_steps(cancel)
+        except Cancelled:
+            raise
+        except Exception as exc:
+            model_problem = error_message(exc)
+    summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
+                                    cancel=cancel, readers=services.readers())
+    return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
+
+
+def embed_job() -> Job:
+    """Embed every paper with no current vector for the chosen model (after a model change or an edit)."""
+    return Job(JobKind.EMBED, _embed)
+
+
+def _embed(services: Services, cancel: CancelToken) -> JobGenerator:
+    from litreview.pipeline.embed import embed_pending
+
+    embedder = yield from services.embedder_steps(cancel)
+    count = yield from embed_pending(services.library, embedder, index=services.index(), cancel=cancel)
+    return count
+
+
+def change_model_job(choice: ModelChoice) -> Job:
+    """Store a new model choice, then re-embed the library with it.
+    Choosing a remote endpoint is the user's consent to send abstracts there (for this app instance)."""
+
+    def run(services: Services, cancel: CancelToken) -> JobGenerator:
+        services.set_model(choice)
+        count = yield from _embed(services, cancel)
+        return count
+
+    return Job(JobKind.EMBED, run)
+
+
+def edit_job(paper_id: int, *, title: str | None = None, abstract: str | None = None) -> Job:
+    """Fix a paper's title or abstract, then re-embed it (its text hash changed, so it is pending)."""
+    fields = {key: value for key, value in (("title", title), ("abstract", abstract)) if value is not None}
+
+    def run(services: Services, cancel: CancelToken) -> JobGenerator:
+        from litreview.library.papers import PaperRepository
+
+        if fields:
+            with services.library.transaction():
+                PaperRepository(services.library).update_fields(paper_id, by_user=True, **fields)
+        yield Progress("saved", 1, 1, current=f"paper {paper_id}")
+        count = yield from _embed(services, cancel)
+        return count
+
+    return Job(JobKind.EDIT, run)
+
+
+def resume_job() -> Job:
+    """At start: finish an import that was interrupted, else embed what the library's model is missing.
+
+    A library whose settings name a remote endpoint the user has not chosen in this app instance is not
+    embedded (nothing is sent): the outcome carries the reason, and search falls back to keywords."""
+    return Job(JobKind.RESUME, _resume)
+
+
+def _resume(services: Services, cancel: CancelToken) -> JobGenerator:
+    from litreview.embedding.loader import RemoteNotAllowed, check_remote_allowed
+    from litreview.library.jobs import queued_paths
+    from litreview.pipeline.embed import pending_embeddings
+    library = services.library
+    paths = queued_paths(library)
+    if paths:
+        summary = yield from _import(services, paths, cancel, embed=True)
+        return summary
+    model = settings.recorded_model(library)
+    if model is not None and pending_embeddings(library, *model):
+        try:
+            check_remote_allowed(settings.model_choice(library).name)
+        except RemoteNotAllowed as exc:
+            return WithWarning(None, f"not embedded: {exc}")
+        count = yield from _embed(services, cancel)
+        return count
+    return None

@@ -1,4 +1,4 @@
-"""Score PDF header extraction against ../shared/data/pdfs/ground-truth and print the figures.
+"""Score PDF header extraction against the real test data's pdfs/ground-truth and print the figures.
 
 For title, first author (family name, as GROBID's header evaluation does) and abstract (only where the truth has
 one), prints exact, soft (equal ignoring case, spaces and punctuation) and Levenshtein-similarity >= 0.8 match
@@ -25,7 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pdfs" / "ground-truth"
+from tests.data_location import data_dir  # noqa: E402
+
+DEFAULT_DATA = data_dir() / "pdfs" / "ground-truth"
 
 Prediction = tuple[str | None, str | None, str | None]  # title, first author, abstract
 

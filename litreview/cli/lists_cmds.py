@@ -1,4 +1,4 @@
-"""`litreview lists ...` (reading lists) and `litreview export` (../shared/CLI.md).
+"""`litreview lists ...` (reading lists) and `litreview export` (docs/cli.md).
 
 Positions on the command line are 1-based (1 = top of the list); the Python API is 0-based.
 """

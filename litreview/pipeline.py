@@ -130,6 +130,7 @@ class ImportSummary:
     failed: list[IngestError] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
     embedded: int = 0
+    notices: list[IngestError] = field(default_factory=list)  # per file: how it was read (a non-UTF-8 encoding)
 
     def to_json(self) -> dict:
         return {
@@ -138,6 +139,7 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "failed": [{"path": e.path, "entry": e.entry, "line": e.line, "reason": e.reason} for e in self.failed],
             "embedded": self.embedded,
+            "notices": [{"path": e.path, "reason": e.reason} for e in self.notices],
         }
 
 
@@ -269,11 +271,13 @@ def run_import(
     index: IndexService | None = None,
     cancel: CancelToken | None = None,
     extract_in_child: bool | None = None,
+    encoding: str | None = None,
 ) -> Generator[Progress, None, ImportSummary]:
     """Import PDFs, folders and .bib files (given together, so @string and crossref resolve across them),
     then embed and index what is new when an embedder is given. Yields Progress; returns the summary.
 
-    PDFs are read in a child process when `extract_in_child` is true, or by default when there are several."""
+    PDFs are read in a child process when `extract_in_child` is true, or by default when there are several.
+    `encoding` reads the .bib files with that encoding instead of detecting it."""
     cancel = cancel or CancelToken()
     importer = _Importer(library, uuid.uuid4().hex)
     pdfs, bibs, errors = collect_paths(paths)
@@ -284,7 +288,7 @@ def run_import(
 
     linked_pdfs: list[tuple[int, Path]] = []
     if bibs:
-        yield from _import_bibtex(importer, bibs, linked_pdfs, cancel)
+        yield from _import_bibtex(importer, bibs, linked_pdfs, cancel, encoding)
 
     # A PDF that an entry of this import links to belongs to that entry, even when it was dropped too
     # (a Zotero export folder): imported on its own it could become a second paper if its title reads differently.
@@ -405,12 +409,16 @@ def _linked_pdf_sha256(record: ParsedPaper) -> str | None:
 
 
 def _import_bibtex(
-    importer: _Importer, bibs: list[Path], linked_pdfs: list[tuple[int, Path]], cancel: CancelToken
+    importer: _Importer, bibs: list[Path], linked_pdfs: list[tuple[int, Path]], cancel: CancelToken,
+    encoding: str | None = None,
 ) -> Generator[Progress, None, None]:
     from litreview.ingest.bibtex import parse_bibtex_files
 
-    result = parse_bibtex_files(bibs)
+    result = parse_bibtex_files(bibs, encoding=encoding)
     with importer.library.transaction():
+        for notice in result.notices:  # the encoding each non-UTF-8 file was read with
+            importer.log(notice.path, "warning", reason=notice.reason)
+            importer.summary.notices.append(notice)
         for error in result.errors:
             importer.fail(error)
     records = result.records

@@ -16,6 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     p.add_argument("--resume", action="store_true", help="also import the files an interrupted import left queued")
+    p.add_argument("--encoding", metavar="E",
+                   help="read the .bib files with this encoding (e.g. gbk, cp949, latin-1) instead of detecting it")
     add_json_flag(p)
     p.set_defaults(handler=cmd_import)
 
@@ -55,6 +57,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             paths += [p for p in queued_paths(library) if p not in paths]
         if not paths:
             raise CommandError("nothing to import: give PDFs, folders or .bib files")
+        if args.encoding:
+            import codecs
+
+            try:
+                codecs.lookup(args.encoding)
+            except LookupError as exc:
+                raise CommandError(f"unknown encoding {args.encoding!r}") from exc
         bar = ProgressBar(enabled=True)
         try:
             embedder = None
@@ -65,7 +74,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                     embedder = open_embedder(library, args.model, device=args.device)
                 except ModelNotAvailable as exc:
                     raise CommandError(str(exc)) from exc
-            summary = drive(run_import(library, paths, embedder=embedder, cancel=CancelToken()), bar)
+            summary = drive(
+                run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding), bar
+            )
         except (KeyboardInterrupt, Cancelled):
             bar.close()
             print(
@@ -82,6 +93,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"imported {summary.imported}, updated {summary.updated}, duplicates {summary.duplicates}, "
             f"failed {len(summary.failed)}, embedded {summary.embedded}"
         )
+        for notice in summary.notices:
+            print(f"  {notice.path}: {notice.reason}")
         for error in summary.failed:
             where = error.path + (f":{error.line}" if error.line else "") + (f" [{error.entry}]" if error.entry else "")
             print(f"  failed: {where}: {error.reason}")

@@ -108,6 +108,12 @@ def entry_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
         add("abstract", escape_latex(paper.abstract))
     if paper.keywords and "keyword" not in present:
         add("keywords", escape_latex(paper.keywords))
+    if paper.note:
+        # The reading list's note, in the field Zotero and JabRef write annotations to (not printed by styles).
+        note = escape_latex(paper.note)
+        fields = [(name, value) for name, value in fields if name.lower() != "annote"]
+        kept = original.get("annote") or next((v for k, v in original.items() if k.lower() == "annote"), "")
+        fields.append(("annote", note if not kept or note in kept else f"{kept}\n\n{note}"))
     if paper.files:
         # The library's resolved paths replace a relative `file` field, which would break in another folder.
         fields = [(name, value) for name, value in fields if name.lower() != "file"]

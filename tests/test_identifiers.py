@@ -16,6 +16,11 @@ from litreview.core.text import family_name, normalize_title
         ("DOI 10.1145/3292500.3330701.", "10.1145/3292500.3330701"),
         ("(see 10.1371/journal.pone.0123456)", "10.1371/journal.pone.0123456"),
         ("not a doi 10.12/abc", None),
+        # SICI DOIs: two papers of one issue differ only after "<"; cut there, they became one paper.
+        ("10.1002/(SICI)1521-3951(199911)216:1<5::AID-PSSB5>3.3.CO;2-6",
+         "10.1002/(sici)1521-3951(199911)216:1<5::aid-pssb5>3.3.co;2-6"),
+        ("https://doi.org/10.1002/(SICI)1521-396X(199911)176:1<301::AID-PSSA301>3.0.CO;2-H",
+         "10.1002/(sici)1521-396x(199911)176:1<301::aid-pssa301>3.0.co;2-h"),
         ("", None),
     ],
 )

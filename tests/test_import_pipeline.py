@@ -418,6 +418,16 @@ def test_different_dois_with_the_same_title_stay_two_papers(library: Library, tm
     assert len(papers(library)) == 2
 
 
+def test_identical_entries_with_a_short_title_are_one_paper(library: Library, tmp_path: Path) -> None:
+    """A Mendeley export holds Woolf's "Reviewing" (1939) twice under two keys: one book, not two."""
+    woolf = ("@book{{{key},\n  author = {{Virginia Woolf}},\n  publisher = {{London, The Hogarth Press}},\n"
+             "  title = {{Reviewing}},\n  year = {{1939}},\n}}\n")  # fmt: skip
+    bib = write(tmp_path / "mendeley.bib", woolf.format(key="Woolf1939z") + woolf.format(key="Woolf1939"))
+    summary = do_import(library, bib)
+    assert (summary.imported, summary.duplicates) == (1, 1)
+    assert [p["title"] for p in papers(library)] == ["Reviewing"]
+
+
 # -------------------------------------------------------------------------- 4. re-import of a changed file
 
 

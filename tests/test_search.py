@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -101,3 +102,40 @@ def test_weighted_score_fusion_by_hand() -> None:
     fused = dict(weighted_score_fusion(keyword, semantic, k=10, weight=0.5))
     assert fused == pytest.approx({1: 0.5, 2: 0.25, 3: 0.5, 4: 0.0})
     assert weighted_score_fusion([(5, 3.0)], [], k=1, weight=0.5) == [(5, 0.5)]
+
+
+def test_every_match_is_returned_with_a_score_and_counted(library, tmp_path, capsys) -> None:
+    """150 papers match: nothing is cut at 100, and the count says how many there are."""
+    from litreview.cli import main as cli_main
+    from litreview.index.search import count_matches, search_with_count
+
+    embedder = BagOfWordsEmbedder()
+    texts = [(f"Pollinator study {i}", f"Bees and flowers in meadow {i}.") for i in range(150)]
+    texts += [(f"Glacier survey {i}", "Ice retreat measured by drones.") for i in range(30)]
+    with library.transaction() as conn:
+        ids = [int(conn.execute("INSERT INTO papers(title, abstract) VALUES (?, ?)", t).lastrowid) for t in texts]
+    joined = [f"{t} {a}" for t, a in texts]
+    VectorStore(library).put(embedder.model_id, embedder.dim, ids, embedder.embed_documents(joined),
+                             [text_hash(t) for t in joined])
+    service = IndexService(library)
+    keyword = keyword_search(library, "pollinator bees", k=None)
+    assert len(keyword) == 150 and all(isinstance(score, float) for _, score in keyword)
+    assert count_matches(library, None, "pollinator bees", "keyword") == 150
+    page = search_with_count(library, None, None, "pollinator bees", k=10, mode="keyword")
+    assert (len(page.hits), page.total) == (10, 150)
+    assert [pid for pid, _ in page.hits] == [pid for pid, _ in keyword[:10]]
+    for mode in ("semantic", "hybrid"):
+        everything = search_with_count(library, service, embedder, "pollinator bees", k=None, mode=mode)
+        assert len(everything.hits) == everything.total == 180
+        assert len({pid for pid, _ in everything.hits}) == 180
+    library_path = library.path
+    library.close()
+    assert cli_main(["--library", str(library_path), "search", "pollinator", "bees", "--mode", "keyword",
+                     "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 10 and "the best 10 of 150 matches" in captured.err
+    assert cli_main(["--library", str(library_path), "search", "pollinator", "--mode", "keyword", "--all",
+                     "--json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert len(rows) == 150 and set(rows[0]) == {"id", "title", "score"} and "all 150 matches" in captured.err

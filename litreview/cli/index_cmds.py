@@ -23,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid",
                    help="default hybrid (keyword when the library has no vectors)")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    p.add_argument("--all", action="store_true", help="every match, best first (overrides -k)")
     p.add_argument("--device", help="cpu, cuda or mps for embedding the query")
     add_json_flag(p)
     p.set_defaults(handler=cmd_search)
@@ -115,7 +116,7 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
 
 def cmd_search(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
-    from litreview.index.search import search
+    from litreview.index.search import search_with_count
     from litreview.index.service import IndexService, current_model
 
     if args.k < 1:
@@ -141,8 +142,12 @@ def cmd_search(args: argparse.Namespace) -> int:
                         raise CommandError(str(exc)) from exc
                     warn(f"litreview: {exc}; searching by keyword only")
                     mode = "keyword"
-        hits = search(library, service, embedder, query, k=args.k, mode=mode)
-        _print_hits(library, hits, args.json)
+        result = search_with_count(library, service, embedder, query, k=None if args.all else args.k, mode=mode)
+        _print_hits(library, result.hits, args.json)
+        noun = "match" if result.total == 1 else "matches"
+        shown = f"all {result.total} {noun}" if len(result.hits) == result.total else (
+            f"the best {len(result.hits)} of {result.total} {noun} (--all or -k N for more)")
+        print(f"litreview: {mode} search: {shown}", file=sys.stderr)
     return 0
 
 

@@ -1,11 +1,13 @@
 """Search over a library: keyword (FTS5 BM25), semantic (the query embedded with the model's query prompt)
-and hybrid (a fusion of both). Every function returns [(paper_id, score)], best first, higher is better.
+and hybrid (a fusion of both). Every function returns [(paper_id, score)], best first, higher is better;
+`k=None` returns every match, and `count_matches` says how many there are (nothing is capped silently).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -40,40 +42,59 @@ def fts_query(text: str) -> str:
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
-def keyword_search(library: Library, query: str, k: int = 10) -> list[tuple[int, float]]:
-    """FTS5 BM25 over titles, authors, abstracts, keywords and first pages; score = -bm25() (higher is better)."""
+def keyword_search(library: Library, query: str, k: int | None = 10) -> list[tuple[int, float]]:
+    """FTS5 BM25 over titles, authors, abstracts, keywords and first pages; score = -bm25() (higher is better).
+    `k=None`: every paper that matches."""
     match = fts_query(query)
-    if not match or k <= 0:
+    if not match or (k is not None and k <= 0):
         return []
     rows = library.conn.execute(
         "SELECT rowid, -bm25(papers_fts) AS score FROM papers_fts WHERE papers_fts MATCH ? "
         "ORDER BY bm25(papers_fts), rowid LIMIT ?",
-        (match, int(k)),
+        (match, -1 if k is None else int(k)),
     ).fetchall()
     return [(int(pid), float(score)) for pid, score in rows]
 
 
+def keyword_match_count(library: Library, query: str) -> int:
+    """How many papers the keyword query matches."""
+    match = fts_query(query)
+    if not match:
+        return 0
+    return int(library.conn.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (match,)).fetchone()[0])
+
+
+def embedded_count(library: Library, model_id: str, dim: int) -> int:
+    """How many papers have a vector of this model: semantic search ranks every one of them."""
+    row = library.conn.execute("SELECT count(*) FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim))
+    return int(row.fetchone()[0])
+
+
 def semantic_search(
-    library: Library, index_service: VectorSearcher, embedder: QueryEmbedder, query: str, k: int = 10
+    library: Library, index_service: VectorSearcher, embedder: QueryEmbedder, query: str, k: int | None = 10
 ) -> list[tuple[int, float]]:
-    """Nearest papers to the query embedded with the model's query prompt; score = cosine."""
-    if not query.strip() or k <= 0:
+    """Nearest papers to the query embedded with the model's query prompt; score = cosine. `k=None`: all."""
+    if not query.strip() or (k is not None and k <= 0):
         return []
+    if k is None:
+        k = embedded_count(library, embedder.model_id, embedder.dim)
     vector = np.asarray(embedder.embed_queries([query]), dtype=np.float32)[0]
     return index_service.search(embedder.model_id, embedder.dim, vector, k)
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[int, float]]], k: int) -> list[tuple[int, float]]:
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[tuple[int, float]]], k: int | None
+) -> list[tuple[int, float]]:
     """Sum of 1 / (RRF_K + rank) over the rankings (rank from 1): uses only positions, never raw scores."""
     fused: dict[int, float] = {}
     for ranking in rankings:
         for rank, (pid, _) in enumerate(ranking, start=1):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]  # [:None] keeps all
 
 
 def weighted_score_fusion(
-    keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]], k: int, weight: float
+    keyword: Sequence[tuple[int, float]], semantic: Sequence[tuple[int, float]], k: int | None, weight: float
 ) -> list[tuple[int, float]]:
     """`weight` * min-max-normalised semantic score + (1 - weight) * normalised keyword score (0 when absent)."""
 
@@ -87,7 +108,7 @@ def weighted_score_fusion(
 
     kw, sem = normalised(keyword), normalised(semantic)
     fused = {pid: weight * sem.get(pid, 0.0) + (1 - weight) * kw.get(pid, 0.0) for pid in kw.keys() | sem.keys()}
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]  # [:None] keeps all
 
 
 def hybrid_search(
@@ -95,11 +116,12 @@ def hybrid_search(
     index_service: VectorSearcher,
     embedder: QueryEmbedder,
     query: str,
-    k: int = 10,
+    k: int | None = 10,
     *,
     fusion: str = "weighted",
 ) -> list[tuple[int, float]]:
-    """Keyword and semantic candidates (100 from each) fused into one ranking.
+    """Keyword and semantic candidates (at least 100 from each; every match when `k` is None) fused into one
+    ranking.
 
     Weighted score fusion is the default because it won on SciFact (300 test queries, all-MiniLM-L6-v2 as
     embedded by sentence-transformers, FTS5 BM25): nDCG@10 keyword 0.669, semantic 0.645, RRF 0.688,
@@ -108,7 +130,7 @@ def hybrid_search(
     the model) the normalised scores keep that, and the flat optimum around 0.5 means it is not over-tuned.
     `fusion="rrf"` stays available for comparison.
     """
-    depth = max(k, FUSION_DEPTH)
+    depth = None if k is None else max(k, FUSION_DEPTH)
     keyword = keyword_search(library, query, depth)
     semantic = semantic_search(library, index_service, embedder, query, depth)
     if fusion == "rrf":
@@ -126,10 +148,11 @@ def search(
     index_service: VectorSearcher | None,
     embedder: QueryEmbedder | None,
     query: str,
-    k: int = 10,
+    k: int | None = 10,
     mode: str = "hybrid",
 ) -> list[tuple[int, float]]:
-    """Dispatch on `mode` (keyword, semantic or hybrid); semantic modes need an index service and an embedder."""
+    """Dispatch on `mode` (keyword, semantic or hybrid); semantic modes need an index service and an embedder.
+    `k=None` returns every match."""
     if mode == "keyword":
         return keyword_search(library, query, k)
     if index_service is None or embedder is None:
@@ -139,3 +162,44 @@ def search(
     if mode == "hybrid":
         return hybrid_search(library, index_service, embedder, query, k)
     raise ValueError(f"unknown search mode {mode!r}")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits and how many papers match in all (keyword: papers whose text matches; semantic and
+    hybrid rank every embedded paper, plus keyword matches without a vector for hybrid)."""
+
+    hits: list[tuple[int, float]]
+    total: int
+
+
+def count_matches(library: Library, embedder: QueryEmbedder | None, query: str, mode: str) -> int:
+    """How many papers a search in `mode` ranks (see SearchResult)."""
+    if not query.strip():
+        return 0
+    if mode == "keyword" or embedder is None:
+        return keyword_match_count(library, query)
+    embedded = embedded_count(library, embedder.model_id, embedder.dim)
+    if mode == "semantic":
+        return embedded
+    match = fts_query(query)
+    unembedded_matches = library.conn.execute(
+        "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ? AND rowid NOT IN "
+        "(SELECT paper_id FROM vectors WHERE model_id = ? AND dim = ?)",
+        (match, embedder.model_id, embedder.dim),
+    ).fetchone()[0] if match else 0  # fmt: skip
+    return embedded + int(unembedded_matches)
+
+
+def search_with_count(
+    library: Library,
+    index_service: VectorSearcher | None,
+    embedder: QueryEmbedder | None,
+    query: str,
+    k: int | None = 10,
+    mode: str = "hybrid",
+) -> SearchResult:
+    """`search` and `count_matches` together: the best `k` hits (all when None) and the number of matches."""
+    hits = search(library, index_service, embedder, query, k, mode)
+    total = len(hits) if k is None else max(len(hits), count_matches(library, embedder, query, mode))
+    return SearchResult(hits, total)

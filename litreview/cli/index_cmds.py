@@ -98,12 +98,12 @@ def cmd_related(args: argparse.Namespace) -> int:
 def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
     """The embedder whose vectors the library holds, loaded from the library's model setting."""
     from litreview.cli import CommandError
-    from litreview.embedding import ModelNotAvailable, load_embedder
+    from litreview.embedding import ModelNotAvailable, load_query_embedder
     from litreview.embedding.loader import RemoteNotAllowed
 
     name = library.get_setting("model") or model_id
     try:
-        embedder = load_embedder(name, device=device, dim=dim)
+        embedder = load_query_embedder(name, device=device, dim=dim)
     except RemoteNotAllowed:
         raise  # the caller may fall back to keyword search
     except ModelNotAvailable as exc:

@@ -253,4 +253,4 @@ def test_related_panel_ignores_answers_for_another_paper(qtbot):
     panel.show_answer(RelatedAnswer(1, 3, (RelatedResult(4, 0.8, "Other"),)))
     assert panel.model.rowCount() == 0 and "Finding" in panel.status.text()
     panel.show_answer(RelatedAnswer(2, 7, (RelatedResult(4, 0.8, "Four"),)))
-    assert panel.model.rowCount() == 1 and "1 papers related" in panel.status.text()
+    assert panel.model.rowCount() == 1 and "1 paper related" in panel.status.text()

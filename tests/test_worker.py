@@ -286,5 +286,5 @@ def test_resume_embeds_only_what_is_missing(qtbot, library_path, papers):
     with client.session.library.transaction() as conn:
         conn.execute("UPDATE papers SET abstract = 'A rewritten abstract about dark matter.' WHERE id = 2")
     client.resume()
-    assert outcomes[-1].status == "finished" and outcomes[-1].summary == "Embedded 1 papers"
+    assert outcomes[-1].status == "finished" and outcomes[-1].summary == "Embedded 1 paper"
     client.shutdown()

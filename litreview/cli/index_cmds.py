@@ -7,6 +7,7 @@ import sys
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
 from litreview.cli.embed_cmds import add_option_flag, parse_options
+from litreview.core.text import count_of
 
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
 
@@ -162,7 +163,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         print("no vectors to index")
     else:
         for r in results:
-            print(f"rebuilt {r['model']} ({r['dim']} dims): {r['vectors']} vectors in {r['seconds']:.1f} s")
+            print(f"rebuilt {r['model']} ({r['dim']} dims): {count_of(r['vectors'], 'vector')} in {r['seconds']:.1f} s")
     return 0
 
 

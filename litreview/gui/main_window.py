@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.core.paper import Paper
+from litreview.core.text import count_of
 from litreview.gui.details_pane import DetailsPane
 from litreview.gui.export_dialog import ExportDialog
 from litreview.gui.import_log_panel import ImportLogPanel
@@ -437,7 +438,8 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         total = self.reader.count()
         shown = self.table_model.total
-        self.count_label.setText(f"{total:,} papers" if shown == total else f"{shown:,} of {total:,} papers")
+        papers = count_of(total, "paper")
+        self.count_label.setText(papers if shown == total else f"{shown:,} of {papers}")
 
     @Slot(QPoint)
     def show_table_menu(self, pos: QPoint) -> None:
@@ -486,7 +488,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Search failed: {answer.error}", 10_000)
             return
         self.table_model.show_results([pid for pid, _ in answer.hits])
-        self.results_label.setText(f"{len(answer.hits)} results ({answer.mode})")
+        self.results_label.setText(f"{count_of(len(answer.hits), 'result')} ({answer.mode})")
         self.clear_results_button.show()
         if answer.hits:
             self.select_paper(answer.hits[0][0])
@@ -504,7 +506,7 @@ class MainWindow(QMainWindow):
         if not chosen:
             self.statusBar().showMessage("Nothing to import: drop PDFs, folders or .bib files.", 8000)
             return None
-        self.statusBar().showMessage(f"Importing {len(chosen)} item(s)…")
+        self.statusBar().showMessage(f"Importing {count_of(len(chosen), 'item')}…")
         return self.client.import_paths(chosen)
 
     @Slot()
@@ -659,7 +661,7 @@ class MainWindow(QMainWindow):
             return None
         if dialog.written is not None:
             self.last_export = dialog.written
-            self.statusBar().showMessage(f"Exported {len(papers)} papers to {dialog.written}", 10_000)
+            self.statusBar().showMessage(f"Exported {count_of(len(papers), 'paper')} to {dialog.written}", 10_000)
         return dialog.written
 
     @Slot()

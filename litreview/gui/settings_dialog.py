@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from litreview.core.text import count_of
 from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice
 
 DEVICES = (("Automatic (GPU when present)", None), ("CPU", "cpu"), ("CUDA GPU", "cuda"), ("Apple GPU (MPS)", "mps"))
@@ -78,7 +79,7 @@ def format_cost(info: dict[str, Any], papers: int = 0) -> str:
         line = f"About {speed:g} abstracts/s on CPU (much faster on a GPU)"
         if papers:
             seconds = papers / float(speed)
-            line += f"; re-embedding {papers:,} papers ≈ {_duration(seconds)} on CPU"
+            line += f"; re-embedding {count_of(papers, 'paper')} ≈ {_duration(seconds)} on CPU"
         lines.append(line + ".")
     if info.get("description"):
         lines.append(str(info["description"]))

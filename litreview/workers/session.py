@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from litreview.core.progress import Cancelled, CancelToken, Progress
+from litreview.core.text import count_of
 from litreview.workers.messages import ModelChoice, RelatedResult, SearchAnswer
 
 JobGenerator = Generator[Progress, None, Any]
@@ -522,14 +523,14 @@ def describe_outcome(kind: str, summary: Any) -> str:
         if counts["updated"]:
             parts.append(f"{counts['updated']} updated")
         if counts["duplicates"]:
-            parts.append(f"{counts['duplicates']} duplicates")
+            parts.append(count_of(counts['duplicates'], 'duplicate'))
         if counts["failed"]:
             parts.append(f"{len(counts['failed'])} failed (see the import log)")
         return "Import done: " + ", ".join(parts)
     if kind in ("embed", "edit"):
-        return f"Embedded {summary or 0} papers"
+        return f"Embedded {count_of(summary or 0, 'paper')}"
     if kind == "cluster":
-        return f"Clustered the library into {summary or 0} groups"
+        return f"Clustered the library into {count_of(summary or 0, 'group')}"
     if kind == "download":
         return f"Downloaded the model to {summary}" if summary else "Model downloaded"
     return f"{kind} done"

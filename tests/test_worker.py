@@ -68,7 +68,7 @@ def test_sync_client_imports_relates_and_searches(qtbot, library_path, papers):
     answer = related[-1]
     assert answer.error == "" and answer.paper_id == galaxy
     assert answer.results[0].title == "Dark matter in dwarf galaxies"
-    assert {"dark", "matter", "halo"} & set(answer.results[0].why)
+    assert {"dark", "matter", "halo"} & {word for term in answer.results[0].why for word in term.split()}
     assert answer.results[0].score >= answer.results[-1].score
 
     client.search("protein", mode="keyword", k=5)
@@ -245,8 +245,7 @@ def test_shared_terms_prefers_distinctive_words():
     other = "Dwarf galaxy rotation reveals dark matter halo cores"
     corpus = [other, "Galaxy surveys of rotation and spectra", "Galaxy mergers and rotation"]
     found = shared_terms(query, other, corpus=corpus, limit=3)
-    assert found[:2] == ["matter", "dark"]
-    assert "rotation" not in found[:2]
+    assert "dark matter" in found[:2] and "rotation" not in found and "dark" not in found
     assert shared_terms("the of and", "the of and") == []
     assert terms("Self-attention in 3D, with the X-ray") == ["self-attention", "x-ray"]
 

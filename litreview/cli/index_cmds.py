@@ -53,9 +53,12 @@ def _titles(library, ids: list[int]) -> dict[int, str | None]:
     return {row["id"]: row["title"] for row in rows}
 
 
-def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
+def _print_hits(library, hits: list[tuple[int, float]], as_json: bool, why: dict[int, list[str]] | None = None) -> None:
     titles = _titles(library, [pid for pid, _ in hits])
     rows = [{"id": pid, "title": titles.get(pid), "score": round(score, 6)} for pid, score in hits]
+    if why is not None:
+        for row in rows:
+            row["why"] = why.get(row["id"], [])
     if as_json:
         print_json(rows)
     elif not rows:
@@ -63,6 +66,8 @@ def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
     else:
         for row in rows:
             print(f"{row['id']:>7}  {row['score']:.4f}  {row['title'] or '(untitled)'}")
+            if row.get("why"):
+                print(f"{'':>16}shared: {', '.join(row['why'])}")
 
 
 def _current_model_or_fail(library) -> tuple[str, int]:
@@ -92,7 +97,9 @@ def cmd_related(args: argparse.Namespace) -> int:
                 f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "
                 "was interrupted: run 'litreview import --resume')"
             ) from exc
-        _print_hits(library, hits, args.json)
+        from litreview.analysis.why import explain_related
+
+        _print_hits(library, hits, args.json, why=explain_related(library, args.paper_id, [pid for pid, _ in hits]))
     return 0
 
 

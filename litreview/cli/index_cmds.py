@@ -82,6 +82,7 @@ def _current_model_or_fail(library) -> tuple[str, int]:
 
 def cmd_related(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
+    from litreview.index.search import related_papers
     from litreview.index.service import IndexService
 
     if args.k < 1:
@@ -91,7 +92,7 @@ def cmd_related(args: argparse.Namespace) -> int:
             raise CommandError(f"no paper with id {args.paper_id}")
         model_id, dim = _current_model_or_fail(library)
         try:
-            hits = IndexService(library).related(args.paper_id, model_id, dim, k=args.k)
+            hits = related_papers(library, IndexService(library), args.paper_id, model_id, dim, k=args.k)
         except KeyError as exc:
             raise CommandError(
                 f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "

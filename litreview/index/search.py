@@ -20,6 +20,11 @@ FUSION_DEPTH = 100
 RRF_K = 60
 # Weight of the semantic side in weighted score fusion.
 SEMANTIC_WEIGHT = 0.5
+# like_with_like: scores of every paper up to this library size, else of this many nearest; groups smaller than
+# MIN_GROUP give no scale.
+LIKE_WITH_LIKE_ALL = 5000
+LIKE_WITH_LIKE_POOL = 1000
+MIN_GROUP = 10
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -70,16 +75,66 @@ def embedded_count(library: Library, model_id: str, dim: int) -> int:
     return int(row.fetchone()[0])
 
 
+def title_only_ids(library: Library) -> set[int]:
+    """Papers embedded from a title alone (no abstract)."""
+    rows = library.conn.execute("SELECT id FROM papers WHERE abstract IS NULL OR trim(abstract) = ''")
+    return {int(row[0]) for row in rows}
+
+
+def like_with_like(hits: Sequence[tuple[int, float]], title_only: set[int]) -> list[tuple[int, float]]:
+    """Scores of title-only papers put on the scale of papers with an abstract, then re-sorted.
+
+    A title alone is a short text, and short texts sit closer to a short query (or to any paper) than a title
+    with its abstract does: their cosines are not comparable, and a bare "Physics" outranks real matches. Each
+    group's scores are standardised within the group (mean and spread over the hits given, which should be
+    many: every paper in a small library) and the title-only ones mapped onto the other group's mean and spread.
+    Scores of papers with an abstract are unchanged. With fewer than MIN_GROUP hits in either group there is no
+    scale to compare, and the hits come back as they are.
+    """
+    full = np.array([score for pid, score in hits if pid not in title_only], dtype=np.float64)
+    bare = np.array([score for pid, score in hits if pid in title_only], dtype=np.float64)
+    if len(full) < MIN_GROUP or len(bare) < MIN_GROUP:
+        return list(hits)
+    spread = bare.std() or 1.0
+    scale = full.std() / spread
+    rescored = [(pid, float(full.mean() + (score - bare.mean()) * scale) if pid in title_only else score)
+                for pid, score in hits]  # fmt: skip
+    return sorted(rescored, key=lambda item: (-item[1], item[0]))
+
+
+def _pool_size(total: int, k: int | None) -> int:
+    """How many nearest papers to score: all of a small library (exact group statistics), else a deep pool."""
+    if k is None or total <= LIKE_WITH_LIKE_ALL:
+        return total
+    return max(k, LIKE_WITH_LIKE_POOL)
+
+
 def semantic_search(
     library: Library, index_service: VectorSearcher, embedder: QueryEmbedder, query: str, k: int | None = 10
 ) -> list[tuple[int, float]]:
-    """Nearest papers to the query embedded with the model's query prompt; score = cosine. `k=None`: all."""
+    """Nearest papers to the query embedded with the model's query prompt; score = cosine (title-only papers
+    rescaled by like_with_like). `k=None`: all."""
     if not query.strip() or (k is not None and k <= 0):
         return []
-    if k is None:
-        k = embedded_count(library, embedder.model_id, embedder.dim)
+    total = embedded_count(library, embedder.model_id, embedder.dim)
     vector = np.asarray(embedder.embed_queries([query]), dtype=np.float32)[0]
-    return index_service.search(embedder.model_id, embedder.dim, vector, k)
+    title_only = title_only_ids(library)
+    if not title_only:
+        return index_service.search(embedder.model_id, embedder.dim, vector, total if k is None else k)
+    hits = index_service.search(embedder.model_id, embedder.dim, vector, _pool_size(total, k))
+    return like_with_like(hits, title_only)[:k]
+
+
+def related_papers(
+    library: Library, index_service: object, paper_id: int, model_id: str, dim: int, k: int = 10
+) -> list[tuple[int, float]]:
+    """IndexService.related with title-only papers compared like with like (see like_with_like)."""
+    title_only = title_only_ids(library)
+    if not title_only:
+        return index_service.related(paper_id, model_id, dim, k=k)  # type: ignore[attr-defined]
+    pool = _pool_size(embedded_count(library, model_id, dim), k)
+    hits = index_service.related(paper_id, model_id, dim, k=pool)  # type: ignore[attr-defined]
+    return like_with_like(hits, title_only)[:k]
 
 
 def reciprocal_rank_fusion(

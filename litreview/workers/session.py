@@ -369,7 +369,10 @@ class LibrarySession:
         model = self.serving_model()
         if model is None:
             raise LookupError("no embeddings yet: import or embed papers first")
-        hits = [(int(pid), float(score)) for pid, score in self.index().related(paper_id, model[0], model[1], k=k)]
+        from litreview.index.search import related_papers
+
+        hits = [(int(pid), float(score))
+                for pid, score in related_papers(self.library, self.index(), paper_id, model[0], model[1], k=k)]
         ids = [paper_id] + [pid for pid, _ in hits]
         placeholders = ",".join("?" * len(ids))
         rows = {

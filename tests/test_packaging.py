@@ -257,7 +257,7 @@ def test_committed_pngs_are_rendered_from_the_current_svg(tmp_path):
     pytest.importorskip("PySide6.QtSvg")
     result = subprocess.run(
         [sys.executable, "-c", _ICON_CHECK, str(PACKAGING), str(tmp_path)],
-        capture_output=True, text=True, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}, timeout=120,
+        capture_output=True, text=True, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])

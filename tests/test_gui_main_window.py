@@ -254,3 +254,24 @@ def test_related_panel_ignores_answers_for_another_paper(qtbot):
     assert panel.model.rowCount() == 0 and "Finding" in panel.status.text()
     panel.show_answer(RelatedAnswer(2, 7, (RelatedResult(4, 0.8, "Four"),)))
     assert panel.model.rowCount() == 1 and "1 paper related" in panel.status.text()
+
+
+def test_export_dialog_proposes_the_last_folder(qtbot, make_window, tmp_path, monkeypatch):
+    """The export dialog opened in the home folder every time; now it proposes the folder of the last export."""
+    import litreview.gui.main_window as main_window_module
+    from litreview.core.paper import Paper
+
+    proposed = []
+    original = main_window_module.ExportDialog
+
+    def recording(*args, folder=None, **kwargs):
+        proposed.append(folder)
+        return original(*args, folder=folder, **kwargs)
+
+    monkeypatch.setattr(main_window_module, "ExportDialog", recording)
+    window = make_window()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert window.export_papers([Paper(1, "A")], "list", fmt="bibtex", destination=elsewhere / "a.bib") is not None
+    window.export_papers([Paper(1, "A")], "list", fmt="bibtex", destination=elsewhere / "b.bib")
+    assert proposed == [tmp_path / "exports", elsewhere]

@@ -651,7 +651,9 @@ class MainWindow(QMainWindow):
     def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,
                       destination: Path | None = None) -> Path | None:
         """Open the Export dialog (or, with `destination`, export straight away: scripts and tests)."""
-        dialog = ExportDialog(papers, what=what, folder=self.export_folder, parent=self)
+        remembered = self.settings.value("export/folder")
+        folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else self.export_folder
+        dialog = ExportDialog(papers, what=what, folder=folder, parent=self)
         if fmt:
             dialog.set_format(fmt)
         if destination is not None:
@@ -661,6 +663,7 @@ class MainWindow(QMainWindow):
             return None
         if dialog.written is not None:
             self.last_export = dialog.written
+            self.settings.setValue("export/folder", str(Path(dialog.written).parent))  # proposed next time
             self.statusBar().showMessage(f"Exported {count_of(len(papers), 'paper')} to {dialog.written}", 10_000)
         return dialog.written
 

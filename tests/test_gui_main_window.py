@@ -275,3 +275,12 @@ def test_export_dialog_proposes_the_last_folder(qtbot, make_window, tmp_path, mo
     assert window.export_papers([Paper(1, "A")], "list", fmt="bibtex", destination=elsewhere / "a.bib") is not None
     window.export_papers([Paper(1, "A")], "list", fmt="bibtex", destination=elsewhere / "b.bib")
     assert proposed == [tmp_path / "exports", elsewhere]
+
+
+def test_status_column_fits_its_longest_text(qtbot, make_window):
+    from litreview.gui.main_window import STATUS_WIDEST
+
+    window = make_window()
+    needed = window.table.fontMetrics().horizontalAdvance(STATUS_WIDEST)
+    assert window.table.horizontalHeader().sectionSize(5) > needed
+    assert window.table_model.headerData(5, Qt.Orientation.Horizontal) == "Status"

@@ -47,6 +47,7 @@ from litreview.workers.messages import JobOutcome, JobProgress, ModelChoice, Rel
 from litreview.workers.session import read_model_choice
 
 IMPORTABLE_SUFFIXES = {".pdf", ".bib", ".bibtex"}
+STATUS_WIDEST = "not embedded, 99 warnings"
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
 
@@ -144,8 +145,10 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 130), (2, 44), (3, 90), (4, 84), (5, 100)):
+        for column, width in ((1, 130), (2, 44), (3, 90), (4, 84)):
             header.resizeSection(column, width)
+        # Status reads "not embedded, 12 warnings" at worst: wide enough for that in the table's font.
+        header.resizeSection(5, self.table.fontMetrics().horizontalAdvance(STATUS_WIDEST) + 24)
 
         self.details = DetailsPane()
         splitter = QSplitter(Qt.Orientation.Vertical)

@@ -41,6 +41,9 @@ NOT_DOWNLOADED = " (not downloaded)"
 BAR_STEPS = 1000  # the download bar counts in thousandths: byte counts overflow QProgressBar's int
 
 
+OFFLINE_DEFAULT = "minilm"  # litreview.embedding.DEFAULT_MODEL (not imported here: the dialog stays light)
+
+
 def available_models() -> list[tuple[str, str]]:
     """(name, label) of the presets litreview.embedding knows; importing it never imports torch."""
     try:
@@ -166,7 +169,8 @@ class SettingsDialog(QDialog):
         self.model = QComboBox()
         self.model.addItem("Offline default (ships with the app)", None)
         for name, label in models if models is not None else available_models():
-            self.model.addItem(label, name)
+            if name != OFFLINE_DEFAULT:  # the first item is that model: listed once
+                self.model.addItem(label, name)
         self.model.addItem("A model in a local folder…", LOCAL_FOLDER)
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("Folder with a Hugging Face model (config.json, weights)")
@@ -315,7 +319,7 @@ class SettingsDialog(QDialog):
         super().done(result)
 
     def _load(self, current: ModelChoice) -> None:
-        index = self.model.findData(current.name)
+        index = 0 if current.name in (None, OFFLINE_DEFAULT) else self.model.findData(current.name)
         if index < 0 and current.name:
             index = self.model.findData(LOCAL_FOLDER)
             self.folder.setText(current.name)

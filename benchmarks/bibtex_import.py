@@ -1,4 +1,4 @@
-"""BibTeX import benchmark on ../shared/data/bibtex: parse time, entries seen/parsed/failed, BibTeX round trip.
+"""BibTeX import benchmark on the test data's bibtex/ (docs/test-data.md): parse time, entries, round trip.
 
 For every folder (its files parsed together, as `litreview import a.bib b.bib` does) and every file alone it prints:
 parse wall and CPU seconds, entries seen, records, failed, and whether none vanished (records + failed = seen);
@@ -7,7 +7,7 @@ With --library it also imports each folder into a fresh temporary library throug
 (no embedding) and prints that time and the summary, and the library-level round trip (export the whole library,
 import the export into an empty library, compare the papers).
 
-    .venv/bin/python benchmarks/bibtex_import.py [--data ../shared/data/bibtex] [--library]
+    .venv/bin/python benchmarks/bibtex_import.py [--data DATA/bibtex] [--library]
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 from litreview.export.roundtrip import bibtex_round_trip  # noqa: E402
 from litreview.ingest.bibtex import latex_to_unicode, parse_bibtex_files  # noqa: E402
+from tests.data_location import data_dir  # noqa: E402
 
 
 def timed_parse(files: list[Path]):
@@ -97,7 +97,7 @@ def library_import(label: str, files: list[Path], args_verbose: bool = False) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bibtex")
+    parser.add_argument("--data", type=Path, default=data_dir() / "bibtex")
     parser.add_argument("--library", action="store_true", help="also import into a temporary library")
     parser.add_argument("--verbose", action="store_true", help="print each field the library round trip changed")
     args = parser.parse_args()

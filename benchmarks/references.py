@@ -1,4 +1,4 @@
-"""Score reference extraction against the publishers' reference lists in ../shared/data/pdfs/ground-truth.
+"""Score reference extraction against the publishers' reference lists in $LITREVIEW_TEST_DATA/pdfs/ground-truth.
 
 Matching as in GROBID's end-to-end citation evaluation: a predicted reference pairs with a ground-truth one by a
 soft title match (titles equal, or Ratcliff/Obershelp similarity >= 0.9, after removing case, accents,
@@ -6,7 +6,7 @@ punctuation and spaces), else by first surname + year + venue; pairs are one-to-
 total: references found/expected, recall, precision, field F1 for title, first surname, year and venue (field
 values compared after the same normalisation, over every predicted and expected value), DOI exact (over the
 ground-truth DOIs that the PDF prints), and PDFs/s for header + references on one core. With --all it also runs
-over every other PDF in ../shared/data/pdfs and prints each one's reference count (errors would be listed).
+over every other PDF in $LITREVIEW_TEST_DATA/pdfs and prints each one's reference count (errors would be listed).
 
     .venv/bin/python benchmarks/references.py [--data DIR] [--all] [--show-misses N]
 """

@@ -1,7 +1,8 @@
 """Render the main window in typical states to PNGs (for the README and for looking at the app).
 
-Builds a real library from ../shared/data (SciFact abstracts plus a few ground-truth PDFs and one corrupt file),
-embeds it with the real model, clusters it, and renders offscreen at --size (default 1440x900):
+Builds a real library from the real test data (--data DIR, else $LITREVIEW_TEST_DATA; docs/test-data.md): SciFact
+abstracts plus a few ground-truth PDFs and one corrupt file; embeds it with the real
+model, clusters it, and renders offscreen at --size (default 1440x900):
 
     library-related.png   the library with a paper selected, its details and the related-work panel
     search.png            hybrid search results
@@ -10,7 +11,7 @@ embeds it with the real model, clusters it, and renders offscreen at --size (def
     import-log.png        the import log after a corrupt PDF was dropped
     library-dark.png      the first state with the dark palette
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --out DIR [--papers 600] [--model NAME]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --out DIR --data DIR [--papers 600] [--model NAME]
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+from tests.data_location import data_dir, missing_reason  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -49,7 +51,7 @@ def settle(ms: int = 150) -> None:
     loop.exec()
 
 
-def build_library(path: Path, papers: int, model: str | None) -> Path:
+def build_library(path: Path, papers: int, model: str | None, data: Path) -> Path:
     """SciFact abstracts through the pipeline, a few real PDFs and a corrupt one, embedded."""
     from litreview.core.paper import ParsedPaper
     from litreview.library.db import open_library
@@ -58,7 +60,7 @@ def build_library(path: Path, papers: int, model: str | None) -> Path:
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     records = []
-    with open(DATA / "beir" / "scifact" / "corpus.jsonl", encoding="utf-8") as corpus:
+    with open(data / "beir" / "scifact" / "corpus.jsonl", encoding="utf-8") as corpus:
         for line in corpus:
             doc = json.loads(line)
             records.append(ParsedPaper(source="beir", title=doc["title"].rstrip("."), abstract=doc["text"],
@@ -68,7 +70,7 @@ def build_library(path: Path, papers: int, model: str | None) -> Path:
     drop = folder / "dropped"
     drop.mkdir(exist_ok=True)
     for name in PDFS:
-        shutil.copy(DATA / "pdfs" / "ground-truth" / name, drop / name)
+        shutil.copy(data / "pdfs" / "ground-truth" / name, drop / name)
     (drop / "truncated-download.pdf").write_bytes(b"%PDF-1.4\n% truncated download\n")
     with open_library(path) as library:
         add_records(library, records, batch="screenshots")
@@ -86,8 +88,15 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=600, help="SciFact abstracts to import")
     parser.add_argument("--model", help="embedding model (default: the offline default)")
     parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--data", type=Path, default=data_dir(), metavar="DIR",
+                        help="the real test data (default: $LITREVIEW_TEST_DATA or ../shared/data)")
     parser.add_argument("--library", type=Path, help="build the library here (reused when it exists)")
     args = parser.parse_args()
+    if args.library is None or not args.library.exists():
+        missing = [p for p in (args.data / "beir" / "scifact" / "corpus.jsonl", args.data / "pdfs" / "ground-truth")
+                   if not p.exists()]
+        if missing:
+            parser.error(f"{missing[0]} is missing: {missing_reason(args.data)}")
     width, height = (int(v) for v in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -108,7 +117,7 @@ def main() -> int:
         work = Path(tmp)
         library_path = args.library or work / "library.sqlite"
         if not library_path.exists():
-            build_library(library_path, args.papers, args.model)
+            build_library(library_path, args.papers, args.model, args.data)
         client = SyncWorkerClient(library_path)
         client.start(cluster_job())
         reader = LibraryReader(ReadOnlyLibrary(library_path))

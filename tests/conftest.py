@@ -1,4 +1,5 @@
-"""Shared fixtures: real data from ../shared/data, temporary libraries, strict threading checks."""
+"""Shared fixtures: real data ($LITREVIEW_TEST_DATA, see data_location.py), temporary libraries, strict threading
+checks."""
 
 from __future__ import annotations
 
@@ -15,17 +16,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from data_location import data_dir, missing_reason
+
 ROOT = Path(__file__).resolve().parent.parent
-# LITREVIEW_SHARED_DATA points elsewhere (a git worktree whose parent folder has no shared/).
-SHARED_DATA = Path(os.environ.get("LITREVIEW_SHARED_DATA") or ROOT.parent / "shared" / "data")
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """../shared/data (real inputs written by others); tests that need it skip when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real test data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    """The real test data (docs/test-data.md); tests that need it skip, saying how to get it, when it is absent."""
+    folder = data_dir()
+    if not folder.is_dir():
+        pytest.skip(missing_reason(folder))
+    return folder
 
 
 @pytest.fixture

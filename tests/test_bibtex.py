@@ -137,6 +137,49 @@ def test_latex_to_unicode_and_protective_braces(tmp_path: Path) -> None:
     assert record.confidence["title"] == 1.0 and record.confidence["authors"] == 1.0
 
 
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"{\TeX}: The Program", "TeX: The Program"),
+        (r"The {\TeX book}", "The TeXbook"),
+        (r"{\LaTeX}: A Document Preparation System", "LaTeX: A Document Preparation System"),
+        (r"{\AmS}-\LaTeX{} and \BibTeX", "AMS-LaTeX and BibTeX"),
+        (r"Fitting with {\mbox{MATLAB}}", "Fitting with MATLAB"),
+        (r"The \acronym{XML} data model", "The XML data model"),
+        (r"A \frobnicate\ tool", "A frobnicate tool"),
+    ],
+)
+def test_tex_macros_keep_their_text(latex: str, text: str) -> None:
+    """Known macros give their printed text, unknown ones their name or argument: no word of a title vanishes."""
+    from litreview.ingest.bibtex import latex_to_unicode
+
+    assert latex_to_unicode(latex) == text
+
+
+def test_biblatex_set_entries_expand_into_their_members(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "set.bib",
+        "@set{kant, entryset = {kant:ku, kant:kpv}}\n"
+        "@book{kant:ku, title = {Kritik der Urtheilskraft}, author = {Kant, Immanuel}, year = 1790}\n"
+        "@book{kant:kpv, title = {Kritik der praktischen Vernunft}, author = {Kant, Immanuel}, year = 1788}\n"
+        "@set{lost, entryset = {nowhere}}\n",
+    )
+    result = parse_bibtex_files([path])
+    assert sorted(by_key(result)) == ["kant:kpv", "kant:ku"]
+    assert all(record.title for record in result.records)
+    assert [(e.entry, e.reason) for e in result.errors] == [("lost", "@set members not found: nowhere")]
+    assert_none_vanish(result)
+
+
+def test_biblatex_extended_name_format() -> None:
+    names, _ = split_authors(
+        "family=Gogh, given=Vincent, prefix=van, useprefix=true and given={Jean-Paul}, family={Sartre} and "
+        "family=Ford, given=Henry, suffix=Jr. and Doe, Jane"
+    )
+    assert names == ["Vincent van Gogh", "Jean-Paul Sartre", "Henry Ford Jr.", "Jane Doe"]
+
+
 def test_author_forms() -> None:
     names, truncated = split_authors("Doe, Jane and John Smith and von Neumann, John and Ford, Jr., Henry")
     assert names == ["Jane Doe", "John Smith", "John von Neumann", "Henry Ford Jr."]
@@ -195,6 +238,51 @@ def test_detected_encodings(tmp_path: Path, encoding: str, title: str, author: s
     record = parse_bibtex_files([path]).records[0]
     assert record.title == title
     assert record.original_fields["author"] == author
+
+
+GBK_ENTRY = (
+    "@article{{k1,\n  author = {{{author}}},\n  journal = {{{journal}}},\n  title = {{{title}}},\n  year = 2020\n}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("author", "journal", "title"),
+    [
+        ("李娜", "软件学报", "A study of graphs"),
+        ("杨帆", "物理学报", "超导材料"),
+        ("刘洋", "电子学报", "Radar signals"),
+    ],
+)
+def test_short_gbk_file_is_chinese_not_korean(tmp_path: Path, author: str, journal: str, title: str) -> None:
+    """Short GBK files also decode as CP949; the mixed Hangul/Hanja that gives is not Korean text."""
+    path = write(tmp_path, "gbk.bib", GBK_ENTRY.format(author=author, journal=journal, title=title), "gbk")
+    result = parse_bibtex_files([path])
+    record = result.records[0]
+    assert (record.authors, record.venue, record.title) == ((author,), journal, title)
+    assert [notice.path for notice in result.notices] == [str(path)]
+    assert "gb18030" in result.notices[0].reason
+
+
+def test_korean_file_stays_korean_and_a_language_field_decides(tmp_path: Path) -> None:
+    korean = GBK_ENTRY.format(author="김철수", journal="한국정보과학회논문지", title="딥러닝 기반 자연어 처리")
+    record = parse_bibtex_files([write(tmp_path, "ko.bib", korean, "cp949")]).records[0]
+    assert record.authors == ("김철수",) and record.venue == "한국정보과학회논문지"
+    # Two characters cannot tell the scripts apart; the entry's language field can.
+    hinted = GBK_ENTRY.format(author="周杰", journal="数学", title="Graphs")
+    hinted = hinted.replace("year", "language = {chinese},\n  year")
+    record = parse_bibtex_files([write(tmp_path, "zh.bib", hinted, "gbk")]).records[0]
+    assert record.authors == ("周杰",) and record.venue == "数学"
+
+
+def test_low_confidence_guess_warns_and_encoding_can_be_given(tmp_path: Path) -> None:
+    path = write(tmp_path, "short.bib", GBK_ENTRY.format(author="周杰", journal="数学", title="Graphs"), "gbk")
+    result = parse_bibtex_files([path])
+    assert "--encoding" in result.notices[0].reason and "--encoding" in result.records[0].warnings[0]
+    given = parse_bibtex_files([path], encoding="gbk")
+    assert given.records[0].authors == ("周杰",) and given.records[0].venue == "数学"
+    assert given.notices[0].reason == "read as gbk (as asked)" and not given.records[0].warnings
+    wrong = parse_bibtex_files([path], encoding="no-such-codec")
+    assert wrong.records == [] and "cannot decode" in wrong.errors[0].reason
 
 
 def test_jabref_encoding_header(tmp_path: Path) -> None:
@@ -329,3 +417,24 @@ def test_bare_percent_and_ampersand_are_characters_not_latex(tmp_path: Path, sha
     real = shared_data / "bibtex" / "bibtex_tidy_realworld" / "bbt_percent_sign_preamble_95_96.bib"
     record = parse_bibtex_files([real]).records[0]
     assert record.abstract and record.abstract.endswith("to 51% and 21Ânm, respectively.")
+
+
+def test_import_logs_the_encoding_and_takes_encoding_option(tmp_path: Path, capsys) -> None:
+    import json
+
+    from litreview.cli import main as cli_main
+    from litreview.library import open_library
+
+    path = write(tmp_path, "short.bib", GBK_ENTRY.format(author="周杰", journal="数学", title="Graphs"), "gbk")
+    library_path = tmp_path / "library.sqlite"
+    args = ["--library", str(library_path), "import", str(path), "--no-embed", "--json"]
+    assert cli_main([*args, "--encoding", "gbk"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["notices"] == [{"path": str(path), "reason": "read as gbk (as asked)"}]
+    with open_library(library_path) as library:
+        row = library.query("SELECT authors, venue FROM papers")[0]
+        logged = library.query("SELECT outcome, reason FROM import_log WHERE path = ? AND entry IS NULL", [str(path)])
+    assert "周杰" in row["authors"] and row["venue"] == "数学"
+    assert [(r["outcome"], r["reason"]) for r in logged] == [("warning", "read as gbk (as asked)")]
+    assert cli_main([*args, "--encoding", "klingon"]) == 1
+    assert "unknown encoding 'klingon'" in capsys.readouterr().err

@@ -91,6 +91,19 @@ def test_bibtex_generated_entry_escapes_specials_and_round_trips(tmp_path: Path)
     assert record.file_paths == PDF_PAPER.files
 
 
+def test_bibtex_carries_the_reading_list_note_as_annote(tmp_path: Path) -> None:
+    """As Zotero and JabRef export annotations: in `annote`, which bibliography styles do not print."""
+    from dataclasses import replace
+
+    with_annote = replace(BIB_PAPER, note="compare with Doe 2020", original_fields={
+        **BIB_PAPER.original_fields, "annote": "from the old library"})  # fmt: skip
+    records = reparse(tmp_path, export_papers([PDF_PAPER, with_annote, replace(BIB_PAPER, id=3)], "bibtex"))
+    assert records[0].original_fields["annote"] == "read section 3"
+    assert records[1].original_fields["annote"] == "from the old library\n\ncompare with Doe 2020"
+    assert records[1].original_fields["note"] == "Unbalanced \\textbraceleft{} brace"  # BibTeX's printed note kept
+    assert "annote" not in records[2].original_fields
+
+
 def test_generated_keys_are_unique_and_avoid_original_keys() -> None:
     twin = Paper(id=3, title="Deep learning again", authors=("Jane Doe",), year=2020)
     owner = Paper(id=4, title="Other", citation_key="doe2020deep", original_fields={"title": "Other"})

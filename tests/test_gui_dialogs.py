@@ -95,3 +95,15 @@ def test_reading_lists_panel_emits_requests(qtbot):
     with qtbot.waitSignal(panel.sig_add_requested) as added:
         panel._dropped_on_lists([7, 8], panel.lists.item(1))
     assert added.args == [5, [7, 8]]
+
+
+def test_the_offline_default_is_listed_once(qtbot):
+    from litreview.embedding import DEFAULT_MODEL
+    from litreview.gui.settings_dialog import OFFLINE_DEFAULT
+
+    assert OFFLINE_DEFAULT == DEFAULT_MODEL
+    dialog = SettingsDialog(ModelChoice(DEFAULT_MODEL), models=[("minilm", "minilm"), ("qwen3-0.6b", "Q")])
+    qtbot.addWidget(dialog)
+    names = [dialog.model.itemData(i) for i in range(dialog.model.count())]
+    assert names == [None, "qwen3-0.6b", LOCAL_FOLDER]
+    assert dialog.model.currentIndex() == 0 and not dialog.folder.text()

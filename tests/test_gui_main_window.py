@@ -104,7 +104,7 @@ def test_drop_select_related_list_export_story(qtbot, make_window, drop_folder, 
     assert "Galaxy rotation curves" in window.details.text()
     related = window.related.model.results
     assert related[0].title == "Dark matter in dwarf galaxies"
-    assert related[0].why and "dark" in related[0].why
+    assert related[0].why and "dark" in {word for term in related[0].why for word in term.split()}
 
     # create a reading list, add the top related result, export the list as BibTeX
     with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
@@ -257,4 +257,34 @@ def test_related_panel_ignores_answers_for_another_paper(qtbot):
     panel.show_answer(Reply(1, "related", RelatedAnswer(3, (RelatedResult(4, 0.8, "Other"),))))
     assert panel.model.rowCount() == 0 and "Finding" in panel.status.text()
     panel.show_answer(Reply(2, "related", RelatedAnswer(7, (RelatedResult(4, 0.8, "Four"),))))
-    assert panel.model.rowCount() == 1 and "1 papers related" in panel.status.text()
+    assert panel.model.rowCount() == 1 and "1 paper related" in panel.status.text()
+
+
+def test_export_dialog_proposes_the_last_folder(qtbot, make_window, tmp_path, monkeypatch):
+    """The export dialog opened in the home folder every time; now it proposes the folder of the last export."""
+    import litreview.gui.main_window as main_window_module
+    from litreview.core.paper import Paper
+
+    proposed = []
+    original = main_window_module.ExportDialog
+
+    def recording(*args, folder=None, **kwargs):
+        proposed.append(folder)
+        return original(*args, folder=folder, **kwargs)
+
+    monkeypatch.setattr(main_window_module, "ExportDialog", recording)
+    window = make_window()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert window.export_papers([Paper(1, "A")], "list", fmt="bibtex", destination=elsewhere / "a.bib") is not None
+    window.export_papers([Paper(1, "A")], "list", fmt="bibtex", destination=elsewhere / "b.bib")
+    assert proposed == [tmp_path / "exports", elsewhere]
+
+
+def test_status_column_fits_its_longest_text(qtbot, make_window):
+    from litreview.gui.main_window import STATUS_WIDEST
+
+    window = make_window()
+    needed = window.table.fontMetrics().horizontalAdvance(STATUS_WIDEST)
+    assert window.table.horizontalHeader().sectionSize(5) > needed
+    assert window.table_model.headerData(5, Qt.Orientation.Horizontal) == "Status"

@@ -16,6 +16,11 @@ from litreview.core.text import family_name, normalize_title
         ("DOI 10.1145/3292500.3330701.", "10.1145/3292500.3330701"),
         ("(see 10.1371/journal.pone.0123456)", "10.1371/journal.pone.0123456"),
         ("not a doi 10.12/abc", None),
+        # SICI DOIs: two papers of one issue differ only after "<"; cut there, they became one paper.
+        ("10.1002/(SICI)1521-3951(199911)216:1<5::AID-PSSB5>3.3.CO;2-6",
+         "10.1002/(sici)1521-3951(199911)216:1<5::aid-pssb5>3.3.co;2-6"),
+        ("https://doi.org/10.1002/(SICI)1521-396X(199911)176:1<301::AID-PSSA301>3.0.CO;2-H",
+         "10.1002/(sici)1521-396x(199911)176:1<301::aid-pssa301>3.0.co;2-h"),
         ("", None),
     ],
 )
@@ -50,3 +55,24 @@ def test_find_arxiv_needs_a_marker():
 def test_titles_and_names_normalise():
     assert normalize_title("  Déjà-vu: A {Study} of  Things! ") == "deja vu a study of things"
     assert family_name("Doe, Jane") == family_name("Jane Doe") == "doe"
+
+
+def test_counts_are_in_the_right_number() -> None:
+    from litreview.core.text import count_of
+
+    assert [count_of(n, "paper") for n in (0, 1, 2, 5817)] == ["0 papers", "1 paper", "2 papers", "5,817 papers"]
+    assert count_of(1, "match", "matches") == "1 match" and count_of(3, "match", "matches") == "3 matches"
+
+
+def test_no_message_puts_a_count_before_a_fixed_plural() -> None:
+    """"1 papers": every user-facing count goes through count_of (the issue's grep, kept as a test)."""
+    import re
+    from pathlib import Path
+
+    nouns = "papers|results|topics|matches|files|entries|duplicates|clusters|groups|items"
+    fixed_plural = re.compile(r"\{[^{}]*\} (" + nouns + r")\b")
+    root = Path(__file__).resolve().parent.parent / "litreview"
+    offenders = [f"{path.relative_to(root)}:{number}" for path in sorted(root.rglob("*.py"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if fixed_plural.search(line)]  # fmt: skip
+    assert offenders == []

@@ -1,8 +1,8 @@
 """End-to-end tests of the import pipeline without embedding or Qt (issues 3, 4 and 7).
 
 Everything goes through `litreview.pipeline.run_import` (driven by `drive`) or through the CLI
-(`litreview import ... --no-embed --json`), on the real BibTeX and PDFs of ../shared/data and on small
-generated files: every entry the parser sees is imported, merged or failed; BibTeX entries and PDFs of the
+(`litreview import ... --no-embed --json`), on the real BibTeX and PDFs of the test data (docs/test-data.md) and on
+small generated files: every entry the parser sees is imported, merged or failed; BibTeX entries and PDFs of the
 same paper become one record whatever the order; re-imports update instead of duplicating; bad PDFs are
 reported and never stop a batch; @string macros resolve across files; the FTS index finds words of a PDF.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from data_location import missing_reason
 
 from litreview.cli import main as cli_main
 from litreview.index.search import keyword_search
@@ -417,6 +418,16 @@ def test_different_dois_with_the_same_title_stay_two_papers(library: Library, tm
     assert len(papers(library)) == 2
 
 
+def test_identical_entries_with_a_short_title_are_one_paper(library: Library, tmp_path: Path) -> None:
+    """A Mendeley export holds Woolf's "Reviewing" (1939) twice under two keys: one book, not two."""
+    woolf = ("@book{{{key},\n  author = {{Virginia Woolf}},\n  publisher = {{London, The Hogarth Press}},\n"
+             "  title = {{Reviewing}},\n  year = {{1939}},\n}}\n")  # fmt: skip
+    bib = write(tmp_path / "mendeley.bib", woolf.format(key="Woolf1939z") + woolf.format(key="Woolf1939"))
+    summary = do_import(library, bib)
+    assert (summary.imported, summary.duplicates) == (1, 1)
+    assert [p["title"] for p in papers(library)] == ["Reviewing"]
+
+
 # -------------------------------------------------------------------------- 4. re-import of a changed file
 
 
@@ -509,7 +520,7 @@ def test_real_pdfs_twice_and_a_real_scan(library: Library, shared_data: Path, tm
         "papers_we_love__sublinear_algorithms__1985-Flajolet-Probabilistic-counting.pdf",  # a scan, no text
     ]
     if not all((plain / name).is_file() for name in names):
-        pytest.skip("the real PDFs named here are not in ../shared/data/pdfs/plain")
+        pytest.skip(f"the real PDFs named here are not in {plain}: " + missing_reason())
     paths = [plain / name for name in names]
     first = do_import(library, *paths)
     assert (first.imported, first.duplicates, first.failed) == (4, 0, [])

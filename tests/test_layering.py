@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md: nothing below workers/ imports Qt; --help imports nothing heavy."""
+"""The layers of docs/architecture.md: nothing below workers/ imports Qt; --help imports nothing heavy."""
 
 from __future__ import annotations
 

@@ -134,6 +134,7 @@ def test_duplicates_are_found(library, first, second, reason):
         _paper(year=2021),  # same title, other year
         _paper(authors=("Zed Smith",)),  # same title, other first author
         _paper(title="A Study of Triplicate Detection in Spreadsheets"),
+        _paper(title="A Study of Duplicate Detection in Reference Managers II"),  # a second part, same author
     ],
 )
 def test_different_papers_are_not_duplicates(library, other):
@@ -141,6 +142,43 @@ def test_different_papers_are_not_duplicates(library, other):
     with library.transaction():
         repo.insert(_paper())
     assert repo.find_duplicate(other) is None
+
+
+SPLICING = ("In higher eukaryotes, introns are spliced out of protein-coding mRNAs by the spliceosome, a massive "
+            "complex comprising five non-coding RNAs and hundreds of proteins that assemble on each intron.")
+CYTOGENETICS = ("Over the years, methods of cytogenetic analysis evolved and became part of routine laboratory "
+                "testing, providing valuable diagnostic and prognostic information in hematologic disorders.")
+
+
+def test_a_generic_title_does_not_merge_unrelated_abstracts(library):
+    """SciFact has two documents titled "Corresponding author:" (no authors, no year): two papers, not one."""
+    repo = PaperRepository(library)
+    generic = dict(title="Corresponding author:", authors=(), year=None, source="beir")
+    with library.transaction():
+        repo.insert(_paper(**generic, abstract=CYTOGENETICS))
+        long_generic = dict(generic, title="Editorial: corresponding author information")
+        repo.insert(_paper(**long_generic, abstract=CYTOGENETICS))
+    assert repo.find_duplicate(_paper(**generic, abstract=SPLICING)) is None
+    assert repo.find_duplicate(_paper(**long_generic, abstract=SPLICING)) is None
+    # The same abstract (a second copy of the record) still merges, and so does a record without one.
+    assert repo.find_duplicate(_paper(**long_generic, abstract=CYTOGENETICS + " Extra.")) is not None
+    assert repo.find_duplicate(_paper(**long_generic)) is not None
+
+
+def test_short_title_merges_only_with_the_same_author_and_year(library):
+    """Two identical entries titled "Reviewing" (Woolf, 1939) are one book; a bare "Reviewing" is not enough."""
+    repo = PaperRepository(library)
+    woolf = dict(source="bibtex", title="Reviewing", authors=("Virginia Woolf",), year=1939,
+                 venue="London, The Hogarth Press")  # fmt: skip
+    with library.transaction():
+        paper_id = repo.insert(_paper(**woolf))
+    assert repo.find_duplicate(_paper(**woolf)).paper_id == paper_id
+    assert repo.find_duplicate(_paper(**{**woolf, "year": None})) is None
+    assert repo.find_duplicate(_paper(**{**woolf, "authors": ()})) is None
+    assert repo.find_duplicate(_paper(**{**woolf, "year": 1940})) is None
+    assert repo.find_duplicate(_paper(**{**woolf, "title": "Reviewing!"})).paper_id == paper_id
+    assert repo.find_duplicate(_paper(**{**woolf, "title": "Reviewer"})) is None
+    assert repo.find_duplicate(_paper(**{**woolf, "venue": "Journal of Physics"})) is None
 
 
 def test_same_file_hash_is_a_duplicate(library):

@@ -131,7 +131,7 @@ def test_shared_bilingual_articles_floor(shared_data: Path) -> None:
     and the abstracts found in their languages (issue #22's floors)."""
     folder = shared_data / "pdfs" / "multilingual"
     if not (folder / "ground_truth.jsonl").is_file():
-        pytest.skip(f"bilingual articles not found at {folder}: see ../shared/data/README.md")
+        pytest.skip(f"bilingual articles not found at {folder}: see docs/test-data.md")
     records = [json.loads(line) for line in (folder / "ground_truth.jsonl").read_text().splitlines() if line]
     titles = translated = abstracts = 0
     for record in records:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -101,3 +102,71 @@ def test_weighted_score_fusion_by_hand() -> None:
     fused = dict(weighted_score_fusion(keyword, semantic, k=10, weight=0.5))
     assert fused == pytest.approx({1: 0.5, 2: 0.25, 3: 0.5, 4: 0.0})
     assert weighted_score_fusion([(5, 3.0)], [], k=1, weight=0.5) == [(5, 0.5)]
+
+
+def test_every_match_is_returned_with_a_score_and_counted(library, tmp_path, capsys) -> None:
+    """150 papers match: nothing is cut at 100, and the count says how many there are."""
+    from litreview.cli import main as cli_main
+    from litreview.index.search import count_matches, search_with_count
+
+    embedder = BagOfWordsEmbedder()
+    texts = [(f"Pollinator study {i}", f"Bees and flowers in meadow {i}.") for i in range(150)]
+    texts += [(f"Glacier survey {i}", "Ice retreat measured by drones.") for i in range(30)]
+    with library.transaction() as conn:
+        ids = [int(conn.execute("INSERT INTO papers(title, abstract) VALUES (?, ?)", t).lastrowid) for t in texts]
+    joined = [f"{t} {a}" for t, a in texts]
+    VectorStore(library).put(embedder.model_id, embedder.dim, ids, embedder.embed_documents(joined),
+                             [text_hash(t) for t in joined])
+    service = IndexService(library)
+    keyword = keyword_search(library, "pollinator bees", k=None)
+    assert len(keyword) == 150 and all(isinstance(score, float) for _, score in keyword)
+    assert count_matches(library, None, "pollinator bees", "keyword") == 150
+    page = search_with_count(library, None, None, "pollinator bees", k=10, mode="keyword")
+    assert (len(page.hits), page.total) == (10, 150)
+    assert [pid for pid, _ in page.hits] == [pid for pid, _ in keyword[:10]]
+    for mode in ("semantic", "hybrid"):
+        everything = search_with_count(library, service, embedder, "pollinator bees", k=None, mode=mode)
+        assert len(everything.hits) == everything.total == 180
+        assert len({pid for pid, _ in everything.hits}) == 180
+    library_path = library.path
+    library.close()
+    assert cli_main(["--library", str(library_path), "search", "pollinator", "bees", "--mode", "keyword",
+                     "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 10 and "the best 10 of 150 matches" in captured.err
+    assert cli_main(["--library", str(library_path), "search", "pollinator", "--mode", "keyword", "--all",
+                     "--json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert len(rows) == 150 and set(rows[0]) == {"id", "title", "score"} and "all 150 matches" in captured.err
+
+
+def test_title_only_papers_are_compared_like_with_like(library) -> None:
+    """A bare title ("Cell physics") sits closer to a short query than any title + abstract; rescaled onto
+    the abstracts' scale it no longer comes first, while the order within each group is kept."""
+    from litreview.index.search import like_with_like, related_papers, title_only_ids
+
+    embedder = BagOfWordsEmbedder(dim=256)
+    filler = "we measured samples in the laboratory over several weeks with standard protocols and controls"
+    full = [(f"Cell mechanics study {i}", f"Cell physics of membranes {i} {filler}") for i in range(12)]
+    bare = [("Cell physics", None)] + [(f"Physics note {i}", None) for i in range(11)]
+    with library.transaction() as conn:
+        ids = [int(conn.execute("INSERT INTO papers(title, abstract) VALUES (?, ?)", p).lastrowid)
+               for p in full + bare]  # fmt: skip
+    texts = [" ".join(part for part in p if part) for p in full + bare]
+    VectorStore(library).put(embedder.model_id, embedder.dim, ids, embedder.embed_documents(texts),
+                             [text_hash(t) for t in texts])  # fmt: skip
+    service = IndexService(library)
+    title_only = title_only_ids(library)
+    assert title_only == set(ids[12:])
+    query = "cell physics"
+    raw = service.search(embedder.model_id, embedder.dim, embedder.embed_queries([query])[0], 24)
+    assert raw[0][0] == ids[12]  # the bare title wins on raw cosine
+    hits = semantic_search(library, service, embedder, query, k=24)
+    assert hits[0][0] not in title_only
+    assert [pid for pid, _ in hits if pid in title_only] == [pid for pid, _ in raw if pid in title_only]
+    assert dict(hits)[ids[0]] == dict(raw)[ids[0]]  # scores of papers with an abstract are unchanged
+    # Too few of a kind to compare: the hits come back as they are.
+    assert like_with_like(raw[:5], title_only) == raw[:5]
+    related = related_papers(library, service, ids[0], embedder.model_id, embedder.dim, k=5)
+    assert related and all(pid not in title_only for pid, _ in related[:3])

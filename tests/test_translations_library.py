@@ -131,7 +131,7 @@ def test_english_title_queries_find_bilingual_papers_with_the_default_model(libr
     folder = shared_data / "pdfs" / "multilingual"
     corpus = shared_data / "beir" / "scifact" / "corpus.jsonl"
     if not (folder / "ground_truth.jsonl").is_file() or not corpus.is_file():
-        pytest.skip(f"bilingual articles or SciFact not found under {shared_data}: see ../shared/data/README.md")
+        pytest.skip(f"bilingual articles or SciFact not found under {shared_data}: see docs/test-data.md")
     truth = [json.loads(line) for line in (folder / "ground_truth.jsonl").read_text().splitlines() if line]
     records = [read_pdf(folder / record["pdf"]) for record in truth]
     assert all(isinstance(record, ParsedPaper) for record in records)

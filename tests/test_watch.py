@@ -24,7 +24,7 @@ def _small_pdfs(shared_data: Path, count: int) -> list[Path]:
     folder = shared_data / "pdfs" / "plain"
     pdfs = sorted(folder.glob("*.pdf"), key=lambda p: p.stat().st_size)[:count] if folder.is_dir() else []
     if len(pdfs) < count:
-        pytest.skip(f"real PDFs not found in {folder} (see ../shared/data/README.md, pdfs/plain/)")
+        pytest.skip(f"real PDFs not found in {folder} (see docs/test-data.md, pdfs/plain/)")
     return pdfs
 
 

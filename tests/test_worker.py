@@ -95,7 +95,7 @@ def test_sync_client_imports_relates_and_searches(qtbot, library_path, papers):
     answer = reply.value
     assert reply.error == "" and answer.paper_id == galaxy
     assert answer.results[0].title == "Dark matter in dwarf galaxies"
-    assert {"dark", "matter", "halo"} & set(answer.results[0].why)
+    assert {"dark", "matter", "halo"} & {word for term in answer.results[0].why for word in term.split()}
     assert answer.results[0].score >= answer.results[-1].score
 
     search(client, "protein", mode="keyword", k=5)
@@ -151,7 +151,7 @@ def test_threaded_import_answers_related_between_batches(qtbot, threaded, papers
         client.start(import_job(papers[:4]))
     assert first.args[0].status == "finished"
 
-    client.backend.step_delay = 0.5  # each new file; the files already imported are skipped by their hash
+    client.backend.step_delay = 2.0  # each new file (the ones already imported are skipped by hash); room under load
     done = []
     client.sig_job_done.connect(done.append)
     with qtbot.waitSignal(client.sig_progress, timeout=10_000):
@@ -269,8 +269,7 @@ def test_shared_terms_prefers_distinctive_words():
     other = "Dwarf galaxy rotation reveals dark matter halo cores"
     corpus = [other, "Galaxy surveys of rotation and spectra", "Galaxy mergers and rotation"]
     found = shared_terms(query, other, corpus=corpus, limit=3)
-    assert found[:2] == ["matter", "dark"]
-    assert "rotation" not in found[:2]
+    assert "dark matter" in found[:2] and "rotation" not in found and "dark" not in found
     assert shared_terms("the of and", "the of and") == []
     assert terms("Self-attention in 3D, with the X-ray") == ["self-attention", "x-ray"]
 
@@ -342,7 +341,7 @@ def test_resume_embeds_only_what_is_missing(qtbot, library_path, papers):
     with client.session.library.transaction() as conn:
         conn.execute("UPDATE papers SET abstract = 'A rewritten abstract about dark matter.' WHERE id = 2")
     client.start(resume_job())
-    assert outcomes[-1].status == "finished" and describe_outcome(outcomes[-1]) == "Embedded 1 papers"
+    assert outcomes[-1].status == "finished" and describe_outcome(outcomes[-1]) == "Embedded 1 paper"
     client.shutdown()
 
 

@@ -17,7 +17,7 @@ from litreview.pipeline import drive, run_import
 def surveys(shared_data: Path, tmp_path: Path, library):
     source = shared_data / "zotero" / "gabrielmaia2-voicecoder" / "zotero.sqlite"
     if not source.is_file():
-        pytest.skip(f"Zotero test library {source.parent} not found (see ../shared/data/README.md, zotero/)")
+        pytest.skip(f"Zotero test library {source.parent} not found (see docs/test-data.md, zotero/)")
     folder = tmp_path / "Zotero"
     folder.mkdir()
     shutil.copyfile(source, folder / "zotero.sqlite")  # the database only: no PDFs to read

@@ -22,7 +22,7 @@ SCALE = "kishkash555-nlp-for-ta"
 def _zotero_dir(shared_data: Path, name: str) -> Path:
     folder = shared_data / "zotero" / name
     if not (folder / "zotero.sqlite").is_file():
-        pytest.skip(f"Zotero test library {folder} not found (see ../shared/data/README.md, zotero/)")
+        pytest.skip(f"Zotero test library {folder} not found (see docs/test-data.md, zotero/)")
     return folder
 
 

@@ -91,6 +91,9 @@ def find_related(services: Services, paper_id: int, k: int = 10) -> RelatedAnswe
     model = settings.serving_model(services.library)
     if model is None:
         raise LookupError("no embeddings yet: import or embed papers first")
-    hits = [(int(pid), float(score)) for pid, score in services.index().related(paper_id, model[0], model[1], k=k)]
+    from litreview.index.search import related_papers  # title-only papers compared like with like
+
+    found = related_papers(services.library, services.index(), paper_id, model[0], model[1], k=k)
+    hits = [(int(pid), float(score)) for pid, score in found]
     counts = services.cached("related.term_counts", lambda: TermCounts(services.library))
     return RelatedAnswer(paper_id, explain(services.library, paper_id, hits, counts), model=model[0])

@@ -1,4 +1,4 @@
-"""The command line (../shared/CLI.md). Each command group lives in its own module with `register(subparsers)`.
+"""The command line (docs/cli.md). Each command group lives in its own module with `register(subparsers)`.
 
 Only argparse and the standard library are imported here, so `litreview --help` is instant; command modules
 import heavy libraries inside their handlers.

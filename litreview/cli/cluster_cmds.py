@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,9 +42,10 @@ def cmd_clusters(args: argparse.Namespace) -> int:
     elif not rows:
         print("no papers with vectors to cluster")
     else:
-        print(f"{len(rows)} clusters of {sum(len(r['paper_ids']) for r in rows)} papers ({model_id}, {dim})")
+        papers = count_of(sum(len(r["paper_ids"]) for r in rows), "paper")
+        print(f"{count_of(len(rows), 'cluster')} of {papers} ({model_id}, {dim})")
         for row in rows:
-            print(f"{row['cluster']:>6}  {len(row['paper_ids']):>6} papers  {row['label']}")
+            print(f"{row['cluster']:>6}  {count_of(len(row['paper_ids']), 'paper'):>12}  {row['label']}")
     return 0
 
 

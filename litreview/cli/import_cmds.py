@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="keep watching the one folder given: import new or changed PDFs and .bib files once they are "
                    "completely written (until Ctrl-C)")  # fmt: skip
     p.add_argument("--interval", type=float, default=None, metavar="S", help="seconds between looks with --watch")
+    p.add_argument("--encoding", metavar="E",
+                   help="read BibTeX and other text files with this encoding (e.g. gbk, cp949) instead of detecting it")
     add_json_flag(p)
     p.set_defaults(handler=cmd_import)
 
@@ -72,6 +74,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             paths += [p for p in queued_paths(library) if p not in paths]
         if not paths:
             raise CommandError("nothing to import: give PDFs, folders or .bib files")
+        if args.encoding:
+            import codecs
+
+            try:
+                codecs.lookup(args.encoding)
+            except LookupError as exc:
+                raise CommandError(f"unknown encoding {args.encoding!r}") from exc
         bar = ProgressBar(enabled=True)
         try:
             embedder = None
@@ -82,7 +91,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                     embedder = open_embedder(library, args.model, device=args.device)
                 except ModelNotAvailable as exc:
                     raise CommandError(str(exc)) from exc
-            summary = drive(run_import(library, paths, embedder=embedder, cancel=CancelToken()), bar)
+            summary = drive(
+                run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding), bar
+            )
         except (KeyboardInterrupt, Cancelled):
             bar.close()
             print(
@@ -100,6 +111,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"failed {len(summary.failed)}, embedded {summary.embedded}"
             + (f", removed {summary.removed}" if summary.removed else "")
         )
+        for notice in summary.notices:
+            print(f"  {notice.path}: {notice.reason}")
         for error in summary.failed:
             where = error.path + (f":{error.line}" if error.line else "") + (f" [{error.entry}]" if error.entry else "")
             print(f"  failed: {where}: {error.reason}")

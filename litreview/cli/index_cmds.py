@@ -7,6 +7,7 @@ import sys
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
 from litreview.cli.embed_cmds import add_option_flag, parse_options
+from litreview.core.text import count_of
 
 SEARCH_MODES = ("keyword", "semantic", "hybrid")
 
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid",
                    help="default hybrid (keyword when the library has no vectors)")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    p.add_argument("--all", action="store_true", help="every match, best first (overrides -k)")
     p.add_argument("--device", help="cpu, cuda or mps for embedding the query")
     add_json_flag(p)
     p.set_defaults(handler=cmd_search)
@@ -51,9 +53,12 @@ def _titles(library, ids: list[int]) -> dict[int, str | None]:
     return {row["id"]: row["title"] for row in rows}
 
 
-def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
+def _print_hits(library, hits: list[tuple[int, float]], as_json: bool, why: dict[int, list[str]] | None = None) -> None:
     titles = _titles(library, [pid for pid, _ in hits])
     rows = [{"id": pid, "title": titles.get(pid), "score": round(score, 6)} for pid, score in hits]
+    if why is not None:
+        for row in rows:
+            row["why"] = why.get(row["id"], [])
     if as_json:
         print_json(rows)
     elif not rows:
@@ -61,6 +66,8 @@ def _print_hits(library, hits: list[tuple[int, float]], as_json: bool) -> None:
     else:
         for row in rows:
             print(f"{row['id']:>7}  {row['score']:.4f}  {row['title'] or '(untitled)'}")
+            if row.get("why"):
+                print(f"{'':>16}shared: {', '.join(row['why'])}")
 
 
 def _current_model_or_fail(library) -> tuple[str, int]:
@@ -75,6 +82,7 @@ def _current_model_or_fail(library) -> tuple[str, int]:
 
 def cmd_related(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
+    from litreview.index.search import related_papers
     from litreview.index.service import IndexService
 
     if args.k < 1:
@@ -84,36 +92,29 @@ def cmd_related(args: argparse.Namespace) -> int:
             raise CommandError(f"no paper with id {args.paper_id}")
         model_id, dim = _current_model_or_fail(library)
         try:
-            hits = IndexService(library).related(args.paper_id, model_id, dim, k=args.k)
+            hits = related_papers(library, IndexService(library), args.paper_id, model_id, dim, k=args.k)
         except KeyError as exc:
             raise CommandError(
                 f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "
                 "was interrupted: run 'litreview import --resume')"
             ) from exc
-        if args.json:
-            _print_hits(library, hits, True)
-            return 0
         from litreview.analysis.related import explain
 
-        results = explain(library, args.paper_id, hits)
-        if not results:
-            print("no results")
-        for result in results:
-            why = f"  [{', '.join(result.why)}]" if result.why else ""
-            print(f"{result.paper_id:>7}  {result.score:.4f}  {result.title}{why}")
+        why = {result.paper_id: list(result.why) for result in explain(library, args.paper_id, hits)}
+        _print_hits(library, hits, args.json, why=why)
     return 0
 
 
 def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
     """The embedder whose vectors the library holds, loaded from the library's model setting."""
     from litreview.cli import CommandError
-    from litreview.embedding import ModelNotAvailable, load_embedder
+    from litreview.embedding import ModelNotAvailable, load_query_embedder
     from litreview.embedding.loader import RemoteNotAllowed
     from litreview.library.settings import model_choice
 
     name = model_choice(library).name or model_id
     try:
-        embedder = load_embedder(name, device=device, dim=dim)
+        embedder = load_query_embedder(name, device=device, dim=dim)
     except RemoteNotAllowed:
         raise  # the caller may fall back to keyword search
     except ModelNotAvailable as exc:
@@ -126,7 +127,7 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
 
 def cmd_search(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
-    from litreview.index.search import search
+    from litreview.index.search import search_with_count
     from litreview.index.service import IndexService
     from litreview.library.settings import serving_model
 
@@ -153,8 +154,12 @@ def cmd_search(args: argparse.Namespace) -> int:
                         raise CommandError(str(exc)) from exc
                     warn(f"litreview: {exc}; searching by keyword only")
                     mode = "keyword"
-        hits = search(library, service, embedder, query, k=args.k, mode=mode)
-        _print_hits(library, hits, args.json)
+        result = search_with_count(library, service, embedder, query, k=None if args.all else args.k, mode=mode)
+        _print_hits(library, result.hits, args.json)
+        noun = "match" if result.total == 1 else "matches"
+        shown = f"all {result.total} {noun}" if len(result.hits) == result.total else (
+            f"the best {len(result.hits)} of {result.total} {noun} (--all or -k N for more)")
+        print(f"litreview: {mode} search: {shown}", file=sys.stderr)
     return 0
 
 
@@ -169,7 +174,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         print("no vectors to index")
     else:
         for r in results:
-            print(f"rebuilt {r['model']} ({r['dim']} dims): {r['vectors']} vectors in {r['seconds']:.1f} s")
+            print(f"rebuilt {r['model']} ({r['dim']} dims): {count_of(r['vectors'], 'vector')} in {r['seconds']:.1f} s")
     return 0
 
 

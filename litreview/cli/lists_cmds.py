@@ -1,4 +1,4 @@
-"""`litreview lists ...` (reading lists) and `litreview export` (../shared/CLI.md).
+"""`litreview lists ...` (reading lists) and `litreview export` (docs/cli.md).
 
 Positions on the command line are 1-based (1 = top of the list); the Python API is 0-based.
 """
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+from litreview.core.text import count_of
 
 _EXPORT_FORMATS = ("bibtex", "ris", "csljson", "markdown", "csv")
 
@@ -180,7 +181,7 @@ def _show(args: argparse.Namespace) -> int:
     def action(lists):  # noqa: ANN001, ANN202
         if args.name is None:
             rows = lists.lists()
-            text = "\n".join(f"{row['id']:>4}  {row['name']}  ({row['count']} papers)" for row in rows)
+            text = "\n".join(f"{row['id']:>4}  {row['name']}  ({count_of(row['count'], 'paper')})" for row in rows)
             return rows, text or "no reading lists"
         from litreview.library.lists import load_papers
 
@@ -191,7 +192,7 @@ def _show(args: argparse.Namespace) -> int:
              "year": paper.year, "note": paper.note}
             for position, paper in enumerate(papers, start=1)
         ]  # fmt: skip
-        lines = [f"{name} ({len(items)} papers)"]
+        lines = [f"{name} ({count_of(len(items), 'paper')})"]
         for item in items:
             lines.append(f"{item['position']:>4}. [{item['id']}] {item['title'] or '(untitled)'}"
                          + (f" ({item['year']})" if item["year"] else ""))  # fmt: skip
@@ -230,5 +231,5 @@ def _export(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"written": str(output), "count": len(papers), "format": args.format})
     else:
-        warn(f"wrote {len(papers)} papers to {output}")
+        warn(f"wrote {count_of(len(papers), 'paper')} to {output}")
     return 0

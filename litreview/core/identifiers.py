@@ -6,6 +6,7 @@ import re
 
 # Crossref's recommended pattern, anchored on "10." and a registrant code.
 _DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>{}|\\^`]+)", re.IGNORECASE)
+_WHOLE_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAILING = ".,;:)]}'\""
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
@@ -25,10 +26,13 @@ def normalize_doi(text: str | None) -> str | None:
         if lowered.startswith(prefix):
             value = value[len(prefix):].strip()
             break
-    match = _DOI_RE.search(value)
-    if not match:
-        return None
-    doi = match.group(1)
+    if _WHOLE_DOI_RE.fullmatch(value):
+        doi = value  # a DOI field holds the DOI alone: SICI DOIs keep their "<...>" part ("(SICI)...<5::AID-...")
+    else:
+        match = _DOI_RE.search(value)
+        if not match:
+            return None
+        doi = match.group(1)
     # Trailing punctuation goes; a closing bracket stays when it has its opening twin.
     while doi and doi[-1] in _DOI_TRAILING and not (doi[-1] == ")" and doi.count("(") >= doi.count(")")):
         doi = doi[:-1]

@@ -26,3 +26,8 @@ def family_name(author: str) -> str:
         parts = author.split()
         name = parts[-1] if parts else ""
     return normalize_title(name)
+
+
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number, thousands separated: "1 paper", "0 papers", "5,817 papers"."""
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"

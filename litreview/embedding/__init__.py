@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from litreview.embedding.base import Embedder
 from litreview.embedding.errors import ModelNotAvailable, RemoteEmbeddingError
-from litreview.embedding.loader import download_model, load_embedder
+from litreview.embedding.loader import download_model, load_embedder, load_query_embedder
 from litreview.embedding.presets import DEFAULT_MODEL, PRESETS, ModelPreset, describe_model, list_models
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "download_model",
     "list_models",
     "load_embedder",
+    "load_query_embedder",
 ]

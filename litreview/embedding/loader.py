@@ -154,6 +154,34 @@ def load_embedder(
         options.pop("dtype", None)  # a server computes in its own precision; the app's setting is for this machine
         return _load_remote(name.strip(), dim=dim, **options)
 
+    folder, spec, dim = _local_model(name, dim, options)
+    from litreview.embedding.local import TransformerEmbedder
+
+    return TransformerEmbedder(folder, spec, dim=dim, device=device, **options)
+
+
+def load_query_embedder(
+    name: str | None = None,
+    *,
+    device: str | None = None,
+    dim: int | None = None,
+    allow_remote: bool | None = None,
+    **options: Any,
+) -> Embedder:
+    """An embedder for queries only (a search): like load_embedder, but a plain BERT model on the CPU is run by
+    embedding.query_encoder in numpy, without importing torch or transformers (same vectors, seconds sooner)."""
+    if device in (None, "cpu") and not options and not is_remote(name or DEFAULT_MODEL):
+        from litreview.embedding.query_encoder import BertQueryEncoder, light_query_supported
+
+        folder, spec, resolved_dim = _local_model(name or DEFAULT_MODEL, dim, {})
+        if light_query_supported(folder, spec):
+            return BertQueryEncoder(folder, spec, dim=resolved_dim)  # type: ignore[return-value]
+    return load_embedder(name, device=device, dim=dim, allow_remote=allow_remote, **options)
+
+
+def _local_model(name: str, dim: int | None, options: dict[str, Any]) -> tuple[Path, ModelSpec, int | None]:
+    """The folder, spec and dimension of a preset, local folder or cached model; consumes spec options.
+    Raises ModelNotAvailable when it is not on this machine."""
     preset = find_preset(name)
     folder: Path | None
     if preset is not None:
@@ -180,10 +208,7 @@ def load_embedder(
     options.pop("model_id", None)
     if not (folder / "config.json").is_file():
         raise ModelNotAvailable(f"{folder} holds no transformers model (config.json missing); {offline_choices()}")
-
-    from litreview.embedding.local import TransformerEmbedder
-
-    return TransformerEmbedder(folder, spec, dim=dim, device=device, **options)
+    return folder, spec, dim
 
 
 def _load_remote(name: str, *, dim: int | None, **options: Any) -> Embedder:

@@ -36,7 +36,7 @@ class ModelPreset:
     mrl_range: tuple[int, int] | None = None  # any dim in [low, high]
     size_mb: int = 0
     params_m: float = 0.0
-    cpu_docs_per_s: float = 0.0  # rough CPU estimate for the settings dialog (DESIGN.md figures)
+    cpu_docs_per_s: float = 0.0  # rough CPU estimate for the settings dialog (the figures in the README)
     package: str | None = None
     package_subdir: str = "model"
     licence: str = ""

@@ -120,6 +120,12 @@ def entry_fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
                 fields[notes[0]] = (name, f"{value}. {zotero}")
         else:
             fields.append(("note", escape_latex(zotero)))
+    if paper.note:
+        # The reading list's note, in the field Zotero and JabRef write annotations to (not printed by styles).
+        note = escape_latex(paper.note)
+        fields = [(name, value) for name, value in fields if name.lower() != "annote"]
+        kept = original.get("annote") or next((v for k, v in original.items() if k.lower() == "annote"), "")
+        fields.append(("annote", note if not kept or note in kept else f"{kept}\n\n{note}"))
     if paper.files:
         # The library's resolved paths replace a relative `file` field, which would break in another folder.
         fields = [(name, value) for name, value in fields if name.lower() != "file"]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from litreview.core.paper import Paper
+from litreview.core.text import count_of
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|])")
 
@@ -24,7 +25,7 @@ def _authors(authors: Sequence[str]) -> str:
 def write_markdown(papers: Sequence[Paper], title: str | None = None) -> str:
     """A numbered list: **title**, authors (year), *venue*, links, and the item's note as a quote."""
     lines = [f"# {escape_markdown(title or 'Reading list')}", ""]
-    lines.append(f"{len(papers)} paper{'s' if len(papers) != 1 else ''}.")
+    lines.append(f"{count_of(len(papers), 'paper')}.")
     lines.append("")
     for number, paper in enumerate(papers, start=1):
         head = f"**{escape_markdown(paper.title or '(untitled)')}**"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.core.paper import Paper
+from litreview.core.text import count_of
 
 FORMATS: tuple[tuple[str, str, str], ...] = (
     ("bibtex", "BibTeX (.bib)", ".bib"),
@@ -76,7 +77,7 @@ class ExportDialog(QDialog):
         row.addWidget(self.destination, 1)
         row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"Export {len(self.papers)} papers from {what}."))
+        form.addRow(QLabel(f"Export {count_of(len(self.papers), 'paper')} from {what}."))
         form.addRow("Format", self.format)
         form.addRow("Destination", row)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

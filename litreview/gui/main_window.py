@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.core.paper import Paper
+from litreview.core.text import count_of
 from litreview.gui.details_pane import DetailsPane
 from litreview.gui.export_dialog import ExportDialog
 from litreview.gui.import_log_panel import ImportLogPanel
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from litreview.library.lists import ReadingLists
     from litreview.library.settings import ModelChoice
 
+STATUS_WIDEST = "not embedded, 99 warnings"
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
 
@@ -149,8 +151,10 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 130), (2, 44), (3, 90), (4, 84), (5, 100)):
+        for column, width in ((1, 130), (2, 44), (3, 90), (4, 84)):
             header.resizeSection(column, width)
+        # Status reads "not embedded, 12 warnings" at worst: wide enough for that in the table's font.
+        header.resizeSection(5, self.table.fontMetrics().horizontalAdvance(STATUS_WIDEST) + 24)
 
         self.details = DetailsPane()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -442,7 +446,8 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         total = self.reader.count()
         shown = self.table_model.total
-        self.count_label.setText(f"{total:,} papers" if shown == total else f"{shown:,} of {total:,} papers")
+        papers = count_of(total, "paper")
+        self.count_label.setText(papers if shown == total else f"{shown:,} of {papers}")
 
     @Slot(QPoint)
     def show_table_menu(self, pos: QPoint) -> None:
@@ -496,7 +501,7 @@ class MainWindow(QMainWindow):
             return
         answer = reply.value
         self.table_model.show_results([pid for pid, _ in answer.hits])
-        self.results_label.setText(f"{len(answer.hits)} results ({answer.mode})")
+        self.results_label.setText(f"{count_of(len(answer.hits), 'result')} ({answer.mode})")
         self.clear_results_button.show()
         if answer.hits:
             self.select_paper(answer.hits[0][0])
@@ -517,7 +522,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Nothing to import: drop folders or files in these formats: "
                                          f"{default_registry().describe()}.", 8000)
             return None
-        self.statusBar().showMessage(f"Importing {len(chosen)} item(s)…")
+        self.statusBar().showMessage(f"Importing {count_of(len(chosen), 'item')}…")
         from litreview.pipeline.jobs import import_job
 
         return self.client.start(import_job(chosen))
@@ -699,7 +704,9 @@ class MainWindow(QMainWindow):
     def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,
                       destination: Path | None = None) -> Path | None:
         """Open the Export dialog (or, with `destination`, export straight away: scripts and tests)."""
-        dialog = ExportDialog(papers, what=what, folder=self.export_folder, parent=self)
+        remembered = self.settings.value("export/folder")
+        folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else self.export_folder
+        dialog = ExportDialog(papers, what=what, folder=folder, parent=self)
         if fmt:
             dialog.set_format(fmt)
         if destination is not None:
@@ -709,7 +716,8 @@ class MainWindow(QMainWindow):
             return None
         if dialog.written is not None:
             self.last_export = dialog.written
-            self.statusBar().showMessage(f"Exported {len(papers)} papers to {dialog.written}", 10_000)
+            self.settings.setValue("export/folder", str(Path(dialog.written).parent))  # proposed next time
+            self.statusBar().showMessage(f"Exported {count_of(len(papers), 'paper')} to {dialog.written}", 10_000)
         return dialog.written
 
     @Slot()

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from litreview.core.text import count_of
+
 SCALE = 300.0  # map coordinates in [-1, 1] -> scene units
 DOT = 5.0
 
@@ -181,7 +183,8 @@ class MapPanel(QWidget):
         self.scene.setSceneRect(QRectF(left - margin, top - margin, right - left + 2 * margin,
                                        bottom - top + 2 * margin))
         self._fit()
-        self.status.setText(f"{len(data)} papers in {len(data.clusters)} topics. Hover a dot for its title, "
+        where = f"{count_of(len(data), 'paper')} in {count_of(len(data.clusters), 'topic')}"
+        self.status.setText(f"{where}. Hover a dot for its title, "
                             "click to select it; scroll to zoom.")
 
     @Slot(int)

@@ -4,6 +4,7 @@ so they are tested without a window)."""
 from __future__ import annotations
 
 from litreview.core.ops import JobKind
+from litreview.core.text import count_of
 from litreview.workers.messages import ImportCounts, JobOutcome
 
 
@@ -27,16 +28,16 @@ def _describe_result(kind: JobKind, result: ImportCounts | int | str | None) -> 
         if result.updated:
             parts.append(f"{result.updated} updated")
         if result.duplicates:
-            parts.append(f"{result.duplicates} duplicates")
+            parts.append(count_of(result.duplicates, "duplicate"))
         if result.failed:
             parts.append(f"{len(result.failed)} failed (see the import log)")
         return "Import done: " + ", ".join(parts)
     if kind == JobKind.RESUME:
-        return "" if result is None else f"Embedded {result} papers"
+        return "" if result is None else f"Embedded {count_of(result, 'paper')}"
     if kind in (JobKind.EMBED, JobKind.EDIT):
-        return f"Embedded {result or 0} papers"
+        return f"Embedded {count_of(result or 0, 'paper')}"
     if kind == JobKind.CLUSTER:
-        return f"Clustered the library into {result or 0} groups"
+        return f"Clustered the library into {count_of(result or 0, 'group')}"
     if kind == JobKind.DOWNLOAD:
         return f"Downloaded the model to {result}" if result else "Model downloaded"
     return f"{kind} done"

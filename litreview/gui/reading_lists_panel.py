@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from litreview.core.text import count_of
 from litreview.gui.paper_table_model import PAPER_IDS_MIME, decode_paper_ids
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -186,7 +187,7 @@ class ReadingListsPanel(QWidget):
         self.items.blockSignals(False)
         name = self.current_list_name()
         self.items_label.setText(
-            f"{len(items)} papers in “{name}”. Drag papers here; drag to reorder." if name
+            f"{count_of(len(items), 'paper')} in “{name}”. Drag papers here; drag to reorder." if name
             else "Create a list, then drag papers into it."
         )
         self._item_changed(self.items.currentItem(), None)

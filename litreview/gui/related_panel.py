@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from litreview.core.text import count_of
 from litreview.gui.paper_table_model import PaperIdRole, encode_paper_ids
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ class RelatedPanel(QWidget):
         self.model.set_results(answer.results)
         count = len(answer.results)
         self.status.setText(
-            f"{count} papers related to “{self._query_title}”" if count else "No related papers yet."
+            f"{count_of(count, 'paper')} related to “{self._query_title}”" if count else "No related papers yet."
         )
 
     def selected_ids(self) -> list[int]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from litreview.core.text import count_of
 from litreview.library.settings import ModelChoice
 from litreview.workers.messages import JobOutcome, JobProgress
 
@@ -38,6 +39,9 @@ PRECISIONS = (
 LOCAL_FOLDER = "__folder__"
 NOT_DOWNLOADED = " (not downloaded)"
 BAR_STEPS = 1000  # the download bar counts in thousandths: byte counts overflow QProgressBar's int
+
+
+OFFLINE_DEFAULT = "minilm"  # litreview.embedding.DEFAULT_MODEL (not imported here: the dialog stays light)
 
 
 def available_models() -> list[tuple[str, str]]:
@@ -78,7 +82,7 @@ def format_cost(info: dict[str, Any], papers: int = 0) -> str:
         line = f"About {speed:g} abstracts/s on CPU (much faster on a GPU)"
         if papers:
             seconds = papers / float(speed)
-            line += f"; re-embedding {papers:,} papers ≈ {_duration(seconds)} on CPU"
+            line += f"; re-embedding {count_of(papers, 'paper')} ≈ {_duration(seconds)} on CPU"
         lines.append(line + ".")
     if info.get("description"):
         lines.append(str(info["description"]))
@@ -165,7 +169,8 @@ class SettingsDialog(QDialog):
         self.model = QComboBox()
         self.model.addItem("Offline default (ships with the app)", None)
         for name, label in models if models is not None else available_models():
-            self.model.addItem(label, name)
+            if name != OFFLINE_DEFAULT:  # the first item is that model: listed once
+                self.model.addItem(label, name)
         self.model.addItem("A model in a local folder…", LOCAL_FOLDER)
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("Folder with a Hugging Face model (config.json, weights)")
@@ -316,7 +321,7 @@ class SettingsDialog(QDialog):
         super().done(result)
 
     def _load(self, current: ModelChoice) -> None:
-        index = self.model.findData(current.name)
+        index = 0 if current.name in (None, OFFLINE_DEFAULT) else self.model.findData(current.name)
         if index < 0 and current.name:
             index = self.model.findData(LOCAL_FOLDER)
             self.folder.setText(current.name)

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,8 +22,9 @@ from litreview.core.identifiers import find_arxiv, normalize_arxiv, normalize_do
 from litreview.core.paper import IngestError, ParsedPaper
 
 __all__ = [
-    "MONTH_MACROS", "BibtexParseResult", "arxiv_id_from_fields", "doi_from_fields", "latex_to_unicode",
-    "parse_bibtex_files", "parse_file_field", "read_bib_text", "split_authors", "year_from_fields",
+    "MONTH_MACROS", "TEX_LOGOS", "BibtexParseResult", "DecodedBib", "arxiv_id_from_fields", "decode_bib_bytes",
+    "doi_from_fields", "latex_to_unicode", "parse_bibtex_files", "parse_file_field", "read_bib_text", "split_authors",
+    "year_from_fields",
 ]  # fmt: skip
 
 MONTH_MACROS = {
@@ -62,6 +63,8 @@ class BibtexParseResult:
     records: list[ParsedPaper]
     errors: list[IngestError]
     entries_seen: int
+    # One per file not read as plain UTF-8: the encoding used and how it was chosen (for the import log).
+    notices: list[IngestError] = field(default_factory=list)
 
 
 @dataclass
@@ -79,21 +82,89 @@ class _RawEntry:
 # --------------------------------------------------------------------------------------------- decoding
 
 
-def read_bib_text(path: Path) -> tuple[str, str | None]:
-    """The text of a .bib file and a warning when its encoding had to be guessed.
+@dataclass(frozen=True)
+class DecodedBib:
+    """A .bib file's text and how it was decoded: `how` is "bom", "utf-8", "header", "given" or "detected"."""
+
+    text: str
+    encoding: str
+    how: str
+    confident: bool = True
+
+    def notice(self) -> str | None:
+        """What the import log says about the encoding (None for plain UTF-8, the default)."""
+        if self.how in ("bom", "utf-8"):
+            return None
+        if self.how == "given":
+            return f"read as {self.encoding} (as asked)"
+        if self.how == "header":
+            return f"read as {self.encoding} (the file's encoding line)"
+        if self.confident:
+            return f"not UTF-8; read as {self.encoding} (detected)"
+        return (f"not UTF-8; read as {self.encoding}, but the file is too short to be sure: if names or titles look "
+                "wrong, import it again with another encoding (litreview import --encoding gbk|cp949|big5|...)")
+
+
+# Chinese GBK bytes also decode as Korean CP949 (and the other way round) in short files: Korean text decoded as
+# CP949 is almost all Hangul, Chinese bytes decoded as CP949 give Hangul and Hanja mixed half and half.
+_GB_OR_KOREAN = frozenset({"gb18030", "gbk", "gb2312", "euc_kr", "cp949"})
+_LANGUAGE_HINT = re.compile(rb"\b(?:language|langid|hyphenation)\s*=\s*[{\"]?\s*([A-Za-z-]+)", re.IGNORECASE)
+_CHINESE_HINTS = ("chinese", "zh", "zh-cn", "zh-hans", "pinyin", "schinese", "mandarin")
+_KOREAN_HINTS = ("korean", "ko", "ko-kr")
+
+
+def _hangul_share(text: str) -> tuple[float, int]:
+    """Hangul syllables among Hangul + Han characters, and how many such characters there are."""
+    hangul = sum(1 for char in text if "\uac00" <= char <= "\ud7a3")
+    han = sum(1 for char in text if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+              or "\uf900" <= char <= "\ufaff")  # fmt: skip
+    total = hangul + han
+    return (hangul / total if total else 0.0), total
+
+
+def _chinese_or_korean(raw: bytes) -> DecodedBib | None:
+    """Choose between GB18030 and CP949 for bytes both may decode: the file's language hint, else the script."""
+    decoded = {}
+    for encoding in ("gb18030", "cp949"):
+        try:
+            decoded[encoding] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
+        return None
+    if len(decoded) == 1:
+        encoding, text = next(iter(decoded.items()))
+        return DecodedBib(text, encoding, "detected")
+    hints = {match.group(1).decode("ascii").lower() for match in _LANGUAGE_HINT.finditer(raw)}
+    if hints & set(_CHINESE_HINTS) and not hints & set(_KOREAN_HINTS):
+        return DecodedBib(decoded["gb18030"], "gb18030", "detected")
+    if hints & set(_KOREAN_HINTS) and not hints & set(_CHINESE_HINTS):
+        return DecodedBib(decoded["cp949"], "cp949", "detected")
+    share, count = _hangul_share(decoded["cp949"])
+    encoding = "cp949" if share >= 0.9 else "gb18030"
+    confident = count >= 8 and not 0.75 <= share < 0.95
+    return DecodedBib(decoded[encoding], encoding, "detected", confident)
+
+
+def decode_bib_bytes(raw: bytes, encoding: str | None = None) -> DecodedBib:
+    """Decode a .bib file's bytes: `encoding` when given, else BOM, UTF-8, an encoding line, or detection.
 
     UTF-8 (with or without BOM) and UTF-16 with BOM are decoded directly; a JabRef `% Encoding:` or Emacs
-    `coding:` header is honoured; anything else goes to charset-normalizer (Latin-1, cp1251, GBK, ...).
+    `coding:` header is honoured; anything else goes to charset-normalizer (Latin-1, cp1251, GBK, ...), with
+    GBK and CP949 told apart by the file's language hints and script. Raises LookupError for an unknown
+    `encoding`.
     """
-    raw = path.read_bytes()
+    if encoding:
+        codecs.lookup(encoding)
+        text = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+        return DecodedBib(text.decode(encoding, errors="replace"), encoding, "given")
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), None
+        return DecodedBib(raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8", "bom")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = raw.decode("utf-16", errors="replace")
-        damaged = "\ufffd" in text
-        return text, ("damaged UTF-16: unreadable characters were replaced by \ufffd" if damaged else None)
+        return DecodedBib(text, "utf-16", "bom", confident="\ufffd" not in text)
     try:
-        return raw.decode("utf-8"), None
+        return DecodedBib(raw.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:
         pass
     header = _ENCODING_HEADER.search(raw[:1000])
@@ -101,14 +172,31 @@ def read_bib_text(path: Path) -> tuple[str, str | None]:
         name = re.sub(r"-(unix|dos|mac)$", "", header.group(1).decode("ascii").lower())
         for candidate in (name, name.replace("-", "")):
             try:
-                return raw.decode(candidate), None
+                return DecodedBib(raw.decode(candidate), candidate, "header")
             except (LookupError, UnicodeDecodeError):
                 continue
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw, cp_isolation=_CANDIDATE_ENCODINGS).best()
-    encoding = best.encoding if best is not None else "latin_1"
-    return raw.decode(encoding, errors="replace"), f"not UTF-8; read as {encoding}"
+    guess = best.encoding if best is not None else "latin_1"
+    if guess in _GB_OR_KOREAN:
+        chosen = _chinese_or_korean(raw)
+        if chosen is not None:
+            return chosen
+    return DecodedBib(raw.decode(guess, errors="replace"), guess, "detected")
+
+
+def read_bib_text(path: Path, encoding: str | None = None) -> tuple[str, str | None]:
+    """The text of a .bib file and a note when its encoding was not plain UTF-8 (see decode_bib_bytes)."""
+    decoded = decode_bib_bytes(path.read_bytes(), encoding)
+    return decoded.text, _entry_warning(decoded)
+
+
+def _entry_warning(decoded: DecodedBib) -> str | None:
+    """The warning every entry of a file carries: its encoding was guessed, or its text is damaged."""
+    if decoded.how == "bom" and not decoded.confident:
+        return "damaged UTF-16: unreadable characters were replaced by \ufffd"
+    return decoded.notice() if decoded.how == "detected" else None
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -170,10 +258,38 @@ def latex_to_unicode(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\xa0", " ")).strip()
 
 
+# The TeX family's logos, which titles cite by macro ("{\TeX}: The Program"); each keeps its printed name.
+TEX_LOGOS = {
+    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "BibLaTeX": "BibLaTeX",
+    "biblatex": "biblatex", "AmS": "AMS", "AmSTeX": "AMS-TeX", "AmSLaTeX": "AMS-LaTeX", "XeTeX": "XeTeX",
+    "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX", "pdfTeX": "pdfTeX", "pdfLaTeX": "pdfLaTeX",
+    "eTeX": "e-TeX", "ConTeXt": "ConTeXt", "METAFONT": "METAFONT", "MF": "METAFONT", "MP": "MetaPost",
+    "MetaPost": "MetaPost", "SliTeX": "SliTeX", "PiCTeX": "PiCTeX", "TikZ": "TikZ", "LyX": "LyX",
+    "MiKTeX": "MiKTeX", "TeXLive": "TeX Live", "ExTeX": "ExTeX", "XyM": "XyM", "XY": "Xy",
+}  # fmt: skip
+
+
+# Switches that change only the look of what follows ({\em all}); they print nothing.
+_FORMATTING_MACROS = (
+    "em bf it sc sl tt rm sf up md normalfont bfseries mdseries itshape upshape slshape scshape rmfamily sffamily "
+    "ttfamily tiny scriptsize footnotesize small normalsize large Large LARGE huge Huge relax protect noindent "
+    "nobreak newblock ignorespaces unskip null par hfill vfill hfil break linebreak sloppy boldmath unboldmath "
+    "phantom vphantom hphantom cyrchar"  # \phantom{x} prints blank space; \cyrchar\CYRA is the letter А
+).split()
+# Text macros pylatexenc lacks.
+_TEXT_MACROS = {"hyphen": "-", "slash": "/", "textendash": "–", "textemdash": "—"}
+
+
 @lru_cache(maxsize=1)
 def _latex_converter():  # noqa: ANN202 - a pylatexenc LatexNodes2Text, imported lazily
-    """pylatexenc's converter, with the ASCII symbols BibTeX escapes mapped back to themselves."""
+    r"""pylatexenc's converter: ASCII symbols BibTeX escapes mapped back, TeX logos kept, unknown macros not lost.
+
+    pylatexenc drops a macro it has no text rule for, with its arguments (`\mbox{MATLAB}` gave ""). Here a macro
+    without a rule keeps its arguments' text when the parser knows its arguments, else its own name (`\foo` ->
+    "foo"), so the words of a title never vanish.
+    """
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+    from pylatexenc.latexwalker import LatexGroupNode, LatexMacroNode
 
     context = get_default_latex_context_db().filter_context()
     context.add_context_category(
@@ -182,9 +298,38 @@ def _latex_converter():  # noqa: ANN202 - a pylatexenc LatexNodes2Text, imported
         macros=[
             MacroTextSpec("textasciicircum", simplify_repl="^"),
             MacroTextSpec("textasciitilde", simplify_repl="~"),
+            *(MacroTextSpec(name, simplify_repl=text) for name, text in TEX_LOGOS.items()),
+            *(MacroTextSpec(name, discard=True) for name in _FORMATTING_MACROS),
+            *(MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_MACROS.items()),
         ],
     )
-    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
+
+    class _Converter(LatexNodes2Text):
+        def nodelist_to_text(self, nodelist):  # noqa: ANN001, ANN202 - pylatexenc's node types
+            # An unknown macro right before a braced group wraps it (`\acronym{XML}`): the group is its text.
+            self._wrappers = getattr(self, "_wrappers", set())
+            for node, following in zip(nodelist, list(nodelist)[1:], strict=False):
+                if (self._unknown_bare_macro(node) and not node.macro_post_space
+                        and following is not None and following.isNodeType(LatexGroupNode)):  # fmt: skip
+                    self._wrappers.add(id(node))
+            return super().nodelist_to_text(nodelist)
+
+        def _unknown_bare_macro(self, node) -> bool:  # noqa: ANN001
+            return (node is not None and node.isNodeType(LatexMacroNode)
+                    and self.latex_context.get_macro_spec(node.macroname) is None
+                    and not any(arg is not None for arg in (node.nodeargd.argnlist if node.nodeargd else None) or []))
+
+        def macro_node_to_text(self, node):  # noqa: ANN001, ANN202
+            if self.latex_context.get_macro_spec(node.macroname) is not None:
+                return super().macro_node_to_text(node)
+            args = [arg for arg in (node.nodeargd.argnlist if node.nodeargd else None) or [] if arg is not None]
+            if args:
+                return "".join(self._groupnodecontents_to_text(arg) for arg in args)
+            if not node.macroname.isalpha() or id(node) in getattr(self, "_wrappers", ()):
+                return ""
+            return node.macroname + (" " if node.macro_post_space else "")
+
+    return _Converter(latex_context=context, math_mode="text", strict_latex_spaces=False)
 
 
 def split_authors(raw: str) -> tuple[list[str], bool]:
@@ -200,7 +345,9 @@ def split_authors(raw: str) -> tuple[list[str], bool]:
         if name.strip().lower() == "others":
             truncated = True
             continue
-        display = _simple_display_name(name)
+        display = _extended_name(name)
+        if display is None:
+            display = _simple_display_name(name)
         if display is None:
             try:
                 display = parse_single_name_into_parts(name, strict=False).merge_first_name_first
@@ -210,6 +357,28 @@ def split_authors(raw: str) -> tuple[list[str], bool]:
         if display:
             names.append(display)
     return names, truncated
+
+
+_NAME_PART_KEYS = frozenset({"family", "given", "prefix", "suffix", "useprefix", "sortingnamekeytemplatename"})
+_NAME_PART = re.compile(r"^\s*([a-z-]+)\s*=\s*(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _extended_name(name: str) -> str | None:
+    """biblatex's extended name format ("family=Gogh, given=Vincent, prefix=van") as a display name, else None."""
+    if "=" not in name:
+        return None
+    parts: dict[str, str] = {}
+    for item in _split_unescaped(name, ","):
+        match = _NAME_PART.match(item)
+        if not match or match.group(1).lower().rstrip("i") not in _NAME_PART_KEYS:
+            return None
+        value = match.group(2)
+        if len(value) >= 2 and value[0] == "{" and value[-1] == "}":
+            value = value[1:-1]
+        parts[match.group(1).lower()] = value.strip()
+    if not parts.get("family"):
+        return None
+    return " ".join(parts[key] for key in ("given", "prefix", "family", "suffix") if parts.get(key))
 
 
 def _simple_display_name(name: str) -> str | None:
@@ -313,30 +482,36 @@ def _stray_entries(comment: str) -> list[tuple[int, str]]:
 
 def _entry_from_block(block, path: str, macros: dict[str, str], warnings: list[str]) -> _RawEntry:  # noqa: ANN001
     fields: dict[str, str] = {}
-    for field in block.fields:
-        name = field.key.strip().lower()
+    for item in block.fields:
+        name = item.key.strip().lower()
         if name in fields:
             warnings.append(f"duplicate field {name!r}: kept the first")
             continue
-        fields[name] = _expand(str(field.value), macros, warnings, month_field=name == "month")
+        fields[name] = _expand(str(item.value), macros, warnings, month_field=name == "month")
     return _RawEntry(
         path=path, line=(block.start_line or 0) + 1, entry_type=block.entry_type.strip().lower(),
         key=block.key.strip(), fields=fields, warnings=warnings,
     )  # fmt: skip
 
 
-def parse_bibtex_files(paths: Sequence[str | Path]) -> BibtexParseResult:
-    """Parse .bib files together (shared @string macros and crossref targets). Never raises for bad input."""
+def parse_bibtex_files(paths: Sequence[str | Path], encoding: str | None = None) -> BibtexParseResult:
+    """Parse .bib files together (shared @string macros and crossref targets). Never raises for bad input.
+
+    `encoding` reads every file with that encoding instead of detecting it (an unknown name fails each file)."""
     from bibtexparser import model
     from bibtexparser.splitter import Splitter
 
     errors: list[IngestError] = []
+    notices: list[IngestError] = []
     file_warnings: dict[str, list[str]] = {}
     libraries = []
     for raw_path in paths:
         path = Path(raw_path)
         try:
-            text, warning = read_bib_text(path)
+            decoded = decode_bib_bytes(path.read_bytes(), encoding)
+            text, warning = decoded.text, _entry_warning(decoded)
+            if decoded.notice():
+                notices.append(IngestError(str(path), decoded.notice() or ""))
         except OSError as exc:
             errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
             continue
@@ -396,8 +571,19 @@ def parse_bibtex_files(paths: Sequence[str | Path]) -> BibtexParseResult:
     by_key: dict[str, _RawEntry] = {}
     for entry in raw_entries:
         by_key.setdefault(entry.key.lower(), entry)
-    records = [_to_parsed_paper(entry, _inherited_fields(entry, by_key)) for entry in raw_entries]
-    return BibtexParseResult(records=records, errors=errors, entries_seen=entries_seen)
+    # A biblatex @set groups entries defined on their own: its members are the papers, the set itself is none.
+    sets = [entry for entry in raw_entries if entry.entry_type == "set"]
+    for entry in sets:
+        members = [m.strip() for m in (entry.fields.get("entryset") or "").split(",") if m.strip()]
+        missing = [m for m in members if m.lower() not in by_key or by_key[m.lower()].entry_type == "set"]
+        if missing or not members:
+            what = f"members not found: {', '.join(missing)}" if missing else "no entryset field"
+            errors.append(IngestError(entry.path, f"@set {what}", entry=entry.key or None, line=entry.line))
+        else:
+            entries_seen -= 1  # not a paper: its members are counted as the entries they are
+    records = [_to_parsed_paper(entry, _inherited_fields(entry, by_key)) for entry in raw_entries
+               if entry.entry_type != "set"]  # fmt: skip
+    return BibtexParseResult(records=records, errors=errors, entries_seen=entries_seen, notices=notices)
 
 
 def _inherited_fields(entry: _RawEntry, by_key: dict[str, _RawEntry]) -> dict[str, str]:

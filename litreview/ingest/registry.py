@@ -32,6 +32,7 @@ class ReadResult:
     records: list[ParsedPaper] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     entries_seen: int = 0
+    notices: list[IngestError] = field(default_factory=list)  # per file: how it was read (a guessed encoding)
 
 
 FileRead = Callable[[Path], ParsedPaper | IngestError]
@@ -43,13 +44,14 @@ class Reader:
 
     `name` is what users read ("PDF", "BibTeX"); `suffixes` are lower-case with the dot. `sniff(path)`, when
     given, must accept a file's content before this reader takes it (for suffixes that several formats share,
-    such as .txt or .json). Give `read` (many entries per file) or `read_file` (one paper per file, a
-    module-level function so it can run in a child process; `in_child` asks for that isolation).
+    such as .txt or .json). Give `read` (many entries per file; called as `read(paths, encoding=None)`, where an
+    encoding the user named replaces detection) or `read_file` (one paper per file, a module-level function so it
+    can run in a child process; `in_child` asks for that isolation).
     """
 
     name: str
     suffixes: frozenset[str]
-    read: Callable[[Sequence[Path]], ReadResult] | None = None
+    read: Callable[..., ReadResult] | None = None
     read_file: FileRead | None = None
     sniff: Callable[[Path], bool] | None = None
     in_child: bool = False
@@ -63,10 +65,10 @@ class Reader:
     def per_file(self) -> bool:
         return self.read_file is not None
 
-    def read_all(self, paths: Sequence[Path]) -> ReadResult:
+    def read_all(self, paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
         """Read `paths` in this process, whatever the kind of reader."""
         if self.read is not None:
-            return self.read(paths)
+            return self.read(paths, encoding=encoding)
         assert self.read_file is not None
         result = ReadResult(entries_seen=len(paths))
         for path in paths:

@@ -6,6 +6,7 @@ All writes happen inside `library.transaction()` and run on the one writer threa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,73 @@ def _first_author_key(authors: tuple[str, ...] | list[str]) -> str:
     return family_name(authors[0]) if authors else ""
 
 
+SHORT_TITLE = 12  # normalised titles shorter than this ("Introduction", "Reviewing") identify nothing alone
+ABSTRACT_OVERLAP_MIN = 0.2  # Jaccard of content words below which two abstracts are two different papers
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _content_words(text: str) -> set[str]:
+    return set(_CONTENT_WORD.findall(normalize_title(text[:2000])))
+
+
+_NUMBER_TOKEN = re.compile(r"\b(\d+|[ivx]+)\b")
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+
+
+def _roman(token: str) -> int | None:
+    values = [_ROMAN[char] for char in token]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return total if 0 < total < 40 else None
+
+
+def title_numbers(key: str) -> list[int | str]:
+    """The numbers in a normalised title, Roman ones as integers: "theory ii" and "theory 2" give [2]."""
+    numbers: list[int | str] = []
+    for token in _NUMBER_TOKEN.findall(key):
+        numbers.append(int(token) if token.isdigit() else (_roman(token) or token))
+    return sorted(numbers, key=str)
+
+
+def abstracts_differ(a: str | None, b: str | None) -> bool:
+    """Whether two abstracts (both long enough to judge) share too few words to describe one paper."""
+    if not a or not b:
+        return False
+    words_a, words_b = _content_words(a), _content_words(b)
+    if min(len(words_a), len(words_b)) < 15:
+        return False
+    return len(words_a & words_b) / len(words_a | words_b) < ABSTRACT_OVERLAP_MIN
+
+
+def same_work(record: ParsedPaper, other: ParsedPaper, *, key: str | None = None, other_key: str | None = None) -> bool:
+    """Whether two records without a shared identifier describe the same work, by title, first author and year.
+
+    Titles must match (rapidfuzz ratio >= TITLE_MATCH_MIN, with the same numbers: "Part I" is not "Part II");
+    two different DOIs, two different years or two different first authors mean two works. What is missing
+    cannot corroborate: when either side has no author, the two are one work only if their abstracts (where
+    both have one) agree, since generic titles ("Corresponding author:", "Editorial") recur across unrelated
+    papers. A short title ("Reviewing") must match exactly, with the same first author and year on both sides.
+    """
+    key = normalize_title(record.title) if key is None else key
+    other_key = normalize_title(other.title) if other_key is None else other_key
+    if not key or not other_key:
+        return False
+    if record.doi and other.doi and record.doi != other.doi:
+        return False  # two DOIs that differ are two papers, whatever the titles say
+    if record.year and other.year and record.year != other.year:
+        return False
+    author, other_author = _first_author_key(record.authors), _first_author_key(other.authors)
+    if author and other_author and fuzz.ratio(author, other_author) < 85:
+        return False
+    same_author = bool(author and other_author)  # present on both sides, and they matched above
+    if len(key) < SHORT_TITLE or len(other_key) < SHORT_TITLE:
+        if key != other_key or not (same_author and record.year and other.year):
+            return False
+        return not (record.venue and other.venue and fuzz.token_set_ratio(record.venue, other.venue) < 80)
+    if fuzz.ratio(key, other_key) < TITLE_MATCH_MIN or title_numbers(key) != title_numbers(other_key):
+        return False  # "... Part I" and "... Part II" are two papers however alike the rest reads
+    return same_author or not abstracts_differ(record.abstract, other.abstract)
+
+
 class PaperRepository:
     """Reads and writes papers and their files in one library."""
 
@@ -83,12 +151,12 @@ class PaperRepository:
         return self._same_title_author_year(record)
 
     def _same_title_author_year(self, record: ParsedPaper) -> Duplicate | None:
-        """Same title (in any of the languages either record prints it in), first author and year."""
+        """Same title (in any of the languages either record prints it in), first author and year; see
+        `same_work` for what else must hold."""
         own = normalize_title(record.title)
         keys = [own] + [normalize_title(text) for field, _, text in record.translations if field == "title"]
-        author = _first_author_key(record.authors)
         for key in dict.fromkeys(keys):
-            if len(key) < 12:  # "Introduction", "Preface": too short to identify a paper
+            if not key:
                 continue
             prefix = key[:10]
             candidates = [
@@ -101,17 +169,12 @@ class PaperRepository:
             # A BibTeX entry with the English title and a PDF printed in Portuguese with its English translation.
             candidates += papers_with_title_key(self.conn, prefix)
             for paper_id, title_key in candidates:
-                if fuzz.ratio(key, title_key) < TITLE_MATCH_MIN:
-                    continue
-                authors_json, year, doi = self.conn.execute(
-                    "SELECT authors, year, doi FROM papers WHERE id = ?", (paper_id,)
+                authors_json, year, doi, venue, abstract = self.conn.execute(
+                    "SELECT authors, year, doi, venue, abstract FROM papers WHERE id = ?", (paper_id,)
                 ).fetchone()
-                if record.doi and doi and doi != record.doi:
-                    continue  # two DOIs that differ are two papers, whatever the titles say
-                if record.year and year and record.year != year:
-                    continue
-                other = _first_author_key(_json_list(authors_json))
-                if author and other and fuzz.ratio(author, other) < 85:
+                other = ParsedPaper(source="", title=title_key, authors=_json_list(authors_json), year=year,
+                                    doi=doi, venue=venue, abstract=abstract)  # fmt: skip
+                if not same_work(record, other, key=key, other_key=title_key):
                     continue
                 language = "" if key == own and title_key == normalize_title(self._title(paper_id)) else " (translated)"
                 return Duplicate(paper_id, f"same title{language}, first author and year as paper {paper_id}")

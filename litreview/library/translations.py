@@ -82,12 +82,12 @@ def papers_with_title_key(conn: sqlite3.Connection, prefix: str) -> list[tuple[i
     ]
 
 
-def translation_matches(conn: sqlite3.Connection, fts_match: str, k: int) -> list[tuple[int, float]]:
+def translation_matches(conn: sqlite3.Connection, fts_match: str, k: int | None) -> list[tuple[int, float]]:
     """Papers whose translations match an FTS5 query: (paper id, -bm25 of its best translation)."""
     hits = conn.execute(
         "SELECT rowid, -bm25(paper_translations_fts) FROM paper_translations_fts WHERE paper_translations_fts MATCH ? "
         "ORDER BY bm25(paper_translations_fts), rowid LIMIT ?",
-        (fts_match, 3 * int(k)),  # a paper may match by its title, abstract and keywords
+        (fts_match, -1 if k is None else 3 * int(k)),  # a paper may match by its title, abstract and keywords
     ).fetchall()
     best: dict[int, float] = {}
     for start in range(0, len(hits), 500):
@@ -98,4 +98,4 @@ def translation_matches(conn: sqlite3.Connection, fts_match: str, k: int) -> lis
             f"SELECT id, paper_id FROM paper_translations WHERE id IN ({marks})", [row_id for row_id, _ in chunk]
         ):
             best[int(paper_id)] = max(float(scores[row_id]), best.get(int(paper_id), float("-inf")))
-    return sorted(best.items(), key=lambda item: (-item[1], item[0]))[: int(k)]
+    return sorted(best.items(), key=lambda item: (-item[1], item[0]))[: None if k is None else int(k)]

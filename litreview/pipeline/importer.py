@@ -53,6 +53,7 @@ class ImportSummary:
     embedded: int = 0
     removed: int = 0  # papers whose Zotero item was trashed or deleted since the last import
     warnings: list[IngestError] = field(default_factory=list)  # imported, with something to tell (a missing file)
+    notices: list[IngestError] = field(default_factory=list)  # per file: how it was read (a non-UTF-8 encoding)
 
     def to_json(self) -> dict:
         return {
@@ -63,6 +64,7 @@ class ImportSummary:
             "embedded": self.embedded,
             "removed": self.removed,
             "warnings": [{"path": e.path, "entry": e.entry, "reason": e.reason} for e in self.warnings],
+            "notices": [{"path": e.path, "reason": e.reason} for e in self.notices],
         }
 
 
@@ -198,13 +200,15 @@ def run_import(
     cancel: CancelToken | None = None,
     extract_in_child: bool | None = None,
     readers: Registry | None = None,
+    encoding: str | None = None,
 ) -> Generator[Progress, None, ImportSummary]:
     """Import files and folders in every registered format (given together, so BibTeX @string and crossref
     resolve across them), then embed and index what is new when an embedder is given. Yields Progress; returns
     the summary.
 
     Files read one per paper (PDFs) go to a child process when `extract_in_child` is true, or by default when
-    there are several and their reader asks for it."""
+    there are several and their reader asks for it. `encoding` reads text formats (BibTeX, RIS...) with that
+    encoding instead of detecting it."""
     from litreview.ingest.zotero import is_zotero_source
     from litreview.pipeline.embed import embed_pending
 
@@ -228,7 +232,7 @@ def run_import(
         yield from import_zotero(importer, source, linked, cancel)
     for name, files in found.files.items():
         if not by_name[name].per_file:
-            yield from _import_records(importer, by_name[name], files, linked, cancel)
+            yield from _import_records(importer, by_name[name], files, linked, cancel, encoding)
 
     # A PDF that an entry of this import links to belongs to that entry, even when it was dropped too
     # (a Zotero export folder): imported on its own it could become a second paper if its title reads differently.
@@ -368,11 +372,15 @@ def _linked_file_sha256(record: ParsedPaper) -> str | None:
 
 
 def _import_records(
-    importer: _Importer, reader: Reader, files: list[Path], linked: list[tuple[int, Path]], cancel: CancelToken
+    importer: _Importer, reader: Reader, files: list[Path], linked: list[tuple[int, Path]], cancel: CancelToken,
+    encoding: str | None = None,
 ) -> Generator[Progress, None, None]:
     """Read the files of a record reader together, then store their records a chunk per transaction."""
-    result = reader.read_all(files)
+    result = reader.read_all(files, encoding)
     with importer.library.transaction():
+        for notice in result.notices:  # the encoding each non-UTF-8 file was read with
+            importer.log(notice.path, "warning", reason=notice.reason)
+            importer.summary.notices.append(notice)
         for error in result.errors:
             importer.fail(error)
     records = result.records

@@ -9,11 +9,11 @@ from pathlib import Path
 from litreview.ingest.registry import Reader, ReadResult, register
 
 
-def read(paths: Sequence[Path]) -> ReadResult:
+def read(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
     from litreview.ingest.bibtex import parse_bibtex_files
 
-    parsed = parse_bibtex_files(paths)
-    return ReadResult(parsed.records, parsed.errors, parsed.entries_seen)
+    parsed = parse_bibtex_files(paths, encoding=encoding)
+    return ReadResult(parsed.records, parsed.errors, parsed.entries_seen, list(parsed.notices))
 
 
 READER = register(Reader("BibTeX", frozenset({".bib", ".bibtex"}), read=read))

@@ -55,6 +55,7 @@ class Line:
     upright: bool = True  # written left to right (not a rotated margin stamp)
     column: int = 0
     running: bool = False
+    soft_hyphen: bool = False  # the line ends in a soft hyphen (a word broken over lines; `text` dropped it)
 
 
 @dataclass(eq=False)
@@ -135,7 +136,8 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
             for span in spans:
                 small = span["size"] < 0.85 * dominant or span["flags"] & 1
                 main_parts.append("," if small and span["text"].strip() else span["text"])
-            text = clean("".join(span["text"] for span in spans))
+            raw = "".join(span["text"] for span in spans)
+            text = clean(raw)
             if not text:
                 continue
             lead = ""
@@ -171,6 +173,7 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
                     italics,
                     marker,
                     abs(direction[1]) < 0.1 and direction[0] > 0,
+                    soft_hyphen=raw.rstrip().endswith("\u00ad"),
                 )
             )
     return lines

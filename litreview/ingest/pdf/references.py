@@ -400,14 +400,16 @@ def _mend_accents(text: str) -> str:
 def _join(rows: list[_Row]) -> str:
     """One entry's rows as one string: hyphenated words rejoined, identifiers broken over rows mended."""
     out = ""
+    previous_soft = False
     for row in rows:
         text = row.text.strip()
         if not out:
             out = text
+            previous_soft = row.lines[-1].soft_hyphen
             continue
         last_token = out.rsplit(" ", 1)[-1]
         first_token = text.split(" ", 1)[0]
-        if _continues_identifier(last_token, first_token):
+        if _continues_identifier(last_token, first_token) or previous_soft:
             out += text
         elif re.search(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$", out) and text[:1].islower():
             out = out[:-1] + text
@@ -415,6 +417,7 @@ def _join(rows: list[_Row]) -> str:
             out += text  # page ranges and URLs broken after the dash or slash
         else:
             out += " " + text
+        previous_soft = row.lines[-1].soft_hyphen
     return out
 
 
@@ -448,7 +451,7 @@ _NAME_PATTERNS = [
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
-        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.(?:\s?-?{_UP}\.)*|{_UP})[\s-]+){{1,3}})"
+        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*\s*(?<=[\s.])){{1,3}})"
         rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
     ),
 ]
@@ -457,6 +460,7 @@ _ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGN
 
 
 _INCOMPLETE = "incomplete"
+_SUFFIX_RE = re.compile(r"[\s,]*\b(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")
 
 
 def _split_names(text: str) -> list[str] | str | None:
@@ -480,6 +484,9 @@ def _split_names(text: str) -> list[str] | str | None:
     pieces = [re.sub(r"^(?:and|&)\s+", "", piece) for piece in pieces]
     names: list[str] = []
     for piece in pieces:
+        piece = _SUFFIX_RE.sub("", piece).strip() or piece
+        if _SUFFIX_RE.fullmatch(piece) and names:
+            continue  # "Saltveit, M. E., Jr."
         if _INITIALS_ONLY_RE.match(piece) and names and "," not in names[-1] and not semicolons:
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
@@ -487,9 +494,11 @@ def _split_names(text: str) -> list[str] | str | None:
     result = []
     styles = []
     for index, name in enumerate(names):
+        last = index == len(names) - 1
+        if last and " " not in name and "," not in name and re.fullmatch(rf"{_SURNAME}", name) and not semicolons:
+            return _INCOMPLETE  # a surname whose initials may follow
         parsed = _parse_name(name)
         if parsed is None:
-            last = index == len(names) - 1
             if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
                 return _INCOMPLETE
             if last and re.search(rf"(?:^|\s){_UP}\.?$", name):
@@ -506,7 +515,7 @@ def _split_names(text: str) -> list[str] | str | None:
 
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
-    name = name.strip(" .,")
+    name = _SUFFIX_RE.sub("", name.strip(" .,")).strip(" .,")
     if not name or len(name) > 60 or any(char.isdigit() for char in name):
         return None
     if len(name.split()) > 6:

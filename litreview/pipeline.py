@@ -21,6 +21,7 @@ from litreview.core.paper import IngestError, ParsedPaper
 from litreview.core.progress import CancelToken, Progress
 from litreview.library.db import Library
 from litreview.library.papers import PaperRepository
+from litreview.library.references import store_references
 
 if TYPE_CHECKING:
     from litreview.embedding import Embedder
@@ -78,7 +79,7 @@ class PdfReader:
         self._pending: dict[Path, object] = {}
 
     def read(self, path: Path) -> ParsedPaper | IngestError:
-        from litreview.ingest.pdf import read_pdf
+        from litreview.ingest.pdf import read_pdf_full as read_pdf  # header and reference list in one reading
 
         if not self.in_child:
             return read_pdf(path)
@@ -306,6 +307,9 @@ def run_import(
     finally:
         reader.close()
 
+    from litreview.analysis.citations import reference_step
+
+    yield from reference_step(library, cancel=cancel)  # papers queued earlier; then resolve every reference
     if embedder is not None:
         importer.summary.embedded = yield from embed_pending(library, embedder, index=index, cancel=cancel)
     return importer.summary
@@ -356,6 +360,7 @@ def _import_pdf(importer: _Importer, path: Path, reader: PdfReader) -> None:
         record = _with_fallback_title(parsed, path)
         paper_id = importer.store(record, path=str(path), sha256=sha256)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+        store_references(library.conn, paper_id, parsed.references)
         _finish_job(library, str(path), "extracted", paper_id, None)
 
 
@@ -390,6 +395,7 @@ def _attach_linked_pdf(importer: _Importer, paper_id: int, path: Path, reader: P
             return
         importer.repo.fill_missing(paper_id, parsed)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+        store_references(library.conn, paper_id, parsed.references)
         _finish_job(library, str(path), "extracted", paper_id, None)
 
 

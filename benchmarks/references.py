@@ -103,7 +103,9 @@ class Tally:
             tally = self.field[name]
             tally[1] += sum(1 for pred in predictions if pred[name])
             tally[2] += sum(1 for truth in truths if truth[name])
-            tally[0] += sum(1 for t, p in by_truth.items() if truths[t][name] and truths[t][name] == predictions[p][name])
+            tally[0] += sum(
+                1 for t, p in by_truth.items() if truths[t][name] and truths[t][name] == predictions[p][name]
+            )
         doi = self.field["doi"]
         for t, truth in enumerate(truths):
             if truth["doi"] and truth["doi"] in printed_dois:
@@ -116,7 +118,8 @@ class Tally:
     def row(self, name: str) -> str:
         recall = self.matched / self.expected if self.expected else 0.0
         precision = self.matched / self.found if self.found else 0.0
-        cells = [f"{name:26}", f"{self.pdfs:4d}", f"{self.found:5d}/{self.expected:<5d}", f"{recall:6.3f}", f"{precision:6.3f}"]
+        cells = [f"{name:26}", f"{self.pdfs:4d}", f"{self.found:5d}/{self.expected:<5d}", f"{recall:6.3f}",
+                 f"{precision:6.3f}"]
         for field in (*FIELDS, "doi"):
             correct, predicted, expected = self.field[field]
             p = correct / predicted if predicted else 0.0
@@ -195,7 +198,8 @@ def main() -> int:
                 print(f"  {path.name}: error {paper.reason}")
                 continue
             counts.append(len(paper.references))
-            print(f"  {len(paper.references):4d} references  {paper.pages or 0:4d} pages  {path.relative_to(args.data)}")
+            name = path.relative_to(args.data)
+            print(f"  {len(paper.references):4d} references  {paper.pages or 0:4d} pages  {name}")
         elapsed = time.process_time() - start
         print(f"\nother PDFs: {len(others)}, errors {errors}, with references {sum(1 for c in counts if c)}, "
               f"median count {sorted(counts)[len(counts) // 2] if counts else 0}, {len(others) / elapsed:.1f} PDFs/s")

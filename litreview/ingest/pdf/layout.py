@@ -181,14 +181,38 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
 
 def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]]:
     """Find the page's text columns from the gaps between narrow lines; set each line's `column`."""
-    # Lines of running text decide; table cells and labels are too short to say where a column is.
-    narrow = [line for line in lines if line.upright and 0.3 * width < line.x1 - line.x0 < 0.55 * width]
-    if len(narrow) < 8:
+    # Lines of running text decide; table cells and labels are too short to say where a column is. Ragged-right
+    # text has fewer long lines: then shorter ones have to do.
+    columns: list[tuple[float, float]] = []
+    for shortest in (0.3, 0.12):
+        narrow = [line for line in lines if line.upright and shortest * width < line.x1 - line.x0 < 0.55 * width]
+        columns = _columns_of(narrow, width)
+        if len(columns) > 1:
+            break
+    if len(columns) <= 1:
+        for line in lines:
+            line.column = 0
         return [(0.0, width)]
+    for line in lines:
+        line.column = -1
+        for index, (a, b) in enumerate(columns):
+            if line.x0 >= a - 3 and line.x1 <= b + 3:
+                line.column = index
+                break
+        else:
+            if line.x1 - line.x0 < 0.45 * width:  # a short line that pokes into the gutter: its nearest column
+                middle = (line.x0 + line.x1) / 2
+                line.column = min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - middle))
+    return columns
+
+
+def _columns_of(narrow: list[Line], width: float) -> list[tuple[float, float]]:
+    """Column x ranges from the coverage of `narrow` lines: a gutter is a stretch of x (in 2-point cells) that
+    hardly any line covers, with text on both sides; a stray line across it does not close it."""
+    if len(narrow) < 8:
+        return []
     left = min(line.x0 for line in narrow)
     right = max(line.x1 for line in narrow)
-    # A gutter is a stretch of x (in 2-point cells) that hardly any narrow line covers, with text on both sides;
-    # a stray line across it (a centred label, a table cell) does not close it.
     cells = int((right - left) / 2) + 2
     change = [0] * (cells + 1)
     for line in narrow:
@@ -214,20 +238,6 @@ def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]
             columns.append((a, b))
         elif columns:
             columns[-1] = (columns[-1][0], b)
-    if len(columns) <= 1:
-        for line in lines:
-            line.column = 0
-        return [(0.0, width)]
-    for line in lines:
-        line.column = -1
-        for index, (a, b) in enumerate(columns):
-            if line.x0 >= a - 3 and line.x1 <= b + 3:
-                line.column = index
-                break
-        else:
-            if line.x1 - line.x0 < 0.45 * width:  # a short line that pokes into the gutter: its nearest column
-                middle = (line.x0 + line.x1) / 2
-                line.column = min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - middle))
     return columns
 
 

@@ -283,7 +283,6 @@ class Layout:
         self.metadata: dict[str, Any] = doc.metadata or {}
         self._flags = text_flags()
         self._pages: dict[int, Page] = {}
-        self._marked = False
 
     def page(self, number: int) -> Page:
         """Page `number` (from 0), laid out on first use."""
@@ -308,12 +307,10 @@ class Layout:
             return list(range(self.page_count))
         return [*range(3), *range(self.page_count - TAIL_PAGES, self.page_count)]
 
-    def pages(self) -> list[Page]:
-        """Every laid-out page (see page_numbers), running heads and footers marked."""
-        pages = [self.page(number) for number in self.page_numbers()]
-        if not self._marked:
-            mark_running(pages)
-            self._marked = True
+    def pages(self, numbers: list[int] | None = None) -> list[Page]:
+        """The laid-out pages `numbers` (default: page_numbers()), running heads and footers marked among them."""
+        pages = [self.page(number) for number in (self.page_numbers() if numbers is None else numbers)]
+        mark_running(pages)
         return pages
 
     def __iter__(self) -> Iterator[Page]:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from litreview.core.identifiers import normalize_arxiv, normalize_doi
 from litreview.core.reference import Reference
-from litreview.ingest.pdf.layout import Layout, Line
+from litreview.ingest.pdf.layout import RUNNING_BAND, Layout, Line, Page
+
+_MARGIN = RUNNING_BAND + 0.025  # rows this close to the top or bottom may be running heads not yet seen repeated
 
 _UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ"
 _LOWER = "a-z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).islower())
@@ -103,6 +105,7 @@ class _Row:
     marker: str
     italics: tuple[str, ...]
     bold: bool
+    margin: bool = False  # in the band of the page where running heads and footers live
 
     @classmethod
     def of(cls, lines: list[Line]) -> _Row:
@@ -127,10 +130,12 @@ class _Row:
         )
 
 
-def _rows(layout: Layout) -> list[_Row]:
-    """Every row of the document in reading order; running heads, footers and rotated text left out."""
+def _rows(pages: list[Page]) -> list[_Row]:
+    """Every row of `pages` in reading order; running heads, footers and rotated text left out."""
     rows: list[_Row] = []
-    for page in layout.pages():
+    for page in pages:
+        top, bottom = _MARGIN * page.height, (1 - _MARGIN) * page.height
+        page_rows: list[_Row] = []
         current: list[Line] = []
         for line in page.reading_order():
             if line.running:
@@ -140,10 +145,13 @@ def _rows(layout: Layout) -> list[_Row]:
                 if line.column == last.column and abs(line.y0 - last.y0) < 0.4 * max(line.size, last.size):
                     current.append(line)
                     continue
-                rows.append(_Row.of(current))
+                page_rows.append(_Row.of(current))
             current = [line]
         if current:
-            rows.append(_Row.of(current))
+            page_rows.append(_Row.of(current))
+        for row in page_rows:
+            row.margin = row.y1 < top or row.y0 > bottom
+        rows.extend(page_rows)
     return rows
 
 
@@ -173,8 +181,9 @@ def _heading_like(row: _Row, body: float) -> bool:
 # ---------------------------------------------------------------------------------------------------- section
 
 
-def _sections(rows: list[_Row]) -> list[list[_Row]]:
-    """The rows of each reference section (usually one; a thesis may have one per chapter)."""
+def _sections(rows: list[_Row], *, unlabelled: bool = True) -> list[list[_Row]]:
+    """The rows of each reference section (usually one; a thesis may have one per chapter); with `unlabelled`,
+    a numbered list at the end when no heading is found."""
     body = _body_size(rows)
     starts = [i for i, row in enumerate(rows) if HEADING_RE.match(row.text.strip()) and _heading_like(row, body)]
     sections = []
@@ -185,10 +194,10 @@ def _sections(rows: list[_Row]) -> list[list[_Row]]:
             sections.append(section)
     if len(sections) > 1:  # "References" also heads table columns: keep the sections that read as lists
         sections = [section for section in sections if _year_share(section) >= 0.3] or sections[-1:]
-    if not sections:
-        unlabelled = _unlabelled_list(rows)
-        if unlabelled is not None:
-            section = _section_rows(rows, unlabelled - 1, len(rows), body, headed=False)
+    if not sections and unlabelled:
+        start = _unlabelled_list(rows)
+        if start is not None:
+            section = _section_rows(rows, start - 1, len(rows), body, headed=False)
             if section:
                 sections.append(section)
     return sections
@@ -237,6 +246,9 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             if row.y0 < heading.y0 - 2 and abs(row.size - size) > 0.6:
                 continue
         text = row.text.strip()
+        if row.margin and not _looks_like_reference_row(row) and len(text.split()) <= 12:
+            if abs(row.size - size) >= 0.5 or row.bold or all(line.italic for line in row.lines):
+                continue  # a running head the pages read so far could not show as running
         if abs(row.size - size) > 1.2 and not (content and row.size > size + 1.2 and _heading_like(row, body)):
             continue  # a caption, a table or a footnote of another size between reference rows
         if content and _heading_like(row, size) and not _looks_like_reference_row(row):
@@ -745,11 +757,25 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
 # ---------------------------------------------------------------------------------------------------- entry point
 
 
+def _reference_sections(layout: Layout) -> list[list[_Row]]:
+    """The reference sections, laying out pages from the end back only as far as the last list's heading
+    (reference lists close a paper: the body pages need not be laid out); a list without a heading is looked for
+    in the whole document."""
+    numbers = layout.page_numbers()
+    for first in range(len(numbers) - 1, -1, -1):
+        page = layout.page(numbers[first])
+        if not any(HEADING_RE.match(line.text.strip()) for line in page.lines):
+            continue
+        sections = _sections(_rows(layout.pages(numbers[first:])), unlabelled=False)
+        if sections:
+            return sections
+    return _sections(_rows(layout.pages(numbers)))
+
+
 def extract_references(layout: Layout) -> list[Reference]:
     """The parsed reference list of the document (empty when it has none)."""
-    rows = _rows(layout)
     references: list[Reference] = []
-    for section in _sections(rows):
+    for section in _reference_sections(layout):
         for group in _split(section):
             raw = _mend_accents(_join(group))
             if len(raw) < 12 or not re.search(rf"[{_LETTER}]{{3}}", raw):

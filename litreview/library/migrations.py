@@ -167,6 +167,8 @@ _REFERENCES = """
 CREATE TABLE external_works (
     id INTEGER PRIMARY KEY,
     work_key TEXT NOT NULL UNIQUE,
+    title_key TEXT NOT NULL DEFAULT '',          -- title without case, accents, punctuation or spaces
+    surname TEXT NOT NULL DEFAULT '',            -- first author's, normalised
     title TEXT,
     authors TEXT NOT NULL DEFAULT '[]',          -- JSON list of "Surname, Given"
     year INTEGER,
@@ -175,6 +177,10 @@ CREATE TABLE external_works (
     arxiv_id TEXT,
     pmid TEXT
 );
+CREATE INDEX external_works_title ON external_works(title_key);
+CREATE INDEX external_works_doi ON external_works(doi);
+CREATE INDEX external_works_arxiv ON external_works(arxiv_id);
+CREATE INDEX external_works_pmid ON external_works(pmid);
 
 -- Each library paper's reference list as read from its PDF, and the library paper each entry resolves to.
 CREATE TABLE paper_references (

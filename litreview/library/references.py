@@ -21,44 +21,85 @@ _COLUMNS = (
 
 
 def work_key(reference: Reference) -> str | None:
-    """The key that collapses references to one work: DOI, arXiv id, PMID, else normalised title + first surname
-    + year; None when the reference has too little to say which work it is."""
+    """The key that names a work: DOI, arXiv id, PMID, else normalised title + first surname + year; None when
+    the reference has too little to say which work it is."""
     if reference.doi:
         return f"doi:{reference.doi.lower()}"
     if reference.arxiv_id:
         return f"arxiv:{reference.arxiv_id.lower()}"
     if reference.pmid:
         return f"pmid:{reference.pmid}"
-    title = normalize_title(reference.title)
+    title = _title_key(reference.title)
     if len(title) < 12:
         return None
-    surname = family_name(reference.authors[0]) if reference.authors else ""
-    return f"t:{title}|{surname}|{reference.year or ''}"
+    return f"t:{title}|{_surname(reference)}|{reference.year or ''}"
+
+
+def _title_key(title: str | None) -> str:
+    return normalize_title(title).replace(" ", "")
+
+
+def _surname(reference: Reference) -> str:
+    return family_name(reference.authors[0]) if reference.authors else ""
+
+
+def _find_work(conn: sqlite3.Connection, reference: Reference) -> int | None:
+    """The stored work this reference cites: the same DOI, arXiv id or PMID, else the same title with the same
+    first surname or a year at most one apart (one paper prints the DOI, another does not: still one work)."""
+    for column, value in (("doi", reference.doi), ("arxiv_id", reference.arxiv_id), ("pmid", reference.pmid)):
+        if value:
+            row = conn.execute(f"SELECT id FROM external_works WHERE {column} = ?", (value.lower(),)).fetchone()
+            if row:
+                return int(row[0])
+    title = _title_key(reference.title)
+    if len(title) < 12:
+        return None
+    surname = _surname(reference)
+    for work_id, their_surname, their_year, doi in conn.execute(
+        "SELECT id, surname, year, doi FROM external_works WHERE title_key = ?", (title,)
+    ):
+        if doi and reference.doi and doi != reference.doi.lower():
+            continue
+        same_author = bool(surname) and surname == their_surname
+        near_year = bool(reference.year and their_year) and abs(reference.year - their_year) <= 1
+        if same_author or near_year or not (surname and their_surname) and not (reference.year and their_year):
+            return int(work_id)
+    return None
 
 
 def _work_id(conn: sqlite3.Connection, reference: Reference) -> int | None:
     key = work_key(reference)
     if key is None:
         return None
-    row = conn.execute("SELECT id FROM external_works WHERE work_key = ?", (key,)).fetchone()
+    found = _find_work(conn, reference)
+    row = (found,) if found is not None else conn.execute(
+        "SELECT id FROM external_works WHERE work_key = ?", (key,)
+    ).fetchone()
     if row:
         # Fill what the first citation of the work lacked (a later one may carry the DOI or the venue).
         conn.execute(
             "UPDATE external_works SET title = coalesce(title, ?), venue = coalesce(venue, ?),"
             " year = coalesce(year, ?), doi = coalesce(doi, ?), arxiv_id = coalesce(arxiv_id, ?),"
-            " pmid = coalesce(pmid, ?),"
+            " pmid = coalesce(pmid, ?), title_key = CASE WHEN title_key = '' THEN ? ELSE title_key END,"
+            " surname = CASE WHEN surname = '' THEN ? ELSE surname END,"
             " authors = CASE WHEN authors = '[]' THEN ? ELSE authors END WHERE id = ?",
-            (reference.title, reference.venue, reference.year, reference.doi, reference.arxiv_id, reference.pmid,
+            (reference.title, reference.venue, reference.year, _lower(reference.doi), _lower(reference.arxiv_id),
+             reference.pmid, _title_key(reference.title), _surname(reference),
              json.dumps(list(reference.authors), ensure_ascii=False), row[0]),
         )
         return int(row[0])
     cursor = conn.execute(
-        "INSERT INTO external_works (work_key, title, authors, year, venue, doi, arxiv_id, pmid)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (key, reference.title, json.dumps(list(reference.authors), ensure_ascii=False), reference.year,
-         reference.venue, reference.doi, reference.arxiv_id, reference.pmid),
+        "INSERT INTO external_works (work_key, title_key, surname, title, authors, year, venue, doi, arxiv_id, pmid)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (key, _title_key(reference.title), _surname(reference), reference.title,
+         json.dumps(list(reference.authors), ensure_ascii=False), reference.year, reference.venue,
+         _lower(reference.doi), _lower(reference.arxiv_id), reference.pmid),
     )
     return int(cursor.lastrowid)
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value else None
 
 
 def store_references(conn: sqlite3.Connection, paper_id: int, references: Sequence[Reference]) -> int:

@@ -27,7 +27,8 @@ _LETTER = _UPPER + _LOWER
 _UP = f"[{_UPPER}]"
 
 HEADING_RE = re.compile(
-    r"^(?:(?:\d{1,2}|[IVXL]{1,5})\.?\s*)?(?:references?(?:\s+(?:and|&)\s+notes)?|reference\s+list|bibliography"
+    r"^(?:(?:\d{1,2}|[IVXL]{1,5})\.?\s*)?(?:references?(?:\s+(?:and|&)\s+notes)?|notes\s+(?:and|&)\s+references"
+    r"|reference\s+list|bibliography"
     r"|bibliographie|literature\s+cited|works\s+cited|cited\s+literature|literature|literatur(?:verzeichnis)?"
     r"|refer[êe]ncias(?:\s+bibliogr[áa]ficas)?|referencias(?:\s+bibliogr[áa]ficas)?|r[ée]f[ée]rences"
     r"|riferimenti(?:\s+bibliografici)?|bibliografia|литература|参考文献)\s*:?$",
@@ -71,6 +72,7 @@ _TRAILING_NOISE_RE = re.compile(
     r"|available\s+(?:online\s+)?(?:from|at)\s*:.*)$",
     re.IGNORECASE,
 )
+_KEY_LABEL_RE = re.compile(r"^\[[A-Za-z][A-Za-z+.\-]*\s?(?:\d{2}|\d{4})[a-z]?\]")  # [Arn94], [JLR16], [Smith2004]
 _NUMBERED = {
     "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
     "dot": re.compile(r"^(\d{1,4})\.\s*(?=\D)"),
@@ -185,7 +187,12 @@ def _sections(rows: list[_Row], *, unlabelled: bool = True) -> list[list[_Row]]:
     """The rows of each reference section (usually one; a thesis may have one per chapter); with `unlabelled`,
     a numbered list at the end when no heading is found."""
     body = _body_size(rows)
-    starts = [i for i, row in enumerate(rows) if HEADING_RE.match(row.text.strip()) and _heading_like(row, body)]
+    starts = [
+        i
+        for i, row in enumerate(rows)
+        if HEADING_RE.match(row.text.strip())
+        and (_heading_like(row, body) or _year_share(rows[i + 1 : i + 11]) >= 0.5)  # a heading in body type
+    ]
     sections = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(rows)
@@ -274,6 +281,15 @@ def _looks_like_reference_row(row: _Row) -> bool:
 
 def _split(rows: list[_Row]) -> list[list[_Row]]:
     """The section's rows grouped into one list per reference."""
+    labelled = [row for row in rows if _KEY_LABEL_RE.match(row.text)]
+    if len(labelled) >= max(3, 0.15 * len(rows)):
+        groups: list[list[_Row]] = []
+        for row in rows:
+            if _KEY_LABEL_RE.match(row.text) or not groups:
+                groups.append([row])
+            else:
+                groups[-1].append(row)
+        return groups
     numbered = _split_numbered(rows)
     if numbered is not None:
         return numbered
@@ -358,7 +374,10 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
     if not gaps:
         return [[row] for row in rows]
     gaps.sort()
-    typical = gaps[len(gaps) // 4]
+    typical, wide = gaps[len(gaps) // 4], gaps[int(len(gaps) * 0.9)]
+    size = rows[0].size
+    # Two kinds of gap (inside an entry, between entries): split half-way; one kind: no gap splits.
+    threshold = (typical + wide) / 2 if wide - typical > 0.12 * size else float("inf")
     groups: list[list[_Row]] = []
     previous = None
     for row in rows:
@@ -368,7 +387,7 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
             and _starts_like_entry(row)
             or row.column != previous.column
             and _starts_like_entry(row)
-            or row.y0 - previous.y1 > typical + 0.35 * row.size
+            or row.y0 - previous.y1 > threshold
         )
         if new or not groups:
             groups.append([row])
@@ -664,6 +683,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     """Parse one reference string into its fields (any field may be None)."""
     text = re.sub(r"\s+", " ", raw).strip()
     text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
+    text = _KEY_LABEL_RE.sub("", text).strip()
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
     year: int | None = None

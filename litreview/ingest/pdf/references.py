@@ -423,6 +423,7 @@ def _mend_accents(text: str) -> str:
     """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
     if not any("\u0300" <= char <= "\u036f" for char in text):
         return text
+    text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
     text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
     text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
     return unicodedata.normalize("NFC", text)
@@ -477,8 +478,8 @@ _NAME_PATTERNS = [
     re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
     # Inverted: "Bernhoft, A.", "Smith, John A.", "SILVA, J. A."
     re.compile(
-        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>(?:{_INITIALS}|{_UP}[{_LOWER}]+\.?)"
-        rf"(?:[\s-]+(?:{_INITIALS}|{_UP}[{_LOWER}]+\.?)){{0,3}})$"
+        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>{_UP}[{_LOWER}]+(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}"
+        rf"(?:\s+{_INITIALS})?|{_INITIALS})$"
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
@@ -491,6 +492,12 @@ _ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGN
 
 
 _INCOMPLETE = "incomplete"
+_ORGANISATION_RE = re.compile(
+    r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
+    r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
+    r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto)\b",
+    re.IGNORECASE,
+)
 _SUFFIX_RE = re.compile(r"[\s,]*\b(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")
 
 
@@ -528,6 +535,12 @@ def _split_names(text: str) -> list[str] | str | None:
         last = index == len(names) - 1
         if last and " " not in name and "," not in name and re.fullmatch(rf"{_SURNAME}", name) and not semicolons:
             return _INCOMPLETE  # a surname whose initials may follow
+        if last and semicolons and "," not in name and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name):
+            return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
+        if semicolons and not last and re.fullmatch(rf"{_UP}[{_LOWER}]+", name) and styles:
+            result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
+            styles.append(styles[-1])
+            continue
         parsed = _parse_name(name)
         if parsed is None:
             if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
@@ -560,7 +573,7 @@ def _parse_name(name: str) -> tuple[str, int] | None:
             continue
         surname = match.group("sur").strip()
         given = match.group("given").strip()
-        if surname.islower():
+        if surname.islower() or _ORGANISATION_RE.search(name):
             return None
         if surname.isupper() and len(surname) > 3:
             surname = "-".join(part.capitalize() for part in surname.split("-"))  # "SILVA" -> "Silva"
@@ -634,14 +647,18 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
-    numbers = re.search(r",\s*(?:vol\.|pp\.|in:|ch\.|chapter\s)", text, re.IGNORECASE)
+    # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
+    numbers = re.search(
+        rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)|,\s+(?={_UP}[^,;:]{{1,80}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))",
+        text,
+    )
     for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
         if numbers and match.start() > numbers.start():
             return numbers.start()
         end = match.start()
         before = text[:end]
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
-        if text[end] == "." and (len(token) == 1 and token.isalpha() or token in _ABBREVIATION_END):
+        if text[end] == "." and token in _ABBREVIATION_END:
             continue
         after = text[match.end() :]
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
@@ -684,6 +701,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     text = re.sub(r"\s+", " ", raw).strip()
     text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
     text = _KEY_LABEL_RE.sub("", text).strip()
+    text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
     year: int | None = None
@@ -693,6 +711,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
         if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
+        else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”"
+            org = re.match(rf"^({_UP}[^.,;:“\"]{{1,100}}?)(?:\.\s+|,\s*(?=[“\"]))", rest)
+            if org and (_ORGANISATION_RE.search(org.group(1)) or re.fullmatch(rf"{_UP}{{2,10}}", org.group(1))):
+                authors, rest = [org.group(1).strip()], rest[org.end() :]
     if authors and year is None and year_match:
         year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]

@@ -184,8 +184,12 @@ def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]
     # Lines of running text decide; table cells and labels are too short to say where a column is. Ragged-right
     # text has fewer long lines: then shorter ones have to do.
     columns: list[tuple[float, float]] = []
-    for shortest in (0.3, 0.12):
-        narrow = [line for line in lines if line.upright and shortest * width < line.x1 - line.x0 < 0.55 * width]
+    for shortest, spaces in ((0.3, 4), (0.12, 0)):
+        narrow = [
+            line
+            for line in lines
+            if line.upright and shortest * width < line.x1 - line.x0 < 0.55 * width and line.text.count(" ") >= spaces
+        ]
         columns = _columns_of(narrow, width)
         if len(columns) > 1:
             break
@@ -218,7 +222,7 @@ def _columns_of(narrow: list[Line], width: float) -> list[tuple[float, float]]:
     for line in narrow:
         change[int((line.x0 - left) / 2)] += 1
         change[min(cells, int((line.x1 - left) / 2) + 1)] -= 1
-    allowed = max(1, len(narrow) // 20)
+    allowed = max(2, len(narrow) // 8)
     gutters: list[float] = []
     covered = 0
     start = None

@@ -247,7 +247,16 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
         return []
     size = _size_of(candidates)
     content: list[_Row] = []
+    suspended: _Row | None = None  # a box or heading of another kind interrupted the list here
     for row in rows[first:end]:
+        if suspended is not None:
+            # The list may go on in the next column or page (a journal's advert box closed this column).
+            moved = (row.page, row.column) != (suspended.page, suspended.column)
+            if not (moved and abs(row.size - size) <= 0.6 and _starts_entry(row)):
+                if _STOP_RE.match(row.text.strip()) and _heading_like(row, size):
+                    break
+                continue
+            suspended = None
         if heading is not None and row.page == heading.page and row.column > heading.column >= 0:
             # Beside the heading, above it: the block that a lower band of references sits under.
             if row.y0 < heading.y0 - 2 and abs(row.size - size) > 0.6:
@@ -260,8 +269,11 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             continue  # a caption, a table or a footnote of another size between reference rows
         if content and _heading_like(row, size) and not _looks_like_reference_row(row):
             short = len(text.split()) <= 4 and not text.endswith(("-", ",", ";"))
-            if _STOP_RE.match(text) or row.size > size + 0.8 or row.bold and short:
+            if _STOP_RE.match(text):
                 break
+            if row.size > size + 0.8 or row.bold and short:
+                suspended = row
+                continue
         if _STOP_RE.match(text) and (row.bold or row.size > size + 0.8 or len(text.split()) <= 3):
             if content:
                 break
@@ -270,6 +282,13 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             break
         content.append(row)
     return content
+
+
+def _starts_entry(row: _Row) -> bool:
+    """Whether the row can open a reference: numbered, or an author's name and a year."""
+    if any(pattern.match(row.text) for pattern in _NUMBERED.values()) or _KEY_LABEL_RE.match(row.text):
+        return True
+    return bool(_starts_like_entry(row) and _YEAR_RE.search(row.text))
 
 
 def _looks_like_reference_row(row: _Row) -> bool:

@@ -278,8 +278,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             if content:
                 break
             continue
-        if content and _BIOGRAPHY_RE.match(text):
-            break
+        if content and (_BIOGRAPHY_RE.match(text) or row.lines[0].lead and _STOP_RE.match(row.lines[0].lead)):
+            break  # an author's biography, or "Conflict of Interest Statement: ..." run in
         content.append(row)
     return content
 
@@ -466,6 +466,8 @@ def _join(rows: list[_Row]) -> str:
             out = out[:-1] + text
         elif out.endswith(("-", "/", "\u2010")) and re.match(r"\d", text):
             out += text  # page ranges and URLs broken after the dash or slash
+        elif re.search(rf"[{_LETTER}][-\u2010]$", out) and text[:1].isupper():
+            out += text  # a double-barrelled name broken after its hyphen: "González-" "Peñas"
         else:
             out += " " + text
         previous_soft = row.lines[-1].soft_hyphen

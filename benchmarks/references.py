@@ -146,6 +146,7 @@ def main() -> int:
     parser.add_argument("--show-misses", type=int, default=0, metavar="N", help="print N unmatched per PDF")
     parser.add_argument("--only", help="only PDFs whose name contains this")
     parser.add_argument("--graph", action="store_true", help="also score resolution and `missing` in a library")
+    parser.add_argument("--thesis", action="store_true", help="time a generated 300-page thesis")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -193,6 +194,8 @@ def main() -> int:
           " DOI >= 0.95, >= 15 PDFs/s")
     if args.graph:
         graph(records, truth_dir)
+    if args.thesis:
+        thesis()
     if args.all:
         truth_names = {record["pdf"] for record in records}
         others = sorted(path for path in args.data.rglob("*.pdf") if path.name not in truth_names)
@@ -212,6 +215,53 @@ def main() -> int:
         print(f"\nother PDFs: {len(others)}, errors {errors}, with references {sum(1 for c in counts if c)}, "
               f"median count {sorted(counts)[len(counts) // 2] if counts else 0}, {len(others) / elapsed:.1f} PDFs/s")
     return 0
+
+
+def thesis(pages: int = 300, entries: int = 250) -> None:
+    """A generated 300-page thesis with its reference list at the end: references found and the time taken."""
+    import tempfile
+
+    import pymupdf
+
+    from litreview.ingest.pdf import read_pdf
+
+    doc = pymupdf.open()
+    for number in range(pages - 12):
+        page = doc.new_page()
+        if number == 0:
+            page.insert_text((72, 100), "A Thesis on the Generation of Long Documents", fontsize=18)
+            page.insert_text((72, 130), "Grace Hopper", fontsize=11)
+        for line in range(45):
+            page.insert_text((72, 150 + 14 * line if number == 0 else 72 + 14 * line),
+                             f"Body text of chapter {number // 30 + 1}, line {line}: results were consistent.",
+                             fontsize=10)
+    page = doc.new_page()
+    page.insert_text((72, 72), "Bibliography", fontsize=14, fontname="hebo")
+    y = 100
+    for number in range(1, entries + 1):
+        if y > 760:
+            page, y = doc.new_page(), 72
+        entry = f"[{number}] Author{number} A, Writer B. A study of topic number {number}."
+        page.insert_text((72, y), entry, fontsize=9)
+        page.insert_text((90, y + 11), f"Journal of Examples {2000 + number % 20};{number}:{number}-{number + 9}.",
+                         fontsize=9)
+        y += 27
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "thesis.pdf"
+        doc.save(path)
+        total = doc.page_count
+        doc.close()
+        start = time.perf_counter()
+        paper = read_pdf(path, references=True)
+        elapsed = time.perf_counter() - start
+        from litreview.ingest.pdf.layout import Layout, open_pdf
+
+        start = time.perf_counter()
+        with open_pdf(path) as opened:
+            Layout(opened, path).pages()
+        full = time.perf_counter() - start
+    print(f"\nthesis: {total} pages, {len(paper.references)} of {entries} references found in {elapsed:.2f} s"
+          f" (header + references); laying out every page once takes {full:.2f} s")
 
 
 def _work_id(ref: dict) -> str:

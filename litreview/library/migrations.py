@@ -178,6 +178,7 @@ CREATE TABLE external_works (
     pmid TEXT
 );
 CREATE INDEX external_works_title ON external_works(title_key);
+CREATE INDEX external_works_surname ON external_works(surname);
 CREATE INDEX external_works_doi ON external_works(doi);
 CREATE INDEX external_works_arxiv ON external_works(arxiv_id);
 CREATE INDEX external_works_pmid ON external_works(pmid);

@@ -14,6 +14,8 @@ from typing import Any
 from litreview.core.reference import Reference
 from litreview.core.text import family_name, normalize_title
 
+FUZZY_SAME_WORK = 92  # rapidfuzz ratio of title keys that, with the same first surname, makes one work
+
 _COLUMNS = (
     "raw", "authors", "title", "venue", "year", "volume", "issue", "pages", "doi", "arxiv_id", "pmid", "url",
     "confidence",
@@ -55,6 +57,16 @@ def _find_work(conn: sqlite3.Connection, reference: Reference) -> int | None:
     if len(title) < 12:
         return None
     surname = _surname(reference)
+    if surname:
+        # The same first author and year with a title read a little differently ("dsing" for "using").
+        from rapidfuzz import fuzz
+
+        for work_id, their_title, their_year in conn.execute(
+            "SELECT id, title_key, year FROM external_works WHERE surname = ?", (surname,)
+        ):
+            near_year = not (reference.year and their_year) or abs(reference.year - their_year) <= 1
+            if near_year and fuzz.ratio(title, their_title) >= FUZZY_SAME_WORK:
+                return int(work_id)
     for work_id, their_surname, their_year, doi in conn.execute(
         "SELECT id, surname, year, doi FROM external_works WHERE title_key = ?", (title,)
     ):

@@ -83,7 +83,7 @@ _PARTICLES = frozenset(
     "van von de da das do dos der den del della di du la le el al bin ibn ter ten y e st st. mc des dal degli".split()
 )
 _ABBREVIATION_END = frozenset(
-    "sp spp var linn vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
+    "sp spp var vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
     "approx ca cv f l".split()
 )
 
@@ -670,7 +670,8 @@ def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
     # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
     numbers = re.search(
-        rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)|,\s+(?={_UP}[^,;:]{{1,80}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))",
+        rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
+        rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))",
         text,
     )
     for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):

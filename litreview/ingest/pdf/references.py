@@ -47,8 +47,9 @@ _BIOGRAPHY_RE = re.compile(
     rf"^{_UP}[\w.\-’']+(?:\s+{_UP}[\w.\-’']*){{0,3}}\s+(?:\([SMF]'\d\d|\(Student|\(Member|\(Fellow"
     r"|received\s+(?:the|his|her)\s|is\s+(?:currently\s+)?(?:a|an|the|with)\s|was\s+born|joined\s)"
 )
-_YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
-_YEAR_RE = re.compile(rf"(?<![\d/.:-])({_YEAR})[a-z]?(?![\d])")
+_YEAR = r"(?:1[89]\d\d|20[0-4]\d)"  # page numbers in the 1600s and 1700s are far commoner than such years
+# Not a page of a range ("1750–1752"), a decimal or a part of an identifier.
+_YEAR_RE = re.compile(rf"(?<![\d/:\-–])(?<!\d\.)({_YEAR})[a-z]?(?![\d])(?!\s*[-–—]\s*\d)")
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_LABEL_RE = re.compile(
     r"(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*(?=10\.)|\bDOI\s*[:.]?\s*(?=10\.)", re.IGNORECASE

@@ -435,6 +435,7 @@ def _split_score(groups: list[list[_Row]]) -> float:
 # ---------------------------------------------------------------------------------------------------- joining
 
 
+_ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put them inside URLs and DOIs
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
 
@@ -454,7 +455,7 @@ def _join(rows: list[_Row]) -> str:
     out = ""
     previous_soft = False
     for row in rows:
-        text = row.text.strip()
+        text = _ZERO_WIDTH_RE.sub("", row.text).strip()
         if not out:
             out = text
             previous_soft = row.lines[-1].soft_hyphen

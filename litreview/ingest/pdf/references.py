@@ -10,6 +10,7 @@ over the common citation styles (Vancouver, APA/Harvard, IEEE, ACL/Chicago, ABNT
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -515,6 +516,10 @@ _ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGN
 
 
 _INCOMPLETE = "incomplete"
+_CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
+_SEMICOLON_SEPARATORS = re.compile(rf"\s*;\s*|\s*,?{_CONJUNCTION}")
+_COMMA_SEPARATORS = re.compile(rf"\s*,\s*|{_CONJUNCTION}")
+_LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
 _ORGANISATION_RE = re.compile(
     r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
@@ -539,10 +544,9 @@ def _split_names(text: str) -> list[str] | str | None:
     if not text:
         return None if not etal else []
     semicolons = ";" in text
-    conjunction = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
-    separators = rf"\s*;\s*|\s*,?{conjunction}" if semicolons else rf"\s*,\s*|{conjunction}"
-    pieces = [piece.strip() for piece in re.split(separators, text) if piece and piece.strip()]
-    pieces = [re.sub(r"^(?:and|&)\s+", "", piece) for piece in pieces]
+    separators = _SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS
+    pieces = [piece.strip() for piece in separators.split(text) if piece and piece.strip()]
+    pieces = [_LEADING_AND_RE.sub("", piece) for piece in pieces]
     names: list[str] = []
     for piece in pieces:
         piece = _SUFFIX_RE.sub("", piece).strip() or piece
@@ -580,6 +584,7 @@ def _split_names(text: str) -> list[str] | str | None:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
     name = _SUFFIX_RE.sub("", name.strip(" .,")).strip(" .,")

@@ -507,7 +507,7 @@ _NAME_PATTERNS = [
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
-        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*\s*(?<=[\s.])){{1,3}})"
+        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*\s*(?<=[\s.])){{1,4}})"
         rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
     ),
 ]
@@ -552,7 +552,12 @@ def _split_names(text: str) -> list[str] | str | None:
         piece = _SUFFIX_RE.sub("", piece).strip() or piece
         if _SUFFIX_RE.fullmatch(piece) and names:
             continue  # "Saltveit, M. E., Jr."
-        if _INITIALS_ONLY_RE.match(piece) and names and "," not in names[-1] and not semicolons:
+        if (
+            _INITIALS_ONLY_RE.match(piece)
+            and names
+            and not semicolons
+            and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", names[-1])
+        ):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         names.append(piece)

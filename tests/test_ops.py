@@ -39,7 +39,7 @@ def test_naming_jobs_and_queries_imports_nothing_heavy():
 def test_outcome_sentences():
     counts = ImportCounts(imported=3, duplicates=1, failed=(("a.pdf", "damaged PDF"),))
     assert describe_outcome(JobOutcome(1, JobKind.IMPORT, "finished", result=counts)) == (
-        "Import done: 3 imported, 1 duplicates, 1 failed (see the import log)")
+        "Import done: 3 imported, 1 duplicate, 1 failed (see the import log)")
     assert describe_outcome(JobOutcome(2, JobKind.RESUME, "finished", warning="not embedded: no model")) == (
         "Not embedded: no model")
     assert describe_outcome(JobOutcome(3, JobKind.EDIT, "finished", result=2,

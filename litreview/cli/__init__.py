@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "index_cmds",
     "lists_cmds",
     "cluster_cmds",
+    "refs_cmds",
     "gui_cmds",
     "selftest_cmds",
     "backup_cmds",

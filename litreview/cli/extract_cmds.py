@@ -11,6 +11,7 @@ from litreview.cli.common import add_json_flag, print_json
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("extract", help="extract title, authors and abstract from PDFs (writes nothing)")
     p.add_argument("paths", nargs="+", metavar="PDF", help="PDF files or folders (searched recursively)")
+    p.add_argument("--references", action="store_true", help="also extract each PDF's reference list")
     add_json_flag(p)
     p.set_defaults(handler=cmd_extract)
 
@@ -37,7 +38,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not paths:
         raise CommandError("no PDF found in the given folders")
     for path in paths:
-        result = extraction_json(path)
+        result = extraction_json(path, references=args.references)
         if args.json:
             print_json(result)
         else:
@@ -58,3 +59,7 @@ def _print_human(result: dict) -> None:
     print(f"  abstract: {abstract[:300]}{'...' if len(abstract) > 300 else ''}")
     for warning in result["warnings"]:
         print(f"  warning:  {warning}")
+    if "references" in result:
+        print(f"  references: {len(result['references'])}")
+        for number, reference in enumerate(result["references"], start=1):
+            print(f"    {number:3d}. {reference['raw'][:160]}")

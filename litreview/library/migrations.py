@@ -260,5 +260,65 @@ CREATE TRIGGER paper_translations_fts_update AFTER UPDATE OF text ON paper_trans
 END;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS]
+_REFERENCES = """
+-- Works that references point to, collapsed by DOI, arXiv id, PMID, else normalised title + first surname + year
+-- (work_key), so that counts are per work and not per way of citing it.
+CREATE TABLE external_works (
+    id INTEGER PRIMARY KEY,
+    work_key TEXT NOT NULL UNIQUE,
+    title_key TEXT NOT NULL DEFAULT '',          -- title without case, accents, punctuation or spaces
+    surname TEXT NOT NULL DEFAULT '',            -- first author's, normalised
+    title TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',          -- JSON list of "Surname, Given"
+    year INTEGER,
+    venue TEXT,
+    doi TEXT,
+    arxiv_id TEXT,
+    pmid TEXT
+);
+CREATE INDEX external_works_title ON external_works(title_key);
+CREATE INDEX external_works_surname ON external_works(surname);
+CREATE INDEX external_works_doi ON external_works(doi);
+CREATE INDEX external_works_arxiv ON external_works(arxiv_id);
+CREATE INDEX external_works_pmid ON external_works(pmid);
+
+-- Each library paper's reference list as read from its PDF, and the library paper each entry resolves to.
+CREATE TABLE paper_references (
+    id INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,   -- the citing paper
+    position INTEGER NOT NULL,                   -- 0-based place in the list
+    raw TEXT NOT NULL,
+    authors TEXT NOT NULL DEFAULT '[]',
+    title TEXT,
+    venue TEXT,
+    year INTEGER,
+    volume TEXT,
+    issue TEXT,
+    pages TEXT,
+    doi TEXT,
+    arxiv_id TEXT,
+    pmid TEXT,
+    url TEXT,
+    confidence REAL NOT NULL DEFAULT 0,
+    work_id INTEGER REFERENCES external_works(id) ON DELETE SET NULL,
+    cited_paper_id INTEGER REFERENCES papers(id) ON DELETE SET NULL,     -- the library paper it resolves to
+    match_confidence REAL,
+    UNIQUE (paper_id, position)
+);
+CREATE INDEX paper_references_cited ON paper_references(cited_paper_id);
+CREATE INDEX paper_references_work ON paper_references(work_id);
+
+-- The reference-extraction step, resumable: papers whose PDF's references are still to be read.
+CREATE TABLE reference_jobs (
+    paper_id INTEGER PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'done', 'failed')),
+    reason TEXT,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+-- Libraries made before this step: every paper with a PDF is queued.
+INSERT INTO reference_jobs (paper_id, state)
+    SELECT DISTINCT paper_id, 'queued' FROM files WHERE paper_id IS NOT NULL AND lower(path) LIKE '%.pdf';
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS, _REFERENCES]
 LATEST_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ from litreview.ingest.registry import Reader, Registry, default_registry
 from litreview.library import jobs
 from litreview.library.db import Library
 from litreview.library.papers import PaperRepository
+from litreview.library.references import store_references
 
 if TYPE_CHECKING:
     from litreview.embedding import Embedder
@@ -255,6 +256,9 @@ def run_import(
     finally:
         processes.close()
 
+    from litreview.analysis.citations import reference_step
+
+    yield from reference_step(library, cancel=cancel)  # papers queued earlier; then resolve every reference
     if embedder is not None:
         importer.summary.embedded = yield from embed_pending(library, embedder, index=index, cancel=cancel)
     return importer.summary
@@ -318,6 +322,7 @@ def _import_file(importer: _Importer, path: Path, read: _Read) -> None:
         record = _with_fallback_title(parsed, path)
         paper_id = importer.store(record, path=str(path), sha256=sha256)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+        store_references(library.conn, paper_id, parsed.references)
         jobs.finish_file(library, str(path), "extracted", paper_id, None)
 
 
@@ -357,6 +362,7 @@ def _attach_linked_file(importer: _Importer, paper_id: int, path: Path, reader: 
             return
         importer.repo.fill_missing(paper_id, parsed)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
+        store_references(library.conn, paper_id, parsed.references)
         jobs.finish_file(library, str(path), "extracted", paper_id, None)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from litreview.core.paper import IngestError, ParsedPaper
+from litreview.core.reference import Reference
 from litreview.ingest.pdf.header import NO_TEXT_LAYER, UNREADABLE_TEXT, normalize_arxiv_from_meta, read_header
 from litreview.ingest.pdf.layout import MUPDF_LOCK, Layout, open_pdf
 from litreview.ingest.pdf.references import extract_references, parse_reference
@@ -23,6 +24,8 @@ __all__ = [
     "normalize_arxiv_from_meta",
     "parse_reference",
     "read_pdf",
+    "read_pdf_full",
+    "read_references",
 ]
 
 
@@ -45,6 +48,25 @@ def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) 
                 if references and paper.title is not None:  # a scan has no text to read references from
                     paper = replace(paper, references=tuple(extract_references(layout)))
                 return paper
+        except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
+            return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
+
+
+def read_pdf_full(path: str | Path) -> ParsedPaper | IngestError:
+    """read_pdf with the reference list: what the import's PDF reader process returns in one trip."""
+    return read_pdf(path, references=True)
+
+
+def read_references(path: str | Path) -> list[Reference] | IngestError:
+    """Only the reference list of the PDF at `path` (empty for a scan or a paper without one); never raises."""
+    path = Path(path)
+    with MUPDF_LOCK:
+        try:
+            opened = open_pdf(path)
+            if isinstance(opened, IngestError):
+                return opened
+            with opened as doc:
+                return extract_references(Layout(doc, path))
         except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
             return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
 

@@ -55,6 +55,7 @@ class Line:
     upright: bool = True  # written left to right (not a rotated margin stamp)
     column: int = 0
     running: bool = False
+    soft_hyphen: bool = False  # the line ends in a soft hyphen (a word broken over lines; `text` dropped it)
 
 
 @dataclass(eq=False)
@@ -135,7 +136,8 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
             for span in spans:
                 small = span["size"] < 0.85 * dominant or span["flags"] & 1
                 main_parts.append("," if small and span["text"].strip() else span["text"])
-            text = clean("".join(span["text"] for span in spans))
+            raw = "".join(span["text"] for span in spans)
+            text = clean(raw)
             if not text:
                 continue
             lead = ""
@@ -171,6 +173,7 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
                     italics,
                     marker,
                     abs(direction[1]) < 0.1 and direction[0] > 0,
+                    soft_hyphen=raw.rstrip().endswith("\u00ad"),
                 )
             )
     return lines
@@ -178,20 +181,48 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
 
 def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]]:
     """Find the page's text columns from the gaps between narrow lines; set each line's `column`."""
-    # Lines of running text decide; table cells and labels are too short to say where a column is.
-    narrow = [line for line in lines if line.upright and 0.3 * width < line.x1 - line.x0 < 0.55 * width]
-    if len(narrow) < 8:
+    # Lines of running text decide; table cells and labels are too short to say where a column is. Ragged-right
+    # text has fewer long lines: then shorter ones have to do.
+    columns: list[tuple[float, float]] = []
+    for shortest, spaces in ((0.3, 4), (0.12, 0)):
+        narrow = [
+            line
+            for line in lines
+            if line.upright and shortest * width < line.x1 - line.x0 < 0.55 * width and line.text.count(" ") >= spaces
+        ]
+        columns = _columns_of(narrow, width)
+        if len(columns) > 1:
+            break
+    if len(columns) <= 1:
+        for line in lines:
+            line.column = 0
         return [(0.0, width)]
+    for line in lines:
+        line.column = -1
+        for index, (a, b) in enumerate(columns):
+            if line.x0 >= a - 3 and line.x1 <= b + 3:
+                line.column = index
+                break
+        else:
+            if line.x1 - line.x0 < 0.45 * width:  # a short line that pokes into the gutter: its nearest column
+                middle = (line.x0 + line.x1) / 2
+                line.column = min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - middle))
+    return columns
+
+
+def _columns_of(narrow: list[Line], width: float) -> list[tuple[float, float]]:
+    """Column x ranges from the coverage of `narrow` lines: a gutter is a stretch of x (in 2-point cells) that
+    hardly any line covers, with text on both sides; a stray line across it does not close it."""
+    if len(narrow) < 8:
+        return []
     left = min(line.x0 for line in narrow)
     right = max(line.x1 for line in narrow)
-    # A gutter is a stretch of x (in 2-point cells) that hardly any narrow line covers, with text on both sides;
-    # a stray line across it (a centred label, a table cell) does not close it.
     cells = int((right - left) / 2) + 2
     change = [0] * (cells + 1)
     for line in narrow:
         change[int((line.x0 - left) / 2)] += 1
         change[min(cells, int((line.x1 - left) / 2) + 1)] -= 1
-    allowed = max(1, len(narrow) // 20)
+    allowed = max(2, len(narrow) // 8)
     gutters: list[float] = []
     covered = 0
     start = None
@@ -211,20 +242,6 @@ def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]
             columns.append((a, b))
         elif columns:
             columns[-1] = (columns[-1][0], b)
-    if len(columns) <= 1:
-        for line in lines:
-            line.column = 0
-        return [(0.0, width)]
-    for line in lines:
-        line.column = -1
-        for index, (a, b) in enumerate(columns):
-            if line.x0 >= a - 3 and line.x1 <= b + 3:
-                line.column = index
-                break
-        else:
-            if line.x1 - line.x0 < 0.45 * width:  # a short line that pokes into the gutter: its nearest column
-                middle = (line.x0 + line.x1) / 2
-                line.column = min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - middle))
     return columns
 
 
@@ -270,7 +287,6 @@ class Layout:
         self.metadata: dict[str, Any] = doc.metadata or {}
         self._flags = text_flags()
         self._pages: dict[int, Page] = {}
-        self._marked = False
 
     def page(self, number: int) -> Page:
         """Page `number` (from 0), laid out on first use."""
@@ -295,12 +311,10 @@ class Layout:
             return list(range(self.page_count))
         return [*range(3), *range(self.page_count - TAIL_PAGES, self.page_count)]
 
-    def pages(self) -> list[Page]:
-        """Every laid-out page (see page_numbers), running heads and footers marked."""
-        pages = [self.page(number) for number in self.page_numbers()]
-        if not self._marked:
-            mark_running(pages)
-            self._marked = True
+    def pages(self, numbers: list[int] | None = None) -> list[Page]:
+        """The laid-out pages `numbers` (default: page_numbers()), running heads and footers marked among them."""
+        pages = [self.page(number) for number in (self.page_numbers() if numbers is None else numbers)]
+        mark_running(pages)
         return pages
 
     def __iter__(self) -> Iterator[Page]:

@@ -10,6 +10,7 @@ over the common citation styles (Vancouver, APA/Harvard, IEEE, ACL/Chicago, ABNT
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -17,7 +18,9 @@ from dataclasses import dataclass, field
 
 from litreview.core.identifiers import normalize_arxiv, normalize_doi
 from litreview.core.reference import Reference
-from litreview.ingest.pdf.layout import Layout, Line
+from litreview.ingest.pdf.layout import RUNNING_BAND, Layout, Line, Page
+
+_MARGIN = RUNNING_BAND + 0.025  # rows this close to the top or bottom may be running heads not yet seen repeated
 
 _UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ"
 _LOWER = "a-z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).islower())
@@ -25,7 +28,8 @@ _LETTER = _UPPER + _LOWER
 _UP = f"[{_UPPER}]"
 
 HEADING_RE = re.compile(
-    r"^(?:(?:\d{1,2}|[IVXL]{1,5})\.?\s*)?(?:references?(?:\s+(?:and|&)\s+notes)?|reference\s+list|bibliography"
+    r"^(?:(?:\d{1,2}|[IVXL]{1,5})\.?\s*)?(?:references?(?:\s+(?:and|&)\s+notes)?|notes\s+(?:and|&)\s+references"
+    r"|reference\s+list|bibliography"
     r"|bibliographie|literature\s+cited|works\s+cited|cited\s+literature|literature|literatur(?:verzeichnis)?"
     r"|refer[êe]ncias(?:\s+bibliogr[áa]ficas)?|referencias(?:\s+bibliogr[áa]ficas)?|r[ée]f[ée]rences"
     r"|riferimenti(?:\s+bibliografici)?|bibliografia|литература|参考文献)\s*:?$",
@@ -44,8 +48,9 @@ _BIOGRAPHY_RE = re.compile(
     rf"^{_UP}[\w.\-’']+(?:\s+{_UP}[\w.\-’']*){{0,3}}\s+(?:\([SMF]'\d\d|\(Student|\(Member|\(Fellow"
     r"|received\s+(?:the|his|her)\s|is\s+(?:currently\s+)?(?:a|an|the|with)\s|was\s+born|joined\s)"
 )
-_YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
-_YEAR_RE = re.compile(rf"(?<![\d/.:-])({_YEAR})[a-z]?(?![\d])")
+_YEAR = r"(?:1[89]\d\d|20[0-4]\d)"  # page numbers in the 1600s and 1700s are far commoner than such years
+# Not a page of a range ("1750–1752"), a decimal or a part of an identifier.
+_YEAR_RE = re.compile(rf"(?<![\d/:\-–])(?<!\d\.)({_YEAR})[a-z]?(?![\d])(?!\s*[-–—]\s*\d)")
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_LABEL_RE = re.compile(
     r"(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*(?=10\.)|\bDOI\s*[:.]?\s*(?=10\.)", re.IGNORECASE
@@ -69,6 +74,7 @@ _TRAILING_NOISE_RE = re.compile(
     r"|available\s+(?:online\s+)?(?:from|at)\s*:.*)$",
     re.IGNORECASE,
 )
+_KEY_LABEL_RE = re.compile(r"^\[[A-Za-z][A-Za-z+.\-]*\s?(?:\d{2}|\d{4})[a-z]?\]")  # [Arn94], [JLR16], [Smith2004]
 _NUMBERED = {
     "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
     "dot": re.compile(r"^(\d{1,4})\.\s*(?=\D)"),
@@ -79,7 +85,7 @@ _PARTICLES = frozenset(
     "van von de da das do dos der den del della di du la le el al bin ibn ter ten y e st st. mc des dal degli".split()
 )
 _ABBREVIATION_END = frozenset(
-    "sp spp var linn vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
+    "sp spp var vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
     "approx ca cv f l".split()
 )
 
@@ -103,6 +109,7 @@ class _Row:
     marker: str
     italics: tuple[str, ...]
     bold: bool
+    margin: bool = False  # in the band of the page where running heads and footers live
 
     @classmethod
     def of(cls, lines: list[Line]) -> _Row:
@@ -127,10 +134,12 @@ class _Row:
         )
 
 
-def _rows(layout: Layout) -> list[_Row]:
-    """Every row of the document in reading order; running heads, footers and rotated text left out."""
+def _rows(pages: list[Page]) -> list[_Row]:
+    """Every row of `pages` in reading order; running heads, footers and rotated text left out."""
     rows: list[_Row] = []
-    for page in layout.pages():
+    for page in pages:
+        top, bottom = _MARGIN * page.height, (1 - _MARGIN) * page.height
+        page_rows: list[_Row] = []
         current: list[Line] = []
         for line in page.reading_order():
             if line.running:
@@ -140,10 +149,13 @@ def _rows(layout: Layout) -> list[_Row]:
                 if line.column == last.column and abs(line.y0 - last.y0) < 0.4 * max(line.size, last.size):
                     current.append(line)
                     continue
-                rows.append(_Row.of(current))
+                page_rows.append(_Row.of(current))
             current = [line]
         if current:
-            rows.append(_Row.of(current))
+            page_rows.append(_Row.of(current))
+        for row in page_rows:
+            row.margin = row.y1 < top or row.y0 > bottom
+        rows.extend(page_rows)
     return rows
 
 
@@ -173,10 +185,16 @@ def _heading_like(row: _Row, body: float) -> bool:
 # ---------------------------------------------------------------------------------------------------- section
 
 
-def _sections(rows: list[_Row]) -> list[list[_Row]]:
-    """The rows of each reference section (usually one; a thesis may have one per chapter)."""
+def _sections(rows: list[_Row], *, unlabelled: bool = True) -> list[list[_Row]]:
+    """The rows of each reference section (usually one; a thesis may have one per chapter); with `unlabelled`,
+    a numbered list at the end when no heading is found."""
     body = _body_size(rows)
-    starts = [i for i, row in enumerate(rows) if HEADING_RE.match(row.text.strip()) and _heading_like(row, body)]
+    starts = [
+        i
+        for i, row in enumerate(rows)
+        if HEADING_RE.match(row.text.strip())
+        and (_heading_like(row, body) or _year_share(rows[i + 1 : i + 11]) >= 0.5)  # a heading in body type
+    ]
     sections = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(rows)
@@ -185,10 +203,10 @@ def _sections(rows: list[_Row]) -> list[list[_Row]]:
             sections.append(section)
     if len(sections) > 1:  # "References" also heads table columns: keep the sections that read as lists
         sections = [section for section in sections if _year_share(section) >= 0.3] or sections[-1:]
-    if not sections:
-        unlabelled = _unlabelled_list(rows)
-        if unlabelled is not None:
-            section = _section_rows(rows, unlabelled - 1, len(rows), body, headed=False)
+    if not sections and unlabelled:
+        start = _unlabelled_list(rows)
+        if start is not None:
+            section = _section_rows(rows, start - 1, len(rows), body, headed=False)
             if section:
                 sections.append(section)
     return sections
@@ -231,26 +249,48 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
         return []
     size = _size_of(candidates)
     content: list[_Row] = []
+    suspended: _Row | None = None  # a box or heading of another kind interrupted the list here
     for row in rows[first:end]:
+        if suspended is not None:
+            # The list may go on in the next column or page (a journal's advert box closed this column).
+            moved = (row.page, row.column) != (suspended.page, suspended.column)
+            if not (moved and abs(row.size - size) <= 0.6 and _starts_entry(row)):
+                if _STOP_RE.match(row.text.strip()) and _heading_like(row, size):
+                    break
+                continue
+            suspended = None
         if heading is not None and row.page == heading.page and row.column > heading.column >= 0:
             # Beside the heading, above it: the block that a lower band of references sits under.
             if row.y0 < heading.y0 - 2 and abs(row.size - size) > 0.6:
                 continue
         text = row.text.strip()
+        if row.margin and not _looks_like_reference_row(row) and len(text.split()) <= 12:
+            if abs(row.size - size) >= 0.5 or row.bold or all(line.italic for line in row.lines):
+                continue  # a running head the pages read so far could not show as running
         if abs(row.size - size) > 1.2 and not (content and row.size > size + 1.2 and _heading_like(row, body)):
             continue  # a caption, a table or a footnote of another size between reference rows
         if content and _heading_like(row, size) and not _looks_like_reference_row(row):
             short = len(text.split()) <= 4 and not text.endswith(("-", ",", ";"))
-            if _STOP_RE.match(text) or row.size > size + 0.8 or row.bold and short:
+            if _STOP_RE.match(text):
                 break
+            if row.size > size + 0.8 or row.bold and short:
+                suspended = row
+                continue
         if _STOP_RE.match(text) and (row.bold or row.size > size + 0.8 or len(text.split()) <= 3):
             if content:
                 break
             continue
-        if content and _BIOGRAPHY_RE.match(text):
-            break
+        if content and (_BIOGRAPHY_RE.match(text) or row.lines[0].lead and _STOP_RE.match(row.lines[0].lead)):
+            break  # an author's biography, or "Conflict of Interest Statement: ..." run in
         content.append(row)
     return content
+
+
+def _starts_entry(row: _Row) -> bool:
+    """Whether the row can open a reference: numbered, or an author's name and a year."""
+    if any(pattern.match(row.text) for pattern in _NUMBERED.values()) or _KEY_LABEL_RE.match(row.text):
+        return True
+    return bool(_starts_like_entry(row) and _YEAR_RE.search(row.text))
 
 
 def _looks_like_reference_row(row: _Row) -> bool:
@@ -262,6 +302,15 @@ def _looks_like_reference_row(row: _Row) -> bool:
 
 def _split(rows: list[_Row]) -> list[list[_Row]]:
     """The section's rows grouped into one list per reference."""
+    labelled = [row for row in rows if _KEY_LABEL_RE.match(row.text)]
+    if len(labelled) >= max(3, 0.15 * len(rows)):
+        groups: list[list[_Row]] = []
+        for row in rows:
+            if _KEY_LABEL_RE.match(row.text) or not groups:
+                groups.append([row])
+            else:
+                groups[-1].append(row)
+        return groups
     numbered = _split_numbered(rows)
     if numbered is not None:
         return numbered
@@ -346,7 +395,10 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
     if not gaps:
         return [[row] for row in rows]
     gaps.sort()
-    typical = gaps[len(gaps) // 4]
+    typical, wide = gaps[len(gaps) // 4], gaps[int(len(gaps) * 0.9)]
+    size = rows[0].size
+    # Two kinds of gap (inside an entry, between entries): split half-way; one kind: no gap splits.
+    threshold = (typical + wide) / 2 if wide - typical > 0.12 * size else float("inf")
     groups: list[list[_Row]] = []
     previous = None
     for row in rows:
@@ -356,7 +408,7 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
             and _starts_like_entry(row)
             or row.column != previous.column
             and _starts_like_entry(row)
-            or row.y0 - previous.y1 > typical + 0.35 * row.size
+            or row.y0 - previous.y1 > threshold
         )
         if new or not groups:
             groups.append([row])
@@ -384,6 +436,7 @@ def _split_score(groups: list[list[_Row]]) -> float:
 # ---------------------------------------------------------------------------------------------------- joining
 
 
+_ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put them inside URLs and DOIs
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
 
@@ -392,6 +445,7 @@ def _mend_accents(text: str) -> str:
     """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
     if not any("\u0300" <= char <= "\u036f" for char in text):
         return text
+    text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
     text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
     text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
     return unicodedata.normalize("NFC", text)
@@ -400,21 +454,26 @@ def _mend_accents(text: str) -> str:
 def _join(rows: list[_Row]) -> str:
     """One entry's rows as one string: hyphenated words rejoined, identifiers broken over rows mended."""
     out = ""
+    previous_soft = False
     for row in rows:
-        text = row.text.strip()
+        text = _ZERO_WIDTH_RE.sub("", row.text).strip()
         if not out:
             out = text
+            previous_soft = row.lines[-1].soft_hyphen
             continue
         last_token = out.rsplit(" ", 1)[-1]
         first_token = text.split(" ", 1)[0]
-        if _continues_identifier(last_token, first_token):
+        if _continues_identifier(last_token, first_token) or previous_soft:
             out += text
         elif re.search(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$", out) and text[:1].islower():
             out = out[:-1] + text
         elif out.endswith(("-", "/", "\u2010")) and re.match(r"\d", text):
             out += text  # page ranges and URLs broken after the dash or slash
+        elif re.search(rf"[{_LETTER}][-\u2010]$", out) and text[:1].isupper():
+            out += text  # a double-barrelled name broken after its hyphen: "González-" "Peñas"
         else:
             out += " " + text
+        previous_soft = row.lines[-1].soft_hyphen
     return out
 
 
@@ -443,12 +502,12 @@ _NAME_PATTERNS = [
     re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
     # Inverted: "Bernhoft, A.", "Smith, John A.", "SILVA, J. A."
     re.compile(
-        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>(?:{_INITIALS}|{_UP}[{_LOWER}]+\.?)"
-        rf"(?:[\s-]+(?:{_INITIALS}|{_UP}[{_LOWER}]+\.?)){{0,3}})$"
+        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>{_UP}[{_LOWER}]+(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}"
+        rf"(?:\s+{_INITIALS})?|{_INITIALS})$"
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
-        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.(?:\s?-?{_UP}\.)*|{_UP})[\s-]+){{1,3}})"
+        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*\s*(?<=[\s.])){{1,4}})"
         rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
     ),
 ]
@@ -457,6 +516,17 @@ _ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGN
 
 
 _INCOMPLETE = "incomplete"
+_CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
+_SEMICOLON_SEPARATORS = re.compile(rf"\s*;\s*|\s*,?{_CONJUNCTION}")
+_COMMA_SEPARATORS = re.compile(rf"\s*,\s*|{_CONJUNCTION}")
+_LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
+_ORGANISATION_RE = re.compile(
+    r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
+    r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
+    r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto)\b",
+    re.IGNORECASE,
+)
+_SUFFIX_RE = re.compile(r"[\s,]*\b(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")
 
 
 def _split_names(text: str) -> list[str] | str | None:
@@ -474,22 +544,37 @@ def _split_names(text: str) -> list[str] | str | None:
     if not text:
         return None if not etal else []
     semicolons = ";" in text
-    conjunction = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
-    separators = rf"\s*;\s*|\s*,?{conjunction}" if semicolons else rf"\s*,\s*|{conjunction}"
-    pieces = [piece.strip() for piece in re.split(separators, text) if piece and piece.strip()]
-    pieces = [re.sub(r"^(?:and|&)\s+", "", piece) for piece in pieces]
+    separators = _SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS
+    pieces = [piece.strip() for piece in separators.split(text) if piece and piece.strip()]
+    pieces = [_LEADING_AND_RE.sub("", piece) for piece in pieces]
     names: list[str] = []
     for piece in pieces:
-        if _INITIALS_ONLY_RE.match(piece) and names and "," not in names[-1] and not semicolons:
+        piece = _SUFFIX_RE.sub("", piece).strip() or piece
+        if _SUFFIX_RE.fullmatch(piece) and names:
+            continue  # "Saltveit, M. E., Jr."
+        if (
+            _INITIALS_ONLY_RE.match(piece)
+            and names
+            and not semicolons
+            and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", names[-1])
+        ):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         names.append(piece)
     result = []
     styles = []
     for index, name in enumerate(names):
+        last = index == len(names) - 1
+        if last and " " not in name and "," not in name and re.fullmatch(rf"{_SURNAME}", name) and not semicolons:
+            return _INCOMPLETE  # a surname whose initials may follow
+        if last and semicolons and "," not in name and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name):
+            return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
+        if semicolons and not last and re.fullmatch(rf"{_UP}[{_LOWER}]+", name) and styles:
+            result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
+            styles.append(styles[-1])
+            continue
         parsed = _parse_name(name)
         if parsed is None:
-            last = index == len(names) - 1
             if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
                 return _INCOMPLETE
             if last and re.search(rf"(?:^|\s){_UP}\.?$", name):
@@ -504,9 +589,10 @@ def _split_names(text: str) -> list[str] | str | None:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
-    name = name.strip(" .,")
+    name = _SUFFIX_RE.sub("", name.strip(" .,")).strip(" .,")
     if not name or len(name) > 60 or any(char.isdigit() for char in name):
         return None
     if len(name.split()) > 6:
@@ -520,7 +606,7 @@ def _parse_name(name: str) -> tuple[str, int] | None:
             continue
         surname = match.group("sur").strip()
         given = match.group("given").strip()
-        if surname.islower():
+        if surname.islower() or _ORGANISATION_RE.search(name):
             return None
         if surname.isupper() and len(surname) > 3:
             surname = "-".join(part.capitalize() for part in surname.split("-"))  # "SILVA" -> "Silva"
@@ -594,14 +680,19 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
-    numbers = re.search(r",\s*(?:vol\.|pp\.|in:|ch\.|chapter\s)", text, re.IGNORECASE)
+    # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
+    numbers = re.search(
+        rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
+        rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))",
+        text,
+    )
     for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
         if numbers and match.start() > numbers.start():
             return numbers.start()
         end = match.start()
         before = text[:end]
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
-        if text[end] == "." and (len(token) == 1 and token.isalpha() or token in _ABBREVIATION_END):
+        if text[end] == "." and token in _ABBREVIATION_END:
             continue
         after = text[match.end() :]
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
@@ -643,6 +734,8 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     """Parse one reference string into its fields (any field may be None)."""
     text = re.sub(r"\s+", " ", raw).strip()
     text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
+    text = _KEY_LABEL_RE.sub("", text).strip()
+    text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
     year: int | None = None
@@ -652,6 +745,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
         if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
+        else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”"
+            org = re.match(rf"^({_UP}[^.,;:“\"]{{1,100}}?)(?:\.\s+|,\s*(?=[“\"]))", rest)
+            if org and (_ORGANISATION_RE.search(org.group(1)) or re.fullmatch(rf"{_UP}{{2,10}}", org.group(1))):
+                authors, rest = [org.group(1).strip()], rest[org.end() :]
     if authors and year is None and year_match:
         year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]
@@ -736,11 +833,25 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
 # ---------------------------------------------------------------------------------------------------- entry point
 
 
+def _reference_sections(layout: Layout) -> list[list[_Row]]:
+    """The reference sections, laying out pages from the end back only as far as the last list's heading
+    (reference lists close a paper: the body pages need not be laid out); a list without a heading is looked for
+    in the whole document."""
+    numbers = layout.page_numbers()
+    for first in range(len(numbers) - 1, -1, -1):
+        page = layout.page(numbers[first])
+        if not any(HEADING_RE.match(line.text.strip()) for line in page.lines):
+            continue
+        sections = _sections(_rows(layout.pages(numbers[first:])), unlabelled=False)
+        if sections:
+            return sections
+    return _sections(_rows(layout.pages(numbers)))
+
+
 def extract_references(layout: Layout) -> list[Reference]:
     """The parsed reference list of the document (empty when it has none)."""
-    rows = _rows(layout)
     references: list[Reference] = []
-    for section in _sections(rows):
+    for section in _reference_sections(layout):
         for group in _split(section):
             raw = _mend_accents(_join(group))
             if len(raw) < 12 or not re.search(rf"[{_LETTER}]{{3}}", raw):

@@ -1,0 +1,234 @@
+"""The library's citation graph: references resolved to library papers, bibliographic coupling, co-citation,
+and the works the library is missing.
+
+Resolution: DOI, arXiv id or PMID equal, else a fuzzy title match (rapidfuzz) backed by the first author's
+surname and the year. Thresholds: benchmarks/references.py --resolution measures them on the shared ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Collection, Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from litreview.core.progress import CancelToken, Progress
+from litreview.core.text import family_name, normalize_title
+
+if TYPE_CHECKING:
+    from litreview.library.db import Library
+
+TITLE_ALONE = 95  # rapidfuzz ratio of normalised titles that resolves on its own (with a compatible year)
+TITLE_WITH_AUTHOR = 85  # ratio that resolves when the first author's surname and the year agree too
+MIN_TITLE_CHARS = 12  # shorter normalised titles ("Introduction") never resolve by title
+
+
+# ---------------------------------------------------------------------------------------------------- resolution
+
+
+class _Catalogue:
+    """The library's papers, indexed for matching references to them."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.by_doi: dict[str, int] = {}
+        self.by_arxiv: dict[str, int] = {}
+        self.by_pmid: dict[str, int] = {}
+        self.ids: list[int] = []
+        self.titles: list[str] = []
+        self.surnames: list[str] = []
+        self.years: list[int | None] = []
+        for paper_id, doi, arxiv_id, title, authors, year, original in conn.execute(
+            "SELECT id, doi, arxiv_id, title, authors, year, original_fields FROM papers"
+        ):
+            if doi:
+                self.by_doi.setdefault(doi.lower(), paper_id)
+            if arxiv_id:
+                self.by_arxiv.setdefault(arxiv_id.lower(), paper_id)
+            fields = _json(original, {})
+            pmid = next((str(value).strip() for key, value in fields.items() if key.lower() == "pmid"), "")
+            if pmid:
+                self.by_pmid.setdefault(pmid, paper_id)
+            key = normalize_title(title)
+            if len(key) >= MIN_TITLE_CHARS:
+                names = _json(authors, [])
+                self.ids.append(paper_id)
+                self.titles.append(key)
+                self.surnames.append(family_name(str(names[0])) if names else "")
+                self.years.append(year)
+
+    def match(self, reference: dict[str, Any], citing: int) -> tuple[int, float] | None:
+        """(paper id, confidence) of the library paper `reference` denotes, if any."""
+        for value, index in ((reference.get("doi"), self.by_doi), (reference.get("arxiv_id"), self.by_arxiv),
+                             (reference.get("pmid"), self.by_pmid)):
+            if value and str(value).lower() in index and index[str(value).lower()] != citing:
+                return index[str(value).lower()], 1.0
+        title = normalize_title(reference.get("title"))
+        if len(title) < MIN_TITLE_CHARS or not self.titles:
+            return None
+        from rapidfuzz import fuzz, process
+
+        authors = reference.get("authors") or []
+        surname = family_name(str(authors[0])) if authors else ""
+        year = reference.get("year")
+        best: tuple[int, float] | None = None
+        for _, score, position in process.extract(
+            title, self.titles, scorer=fuzz.ratio, score_cutoff=TITLE_WITH_AUTHOR, limit=5
+        ):
+            paper_id = self.ids[position]
+            if paper_id == citing:
+                continue
+            their_year = self.years[position]
+            year_ok = not year or not their_year or abs(int(year) - int(their_year)) <= 1
+            author_ok = bool(surname) and surname == self.surnames[position]
+            if year_ok and (score >= TITLE_ALONE or author_ok):
+                if best is None or score > best[1] * 100:
+                    best = (paper_id, round(score / 100, 3))
+        return best
+
+
+def _json(text: str | None, default: Any) -> Any:
+    try:
+        value = json.loads(text) if text else default
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def resolve_references(conn: sqlite3.Connection, *, unresolved_only: bool = True) -> int:
+    """Point stored references at the library papers they denote; returns how many were newly resolved.
+
+    Run after every import: a paper imported later picks up the references that already point to it."""
+    catalogue = _Catalogue(conn)
+    where = " WHERE cited_paper_id IS NULL" if unresolved_only else ""
+    cursor = conn.execute(
+        f"SELECT id, paper_id, authors, title, year, doi, arxiv_id, pmid FROM paper_references{where}"
+    )
+    updates = []
+    for ref_id, citing, authors, title, year, doi, arxiv_id, pmid in cursor.fetchall():
+        reference = {"authors": _json(authors, []), "title": title, "year": year, "doi": doi,
+                     "arxiv_id": arxiv_id, "pmid": pmid}
+        found = catalogue.match(reference, citing)
+        if found is not None:
+            updates.append((found[0], found[1], ref_id))
+        elif not unresolved_only:
+            updates.append((None, None, ref_id))
+    conn.executemany("UPDATE paper_references SET cited_paper_id = ?, match_confidence = ? WHERE id = ?", updates)
+    return sum(1 for paper_id, _, _ in updates if paper_id is not None)
+
+
+# ---------------------------------------------------------------------------------------------------- the step
+
+
+def reference_step(library: Library, *, cancel: CancelToken | None = None) -> Generator[Progress, None, int]:
+    """The resumable reference step: read the reference lists of queued papers' PDFs (papers imported before
+    the step existed, or whose reading was interrupted), then resolve every unresolved reference. Each paper
+    commits on its own, so a killed run resumes where it stopped. Returns how many papers were read."""
+    from litreview.core.paper import IngestError
+    from litreview.ingest.pdf import read_references
+    from litreview.library.references import mark_failed, queue_missing, queued, store_references
+
+    cancel = cancel or CancelToken()
+    with library.transaction() as conn:
+        queue_missing(conn)
+    todo = queued(library.conn)
+    for done, (paper_id, paths) in enumerate(todo, start=1):
+        cancel.raise_if_cancelled()
+        existing = [path for path in paths if Path(path).is_file()]
+        result = read_references(existing[0]) if existing else IngestError(paths[0], "PDF not found")
+        with library.transaction() as conn:
+            if isinstance(result, IngestError):
+                mark_failed(conn, paper_id, result.reason)
+            else:
+                store_references(conn, paper_id, result)
+        yield Progress("references", done, len(todo), current=Path(paths[0]).name)
+    with library.transaction() as conn:
+        resolve_references(conn)
+    return len(todo)
+
+
+# ---------------------------------------------------------------------------------------------------- the graph
+
+
+def _targets(conn: sqlite3.Connection) -> dict[int, set[str]]:
+    """Each citing paper's cited works, as "p<id>" for library papers and "w<id>" for external works."""
+    targets: dict[int, set[str]] = defaultdict(set)
+    for citing, cited, work in conn.execute(
+        "SELECT paper_id, cited_paper_id, work_id FROM paper_references"
+        " WHERE cited_paper_id IS NOT NULL OR work_id IS NOT NULL"
+    ):
+        targets[citing].add(f"p{cited}" if cited is not None else f"w{work}")
+    return targets
+
+
+def coupling(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[tuple[int, int, list[str]]]:
+    """Bibliographic coupling: library papers sharing references with `paper_id`, most shared first, as
+    (paper id, shared count, titles of up to three shared works)."""
+    targets = _targets(conn)
+    mine = targets.get(paper_id, set())
+    scored = [
+        (other, len(mine & theirs), sorted(mine & theirs))
+        for other, theirs in targets.items()
+        if other != paper_id and mine & theirs
+    ]
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return [(other, count, _target_titles(conn, shared[:3])) for other, count, shared in scored[:k]]
+
+
+def cocitation(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[tuple[int, int]]:
+    """Co-citation: library papers cited together with `paper_id` by library papers, as (paper id, times)."""
+    counts: Counter[int] = Counter()
+    for cited in _targets(conn).values():
+        if f"p{paper_id}" in cited:
+            counts.update(int(key[1:]) for key in cited if key.startswith("p") and key != f"p{paper_id}")
+    return counts.most_common(k)
+
+
+def _target_titles(conn: sqlite3.Connection, keys: list[str]) -> list[str]:
+    titles = []
+    for key in keys:
+        table = "papers" if key.startswith("p") else "external_works"
+        row = conn.execute(f"SELECT title FROM {table} WHERE id = ?", (int(key[1:]),)).fetchone()
+        titles.append((row[0] if row else None) or "(untitled)")
+    return titles
+
+
+def missing_works(
+    conn: sqlite3.Connection, *, paper_ids: Collection[int] | None = None, min_citing: int = 2, k: int | None = None
+) -> list[dict[str, Any]]:
+    """External works cited by at least `min_citing` library papers (or papers of `paper_ids`, a reading list)
+    that resolve to no library paper, most cited first; ties go to the work that couples more strongly with
+    the citing set (cited by papers with shorter reference lists, so each citation weighs more)."""
+    in_library = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT work_id FROM paper_references WHERE work_id IS NOT NULL AND cited_paper_id IS NOT NULL"
+        )
+    }
+    list_size = Counter(row[0] for row in conn.execute("SELECT paper_id FROM paper_references"))
+    citers: dict[int, set[int]] = defaultdict(set)
+    wanted = set(paper_ids) if paper_ids is not None else None
+    for work, citing in conn.execute(
+        "SELECT work_id, paper_id FROM paper_references WHERE work_id IS NOT NULL AND cited_paper_id IS NULL"
+    ):
+        if work in in_library or wanted is not None and citing not in wanted:
+            continue
+        citers[work].add(citing)
+    ranked = sorted(
+        ((work, ids) for work, ids in citers.items() if len(ids) >= min_citing),
+        key=lambda item: (-len(item[1]), -sum(1 / max(1, list_size[c]) for c in item[1]), item[0]),
+    )
+    if k is not None:
+        ranked = ranked[:k]
+    works = []
+    for work, ids in ranked:
+        row = conn.execute(
+            "SELECT title, authors, year, doi, venue, arxiv_id, pmid FROM external_works WHERE id = ?", (work,)
+        ).fetchone()
+        title, authors, year, doi, venue, arxiv_id, pmid = row
+        works.append({
+            "work_id": work, "title": title, "authors": _json(authors, []), "year": year, "doi": doi,
+            "venue": venue, "arxiv_id": arxiv_id, "pmid": pmid, "cited_by": sorted(ids),
+        })
+    return works

@@ -1,5 +1,5 @@
-"""PDF: one paper per file, its header and references read by litreview.ingest.pdf in a child process (a crash or a hang in
-MuPDF costs that file, not the app)."""
+"""PDF: one paper per file, its header and references read by litreview.ingest.pdf in a child process (a crash
+or a hang in MuPDF costs that file, not the app)."""
 
 from __future__ import annotations
 

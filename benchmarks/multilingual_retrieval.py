@@ -2,8 +2,9 @@
 
 The six bilingual articles of $LITREVIEW_TEST_DATA/pdfs/multilingual are read from their PDFs and stored with
 --distractors SciFact abstracts in a temporary library; the English default model (MiniLM) embeds what
-`pending_embeddings` chooses. For each article a query made from its English title must find it in the top 3. For contrast the same is
-measured with the original text (title and abstract in the article's own language) embedded instead.
+`pending_embeddings` chooses. For each article a query made from its English title must find it in the top 3.
+For contrast the same is measured with the original text (title and abstract in the article's own language)
+embedded instead.
 
     .venv/bin/python benchmarks/multilingual_retrieval.py [--data DIR] [--distractors N]
 """

@@ -189,12 +189,14 @@ def _assign_columns(lines: list[Line], width: float) -> list[tuple[float, float]
     for line in narrow:
         for cell in range(int((line.x0 - left) / 2), min(cells, int((line.x1 - left) / 2) + 1)):
             covered[cell] += 1
+    # A few lines may cross a gutter (authors of a title block, figure labels): they do not close it.
+    tolerance = len(narrow) // 12
     gutters: list[float] = []
     start = None
     for cell, count in enumerate(covered):
-        if count == 0 and start is None:
+        if count <= tolerance and start is None:
             start = cell
-        elif count and start is not None:
+        elif count > tolerance and start is not None:
             middle = left + (start + cell) / 2 * 2
             if cell - start >= 3:
                 gutters.append(middle)

@@ -130,15 +130,19 @@ class ImportSummary:
     failed: list[IngestError] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
     embedded: int = 0
+    fulltext: dict | None = None  # fulltext.FulltextSummary.to_json() when passages were indexed
 
     def to_json(self) -> dict:
-        return {
+        result = {
             "imported": self.imported,
             "updated": self.updated,
             "duplicates": self.duplicates,
             "failed": [{"path": e.path, "entry": e.entry, "line": e.line, "reason": e.reason} for e in self.failed],
             "embedded": self.embedded,
         }
+        if self.fulltext is not None:
+            result["passages"] = self.fulltext
+        return result
 
 
 def collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[IngestError]]:
@@ -269,11 +273,13 @@ def run_import(
     index: IndexService | None = None,
     cancel: CancelToken | None = None,
     extract_in_child: bool | None = None,
+    fulltext: bool = False,
 ) -> Generator[Progress, None, ImportSummary]:
     """Import PDFs, folders and .bib files (given together, so @string and crossref resolve across them),
     then embed and index what is new when an embedder is given. Yields Progress; returns the summary.
 
-    PDFs are read in a child process when `extract_in_child` is true, or by default when there are several."""
+    PDFs are read in a child process when `extract_in_child` is true, or by default when there are several.
+    With `fulltext` (and an embedder), the PDFs' passages are split, embedded and indexed after the abstracts."""
     cancel = cancel or CancelToken()
     importer = _Importer(library, uuid.uuid4().hex)
     pdfs, bibs, errors = collect_paths(paths)
@@ -308,6 +314,11 @@ def run_import(
 
     if embedder is not None:
         importer.summary.embedded = yield from embed_pending(library, embedder, index=index, cancel=cancel)
+        if fulltext:
+            from litreview.fulltext import index_passages
+
+            passages = yield from index_passages(library, embedder, cancel=cancel, batch=importer.batch)
+            importer.summary.fulltext = passages.to_json()
     return importer.summary
 
 

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid",
                    help="default hybrid (keyword when the library has no vectors)")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
+    p.add_argument("--passages", action="store_true",
+                   help="search full-text passages: paper, page and text of each match")
     p.add_argument("--device", help="cpu, cuda or mps for embedding the query")
     add_json_flag(p)
     p.set_defaults(handler=cmd_search)
@@ -141,9 +143,32 @@ def cmd_search(args: argparse.Namespace) -> int:
                         raise CommandError(str(exc)) from exc
                     warn(f"litreview: {exc}; searching by keyword only")
                     mode = "keyword"
+        if args.passages:
+            _search_passages(library, embedder, query, args.k, mode, args.json)
+            return 0
         hits = search(library, service, embedder, query, k=args.k, mode=mode)
         _print_hits(library, hits, args.json)
     return 0
+
+
+def _search_passages(library, embedder, query: str, k: int, mode: str, as_json: bool) -> None:
+    from litreview.index.passage_search import search_passages
+    from litreview.index.service import passage_index
+
+    index = passage_index(library) if embedder is not None else None
+    hits = search_passages(library, index, embedder, query, k=k, mode=mode)
+    rows = [hit.to_json() for hit in hits]
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print("no results" if library.query("SELECT 1 FROM passages LIMIT 1") else
+              "no passages yet: run 'litreview import' on the PDFs (without --no-fulltext)")
+    else:
+        titles = _titles(library, sorted({row["paper_id"] for row in rows}))
+        for row in rows:
+            text = row["text"] if len(row["text"]) <= 160 else row["text"][:157] + "..."
+            print(f"{row['paper_id']:>7}  p.{row['page']:<4} {row['score']:.4f}  "
+                  f"{titles.get(row['paper_id']) or '(untitled)'}\n         {text}")
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

@@ -159,8 +159,7 @@ def _paragraphs(pages: list[Page], state: dict) -> Iterator[tuple[int, list[_Par
                     state["kind"] = "references"
                 elif state["kind"] == "references" and _AFTER_REFERENCES_RE.match(line.text):
                     state["kind"] = "body"
-                if state["kind"] != "references":
-                    state["section"] = line.text
+                state["section"] = line.text
                 paragraphs.append(_Paragraph([line], state["kind"], state["section"], heading=True))
                 current_kind = state["kind"]
                 previous = None
@@ -325,10 +324,9 @@ def passages_of(
     for chunk_start in range(0, len(numbers), LAYOUT_CHUNK):
         pages: list[Page] = []
         for number in numbers[chunk_start : chunk_start + LAYOUT_CHUNK]:
-            try:
-                pages.append(layout.page(number))
-            except Exception as exc:  # noqa: BLE001 - one damaged page must not cost the others
-                result.skipped.append((number + 1, f"page {number + 1} skipped: {type(exc).__name__}: {exc}"))
+            page = _laid_out(layout, number, result)
+            if page is not None:
+                pages.append(page)
         mark_running(pages)
         for number, paragraphs in _paragraphs(pages, state):
             made = _page_passages(paragraphs, packer, number + 1)
@@ -348,6 +346,26 @@ def passages_of(
             f"only {len(numbers)} of {layout.page_count} pages read for passages (the document is very long)"
         )
     return result
+
+
+def _laid_out(layout: Layout, number: int, result: PassageResult) -> Page | None:
+    """Page `number` laid out, or None (listed in `result.skipped`) when MuPDF cannot read it: it raised, or
+    it reported errors and gave no text. Errors on a page that still gave text become a warning."""
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_warnings(reset=True)
+    try:
+        page = layout.page(number)
+    except Exception as exc:  # noqa: BLE001 - one damaged page must not cost the others
+        result.skipped.append((number + 1, f"page {number + 1} skipped: {type(exc).__name__}: {exc}"))
+        return None
+    errors = [line for line in pymupdf.TOOLS.mupdf_warnings(reset=True).splitlines() if "error" in line.lower()]
+    if errors and not page.lines:
+        result.skipped.append((number + 1, f"page {number + 1} skipped: damaged ({errors[0]})"))
+        return None
+    if errors:
+        result.warnings.append(f"page {number + 1} is partly damaged ({errors[0]}); its readable text is kept")
+    return page
 
 
 def _page_passages(paragraphs: list[_Paragraph], packer: _Packer, page: int) -> list[Passage]:

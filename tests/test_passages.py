@@ -270,3 +270,32 @@ def test_cli_search_passages_json(imported, library_path: Path, capsys) -> None:
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 2 and rows[0]["page"] == 1 and sentence in rows[0]["text"]
     assert list(rows[0]) == ["paper_id", "page", "text", "score"]
+
+
+def test_related_evidence_pairs_the_matching_passages(tmp_path: Path, library) -> None:
+    import pymupdf
+
+    from litreview.analysis.evidence import related_evidence
+    from litreview.pipeline import drive, run_import
+
+    shared = ("Quokkas on Rottnest island forage at dusk near saltbush thickets while wallabies graze "
+              "under tuart canopies beside ephemeral lakes. ") * 5
+    paths = {}
+    for name, seed, page in (("a", 1, 2), ("b", 2, 1)):
+        paper = make_paper(tmp_path / f"{name}-plain.pdf", seed=seed, pages=2, references=False)
+        with pymupdf.open(paper.path) as doc:  # the same paragraph, on page 2 of a and page 1 of b
+            doc[page - 1].insert_textbox(pymupdf.Rect(50, 520, 285, 760), shared, fontsize=10)
+            doc.save(tmp_path / f"{name}.pdf")
+        paper.path.unlink()
+        paths[name] = tmp_path / f"{name}.pdf"
+    embedder = BagOfWordsEmbedder()
+    embedder.max_length = 80  # short passages, so a bag of words can tell them apart
+    drive(run_import(library, [tmp_path], embedder=embedder, fulltext=True))
+    ids = {Path(r["path"]).name: r["paper_id"] for r in library.query("SELECT path, paper_id FROM files")}
+    pairs = related_evidence(library, ids["a.pdf"], ids["b.pdf"], embedder.model_id, embedder.dim, pairs=3)
+    assert len(pairs) == 3 and pairs[0].score >= pairs[1].score >= pairs[2].score
+    best = pairs[0]
+    assert (best.left.page, best.right.page) == (2, 1)
+    assert "Quokkas" in best.left.text and "Quokkas" in best.right.text
+    assert len({p.left.id for p in pairs}) == 3 and len({p.right.id for p in pairs}) == 3
+    assert related_evidence(library, ids["a.pdf"], ids["b.pdf"], "other/model", 8) == []

@@ -299,3 +299,18 @@ def test_related_evidence_pairs_the_matching_passages(tmp_path: Path, library) -
     assert "Quokkas" in best.left.text and "Quokkas" in best.right.text
     assert len({p.left.id for p in pairs}) == 3 and len({p.right.id for p in pairs}) == 3
     assert related_evidence(library, ids["a.pdf"], ids["b.pdf"], "other/model", 8) == []
+
+
+def test_reindex_and_doctor_cover_the_passage_index(imported, library_path: Path, capsys) -> None:
+    from litreview.cli import main as cli_main
+    from litreview.index.service import index_problems
+
+    library, _, embedder, _ = imported
+    assert index_problems(library)["index_consistent"]
+    library.conn.execute("DELETE FROM passage_index_snapshots")
+    problems = index_problems(library)["problems"]
+    assert any(problem.startswith("passage index for test/bag-of-words") for problem in problems)
+    assert cli_main(["--library", str(library_path), "reindex", "--json"]) == 0
+    rebuilt = json.loads(capsys.readouterr().out)["rebuilt_passages"]
+    assert rebuilt[0]["model"] == embedder.model_id and rebuilt[0]["vectors"] > 0
+    assert index_problems(library)["index_consistent"]

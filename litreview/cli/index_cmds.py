@@ -172,17 +172,20 @@ def _search_passages(library, embedder, query: str, k: int, mode: str, as_json: 
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from litreview.index.service import IndexService
+    from litreview.index.service import IndexService, passage_index
 
     with open_from_args(args, create=False) as library:
         results = IndexService(library).rebuild_all()
+        passages = passage_index(library).rebuild_all()
     if args.json:
-        print_json({"rebuilt": results})
-    elif not results:
+        print_json({"rebuilt": results, "rebuilt_passages": passages})
+    elif not results and not passages:
         print("no vectors to index")
     else:
         for r in results:
             print(f"rebuilt {r['model']} ({r['dim']} dims): {r['vectors']} vectors in {r['seconds']:.1f} s")
+        for r in passages:
+            print(f"rebuilt passages {r['model']} ({r['dim']} dims): {r['vectors']} vectors in {r['seconds']:.1f} s")
     return 0
 
 

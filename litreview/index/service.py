@@ -386,4 +386,8 @@ def index_problems(library: Library) -> dict:
         "(SELECT 1 FROM vectors v WHERE v.model_id = s.model_id AND v.dim = s.dim)"
     ).fetchall()
     problems += [f"index for {m} ({d} dims) has no vectors left; run 'litreview reindex'" for m, d in orphans]
+    passages = passage_index(library)
+    for entry in passages.store.models():
+        report = passages.consistency(entry["model"], entry["dim"])
+        problems += [f"passage {problem}" for problem in report["problems"]]
     return {"vectors": total, "index_consistent": not problems, "problems": problems}

@@ -7,6 +7,7 @@ are searched with the body.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -96,20 +97,37 @@ def search_passages(
     k: int = 10,
     mode: str = "hybrid",
     kinds: Sequence[str] = DEFAULT_KINDS,
+    *,
+    vector: np.ndarray | None = None,
 ) -> list[PassageHit]:
-    """The k best passages for `query` in `mode` (keyword, semantic or hybrid)."""
+    """The k best passages for `query` in `mode` (keyword, semantic or hybrid), the best one per page;
+    `vector` is the query
+    already embedded (the embedder is then not called). Text copied from a PDF is NFKC-normalised first,
+    as the passages are (ligatures such as "ﬁ" become "fi")."""
     if mode not in PASSAGE_MODES:
         raise ValueError(f"unknown search mode {mode!r}")
+    query = unicodedata.normalize("NFKC", query)
+    want = 3 * k + 10  # passages of one page (overlapping neighbours) collapse into one hit
     if mode == "keyword":
-        ranking = passage_keyword_search(library, query, k, kinds)
+        ranking = passage_keyword_search(library, query, want, kinds)
     elif index is None or embedder is None:
         raise ValueError(f"{mode} passage search needs an embedding model")
     elif mode == "semantic":
-        ranking = passage_semantic_search(library, index, embedder, query, k, kinds)
+        ranking = passage_semantic_search(library, index, embedder, query, want, kinds, vector=vector)
     else:
-        depth = max(k, FUSION_DEPTH)
+        depth = max(want, FUSION_DEPTH)
         keyword = passage_keyword_search(library, query, depth, kinds)
-        semantic = passage_semantic_search(library, index, embedder, query, depth, kinds)
-        ranking = weighted_score_fusion(keyword, semantic, k, SEMANTIC_WEIGHT)
+        semantic = passage_semantic_search(library, index, embedder, query, depth, kinds, vector=vector)
+        ranking = weighted_score_fusion(keyword, semantic, want, SEMANTIC_WEIGHT)
     stored = PassageRepository(library).get([pid for pid, _ in ranking])
-    return [PassageHit(stored[pid], score) for pid, score in ranking if pid in stored]
+    hits: list[PassageHit] = []
+    pages: set[tuple[int, int]] = set()
+    for pid, score in ranking:
+        passage = stored.get(pid)
+        if passage is None or (passage.paper_id, passage.page) in pages:
+            continue
+        pages.add((passage.paper_id, passage.page))
+        hits.append(PassageHit(passage, score))
+        if len(hits) == k:
+            break
+    return hits

@@ -157,7 +157,9 @@ def _paragraphs(pages: list[Page], state: dict) -> Iterator[tuple[int, list[_Par
                 _flush(paragraphs, current, current_kind, state)
                 if _REFERENCES_RE.match(line.text):
                     state["kind"] = "references"
-                elif state["kind"] == "references" and _AFTER_REFERENCES_RE.match(line.text):
+                elif state["kind"] == "references" and (
+                    _AFTER_REFERENCES_RE.match(line.text) or _NUMBERED_HEADING_RE.match(line.text)
+                ):  # an appendix, or a numbered section after a "References" line of a table of contents
                     state["kind"] = "body"
                 state["section"] = line.text
                 paragraphs.append(_Paragraph([line], state["kind"], state["section"], heading=True))

@@ -299,10 +299,11 @@ def bad_input(tmp: Path) -> None:
 
     path = tmp / "book.pdf"
     doc = pymupdf.open()
-    for number in range(1000):
-        page = doc.new_page()
-        page.insert_textbox(pymupdf.Rect(72, 72, 520, 760), f"Text of page {number} of a long book. " * 40,
-                            fontsize=10)
+    page = doc.new_page()
+    page.insert_textbox(pymupdf.Rect(72, 72, 520, 760), "Text of a page of a long book. " * 40, fontsize=10)
+    one = pymupdf.open("pdf", doc.tobytes())
+    for _ in range(999):
+        doc.insert_pdf(one)
     doc.save(path)
     start = time.perf_counter()
     result = read_passages(path, word_count_tokens, 256, max_passages=300)

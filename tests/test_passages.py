@@ -160,13 +160,17 @@ def test_a_page_that_raises_is_skipped_with_its_reason(monkeypatch, paper) -> No
 def test_a_long_pdf_is_bounded(tmp_path: Path) -> None:
     path = tmp_path / "book.pdf"
     doc = pymupdf.open()
-    for number in range(1000):
-        page = doc.new_page()
-        page.insert_textbox(pymupdf.Rect(72, 72, 520, 760), f"Chapter text of page {number}. " * 40, fontsize=10)
+    page = doc.new_page()
+    for line in range(3):
+        page.insert_text((72, 200 + 14 * line), f"Line {line} of the chapter text of a long book.", fontsize=10)
+    one = pymupdf.open("pdf", doc.tobytes())
+    for _ in range(999):  # the page 1,000 times (writing each one anew is slow)
+        doc.insert_pdf(one)
     doc.save(path)
     result = passages_of(path, window=64, max_passages=50)
     assert len(result.passages) == 50 and result.truncated
-    assert result.last_page < 100  # the rest of the book was not even laid out
+    assert result.last_page == 50 and result.page_count == 1000
+    assert result.passages[-1].page == 50
 
 
 # --- storage, indexing and search ---------------------------------------------------------------------------

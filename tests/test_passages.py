@@ -318,3 +318,20 @@ def test_reindex_and_doctor_cover_the_passage_index(imported, library_path: Path
     rebuilt = json.loads(capsys.readouterr().out)["rebuilt_passages"]
     assert rebuilt[0]["model"] == embedder.model_id and rebuilt[0]["vectors"] > 0
     assert index_problems(library)["index_consistent"]
+
+
+def test_fulltext_cost_uses_the_library_own_figures(imported) -> None:
+    from litreview.library.passages import TYPICAL_PASSAGES_PER_PDF, fulltext_cost
+
+    library, _, _, summary = imported
+    estimate = fulltext_cost(library, 1000)
+    assert not estimate["measured"] and estimate["passages"] == 1000 * TYPICAL_PASSAGES_PER_PDF
+    assert estimate["bytes"] > 0 and estimate["seconds"] > 0
+    for paper_id in range(100, 105):
+        library.conn.execute("INSERT INTO papers (id, title) VALUES (?, 'another')", (paper_id,))
+        library.conn.execute(
+            "INSERT INTO passage_sources (paper_id, sha256, splitter, passages, pages) VALUES (?, 'x', 's', 10, 2)",
+            (paper_id,),
+        )
+    total = summary.fulltext["passages"] + 50
+    assert fulltext_cost(library, 8)["passages"] == round(total / 8 * 8) and fulltext_cost(library, 8)["measured"]

@@ -105,3 +105,26 @@ class PassageRepository:
 def _stored(row: Sequence) -> StoredPassage:
     boxes = tuple(tuple(float(v) for v in box) for box in json.loads(row[7] or "[]"))
     return StoredPassage(int(row[0]), int(row[1]), int(row[2]), int(row[3]), str(row[4]), row[5], str(row[6]), boxes)
+
+
+# What full text costs, per PDF, from benchmarks/passages.py on the shared PDFs (all-MiniLM-L6-v2, 2 cores):
+# used until the library has split enough PDFs of its own to measure.
+TYPICAL_PASSAGES_PER_PDF = 85
+TYPICAL_BYTES_PER_PASSAGE = 4_600  # text, FTS5, boxes, a 384-dim float32 vector and its HNSW share
+TYPICAL_PASSAGES_PER_S = 20.0
+
+
+def fulltext_cost(library: Library, pdf_count: int, *, passages_per_s: float | None = None) -> dict:
+    """What turning full text on for `pdf_count` PDFs costs: {"passages", "bytes", "seconds", "measured"},
+    from this library's own split PDFs when it has at least 5, else from the typical figures above."""
+    row = library.conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(passages), 0) FROM passage_sources WHERE passages > 0"
+    ).fetchone()
+    per_pdf, per_passage, measured = float(TYPICAL_PASSAGES_PER_PDF), float(TYPICAL_BYTES_PER_PASSAGE), False
+    if row[0] >= 5:
+        per_pdf = min(row[1] / row[0], max_passages(library))
+        measured = True
+    passages = int(round(per_pdf * pdf_count))
+    speed = passages_per_s or TYPICAL_PASSAGES_PER_S
+    return {"passages": passages, "bytes": int(passages * per_passage), "seconds": passages / speed,
+            "measured": measured}

@@ -335,3 +335,16 @@ def test_fulltext_cost_uses_the_library_own_figures(imported) -> None:
         )
     total = summary.fulltext["passages"] + 50
     assert fulltext_cost(library, 8)["passages"] == round(total / 8 * 8) and fulltext_cost(library, 8)["measured"]
+
+
+def test_a_page_set_sideways_keeps_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "landscape.pdf"
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 100), "An upright first page about sediment cores.", fontsize=10)
+    page = doc.new_page()
+    rows = [f"Table row {n} lists the glacier retreat rate measured in year {2000 + n}." for n in range(12)]
+    for n, row in enumerate(rows):
+        page.insert_text((80 + 16 * n, 700), row, fontsize=10, rotate=90)
+    doc.save(path)
+    text = text_of(passages_of(path).passages, page=2)
+    assert all(row in text for row in rows)

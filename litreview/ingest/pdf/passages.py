@@ -136,9 +136,13 @@ def _paragraphs(pages: list[Page], state: dict) -> Iterator[tuple[int, list[_Par
     sizes = [line.size for page in pages for line in page.lines if not line.running and len(line.text) > 30]
     body_size = median(sizes) if sizes else 10.0
     for page in pages:
+        ordered = page.reading_order()
+        rotated = [line for line in page.lines if not line.upright]
+        if len(rotated) > len(ordered):  # a landscape table or page set sideways: its text is the page's body
+            ordered += sorted(rotated, key=lambda line: (round(line.x0), -line.y0))
         lines = [
             line
-            for line in page.reading_order()
+            for line in ordered
             if not line.running and not _NUMBER_LINE_RE.match(line.text) and line.text.strip()
         ]
         paragraphs: list[_Paragraph] = []

@@ -107,10 +107,12 @@ def _stored(row: Sequence) -> StoredPassage:
     return StoredPassage(int(row[0]), int(row[1]), int(row[2]), int(row[3]), str(row[4]), row[5], str(row[6]), boxes)
 
 
-# What full text costs, per PDF, from benchmarks/passages.py on the shared PDFs (all-MiniLM-L6-v2, 2 cores):
-# used until the library has split enough PDFs of its own to measure.
+# What full text costs, used until the library has split enough PDFs of its own to measure. Passages per PDF
+# and bytes per passage: benchmarks/passages.py --limit 30 on the shared PDFs (2,535 passages from 30 PDFs,
+# 14.2 MB with text, FTS5, boxes, 384-dim float32 vectors and the HNSW snapshot). Speed: the MiniLM preset's
+# CPU figure for abstract-length texts (passages are about as long: median 199 tokens).
 TYPICAL_PASSAGES_PER_PDF = 85
-TYPICAL_BYTES_PER_PASSAGE = 4_600  # text, FTS5, boxes, a 384-dim float32 vector and its HNSW share
+TYPICAL_BYTES_PER_PASSAGE = 5_600
 TYPICAL_PASSAGES_PER_S = 20.0
 
 

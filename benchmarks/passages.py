@@ -13,8 +13,11 @@
    passages (via benchmarks/embed.py --corpus); library growth per 1,000 PDFs (the library VACUUMed with and
    without its passages, extrapolated linearly); passage query p95 at 100k synthetic passages.
 5. Bad input: a 1,000-page generated PDF bounded by the setting; PDFs without a text layer give no passages.
+6. The reader (--reader-only): time from asking for a page to the page shown, highlights painted.
 
     .venv/bin/python benchmarks/passages.py [--limit N] [--keep DIR] [--skip-scale] [--skip-st]
+    .venv/bin/python benchmarks/passages.py --scale-only      # passage query p95 at --scale passages
+    .venv/bin/python benchmarks/passages.py --reader-only     # reader: page shown time
 """
 
 from __future__ import annotations
@@ -312,6 +315,36 @@ def bad_input(tmp: Path) -> None:
           f"read, truncated={result.truncated}, {seconds:.1f} s")
 
 
+def reader_timing(data: Path) -> None:
+    """Time from asking the reader for a page to the page shown (rendered, highlighted), offscreen Qt."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from litreview.gui.reader import ReaderWidget
+
+    app = QApplication.instance() or QApplication([])
+    reader = ReaderWidget()
+    reader.resize(1000, 1200)
+    reader.show()
+    times = []
+    pdfs = sorted((data / "ground-truth").glob("*.pdf"))[:20]
+    for path in pdfs:
+        start = time.perf_counter()
+        if not reader.open(path, 1, [(72, 100, 300, 112)]):
+            continue
+        app.processEvents()
+        times.append(time.perf_counter() - start)
+        for page in range(2, min(reader.page_count, 6) + 1):
+            start = time.perf_counter()
+            reader.go_to(page)
+            app.processEvents()
+            times.append(time.perf_counter() - start)
+    reader.close()
+    print(f"reader: {len(times)} pages shown from {len(pdfs)} PDFs at {reader.zoom:.0%}: p50 "
+          f"{np.percentile(times, 50) * 1000:.0f} ms, p95 {np.percentile(times, 95) * 1000:.0f} ms, max "
+          f"{max(times) * 1000:.0f} ms (floor < 300 ms)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -321,6 +354,7 @@ def main() -> int:
     parser.add_argument("--skip-st", action="store_true", help="skip the sentence-transformers comparison")
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--scale-only", action="store_true", help="only the query-at-scale test")
+    parser.add_argument("--reader-only", action="store_true", help="only the reader's page-shown time")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"PDFs not found at {args.data} (see ../shared/data/README.md)", file=sys.stderr)
@@ -329,6 +363,9 @@ def main() -> int:
     from litreview.library import open_library
     from litreview.pipeline import open_embedder
 
+    if args.reader_only:
+        reader_timing(args.data)
+        return 0
     if args.scale_only:
         from litreview.embedding import load_embedder
 

@@ -348,3 +348,22 @@ def test_a_page_set_sideways_keeps_its_text(tmp_path: Path) -> None:
     doc.save(path)
     text = text_of(passages_of(path).passages, page=2)
     assert all(row in text for row in rows)
+
+
+def test_passages_fit_a_real_tokenizer_window(tmp_path: Path, paper) -> None:
+    """The embedding layer's counter (the model's own tokenizer, specials included) keeps every passage
+    within the model's window: nothing is cut off when the passage is embedded."""
+    from tiny_models import build_tiny_bert
+
+    from litreview.embedding import load_embedder
+    from litreview.embedding.tokens import document_token_counter
+
+    embedder = load_embedder(str(build_tiny_bert(tmp_path / "bert", max_seq_length=48)))
+    count, window, key = document_token_counter(embedder)
+    assert window == 48 and key.startswith("tokenizer:")
+    assert count("") == len(embedder.tokenizer("")["input_ids"])  # the special tokens are counted
+    result = read_passages(paper.path, count, window)
+    assert isinstance(result, PassageResult) and len(result.passages) > 10
+    assert all(len(embedder.tokenizer(p.text)["input_ids"]) <= 48 for p in result.passages)
+    for page, sentences in paper.body.items():
+        assert set(body_words(" ".join(sentences))) <= set(body_words(text_of(result.passages, page)))

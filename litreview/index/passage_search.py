@@ -7,6 +7,8 @@ are searched with the body.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ from litreview.library.db import Library
 from litreview.library.passages import PassageRepository, StoredPassage
 
 DEFAULT_KINDS = ("body", "caption")
+COMMON_TERM_SHARE = 0.1  # a query term in more than this share of the passages is left out of keyword search
+MIN_TERMS = 3
+_WORD = re.compile(r"\w+", re.UNICODE)
 PASSAGE_MODES = ("keyword", "semantic", "hybrid")
 
 
@@ -46,8 +51,10 @@ class PassageHit:
 def passage_keyword_search(
     library: Library, query: str, k: int = 10, kinds: Sequence[str] = DEFAULT_KINDS
 ) -> list[tuple[int, float]]:
-    """(passage id, -bm25) best first."""
-    match = fts_query(query)
+    """(passage id, -bm25) best first. Terms found in more than COMMON_TERM_SHARE of the passages are left
+    out (BM25 gives them almost no weight, but each makes FTS5 score nearly every passage); the rarest
+    MIN_TERMS stay whatever their frequency."""
+    match = fts_query(_without_common_terms(library, query))
     if not match or k <= 0:
         return []
     marks = ",".join("?" * len(kinds))
@@ -57,6 +64,25 @@ def passage_keyword_search(
         (match, *kinds, int(k)),
     ).fetchall()
     return [(int(pid), float(score)) for pid, score in rows]
+
+
+def _without_common_terms(library: Library, query: str) -> str:
+    terms = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
+    if len(terms) <= MIN_TERMS:
+        return query
+    total = int(library.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+    marks = ",".join("?" * len(terms))
+    try:
+        frequency = dict(library.conn.execute(
+            f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({marks})", terms
+        ).fetchall())
+    except sqlite3.OperationalError:  # a library from before the vocabulary table: search with every term
+        return query
+    by_rarity = sorted(terms, key=lambda term: frequency.get(term, 0))
+    kept = [t for t in by_rarity if frequency.get(t, 0) <= COMMON_TERM_SHARE * total] or by_rarity[:MIN_TERMS]
+    if len(kept) < MIN_TERMS:
+        kept = by_rarity[:MIN_TERMS]
+    return " ".join(kept)
 
 
 def passage_semantic_search(

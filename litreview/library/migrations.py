@@ -192,6 +192,8 @@ CREATE TABLE passage_sources (
 CREATE VIRTUAL TABLE passages_fts USING fts5(
     text, section, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
+-- Document frequency per term, so passage search can leave out terms that are in most passages.
+CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
 CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
     INSERT INTO passages_fts(rowid, text, section) VALUES (new.id, new.text, new.section);
 END;

@@ -37,7 +37,7 @@ def test_related_prints_the_contract_rows(filled, capsys) -> None:
     assert code == 0
     assert [row["id"] for row in rows] == [ids[1], ids[2]]  # clamped to what exists, itself excluded
     assert rows[0]["title"] == "Graph kernels" and rows[0]["score"] > rows[1]["score"]
-    assert set(rows[0]) == {"id", "title", "score"}
+    assert set(rows[0]) == {"id", "title", "score", "why"}  # the contract keys, and the shared terms
 
 
 def test_related_failures_are_one_line(filled, capsys) -> None:

@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
+    p.add_argument("--no-fulltext", action="store_true",
+                   help="skip full-text passages (split, embedded and indexed after the abstracts by default)")
     p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     p.add_argument("--resume", action="store_true", help="also import the files an interrupted import left queued")
@@ -91,9 +93,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                     embedder = open_embedder(library, args.model, device=args.device)
                 except ModelNotAvailable as exc:
                     raise CommandError(str(exc)) from exc
-            summary = drive(
-                run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding), bar
-            )
+            steps = run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding,
+                               fulltext=not args.no_fulltext)
+            summary = drive(steps, bar)
         except (KeyboardInterrupt, Cancelled):
             bar.close()
             print(
@@ -110,9 +112,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"imported {summary.imported}, updated {summary.updated}, duplicates {summary.duplicates}, "
             f"failed {len(summary.failed)}, embedded {summary.embedded}"
             + (f", removed {summary.removed}" if summary.removed else "")
+            + (f", passages {summary.fulltext['passages']}" if summary.fulltext else "")
         )
         for notice in summary.notices:
             print(f"  {notice.path}: {notice.reason}")
+        for warning in (summary.fulltext or {}).get("warnings", []):
+            print(f"  full text: {warning}")
         for error in summary.failed:
             where = error.path + (f":{error.line}" if error.line else "") + (f" [{error.entry}]" if error.entry else "")
             print(f"  failed: {where}: {error.reason}")

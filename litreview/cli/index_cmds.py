@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="default hybrid (keyword when the library has no vectors)")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
     p.add_argument("--all", action="store_true", help="every match, best first (overrides -k)")
+    p.add_argument("--passages", action="store_true",
+                   help="search full-text passages: paper, page and text of each match")
     p.add_argument("--device", help="cpu, cuda or mps for embedding the query")
     add_json_flag(p)
     p.set_defaults(handler=cmd_search)
@@ -154,6 +156,9 @@ def cmd_search(args: argparse.Namespace) -> int:
                         raise CommandError(str(exc)) from exc
                     warn(f"litreview: {exc}; searching by keyword only")
                     mode = "keyword"
+        if args.passages:
+            _search_passages(library, embedder, query, args.k, mode, args.json)
+            return 0
         result = search_with_count(library, service, embedder, query, k=None if args.all else args.k, mode=mode)
         _print_hits(library, result.hits, args.json)
         noun = "match" if result.total == 1 else "matches"
@@ -163,18 +168,42 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _search_passages(library, embedder, query: str, k: int, mode: str, as_json: bool) -> None:
+    from litreview.index.passage_search import search_passages
+    from litreview.index.service import passage_index
+
+    index = passage_index(library) if embedder is not None else None
+    hits = search_passages(library, index, embedder, query, k=k, mode=mode)
+    rows = [hit.to_json() for hit in hits]
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print("no results" if library.query("SELECT 1 FROM passages LIMIT 1") else
+              "no passages yet: run 'litreview import' on the PDFs (without --no-fulltext)")
+    else:
+        titles = _titles(library, sorted({row["paper_id"] for row in rows}))
+        for row in rows:
+            text = row["text"] if len(row["text"]) <= 160 else row["text"][:157] + "..."
+            print(f"{row['paper_id']:>7}  p.{row['page']:<4} {row['score']:.4f}  "
+                  f"{titles.get(row['paper_id']) or '(untitled)'}\n         {text}")
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from litreview.index.service import IndexService
+    from litreview.index.service import IndexService, passage_index
 
     with open_from_args(args, create=False) as library:
         results = IndexService(library).rebuild_all()
+        passages = passage_index(library).rebuild_all()
     if args.json:
-        print_json({"rebuilt": results})
-    elif not results:
+        print_json({"rebuilt": results, "rebuilt_passages": passages})
+    elif not results and not passages:
         print("no vectors to index")
     else:
         for r in results:
             print(f"rebuilt {r['model']} ({r['dim']} dims): {count_of(r['vectors'], 'vector')} in {r['seconds']:.1f} s")
+        for r in passages:
+            print(f"rebuilt passages {r['model']} ({r['dim']} dims): {count_of(r['vectors'], 'vector')} in "
+                  f"{r['seconds']:.1f} s")
     return 0
 
 

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Up to this many vectors, queries use exact numpy search over the stored matrix: it is exact and, at this size,
 # about as fast as HNSW (benchmarks/index.py prints both). The hnswlib index is still kept and snapshotted.
 EXACT_SEARCH_MAX = 5000
+_SNAPSHOT_TABLES = ("index_snapshots", "passage_index_snapshots")
 # save() compacts (rebuilds) an index when more than this share of its slots belongs to deleted elements.
 COMPACT_DELETED_SHARE = 0.25
 
@@ -69,9 +70,15 @@ class IndexService:
         ef_construction: int = DEFAULT_EF_CONSTRUCTION,
         ef_search: int = DEFAULT_EF_SEARCH,
         exact_search_max: int = EXACT_SEARCH_MAX,
+        store: VectorStore | None = None,
+        snapshots: str = "index_snapshots",
     ) -> None:
+        """`store` and `snapshots` name another vector table and its snapshot table (see passage_index)."""
+        if snapshots not in _SNAPSHOT_TABLES:
+            raise ValueError(f"not a snapshot table: {snapshots}")
         self.library = library
-        self.store = VectorStore(library)
+        self.store = store or VectorStore(library)
+        self.snapshots = snapshots
         self.m = m
         self.ef_construction = ef_construction
         self.ef_search = ef_search
@@ -159,8 +166,8 @@ class IndexService:
         results = [self.rebuild(entry["model"], entry["dim"]) for entry in self.store.models()]
         with self.library.transaction() as conn:
             conn.execute(
-                "DELETE FROM index_snapshots WHERE NOT EXISTS (SELECT 1 FROM vectors v "
-                "WHERE v.model_id = index_snapshots.model_id AND v.dim = index_snapshots.dim)"
+                f"DELETE FROM {self.snapshots} WHERE NOT EXISTS (SELECT 1 FROM {self.store.table} v "
+                f"WHERE v.model_id = {self.snapshots}.model_id AND v.dim = {self.snapshots}.dim)"
             )
         return results
 
@@ -169,7 +176,7 @@ class IndexService:
         hashes = self.store.text_hashes(model_id, dim)
         problems: list[str] = []
         row = self.library.conn.execute(
-            "SELECT data, element_count, m, ef_construction, checksum FROM index_snapshots "
+            f"SELECT data, element_count, m, ef_construction, checksum FROM {self.snapshots} "
             "WHERE model_id = ? AND dim = ?",
             (model_id, dim),
         ).fetchone()
@@ -220,7 +227,7 @@ class IndexService:
     def _load_snapshot(self, key: tuple[str, int], problems: list[str]) -> _LoadedIndex | None:
         model_id, dim = key
         row = self.library.conn.execute(
-            "SELECT data, element_count, m, ef_construction, checksum FROM index_snapshots "
+            f"SELECT data, element_count, m, ef_construction, checksum FROM {self.snapshots} "
             "WHERE model_id = ? AND dim = ?",
             key,
         ).fetchone()
@@ -281,14 +288,14 @@ class IndexService:
         model_id, dim = key
         if not state.hashes:
             with self.library.transaction() as conn:
-                conn.execute("DELETE FROM index_snapshots WHERE model_id = ? AND dim = ?", key)
+                conn.execute(f"DELETE FROM {self.snapshots} WHERE model_id = ? AND dim = ?", key)
             state.generation = self._generation()
             return
         data = state.ann.to_bytes()
         checksum = _snapshot_checksum(vector_set_checksum(list(state.hashes.items())), data)
         with self.library.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO index_snapshots"
+                f"INSERT OR REPLACE INTO {self.snapshots}"
                 "(model_id, dim, data, element_count, m, ef_construction, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (model_id, dim, data, len(state.hashes), state.ann.m, state.ann.ef_construction, checksum),
             )
@@ -314,11 +321,12 @@ class IndexService:
 
     def _hashes_of(self, model_id: str, dim: int, ids: list[int]) -> dict[int, str]:
         found: dict[int, str] = {}
+        table, column = self.store.table, self.store.id_column
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.library.conn.execute(
-                f"SELECT paper_id, text_hash FROM vectors WHERE model_id = ? AND dim = ? AND paper_id IN ({marks})",
+                f"SELECT {column}, text_hash FROM {table} WHERE model_id = ? AND dim = ? AND {column} IN ({marks})",
                 (model_id, dim, *chunk),
             ).fetchall()
             found.update({int(pid): str(hash_) for pid, hash_ in rows})
@@ -340,6 +348,12 @@ class IndexService:
         return [(int(i), float(s)) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)]
 
 
+def passage_index(library: Library, **options: int) -> IndexService:
+    """The IndexService over passage vectors: labels are passage ids, snapshots in passage_index_snapshots."""
+    store = VectorStore(library, table="passage_vectors", id_column="passage_id")
+    return IndexService(library, store=store, snapshots="passage_index_snapshots", **options)
+
+
 class _StaleIndex(Exception):
     """A snapshot built from another set of vectors."""
 
@@ -357,4 +371,8 @@ def index_problems(library: Library) -> dict:
         "(SELECT 1 FROM vectors v WHERE v.model_id = s.model_id AND v.dim = s.dim)"
     ).fetchall()
     problems += [f"index for {m} ({d} dims) has no vectors left; run 'litreview reindex'" for m, d in orphans]
+    passages = passage_index(library)
+    for entry in passages.store.models():
+        report = passages.consistency(entry["model"], entry["dim"])
+        problems += [f"passage {problem}" for problem in report["problems"]]
     return {"vectors": total, "index_consistent": not problems, "problems": problems}

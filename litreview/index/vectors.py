@@ -14,6 +14,7 @@ import numpy as np
 from litreview.library.db import Library
 
 _CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
+_TABLES = {("vectors", "paper_id"), ("passage_vectors", "passage_id")}
 
 
 def text_hash(text: str) -> str:
@@ -38,10 +39,15 @@ def vector_set_checksum(pairs: Sequence[tuple[int, str]]) -> str:
 
 
 class VectorStore:
-    """Reads and writes the `vectors` table of one library. Runs on the thread that owns the library."""
+    """Reads and writes the `vectors` table of one library (or a table shaped like it: `passage_vectors`, whose
+    rows belong to passages). Runs on the thread that owns the library."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, *, table: str = "vectors", id_column: str = "paper_id") -> None:
+        if (table, id_column) not in _TABLES:
+            raise ValueError(f"not a vector table: {table}.{id_column}")
         self.library = library
+        self.table = table
+        self.id_column = id_column
 
     def put(
         self,
@@ -64,7 +70,8 @@ class VectorStore:
         ]
         with self.library.transaction() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO vectors(paper_id, model_id, dim, text_hash, vector) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO {self.table}({self.id_column}, model_id, dim, text_hash, vector) "
+                "VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
         return len(rows)
@@ -72,7 +79,8 @@ class VectorStore:
     def load(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """All vectors of (model_id, dim) ordered by paper id: (ids int64 (n,), matrix float32 (n, dim))."""
         rows = self.library.conn.execute(
-            "SELECT paper_id, vector FROM vectors WHERE model_id = ? AND dim = ? ORDER BY paper_id",
+            f"SELECT {self.id_column}, vector FROM {self.table} WHERE model_id = ? AND dim = ? "
+            f"ORDER BY {self.id_column}",
             (model_id, dim),
         ).fetchall()
         return self._to_arrays(rows, dim)
@@ -85,7 +93,8 @@ class VectorStore:
             chunk = unique[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows += self.library.conn.execute(
-                f"SELECT paper_id, vector FROM vectors WHERE model_id = ? AND dim = ? AND paper_id IN ({marks})",
+                f"SELECT {self.id_column}, vector FROM {self.table} WHERE model_id = ? AND dim = ? "
+                f"AND {self.id_column} IN ({marks})",
                 (model_id, dim, *chunk),
             ).fetchall()
         rows.sort()
@@ -102,20 +111,21 @@ class VectorStore:
     def text_hashes(self, model_id: str, dim: int) -> dict[int, str]:
         """paper id -> hash of the text embedded, for every vector of (model_id, dim)."""
         rows = self.library.conn.execute(
-            "SELECT paper_id, text_hash FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim)
+            f"SELECT {self.id_column}, text_hash FROM {self.table} WHERE model_id = ? AND dim = ?", (model_id, dim)
         ).fetchall()
         return {int(pid): str(hash_) for pid, hash_ in rows}
 
     def count(self, model_id: str, dim: int) -> int:
         row = self.library.conn.execute(
-            "SELECT COUNT(*) FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim)
+            f"SELECT COUNT(*) FROM {self.table} WHERE model_id = ? AND dim = ?", (model_id, dim)
         ).fetchone()
         return int(row[0])
 
     def models(self) -> list[dict]:
         """[{"model", "dim", "vectors"}] for every (model, dim) with stored vectors, most vectors first."""
         rows = self.library.conn.execute(
-            "SELECT model_id, dim, COUNT(*) FROM vectors GROUP BY model_id, dim ORDER BY COUNT(*) DESC, model_id, dim"
+            f"SELECT model_id, dim, COUNT(*) FROM {self.table} GROUP BY model_id, dim "
+            "ORDER BY COUNT(*) DESC, model_id, dim"
         ).fetchall()
         return [{"model": m, "dim": int(d), "vectors": int(n)} for m, d, n in rows]
 
@@ -127,8 +137,9 @@ class VectorStore:
         """Remove vectors of (model_id, dim): those of `paper_ids`, or all. Returns the number removed."""
         with self.library.transaction() as conn:
             if paper_ids is None:
-                return conn.execute("DELETE FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim)).rowcount
+                sql = f"DELETE FROM {self.table} WHERE model_id = ? AND dim = ?"
+                return conn.execute(sql, (model_id, dim)).rowcount
             return conn.executemany(
-                "DELETE FROM vectors WHERE model_id = ? AND dim = ? AND paper_id = ?",
+                f"DELETE FROM {self.table} WHERE model_id = ? AND dim = ? AND {self.id_column} = ?",
                 [(model_id, dim, int(p)) for p in paper_ids],
             ).rowcount

@@ -320,5 +320,72 @@ INSERT INTO reference_jobs (paper_id, state)
     SELECT DISTINCT paper_id, 'queued' FROM files WHERE paper_id IS NOT NULL AND lower(path) LIKE '%.pdf';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS, _REFERENCES]
+_PASSAGES = """
+-- Full-text passages (issue 19): each PDF's text split to fit the embedding model's window. Ids are never
+-- reused (AUTOINCREMENT): they are the labels of the per-model passage ANN index.
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,                          -- order in the paper, from 0
+    page INTEGER NOT NULL,                         -- from 1
+    kind TEXT NOT NULL CHECK (kind IN ('body', 'caption', 'references')),
+    section TEXT,
+    text TEXT NOT NULL,
+    boxes TEXT NOT NULL DEFAULT '[]',              -- JSON [[x0, y0, x1, y1], ...] in PDF points on that page
+    UNIQUE (paper_id, seq)
+);
+CREATE INDEX passages_paper_page ON passages(paper_id, page);
+
+-- One row per paper whose PDF was split: which file, for which splitter (tokenizer and window), what was cut.
+CREATE TABLE passage_sources (
+    paper_id INTEGER PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    splitter TEXT NOT NULL,
+    passages INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    skipped TEXT NOT NULL DEFAULT '[]',            -- JSON [[page, reason], ...]
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    text, section, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+-- Document frequency per term, so passage search can leave out terms that are in most passages.
+CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, 'row');
+CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
+    INSERT INTO passages_fts(rowid, text, section) VALUES (new.id, new.text, new.section);
+END;
+CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text, section) VALUES ('delete', old.id, old.text, old.section);
+END;
+CREATE TRIGGER passages_fts_update AFTER UPDATE OF text, section ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text, section) VALUES ('delete', old.id, old.text, old.section);
+    INSERT INTO passages_fts(rowid, text, section) VALUES (new.id, new.text, new.section);
+END;
+
+-- Passage embeddings and their ANN index, shaped like `vectors` and `index_snapshots`.
+CREATE TABLE passage_vectors (
+    passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (passage_id, model_id, dim)
+);
+CREATE INDEX passage_vectors_model ON passage_vectors(model_id, dim);
+CREATE TABLE passage_index_snapshots (
+    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    element_count INTEGER NOT NULL,
+    m INTEGER NOT NULL,
+    ef_construction INTEGER NOT NULL,
+    checksum TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    PRIMARY KEY (model_id, dim)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS, _REFERENCES, _PASSAGES]
 LATEST_VERSION = len(MIGRATIONS)

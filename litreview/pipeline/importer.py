@@ -55,9 +55,10 @@ class ImportSummary:
     removed: int = 0  # papers whose Zotero item was trashed or deleted since the last import
     warnings: list[IngestError] = field(default_factory=list)  # imported, with something to tell (a missing file)
     notices: list[IngestError] = field(default_factory=list)  # per file: how it was read (a non-UTF-8 encoding)
+    fulltext: dict | None = None  # fulltext.FulltextSummary.to_json() when passages were indexed
 
     def to_json(self) -> dict:
-        return {
+        result = {
             "imported": self.imported,
             "updated": self.updated,
             "duplicates": self.duplicates,
@@ -67,6 +68,9 @@ class ImportSummary:
             "warnings": [{"path": e.path, "entry": e.entry, "reason": e.reason} for e in self.warnings],
             "notices": [{"path": e.path, "reason": e.reason} for e in self.notices],
         }
+        if self.fulltext is not None:
+            result["passages"] = self.fulltext
+        return result
 
 
 @dataclass
@@ -202,6 +206,7 @@ def run_import(
     extract_in_child: bool | None = None,
     readers: Registry | None = None,
     encoding: str | None = None,
+    fulltext: bool = False,
 ) -> Generator[Progress, None, ImportSummary]:
     """Import files and folders in every registered format (given together, so BibTeX @string and crossref
     resolve across them), then embed and index what is new when an embedder is given. Yields Progress; returns
@@ -209,7 +214,8 @@ def run_import(
 
     Files read one per paper (PDFs) go to a child process when `extract_in_child` is true, or by default when
     there are several and their reader asks for it. `encoding` reads text formats (BibTeX, RIS...) with that
-    encoding instead of detecting it."""
+    encoding instead of detecting it. With `fulltext` (and an embedder), the PDFs' passages are split, embedded and
+    indexed after the abstracts."""
     from litreview.ingest.zotero import is_zotero_source
     from litreview.pipeline.embed import embed_pending
 
@@ -261,6 +267,11 @@ def run_import(
     yield from reference_step(library, cancel=cancel)  # papers queued earlier; then resolve every reference
     if embedder is not None:
         importer.summary.embedded = yield from embed_pending(library, embedder, index=index, cancel=cancel)
+        if fulltext:
+            from litreview.pipeline.fulltext import index_passages
+
+            passages = yield from index_passages(library, embedder, cancel=cancel, batch=importer.batch)
+            importer.summary.fulltext = passages.to_json()
     return importer.summary
 
 

@@ -1,0 +1,70 @@
+"""The reader (issue 19): opens a PDF at a passage's page with its boxes highlighted; page, zoom, find."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pdf_factory import make_paper
+
+from litreview.ingest.pdf.passages import PassageResult, read_passages, word_count_tokens
+
+
+@pytest.fixture
+def reader(qtbot):
+    from litreview.gui.reader import ReaderWidget
+
+    widget = ReaderWidget()
+    qtbot.addWidget(widget)
+    widget.resize(900, 1000)
+    return widget
+
+
+def pixel(reader, x: float, y: float):
+    """The colour shown at PDF point (x, y) of the current page."""
+    image = reader.rendered_image()
+    scale = reader.zoom * reader.devicePixelRatioF()
+    return image.pixelColor(int(x * scale), int(y * scale))
+
+
+def test_reader_opens_at_the_passage_page_with_its_boxes_highlighted(tmp_path: Path, reader) -> None:
+    paper = make_paper(tmp_path / "paper.pdf")
+    result = read_passages(paper.path, word_count_tokens, 256)
+    assert isinstance(result, PassageResult)
+    passage = next(p for p in result.passages if p.page == 2 and p.kind == "body")
+    assert reader.open(paper.path, passage.page, passage.boxes)
+    assert reader.page == 2 and reader.page_count == 4
+    x0, y0, x1, y1 = passage.boxes[0]
+    inside = pixel(reader, x0 + 1, (y0 + y1) / 2 - 0.5)
+    margin = pixel(reader, 5, 5)
+    assert (margin.red(), margin.green(), margin.blue()) == (255, 255, 255)
+    assert inside.red() > 180 and inside.blue() < 190  # yellow tint over the text line
+    width = reader.rendered_image().width()
+    from litreview.gui.reader import ZOOMS
+
+    reader.set_zoom_index(len(ZOOMS) - 1)
+    assert reader.rendered_image().width() > width
+    reader.next_page()
+    assert reader.page == 3
+    reader.next_page()
+    reader.next_page()
+    assert reader.page == 4  # clamped at the last page
+    reader.previous_page()
+    assert reader.page == 3
+    after = pixel(reader, x0 + 1, (y0 + y1) / 2 - 0.5)  # page 3 carries no highlight
+    assert after.blue() > 190 or after.red() < 100
+
+
+def test_find_goes_to_the_page_with_the_text(tmp_path: Path, reader) -> None:
+    paper = make_paper(tmp_path / "paper.pdf")
+    reader.open(paper.path, 1)
+    assert reader.find_next("Figure 2") == 2 and reader.page == 2
+    assert reader.find_next("no such words anywhere") is None
+    assert "not found" in reader.status.text()
+
+
+def test_a_file_that_cannot_be_opened_is_said(tmp_path: Path, reader) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    assert reader.open(bad) is False
+    assert "cannot open bad.pdf" in reader.status.text()

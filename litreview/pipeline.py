@@ -312,6 +312,8 @@ def run_import(
 
 
 def _queue_jobs(library: Library, pdfs: list[Path], batch: str) -> None:
+    # One row per file: a re-import replaces the file's finished row instead of adding another.
+    library.conn.executemany("DELETE FROM jobs WHERE path = ? AND state != 'queued'", [(str(p),) for p in pdfs])
     queued = {row[0] for row in library.conn.execute("SELECT path FROM jobs WHERE state = 'queued'")}
     library.conn.executemany(
         "INSERT INTO jobs (path, state, batch) VALUES (?, 'queued', ?)",
@@ -459,6 +461,7 @@ def embed_pending(
     index = index or IndexService(library)
     model_id, dim = embedder.model_id, embedder.dim
     todo = pending_embeddings(library, model_id, dim)
+    _close_jobs_without_work(library, {paper_id for paper_id, _, _ in todo})
     done = 0
     last_save = time.monotonic()
     try:
@@ -482,6 +485,15 @@ def embed_pending(
         if done:
             _save_index(library, index, model_id, dim)
     return done
+
+
+def _close_jobs_without_work(library: Library, pending: set[int]) -> None:
+    """Jobs whose paper has nothing left to embed (a re-imported duplicate, no text) are finished."""
+    rows = library.conn.execute("SELECT id, paper_id FROM jobs WHERE state IN ('extracted', 'embedded')").fetchall()
+    finished = [(job_id,) for job_id, paper_id in rows if paper_id not in pending]
+    if finished:
+        with library.transaction() as conn:
+            conn.executemany("UPDATE jobs SET state = 'indexed' WHERE id = ?", finished)
 
 
 def _save_index(library: Library, index: IndexService, model_id: str, dim: int) -> None:

@@ -6,16 +6,19 @@ import argparse
 import sys
 import time
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.cli.common import add_json_flag, add_model_flag, model_name, open_from_args, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("import", help="import PDFs, folders (recursively) and .bib files, then embed")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
-    p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")
+    add_model_flag(p, "embedding model (preset, local folder or URL); default: the library's model")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
-    p.add_argument("--resume", action="store_true", help="also import the files an interrupted import left queued")
+    p.add_argument(
+        "--resume", action="store_true",
+        help="also import the files an interrupted import left queued, and embed the papers that have no vector",
+    )
     add_json_flag(p)
     p.set_defaults(handler=cmd_import)
 
@@ -47,13 +50,14 @@ class ProgressBar:
 def cmd_import(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.core.progress import Cancelled, CancelToken
+    from litreview.embedding.errors import RemoteEmbeddingError
     from litreview.pipeline import drive, open_embedder, queued_paths, run_import
 
     with open_from_args(args) as library:
         paths = list(args.paths)
         if args.resume or not paths:
             paths += [p for p in queued_paths(library) if p not in paths]
-        if not paths:
+        if not paths and not args.resume:
             raise CommandError("nothing to import: give PDFs, folders or .bib files")
         bar = ProgressBar(enabled=True)
         try:
@@ -62,7 +66,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 from litreview.embedding import ModelNotAvailable
 
                 try:
-                    embedder = open_embedder(library, args.model, device=args.device)
+                    embedder = open_embedder(library, model_name(args.model), device=args.device)
                 except ModelNotAvailable as exc:
                     raise CommandError(str(exc)) from exc
             summary = drive(run_import(library, paths, embedder=embedder, cancel=CancelToken()), bar)
@@ -74,6 +78,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 130
+        except RemoteEmbeddingError as exc:  # the server stopped, refused or answered nonsense: one line, no trace
+            bar.close()
+            print(
+                f"litreview: {exc}. The import stopped; what was done is kept. Run the same command again to finish.",
+                file=sys.stderr,
+            )
+            return 1
         bar.close()
     if args.json:
         print_json(summary.to_json())

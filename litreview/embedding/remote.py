@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from litreview.embedding.presets import ModelPreset
 
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+HEDGE_AFTER = 3.0  # re-send a batch elsewhere once it has been in flight this many typical request times
 DOWN_FOR_S = 30.0  # an endpoint that failed is skipped this long by later calls (unless every endpoint failed)
 _BODY_CHARS = 300  # how much of a server's error body a message quotes
 
@@ -291,6 +292,7 @@ class RemoteEmbedder:
         self.max_length = max_length or (preset.max_length if preset is not None else 512)
         self.batch_size = max(1, int(batch_size))
         self._dim = int(dim) if dim else None
+        self._latency: float | None = None  # moving average of a successful request's seconds
 
     # -- the Embedder interface ------------------------------------------------------------------------------
 
@@ -397,7 +399,6 @@ class RemoteEmbedder:
                         if len(run.errors) >= len(endpoints):
                             raise RemoteEmbeddingError(self._failure(run))
                         if cancel is not None and cancel.cancelled:
-                            wait = False
                             raise Cancelled()
                         run.cond.wait(0.1)
                         if progress is not None and run.done_texts != reported:
@@ -410,6 +411,9 @@ class RemoteEmbedder:
                 finally:
                     run.stop = True
                     run.cond.notify_all()
+        except (Cancelled, KeyboardInterrupt):
+            wait = False  # do not sit out the requests in flight
+            raise
         finally:
             pool.shutdown(wait=wait, cancel_futures=True)
         return np.concatenate(run.results)  # type: ignore[arg-type]
@@ -425,11 +429,16 @@ class RemoteEmbedder:
         while not run.stop and endpoint not in run.errors and run.finished < len(run.batches):
             if run.pending:
                 return run.pending.popleft()
-            if others > 1:  # hedge: re-send the oldest batch in flight only on other endpoints
-                elsewhere = [i for i, on in run.running.items() if on and endpoint not in on and len(on) == 1]
-                if elsewhere:
-                    return min(elsewhere, key=lambda i: run.started[i])
-            run.cond.wait(0.1)
+            if others > 1 and self._latency is not None:
+                # A straggler: in flight on one other endpoint for much longer than a request usually takes.
+                late = time.monotonic() - HEDGE_AFTER * self._latency
+                stragglers = [
+                    i for i, on in run.running.items()
+                    if run.results[i] is None and len(on) == 1 and endpoint not in on and run.started[i] < late
+                ]
+                if stragglers:
+                    return min(stragglers, key=lambda i: run.started[i])
+            run.cond.wait(0.05)
         return None
 
     def _work(self, run: _Run, endpoint: Endpoint, others: int) -> None:
@@ -444,7 +453,9 @@ class RemoteEmbedder:
                 # With other endpoints to fail over to, a refused or lost connection is not retried here.
                 with run.cond:
                     alone = others - len(run.errors) <= 1
+                began = time.monotonic()
                 vectors = endpoint.request(run.batches[index], retries=None if alone else 0)
+                took = time.monotonic() - began
             except RemoteEmbeddingError as exc:
                 with run.cond:
                     run.running[index].remove(endpoint)
@@ -462,6 +473,7 @@ class RemoteEmbedder:
                 return
             with run.cond:
                 run.running[index].remove(endpoint)
+                self._latency = took if self._latency is None else 0.8 * self._latency + 0.2 * took
                 if run.results[index] is None:
                     widths = {r.shape[1] for r in run.results if r is not None}
                     if widths and vectors.shape[1] not in widths:

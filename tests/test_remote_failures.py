@@ -18,7 +18,7 @@ import pytest
 from local_http import serving
 from test_embedding_remote import DIM as DIM_OF_STAND_IN
 from test_embedding_remote import TEXTS, StandIn, expected, make_handler
-from test_import_pipeline import make_pdf
+from test_import_pipeline import bib_entry, make_pdf
 
 from litreview.cli import main
 from litreview.embedding import RemoteEmbeddingError, load_embedder
@@ -255,3 +255,32 @@ def test_doctor_reports_papers_without_vectors_and_resume_embeds_them(tmp_path, 
     code, out, err = run_cli(capsys, *lib, "import", "--resume", "--model", url)
     assert code == 0 and "embedded 2" in out, err
     assert doctor(capsys, library_path)["problems"] == []
+
+
+def test_server_dying_between_embedding_steps_keeps_the_vectors_already_stored(tmp_path, capsys, monkeypatch) -> None:
+    """150 papers are embedded 64 per step: the server dies after the first step; the re-run embeds the other 86."""
+    bib = tmp_path / "refs.bib"
+    words = ("sparse dense retrieval herbarium flowering traits galaxy protein folding cluster topic lensing "
+             "matter halo graph network claim evidence corpus label query model server vector index").split()
+    rng = np.random.default_rng(5)
+    titles = {" ".join(rng.choice(words, size=7, replace=False)).capitalize() for _ in range(400)}
+    entries = [bib_entry(f"key{i}", title=title, doi=f"10.1/{i}", year=1950 + i % 70,
+                         extra=f"  abstract = {{Abstract {i} about {title.lower()}.}},\n")
+               for i, title in enumerate(sorted(titles)[:150])]
+    bib.write_text("".join(entries), encoding="utf-8")
+    library_path = tmp_path / "lib.sqlite"
+    state = DiesAfter(left=1 + 2)  # the dimension probe, then the first step's two requests of 32
+    with serving(dying_handler(state)) as base:
+        url = f"{base}/v1/embeddings?model=m&retries=0&batch_size=32&concurrency=1"
+        monkeypatch.setattr(sys, "argv", ["litreview", "--model", url])
+        argv = ["--library", str(library_path), "import", str(bib), "--model", url]
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 1 and len(err.strip().splitlines()) == 1 and "Run the same command again" in err, (out, err)
+        report = doctor(capsys, library_path)
+        assert (report["papers"], report["vectors"], report["papers_without_vectors"]) == (150, 64, 86)
+        assert report["index_consistent"], report  # what was stored is indexed, nothing half-written
+        state.left = 10**6
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 0 and "embedded 86" in out, err
+        report = doctor(capsys, library_path)
+        assert report["problems"] == [] and (report["papers"], report["vectors"]) == (150, 150)

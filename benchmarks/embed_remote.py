@@ -67,54 +67,17 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=32, help="texts per request")
     parser.add_argument("--kill", type=Path, help="a folder of PDFs to import through a server killed mid-import")
     parser.add_argument("--kill-runs", type=int, default=5)
+    parser.add_argument("--no-throughput", action="store_true", help="only the --kill runs")
     args = parser.parse_args()
 
-    from infinity_server import HOW_TO_GET, InfinityServer, infinity_executable, kill_during_imports, packaged_minilm
-
-    from litreview.embedding import load_embedder
-    from litreview.embedding.local import configure_torch_threads
+    from infinity_server import HOW_TO_GET, infinity_executable, kill_during_imports
 
     if infinity_executable() is None:
         print(HOW_TO_GET, file=sys.stderr)
         return 2
-    texts, source = load_texts(args.limit)
-    print(f"texts: {source}; cores: {os.cpu_count()}; batch size {args.batch_size}; all-MiniLM-L6-v2 float32")
-    configure_torch_threads(args.threads)
-    local = load_embedder("minilm", device="cpu", dtype="float32")
-    rate, reference = docs_per_s(local.embed_documents, texts)
-    print(f"local engine ({args.threads} threads):{'':24}{rate:8.1f} docs/s")
-    del local
-
-    folder = packaged_minilm()
     with tempfile.TemporaryDirectory(prefix="embed-remote-") as tmp:
-        log = Path(tmp) / "infinity.log"
-
-        def measure(label: str, urls: list[str], concurrency: int) -> None:
-            name = " ".join(f"{url}/embeddings?model=minilm&concurrency={concurrency}" for url in urls)
-            remote = load_embedder(name, batch_size=args.batch_size, allow_remote=True)
-            rate, vectors = docs_per_s(remote.embed_documents, texts)
-            diff = float(np.abs(vectors - reference).max())
-            print(f"{label:<56}{rate:8.1f} docs/s   max |remote - local| {diff:.2e}")
-
-        servers = [InfinityServer([(folder, "minilm")], threads=args.threads, batch_size=args.batch_size, log=log)]
-        servers[0].start()
-        try:
-            for concurrency in (1, 2, 4):
-                measure(f"1 server ({args.threads} threads), {concurrency} concurrent request(s)", [servers[0].url],
-                        concurrency)
-        finally:
-            servers[0].stop()
-        servers = [InfinityServer([(folder, "minilm")], threads=1, batch_size=args.batch_size, log=log)
-                   for _ in range(2)]
-        try:
-            for server in servers:
-                server.start()
-            measure("1 server (1 thread), 2 concurrent requests", [servers[0].url], 2)
-            measure("2 servers (1 thread each), 2 concurrent requests each", [s.url for s in servers], 2)
-        finally:
-            for server in servers:
-                server.stop()
-
+        if not args.no_throughput:
+            throughput(args, Path(tmp) / "infinity.log")
         if args.kill is not None:
             pdfs = sorted(args.kill.glob("*.pdf"))
             print(f"\nserver killed at a random moment during an import of {len(pdfs)} PDFs from {args.kill}:")
@@ -127,6 +90,49 @@ def main() -> int:
                       f"papers {doctor['papers']}, vectors {doctor['vectors']}")
                 print(f"    {lines[-1] if lines else ''}")
     return 0
+
+
+def throughput(args: argparse.Namespace, log: Path) -> None:
+    """docs/s of the local engine, one server at 1/2/4 concurrent requests, and one vs two 1-thread servers."""
+    from infinity_server import InfinityServer, packaged_minilm
+
+    from litreview.embedding import load_embedder
+    from litreview.embedding.local import configure_torch_threads
+
+    texts, source = load_texts(args.limit)
+    print(f"texts: {source}; cores: {os.cpu_count()}; batch size {args.batch_size}; all-MiniLM-L6-v2 float32")
+    configure_torch_threads(args.threads)
+    local = load_embedder("minilm", device="cpu", dtype="float32")
+    rate, reference = docs_per_s(local.embed_documents, texts)
+    print(f"local engine ({args.threads} threads):{'':24}{rate:8.1f} docs/s")
+    del local
+    folder = packaged_minilm()
+
+    def measure(label: str, urls: list[str], concurrency: int) -> None:
+        name = " ".join(f"{url}/embeddings?model=minilm&concurrency={concurrency}" for url in urls)
+        remote = load_embedder(name, batch_size=args.batch_size, allow_remote=True)
+        rate, vectors = docs_per_s(remote.embed_documents, texts)
+        diff = float(np.abs(vectors - reference).max())
+        print(f"{label:<56}{rate:8.1f} docs/s   max |remote - local| {diff:.2e}")
+
+    servers = [InfinityServer([(folder, "minilm")], threads=args.threads, batch_size=args.batch_size, log=log)]
+    servers[0].start()
+    try:
+        for concurrency in (1, 2, 4):
+            measure(f"1 server ({args.threads} threads), {concurrency} concurrent request(s)", [servers[0].url],
+                    concurrency)
+    finally:
+        servers[0].stop()
+    servers = [InfinityServer([(folder, "minilm")], threads=1, batch_size=args.batch_size, log=log)
+               for _ in range(2)]
+    try:
+        for server in servers:
+            server.start()
+        measure("1 server (1 thread), 2 concurrent requests", [servers[0].url], 2)
+        measure("2 servers (1 thread each), 2 concurrent requests each", [s.url for s in servers], 2)
+    finally:
+        for server in servers:
+            server.stop()
 
 
 if __name__ == "__main__":

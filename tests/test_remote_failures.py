@@ -284,3 +284,16 @@ def test_server_dying_between_embedding_steps_keeps_the_vectors_already_stored(t
         assert code == 0 and "embedded 86" in out, err
         report = doctor(capsys, library_path)
         assert report["problems"] == [] and (report["papers"], report["vectors"]) == (150, 150)
+
+
+def test_repeated_model_flags_spread_one_command_over_several_servers(capsys, monkeypatch) -> None:
+    first, second = StandIn(), StandIn()
+    with serving(make_handler(first)) as a, serving(make_handler(second)) as b:
+        urls = [f"{a}/v1/embeddings?model=m&batch_size=2", f"{b}/v1/embeddings?model=m&batch_size=2"]
+        monkeypatch.setattr(sys, "argv", ["litreview", "embed", "--model", urls[0], "--model", urls[1]])
+        code, out, err = run_cli(capsys, "embed", *TEXTS, "--model", urls[0], "--model", urls[1], "--json")
+        assert code == 0, err
+        np.testing.assert_allclose(np.array(json.loads(out)["vectors"]), expected(TEXTS), atol=1e-6)
+        assert first.requests and second.requests
+        code, _, err = run_cli(capsys, "embed", "x", "--model", "minilm", "--model", urls[1])
+        assert code == 1 and "only for http(s) endpoints" in err

@@ -84,8 +84,9 @@ def main() -> int:
             for record in kill_during_imports(args.kill, Path(tmp), runs=args.kill_runs):
                 lines = record["stderr"].strip().splitlines()
                 doctor = record["doctor"]
-                print(f"run {record['run']}: killed after {record['killed_after_s']:.1f} s of "
-                      f"{record['whole_s']:.1f} s; exit {record['status']}; {len(lines)} line(s) on stderr; "
+                print(f"run {record['run']}: killed at {record['killed_at_papers']} papers, after "
+                      f"{record['killed_after_s']:.1f} s (a whole import: {record['whole_s']:.1f} s); "
+                      f"exit {record['status']}; {len(lines)} line(s) on stderr; "
                       f"re-run exit {record['rerun_status']}; doctor problems {doctor['problems']}; "
                       f"papers {doctor['papers']}, vectors {doctor['vectors']}")
                 print(f"    {lines[-1] if lines else ''}")

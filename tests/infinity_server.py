@@ -40,6 +40,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the server's process (Linux): SIGTERM when the test or benchmark that started it dies, even by SIGKILL."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class InfinityServer:
     """One infinity_emb process; `url` is its base (with the /v1 prefix unless started without it)."""
 
@@ -75,7 +85,7 @@ class InfinityServer:
         output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps its copy
         try:
             self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env,
-                                            start_new_session=True)
+                                            start_new_session=True, preexec_fn=_die_with_parent)
         finally:
             if self.log:
                 output.close()
@@ -136,10 +146,27 @@ def litreview_command(*args: str, timeout: float = 900) -> subprocess.CompletedP
                           timeout=timeout, cwd=ROOT)
 
 
+def _papers(library: Path) -> int:
+    """How many papers the library file holds now (0 while it does not exist yet), read without locking it."""
+    import sqlite3
+
+    if not library.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{library}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
 def kill_during_imports(pdfs: Path, workdir: Path, *, runs: int = 5, seed: int = 21) -> list[dict]:
-    """Import `pdfs` through a MiniLM infinity server killed at a random moment (uniform over one whole import's
-    duration, measured first), `runs` times; after each, restart the server, run the same command again and ask
-    `doctor`. Returns one record per run: the kill time, the killed import's status and stderr, the re-run's status,
+    """Import `pdfs` through a MiniLM infinity server killed at a random moment, `runs` times; after each, restart
+    the server, run the same command again and ask `doctor`. The moment is a random point of the import's progress
+    (when the library holds k papers, k uniform in 1..n-1), so the kill lands inside the import whatever the load.
+    Returns one record per run: the kill time, the killed import's status and stderr, the re-run's status,
     doctor's report."""
     import json
     import random
@@ -172,7 +199,9 @@ def kill_during_imports(pdfs: Path, workdir: Path, *, runs: int = 5, seed: int =
         started = time.monotonic()
         process = subprocess.Popen([sys.executable, "-m", "litreview", *command(library)], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-        time.sleep(rng.uniform(0.05, 0.95) * whole)
+        target = rng.randint(1, max(1, len(list(pdfs.glob("*.pdf"))) - 1))
+        while process.poll() is None and _papers(library) < target:
+            time.sleep(0.05)
         killed_after = time.monotonic() - started
         running.kill()
         _out, err = process.communicate(timeout=900)
@@ -182,7 +211,8 @@ def kill_during_imports(pdfs: Path, workdir: Path, *, runs: int = 5, seed: int =
             doctor = json.loads(litreview_command("--library", str(library), "doctor", "--json").stdout)
         finally:
             running.stop()
-        records.append({"run": run, "whole_s": whole, "killed_after_s": killed_after, "status": process.returncode,
+        records.append({"run": run, "whole_s": whole, "killed_after_s": killed_after, "killed_at_papers": target,
+                        "status": process.returncode,
                         "stderr": err, "rerun_status": again.returncode, "rerun_stderr": again.stderr,
                         "doctor": doctor})
     return records

@@ -111,7 +111,7 @@ def test_server_killed_at_random_moments_during_an_import(tmp_path: Path) -> Non
                  doi=f"10.5555/kill.{i}", abstract=f"Abstract {i}. " + "We embed herbarium records. " * (5 + i % 7))
     for record in kill_during_imports(pdfs, tmp_path, runs=5):
         lines = record["stderr"].strip().splitlines()
-        print(f"run {record['run']}: killed after {record['killed_after_s']:.1f} s of {record['whole_s']:.1f} s: "
+        print(f"run {record['run']}: killed at {record['killed_at_papers']} papers, {record['killed_after_s']:.1f} s: "
               f"{lines[0] if lines else ''}")
         assert record["status"] == 1, record
         assert len(lines) == 1 and "Run the same command again to finish" in lines[0], record

@@ -29,7 +29,8 @@ QWEN3_BASE_QUERY_PROMPT = "Instruct: Given a web search query, retrieve relevant
 QWEN3_ACADEMIC_QUERY_PROMPT = "Instruct: Given a query, retrieve relevant passages that answer the query\nQuery: "
 
 
-def _write_st_layout(folder: Path, *, pooling: str, max_seq_length: int, prompts: dict[str, str] | None) -> None:
+def _write_st_layout(folder: Path, *, pooling: str, max_seq_length: int, prompts: dict[str, str] | None,
+                     hidden_size: int = 32) -> None:
     modules = [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
@@ -38,7 +39,7 @@ def _write_st_layout(folder: Path, *, pooling: str, max_seq_length: int, prompts
     (folder / "modules.json").write_text(json.dumps(modules, indent=2))
     (folder / "1_Pooling").mkdir(exist_ok=True)
     pooling_config = {
-        "word_embedding_dimension": 32,
+        "word_embedding_dimension": hidden_size,
         "pooling_mode_cls_token": False,
         "pooling_mode_mean_tokens": pooling == "mean",
         "pooling_mode_max_tokens": False,
@@ -58,8 +59,11 @@ def _write_st_layout(folder: Path, *, pooling: str, max_seq_length: int, prompts
     )
 
 
-def build_tiny_qwen3(folder: Path, *, query_prompt: str = QWEN3_BASE_QUERY_PROMPT, seed: int = 0) -> Path:
-    """A 2-layer Qwen3 (hidden 32) with a byte-level BPE tokenizer that appends <|endoftext|> like the seed repo."""
+def build_tiny_qwen3(folder: Path, *, query_prompt: str = QWEN3_BASE_QUERY_PROMPT, seed: int = 0,
+                     hidden_size: int = 32, max_seq_length: int = 512) -> Path:
+    """A 2-layer Qwen3 (hidden 32, or `hidden_size`: 1024 is the seed's width) with a byte-level BPE tokenizer that
+    appends <|endoftext|> like the seed repo; `max_seq_length` is what sentence-transformers (and a server
+    built on it) truncates to."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3Model
@@ -79,26 +83,27 @@ def build_tiny_qwen3(folder: Path, *, query_prompt: str = QWEN3_BASE_QUERY_PROMP
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, eos_token="<|endoftext|>", pad_token="<|endoftext|>", padding_side="left"
     )
-    fast.model_max_length = 512
+    fast.model_max_length = max(512, max_seq_length)
     fast.save_pretrained(folder)
 
     torch.manual_seed(seed)
     config = Qwen3Config(
         vocab_size=tokenizer.get_vocab_size(),
-        hidden_size=32,
+        hidden_size=hidden_size,
         intermediate_size=64,
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,
         head_dim=8,
-        max_position_embeddings=512,
+        max_position_embeddings=max(512, max_seq_length),
         eos_token_id=eos_id,
         pad_token_id=eos_id,
         tie_word_embeddings=True,
     )
     model = Qwen3Model(config).eval()
     model.save_pretrained(folder)
-    _write_st_layout(folder, pooling="lasttoken", max_seq_length=512, prompts={"query": query_prompt, "document": ""})
+    _write_st_layout(folder, pooling="lasttoken", max_seq_length=max_seq_length,
+                     prompts={"query": query_prompt, "document": ""}, hidden_size=hidden_size)
     return folder
 
 

@@ -63,3 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("litreview: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from litreview.embedding.errors import RemoteEmbeddingError
+
+        if not isinstance(exc, RemoteEmbeddingError):
+            raise
+        print(f"litreview: {exc}", file=sys.stderr)  # a server's failure is one line that says what to do
+        return 1

@@ -44,3 +44,22 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 
 def warn(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def add_model_flag(parser: argparse.ArgumentParser, help_text: str, *short: str) -> None:
+    """--model, repeatable: several http(s) endpoints serving one model are used together."""
+    parser.add_argument(
+        "--model", *short, action="append", default=None,
+        help=f"{help_text}; repeat --model URL to spread the work over several embedding servers",
+    )
+
+
+def model_name(value: list[str] | str | None) -> str | None:
+    """The model name --model gave: several endpoint URLs are joined with spaces (as Settings stores a list)."""
+    if not value or isinstance(value, str):
+        return value or None
+    if len(value) > 1 and not all(part.strip().lower().startswith(("http://", "https://")) for part in value):
+        from litreview.cli import CommandError
+
+        raise CommandError("--model may be repeated only for http(s) endpoints serving one model")
+    return " ".join(part.strip() for part in value)

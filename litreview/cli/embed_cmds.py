@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from litreview.cli.common import add_json_flag, print_json, warn
+from litreview.cli.common import add_json_flag, add_model_flag, model_name, print_json, warn
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument(
         "texts", nargs="*", metavar="TEXT", help="texts to embed ('-' reads one text per line from stdin)"
     )
-    embed.add_argument("--model", "-m", default=None, help="preset, local folder, cached HF repo id or http(s) URL")
+    add_model_flag(embed, "preset, local folder, cached HF repo id or http(s) URL", "-m")
     embed.add_argument("--query", action="store_true", help="embed as queries (with the model's query prompt)")
     embed.add_argument("--dim", type=int, default=None, help="MRL truncation (before L2 normalisation)")
     embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
@@ -86,6 +86,7 @@ def run_embed(args: argparse.Namespace) -> int:
     if not texts:
         raise CommandError("no texts to embed")
     options = parse_options(args.option)
+    args.model = model_name(args.model)
     try:
         embedder = load_embedder(args.model, device=args.device, dim=args.dim, **options)
         vectors = embedder.embed_queries(texts) if args.query else embedder.embed_documents(texts)

@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.cli.common import add_json_flag, add_model_flag, model_name, open_from_args, print_json
 
 WARNINGS_SHOWN = 20  # notes (missing attachments, items left in Zotero's trash) printed without --json
 
@@ -26,9 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
     p.add_argument("--no-fulltext", action="store_true",
                    help="skip full-text passages (split, embedded and indexed after the abstracts by default)")
-    p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")
+    add_model_flag(p, "embedding model (preset, local folder or URL); default: the library's model")
     p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
-    p.add_argument("--resume", action="store_true", help="also import the files an interrupted import left queued")
+    p.add_argument(
+        "--resume", action="store_true",
+        help="also import the files an interrupted import left queued, and embed the papers that have no vector",
+    )
     p.add_argument("--watch", action="store_true",
                    help="keep watching the one folder given: import new or changed PDFs and .bib files once they are "
                    "completely written (until Ctrl-C)")  # fmt: skip
@@ -66,6 +69,7 @@ class ProgressBar:
 def cmd_import(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.core.progress import Cancelled, CancelToken
+    from litreview.embedding.errors import RemoteEmbeddingError
     from litreview.pipeline import drive, open_embedder, queued_paths, run_import
 
     if args.watch:
@@ -74,7 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         paths = list(args.paths)
         if args.resume or not paths:
             paths += [p for p in queued_paths(library) if p not in paths]
-        if not paths:
+        if not paths and not args.resume:
             raise CommandError("nothing to import: give PDFs, folders or .bib files")
         if args.encoding:
             import codecs
@@ -90,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 from litreview.embedding import ModelNotAvailable
 
                 try:
-                    embedder = open_embedder(library, args.model, device=args.device)
+                    embedder = open_embedder(library, model_name(args.model), device=args.device)
                 except ModelNotAvailable as exc:
                     raise CommandError(str(exc)) from exc
             steps = run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding,
@@ -104,6 +108,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 130
+        except RemoteEmbeddingError as exc:  # the server stopped, refused or answered nonsense: one line, no trace
+            bar.close()
+            print(
+                f"litreview: {exc}. The import stopped; what was done is kept. Run the same command again to finish.",
+                file=sys.stderr,
+            )
+            return 1
         bar.close()
     if args.json:
         print_json(summary.to_json())
@@ -158,7 +169,7 @@ def _watch(args: argparse.Namespace) -> int:
             from litreview.pipeline import open_embedder
 
             try:
-                embedder = open_embedder(library, args.model, device=args.device)
+                embedder = open_embedder(library, model_name(args.model), device=args.device)
             except ModelNotAvailable as exc:
                 raise CommandError(str(exc)) from exc
         print(f"watching {args.paths[0]} every {interval:g} s (Ctrl-C to stop)", file=sys.stderr)

@@ -131,6 +131,35 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _papers_without_vectors(library) -> int:
+    """Papers with a title or abstract whose current text has no vector for the library's model and dim."""
+    model_id, dim = library.get_setting("model_id"), library.get_setting("dim")
+    if not model_id or not dim:
+        return 0
+    from litreview.pipeline import pending_embeddings
+
+    return len(pending_embeddings(library, model_id, int(dim)))
+
+
+def _stale_job_rows(library) -> list[str]:
+    """Job rows an import left behind: finished files still marked in progress, and extra rows for one file."""
+    problems = []
+    unfinished = library.conn.execute(
+        "SELECT count(*) FROM jobs WHERE state IN ('extracted', 'embedded')"
+    ).fetchone()[0]
+    if unfinished:
+        problems.append(
+            f"{unfinished} import job rows were left in progress (extracted or embedded, never indexed); "
+            "run 'litreview import --resume' to finish them"
+        )
+    extra = library.conn.execute("SELECT count(*) - count(DISTINCT path) FROM jobs").fetchone()[0]
+    if extra:
+        problems.append(
+            f"{extra} extra import job rows for files imported more than once; importing those files again tidies them"
+        )
+    return problems
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     with open_from_args(args, create=False) as library:
         integrity = library.conn.execute("PRAGMA integrity_check").fetchall()
@@ -146,12 +175,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         queued = library.conn.execute("SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0]
         if queued:
             problems.append(f"{queued} queued files from an interrupted import (run the import again to resume)")
+        missing = _papers_without_vectors(library)
+        if missing:
+            problems.append(
+                f"{missing} papers have no vector for the library's model {library.get_setting('model_id')} "
+                f"({library.get_setting('dim')} dims); run 'litreview import --resume' to embed them"
+            )
+        problems.extend(_stale_job_rows(library))
         result = {
             "integrity": integrity_text,
             "papers": library.conn.execute("SELECT count(*) FROM papers").fetchone()[0],
             "vectors": library.conn.execute("SELECT count(*) FROM vectors").fetchone()[0],
             "trash": library.conn.execute("SELECT count(*) FROM trash").fetchone()[0],
             "index_consistent": True,
+            "papers_without_vectors": missing,
             "problems": problems,
         }
         try:

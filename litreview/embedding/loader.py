@@ -63,25 +63,34 @@ def _endpoint(name: str) -> str:
     return f"{parts.scheme.lower()}://{_host(parts)}{parts.path.rstrip('/')}"
 
 
+def _parts(name: str) -> list[str]:
+    """The endpoint URLs of a remote model name (several separated by spaces or commas)."""
+    return [part for part in name.replace(",", " ").split() if part]
+
+
 def remote_host(name: str) -> str:
-    """host[:port] of a remote endpoint, for messages."""
-    return _endpoint(name).split("://", 1)[1].split("/", 1)[0]
+    """host[:port] of a remote endpoint (of each, comma-separated), for messages."""
+    return ", ".join(_endpoint(part).split("://", 1)[1].split("/", 1)[0] for part in _parts(name))
 
 
 def allow_remote_endpoint(name: str | None) -> None:
-    """Record that the user chose this endpoint in this app instance (Settings → Model); no-op for local models."""
+    """Record that the user chose this endpoint (these endpoints) in this app instance (Settings → Model);
+    no-op for local models."""
     if name and is_remote(name):
-        _CHOSEN_ENDPOINTS.add(_endpoint(name))
+        _CHOSEN_ENDPOINTS.update(_endpoint(part) for part in _parts(name))
 
 
 def remote_allowed(name: str) -> bool:
-    """Whether texts may go to this endpoint: the user chose it in this app instance, through Settings
-    (allow_remote_endpoint) or on this process's command line (`--model URL` or `--model=URL`)."""
-    endpoint = _endpoint(name)
-    if endpoint in _CHOSEN_ENDPOINTS:
-        return True
-    given = (candidate for arg in sys.argv[1:] for candidate in (arg, arg.partition("=")[2]))
-    return any(is_remote(candidate) and _endpoint(candidate) == endpoint for candidate in given)
+    """Whether texts may go to this endpoint (to every one of them): the user chose it in this app instance,
+    through Settings (allow_remote_endpoint) or on this process's command line (`--model URL` or `--model=URL`)."""
+    given = {
+        _endpoint(part)
+        for arg in sys.argv[1:]
+        for candidate in (arg, arg.partition("=")[2])
+        if is_remote(candidate)
+        for part in _parts(candidate)
+    }
+    return all(_endpoint(part) in _CHOSEN_ENDPOINTS or _endpoint(part) in given for part in _parts(name))
 
 
 def remote_refusal(name: str) -> str:
@@ -102,9 +111,13 @@ def storable_model_name(name: str) -> str:
     """The model name as a library's settings may hold it: a remote URL loses its api_key and credentials."""
     if not is_remote(name):
         return name
-    parts = urllib.parse.urlsplit(name.strip())
-    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k.lower() not in _SECRET_PARAMETERS]
-    return urllib.parse.urlunsplit((parts.scheme, _host(parts), parts.path, urllib.parse.urlencode(query), ""))
+    stored = []
+    for part in _parts(name):
+        parts = urllib.parse.urlsplit(part)
+        query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k.lower() not in _SECRET_PARAMETERS]
+        kept = urllib.parse.urlencode(query)
+        stored.append(urllib.parse.urlunsplit((parts.scheme, _host(parts), parts.path, kept, "")))
+    return " ".join(stored)
 
 
 def offline_choices() -> str:
@@ -142,7 +155,8 @@ def load_embedder(
 
     Options: pooling, max_length, query_prompt, document_prompt, padding_side, include_prompt, task (the
     Qwen3 instruction for queries), model_id (the vector-store key of a local folder), dtype, token_budget,
-    max_batch_size, threads; remote: api, model, batch_size, timeout, retries, api_key.
+    max_batch_size, threads; remote: api, model, preset, batch_size, timeout, retries, api_key, concurrency
+    (several endpoints: URLs separated by spaces or commas).
     A remote endpoint is used only when `allow_remote` is True, or (None) when the user chose it in this app
     instance (remote_allowed); else RemoteNotAllowed, before any request.
     Raises ModelNotAvailable (naming the offline choices) when the model is not on this machine.
@@ -211,45 +225,59 @@ def _local_model(name: str, dim: int | None, options: dict[str, Any]) -> tuple[P
     return folder, spec, dim
 
 
-def _load_remote(name: str, *, dim: int | None, **options: Any) -> Embedder:
-    from litreview.embedding.remote import RemoteEmbedder, parse_remote_name
+# Remote options that may differ per endpoint; the rest describe the model and must agree between endpoints.
+_ENDPOINT_OPTIONS = ("api", "model", "timeout", "retries", "backoff", "api_key", "concurrency")
+_MODEL_OPTIONS = ("preset", "dim", "task", "query_prompt", "document_prompt", "batch_size", "max_length")
+_INT_REMOTE = ("batch_size", "retries", "max_length", "concurrency", "dim")
+_FLOAT_REMOTE = ("timeout", "backoff")
 
-    url, query = parse_remote_name(name)
-    merged: dict[str, Any] = {**query, **options}
-    preset = find_preset(str(merged.get("model", ""))) if merged.get("model") else None
-    if preset is not None:  # a served seed model keeps its card's prompts and dims
-        merged.setdefault("query_prompt", preset.query_prompt)
-        merged.setdefault("document_prompt", preset.document_prompt)
-        merged["model"] = preset.model_id
-        dim = preset.check_dim(dim or (int(merged["dim"]) if merged.get("dim") else None))
-    task = merged.pop("task", None)
+
+def _load_remote(name: str, *, dim: int | None, **options: Any) -> Embedder:
+    """One or more endpoints (URLs separated by spaces or commas) serving one model.
+
+    The model name is sent as given. The seed model the server runs, named by `model` or declared with
+    `preset`, sets the query instruction, document handling and allowed MRL dims; `dim` truncates."""
+    from litreview.embedding.remote import Endpoint, RemoteEmbedder, parse_remote_name
+
+    endpoints: list[Endpoint] = []
+    shared: dict[str, Any] = {}
+    for part in _parts(name):
+        url, query = parse_remote_name(part)
+        merged: dict[str, Any] = {**query, **options}
+        unknown = sorted(set(merged) - set(_ENDPOINT_OPTIONS) - set(_MODEL_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown remote options: {', '.join(unknown)}")
+        for key in _INT_REMOTE:
+            if merged.get(key) not in (None, ""):
+                merged[key] = int(merged[key])
+        for key in _FLOAT_REMOTE:
+            if merged.get(key) not in (None, ""):
+                merged[key] = float(merged[key])
+        for key in _MODEL_OPTIONS:
+            if key in merged:
+                value = merged.pop(key)
+                if key in shared and shared[key] != value:
+                    raise ValueError(f"the endpoints disagree on {key} ({shared[key]!r} vs {value!r}): give it once")
+                shared[key] = value
+        endpoints.append(Endpoint(url, **{k: v for k, v in merged.items() if k in _ENDPOINT_OPTIONS}))
+
+    preset = None
+    if shared.get("preset"):
+        preset = find_preset(str(shared["preset"]))
+        if preset is None:
+            raise ValueError(f"unknown preset {shared['preset']!r}; presets: {', '.join(PRESETS)}")
+    served = {found.name: found for found in (find_preset(e.model) for e in endpoints if e.model) if found}
+    if preset is None and len(served) == 1:
+        preset = next(iter(served.values()))  # a served seed model, named by its preset name, alias or model id
+    elif preset is None and len(served) > 1:
+        raise ValueError("the endpoints name different seed models; serve one model everywhere")
+    task = shared.pop("task", None)
     if task:
-        merged["query_prompt"] = qwen3_query_prompt(task)
-    if merged.get("dim") and dim is None:
-        dim = int(merged["dim"])
-    merged.pop("dim", None)
-    for key in ("batch_size", "retries", "max_length"):
-        if key in merged:
-            merged[key] = int(merged[key])
-    for key in ("timeout", "backoff"):
-        if key in merged:
-            merged[key] = float(merged[key])
-    allowed = {
-        "api",
-        "model",
-        "query_prompt",
-        "document_prompt",
-        "batch_size",
-        "timeout",
-        "retries",
-        "backoff",
-        "api_key",
-        "max_length",
-    }
-    unknown = sorted(set(merged) - allowed)
-    if unknown:
-        raise ValueError(f"unknown remote options: {', '.join(unknown)}")
-    return RemoteEmbedder(url, dim=dim, **merged)
+        shared["query_prompt"] = qwen3_query_prompt(task)
+    dim = dim or shared.pop("dim", None)
+    shared.pop("dim", None)
+    shared.pop("preset", None)
+    return RemoteEmbedder(endpoints, preset=preset, dim=dim, **shared)
 
 
 @contextlib.contextmanager

@@ -173,7 +173,9 @@ class SettingsDialog(QDialog):
                 self.model.addItem(label, name)
         self.model.addItem("A model in a local folder…", LOCAL_FOLDER)
         self.folder = QLineEdit()
-        self.folder.setPlaceholderText("Folder with a Hugging Face model (config.json, weights)")
+        self.folder.setPlaceholderText(
+            "Folder with a Hugging Face model, or embedding server URLs (several: separated by spaces)"
+        )
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         folder_row = QHBoxLayout()

@@ -11,7 +11,10 @@ from litreview.library.db import Library
 
 
 def queue_files(library: Library, paths: Iterable[Path], batch: str) -> None:
-    """Queue files for an import (those already queued by an unfinished import are not queued twice)."""
+    """Queue files for an import (those already queued by an unfinished import are not queued twice). One row per
+    file: a re-import replaces the file's finished row instead of adding another."""
+    paths = list(paths)
+    library.conn.executemany("DELETE FROM jobs WHERE path = ? AND state != 'queued'", [(str(p),) for p in paths])
     queued = {row[0] for row in library.conn.execute("SELECT path FROM jobs WHERE state = 'queued'")}
     library.conn.executemany(
         "INSERT INTO jobs (path, state, batch) VALUES (?, 'queued', ?)",
@@ -50,3 +53,12 @@ def log_import(library: Library, batch: str, path: str, outcome: str, *, paper_i
         "INSERT INTO import_log (batch, path, entry, line, outcome, paper_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (batch, path, entry, line, outcome, paper_id, reason),
     )
+
+
+def close_jobs_without_work(library: Library, pending: set[int]) -> None:
+    """Jobs whose paper has nothing left to embed (a re-imported duplicate, no text) are finished."""
+    rows = library.conn.execute("SELECT id, paper_id FROM jobs WHERE state IN ('extracted', 'embedded')").fetchall()
+    finished = [(job_id,) for job_id, paper_id in rows if paper_id not in pending]
+    if finished:
+        with library.transaction() as conn:
+            conn.executemany("UPDATE jobs SET state = 'indexed' WHERE id = ?", finished)

@@ -71,6 +71,7 @@ def embed_pending(
     index = index or IndexService(library)
     model_id, dim = embedder.model_id, embedder.dim
     todo = pending_embeddings(library, model_id, dim)
+    jobs.close_jobs_without_work(library, {paper_id for paper_id, _, _ in todo})
     done = 0
     last_save = time.monotonic()
     try:

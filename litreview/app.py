@@ -100,16 +100,17 @@ def _run(app, path: Path, settings) -> int:
     follow_system_scheme(app)
     window, client = create_window(path, settings=settings)
     window.show()
-    daily = start_daily_backups(window, path)
+    daily, hourly = start_daily_backups(window, path)
     try:
         return int(app.exec())
     finally:
+        hourly.stop()
         daily.stop(timeout=30)  # a backup still running is cancelled; nothing partial is kept
         client.shutdown()
         window.reader.library.close()
 
 
-def start_daily_backups(window, path: Path):
+def start_daily_backups(window, path: Path):  # noqa: ANN201 - (DailyBackups, the hourly QTimer)
     """The rolling backup (litreview.library.backup.DailyBackups) now and every hour when a day has passed, on a
     thread of its own; a damaged library or a failed backup is said in the status bar and on stderr."""
     from PySide6.QtCore import QObject, QTimer, Signal
@@ -126,4 +127,4 @@ def start_daily_backups(window, path: Path):
     timer.timeout.connect(daily.maybe_start)
     timer.start(3_600_000)
     daily.maybe_start()
-    return daily
+    return daily, timer

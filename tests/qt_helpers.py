@@ -143,3 +143,8 @@ def make_fake_embedder(name=None, *, device=None, dim=None) -> FakeEmbedder:
     if name == "missing-model":
         raise FileNotFoundError("no model called missing-model here")
     return FakeEmbedder(dim or 64)
+
+
+def is_reply(channel: str):
+    """For qtbot.waitSignal(client.sig_replied, check_params_cb=...): the reply of one channel."""
+    return lambda reply: reply.channel == channel

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
-from qt_helpers import FakeBackend, no_leaked_qthreads  # noqa: F401
+from qt_helpers import FakeBackend, is_reply
 
 from litreview.app import ensure_library, own_library
 from litreview.gui.library_reader import LibraryReader
@@ -23,7 +23,6 @@ from litreview.workers.client import WorkerClient
 
 pytestmark = [
     pytest.mark.gui,
-    pytest.mark.usefixtures("no_leaked_qthreads"),
     pytest.mark.skipif(sys.platform != "linux", reason="reads this process's POSIX locks from /proc/locks"),
 ]
 
@@ -93,10 +92,11 @@ def _cli(library: Path, *argv: str) -> subprocess.CompletedProcess:
 
 
 def _create_list(qtbot, window: MainWindow, name: str) -> int:
-    with qtbot.waitSignal(window.client.sig_lists_changed, timeout=30_000) as done:
-        window.client.edit_lists("create", name=name)
-    assert done.args[1] == "", done.args[1]
-    return int(done.args[2])
+    with qtbot.waitSignal(window.client.sig_replied, timeout=30_000, check_params_cb=is_reply("lists")) as done:
+        window.create_list(name)
+    reply = done.args[0]
+    assert reply.error == "", reply.error
+    return int(reply.value)
 
 
 def test_reproduction_with_the_real_window_and_a_second_process(qtbot, tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, write_text_papers
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, write_text_papers
 
 from litreview.analysis.related import RelatedAnswer, RelatedResult
 from litreview.app import ensure_library
@@ -71,10 +71,6 @@ def import_and_wait(qtbot, window, paths) -> object:
     qtbot.waitUntil(lambda: window.table_model.total == window.reader.count(), timeout=5_000)
     return done.args[0]
 
-
-def is_reply(channel: str):
-    """For qtbot.waitSignal(client.sig_replied, check_params_cb=...): the reply of one channel."""
-    return lambda reply: reply.channel == channel
 
 
 def row_of_title(window, prefix: str) -> int:

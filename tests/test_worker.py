@@ -7,7 +7,7 @@ import time
 from functools import partial
 
 import pytest
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, still_running, write_text_papers
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, still_running, write_text_papers
 
 from litreview.analysis import clusters
 from litreview.analysis.clusters import cluster_job
@@ -67,9 +67,6 @@ def replies(client, channel: str) -> list:
     client.sig_replied.connect(lambda reply: got.append(reply) if reply.channel == channel else None)
     return got
 
-
-def is_reply(channel: str):
-    return lambda reply: reply.channel == channel
 
 
 def count_papers(path) -> int:

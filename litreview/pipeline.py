@@ -141,8 +141,13 @@ class ImportSummary:
         }
 
 
-def collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[IngestError]]:
-    """Split what the user dropped into PDFs and BibTeX files; folders are searched recursively."""
+def collect_paths(
+    paths: Iterable[str | Path], record_files: list[Path] | None = None
+) -> tuple[list[Path], list[Path], list[IngestError]]:
+    """Split what the user dropped into PDFs and BibTeX files; folders are searched recursively. With
+    `record_files`, exports a record reader claims (RIS, MEDLINE, OpenAlex, CSV/TSV) are appended to it."""
+    from litreview.ingest.formats import reader_for
+
     pdfs: list[Path] = []
     bibs: list[Path] = []
     errors: list[IngestError] = []
@@ -158,8 +163,11 @@ def collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], 
             pdfs.append(resolved)
         elif suffix in BIB_SUFFIXES:
             bibs.append(resolved)
+        elif record_files is not None and reader_for(resolved) is not None:
+            record_files.append(resolved)
         elif explicit:
-            errors.append(IngestError(str(path), "not a PDF or BibTeX file (expected .pdf or .bib)"))
+            errors.append(IngestError(str(path), "not a file litreview reads (expected .pdf, .bib, .ris, .nbib, "
+                                                 "OpenAlex .json/.zip, .csv or .tsv)"))
 
     for raw in paths:
         path = Path(raw).expanduser()
@@ -276,7 +284,8 @@ def run_import(
     PDFs are read in a child process when `extract_in_child` is true, or by default when there are several."""
     cancel = cancel or CancelToken()
     importer = _Importer(library, uuid.uuid4().hex)
-    pdfs, bibs, errors = collect_paths(paths)
+    record_files: list[Path] = []
+    pdfs, bibs, errors = collect_paths(paths, record_files)
     with library.transaction():
         for error in errors:
             importer.fail(error)
@@ -285,6 +294,8 @@ def run_import(
     linked_pdfs: list[tuple[int, Path]] = []
     if bibs:
         yield from _import_bibtex(importer, bibs, linked_pdfs, cancel)
+    if record_files:
+        yield from _import_record_files(importer, record_files, cancel)
 
     # A PDF that an entry of this import links to belongs to that entry, even when it was dropped too
     # (a Zotero export folder): imported on its own it could become a second paper if its title reads differently.
@@ -423,6 +434,33 @@ def _import_bibtex(
                 linked_pdfs.extend((paper_id, Path(p)) for p in record.file_paths)
         done = min(start + BIB_CHUNK, len(records))
         yield Progress("bibtex", done, len(records), current=Path(path).name)
+
+
+def _import_record_files(
+    importer: _Importer, paths: list[Path], cancel: CancelToken
+) -> Generator[Progress, None, None]:
+    """RIS, MEDLINE, OpenAlex and CSV/TSV exports: each file read by its reader, its records stored like
+    BibTeX entries (duplicates merged), citation links kept; every record imported, merged or failed."""
+    from litreview.ingest.formats import reader_for
+    from litreview.library.citations import add_cited
+
+    for done, path in enumerate(paths, start=1):
+        reader = reader_for(path)
+        result = reader.read([path]) if reader is not None else None
+        with importer.library.transaction() as conn:
+            if result is None:
+                importer.fail(IngestError(str(path), "no reader recognises this file's content"))
+                continue
+            for error in result.errors:
+                importer.fail(error)
+        for start in range(0, len(result.records), BIB_CHUNK):
+            cancel.raise_if_cancelled()
+            with importer.library.transaction() as conn:
+                for record in result.records[start:start + BIB_CHUNK]:
+                    paper_id = importer.store(record, path=str(path))
+                    if record.cited_ids:
+                        add_cited(conn, paper_id, record.cited_ids)
+        yield Progress("records", done, len(paths), current=path.name)
 
 
 def pending_embeddings(library: Library, model_id: str, dim: int) -> list[tuple[int, str, str]]:

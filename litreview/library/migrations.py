@@ -173,5 +173,16 @@ ALTER TABLE papers ADD COLUMN external_ids TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX papers_pmid ON papers(pmid);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+# Citation links a record brought (OpenAlex `referenced_works`): the cited work's id as "scheme:id", whether or
+# not that work is in the library. Screening uses them as a signal (references shared with included papers).
+_CITED_WORKS = """
+CREATE TABLE cited_works (
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    cited_id TEXT NOT NULL,       -- "openalex:W123"
+    PRIMARY KEY (paper_id, cited_id)
+) WITHOUT ROWID;
+CREATE INDEX cited_works_cited ON cited_works(cited_id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _CITED_WORKS]
 LATEST_VERSION = len(MIGRATIONS)

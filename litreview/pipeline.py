@@ -457,7 +457,7 @@ def _import_record_files(
             cancel.raise_if_cancelled()
             with importer.library.transaction() as conn:
                 for record in result.records[start:start + BIB_CHUNK]:
-                    paper_id = importer.store(record, path=str(path))
+                    paper_id = importer.store(record, path=record.origin or str(path))  # the log names the record
                     if record.cited_ids:
                         add_cited(conn, paper_id, record.cited_ids)
         yield Progress("records", done, len(paths), current=path.name)

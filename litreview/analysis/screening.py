@@ -147,11 +147,11 @@ class RankerConfig:
     classifier: str = "svm"  # "svm" (hinge loss, libsvm on the linear kernel) | "ridge" (weighted least squares)
     c: float = 0.11
     use_tfidf: bool = True
-    embedding_weight: float = 1.0  # scale of the embedding block in the joint feature space (0 = not used)
-    citation_weight: float = 1.0  # scale of the citation block (0 = not used)
+    embedding_weight: float = 0.0  # scale of the embedding block in the joint feature space (0 = not used)
+    citation_weight: float = 0.5  # scale of the citation block (0 = not used)
     balance_ratio: float = 9.8  # negatives' total weight = positives' / ratio (ASReview's "balanced")
     query: str = "max"  # "max": the most likely relevant first
-    name: str = field(default="svm-tfidf-emb-cit", compare=False)
+    name: str = field(default="svm-tfidf-cit0.5", compare=False)
 
 
 class Ranker:

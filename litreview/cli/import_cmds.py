@@ -10,7 +10,8 @@ from litreview.cli.common import add_json_flag, open_from_args, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("import", help="import PDFs, folders (recursively) and .bib files, then embed")
+    p = subparsers.add_parser("import", help="import PDFs, folders (recursively), .bib, RIS, MEDLINE (.nbib), OpenAlex "
+                                             "works (.json, .zip) and CSV/TSV files, then embed")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-embed", action="store_true", help="store the papers without embedding them")
     p.add_argument("--model", help="embedding model (preset, local folder or URL); default: the library's model")

@@ -280,8 +280,10 @@ def run_synergy_cli(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot read --priors {args.priors}: {exc}") from exc
         if not isinstance(priors, dict):
             raise CommandError('--priors: expected {"0": [included_id, excluded_id], ...}')
+    from litreview.analysis.screening import RankerConfig
+
     embedder = None
-    if not args.no_embed:
+    if not args.no_embed and RankerConfig().embedding_weight > 0:  # the default ranker may not use vectors
         from litreview.embedding import ModelNotAvailable, load_embedder
 
         try:

@@ -25,6 +25,10 @@ TOPICS = {
 }
 
 
+NAMES = ("aardvark badger camel dingo eagle ferret gecko heron ibis jackal koala lemur marmot newt ocelot panda quail "
+         "raven sloth tapir urchin vole walrus yak zebra bison cobra donkey egret finch").split()
+
+
 def _papers(library, count: int = 40) -> list[int]:
     records = []
     for i in range(count):
@@ -114,8 +118,16 @@ def test_citations_link_papers_that_share_references(library) -> None:
     assert order[0] == 1
 
 
-def test_screen_cli(tmp_path: Path) -> None:
-    lib = tmp_path / "lib.sqlite"
+def _cli(capsys, *argv: str) -> str:
+    from litreview.cli import main
+
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_screen_cli(tmp_path: Path, capsys) -> None:
+    lib = str(tmp_path / "lib.sqlite")
     ris = tmp_path / "search.ris"
     words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
     ris.write_text("".join(f"TY  - JOUR\nTI  - {'Heart' if i % 3 == 0 else 'Soil'} {words[i]} findings\n"
@@ -123,28 +135,57 @@ def test_screen_cli(tmp_path: Path) -> None:
                            for i in range(12)), encoding="utf-8")
 
     def cli(*argv: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "litreview", "--library", str(lib), *argv], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return _cli(capsys, "--library", lib, *argv)
 
     cli("import", "--no-embed", str(ris))
     assert json.loads(cli("screen", "new", "r", "--last-import", "--json"))["candidates"] == 12
     first = json.loads(cli("screen", "next", "r", "--json", "--no-embed"))
-    cli("screen", "include", "r", str(first[0]["id"]))
-    cli("screen", "exclude", "r", str(first[1]["id"]), "--reason", "off topic")
+    heart = next(item["id"] for item in first if item["title"].startswith("Heart"))
+    soil = next(item["id"] for item in first if item["title"].startswith("Soil"))
+    cli("screen", "include", "r", str(heart))
+    cli("screen", "exclude", "r", str(soil), "--reason", "off topic")
     ranked = json.loads(cli("screen", "next", "r", "-n", "3", "--json", "--no-embed"))
-    assert all(item["title"].startswith("Heart") for item in ranked[:3]) or first[0]["title"].startswith("Soil")
+    assert all(item["title"].startswith("Heart") for item in ranked[:3])
     prisma = json.loads(cli("screen", "prisma", "r", "--json"))
     assert prisma["records_identified"] == 12 and prisma["records_screened"] == 2
-    cli("screen", "undo", "r")
+    assert json.loads(cli("screen", "undo", "r", "--json"))["undone"]["id"] == soil
     out = tmp_path / "decisions.csv"
     cli("screen", "export", "r", "-o", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert len(rows) == 12 and sum(1 for r in rows if r["decision"]) == 1
+    assert len(rows) == 12 and [r["decision"] for r in rows if r["decision"]] == ["include"]
     bib = tmp_path / "included.bib"
     cli("screen", "export", "r", "--format", "bibtex", "-o", str(bib))
     assert bib.read_text(encoding="utf-8").count("@") == 1
+    assert json.loads(cli("screen", "list", "--json"))[0]["included"] == 1
+
+
+def _tiny_synergy(folder: Path, count: int = 30) -> None:
+    """A SYNERGY-layout review: every 5th work is about screening and included, the rest about soil."""
+    import zipfile
+
+    folder.mkdir()
+    works, labels = [], ["openalex_id,doi,pmid,label_included"]
+    for i in range(count):
+        included = i % 5 == 0
+        words = (TOPICS["heart"] if included else TOPICS["soil"]).split()
+        works.append({"id": f"https://openalex.org/W{100 + i}", "title": f"{words[0]} report on {NAMES[i]}",
+                      "abstract_inverted_index": {w: [k] for k, w in enumerate(words)},
+                      "referenced_works": ["https://openalex.org/W1"] if included else []})
+        labels.append(f"https://openalex.org/W{100 + i},,,{int(included)}")
+    (folder / "labels.csv").write_text("\n".join(labels) + "\n", encoding="utf-8")
+    with zipfile.ZipFile(folder / "works_1.zip", "w") as archive:
+        archive.writestr("works_0_30.json", json.dumps(works))
+
+
+def test_eval_synergy_small(tmp_path: Path, capsys) -> None:
+    _tiny_synergy(tmp_path / "Tiny_2024")
+    result = json.loads(_cli(capsys, "eval", "--synergy", str(tmp_path), "--seeds", "2", "--json"))
+    assert (result["dataset"], result["records"], result["included"], result["seeds"]) == ("Tiny_2024", 30, 6, 2)
+    assert [s["seed"] for s in result["per_seed"]] == ["0", "1"]
+    assert result["wss@95"] == pytest.approx(1 - 5 / 28 - 0.05, abs=1e-4)  # the 5 left come first
+    assert result["rrf@10"] == pytest.approx(2 / 5) and "svm" in result["model"]
+    plain = json.loads(_cli(capsys, "eval", "--synergy", str(tmp_path / "Tiny_2024"), "--seeds", "1"))
+    assert "per_seed" not in plain
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +196,8 @@ def donners(shared_data: Path) -> Path:
     return folder
 
 
-def test_eval_synergy_tfidf(donners: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_eval_synergy_real_review(donners: Path, tmp_path: Path) -> None:
     with open(donners / "labels.csv", encoding="utf-8") as handle:
         labels = list(csv.DictReader(handle))
     inc = next(r["openalex_id"] for r in labels if r["label_included"] == "1")

@@ -51,8 +51,11 @@ APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" /
 
 
 def importable_paths(paths: Sequence[Path]) -> list[Path]:
-    """The dropped paths the importer can take: folders, PDFs and BibTeX files."""
-    return [p for p in paths if p.is_dir() or p.suffix.lower() in IMPORTABLE_SUFFIXES]
+    """The dropped paths the importer can take: folders, PDFs, BibTeX files and the exports a record reader
+    recognises (RIS, MEDLINE, OpenAlex, CSV/TSV: see litreview.ingest.formats)."""
+    from litreview.ingest.formats import reader_for
+
+    return [p for p in paths if p.is_dir() or p.suffix.lower() in IMPORTABLE_SUFFIXES or reader_for(p) is not None]
 
 
 def format_eta(seconds: float | None) -> str:
@@ -502,14 +505,16 @@ class MainWindow(QMainWindow):
     def import_paths(self, paths: Sequence[str | Path]) -> int | None:
         chosen = importable_paths([Path(p) for p in paths])
         if not chosen:
-            self.statusBar().showMessage("Nothing to import: drop PDFs, folders or .bib files.", 8000)
+            self.statusBar().showMessage(
+                "Nothing to import: drop PDFs, folders, .bib, RIS, MEDLINE, OpenAlex or CSV files.", 8000)
             return None
         self.statusBar().showMessage(f"Importing {len(chosen)} item(s)…")
         return self.client.import_paths(chosen)
 
     @Slot()
     def choose_import_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Import", "", "Papers (*.pdf *.bib *.bibtex);;All files (*)")
+        patterns = "*.pdf *.bib *.bibtex *.ris *.nbib *.txt *.json *.zip *.csv *.tsv"
+        files, _ = QFileDialog.getOpenFileNames(self, "Import", "", f"Papers ({patterns});;All files (*)")
         if files:
             self.import_paths(files)
 

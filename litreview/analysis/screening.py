@@ -149,8 +149,14 @@ class RankerConfig:
     |--------------------------------------------------------|---------------|---------------|---------------|
     | TF-IDF 1-2 grams                                       | 0.726 / 0.729 | 0.318 / 0.304 | 0.761 / 0.728 |
     | + citations x 1.0                                      | 0.711 / 0.929 | 0.445 / 0.271 | 0.722 / 0.678 |
-    | + citations x 0.5 (chosen)                             | 0.816 / 0.929 | 0.363 / 0.301 | 0.757 / 0.756 |
+    | + citations x 0.5                                      | 0.816 / 0.929 | 0.363 / 0.301 | 0.757 / 0.756 |
     | + citations x 0.5 + MiniLM embeddings x 1.0            | 0.826 / 0.886 | 0.345 / 0.281 | (not run)     |
+
+    Whole benchmark (benchmarks/screening.py, all five reviews, the same records and priors for both tools;
+    ASReview mean 0.4942 / 0.5202, Menon_2022 0.5537): citation weight 0 -> mean 0.5406 / 0.5324; 0.3 -> 0.5656 /
+    0.5751, worst review +0.005 (Menon 0.5584); 0.5 -> 0.5710 / 0.5763 but Menon 0.5206 (-0.033 against
+    ASReview). 0.3 is the default: the best mean that keeps every review within the floor. That weight was
+    picked on these five reviews, so their figures are in-sample for it (held-out reviews will tell).
 
     The embedding block brought no gain on the two reviews where it was measured (mean WSS@95 0.586 with it,
     0.589 without) and costs an embedding pass, so its weight is 0 by default; the ranker still uses stored
@@ -164,10 +170,10 @@ class RankerConfig:
     c: float = 0.11
     use_tfidf: bool = True
     embedding_weight: float = 0.0  # scale of the embedding block in the joint feature space (0 = not used)
-    citation_weight: float = 0.5  # scale of the citation block (0 = not used)
+    citation_weight: float = 0.3  # scale of the citation block (0 = not used)
     balance_ratio: float = 9.8  # negatives' total weight = positives' / ratio (ASReview's "balanced")
     query: str = "max"  # "max": the most likely relevant first
-    name: str = field(default="svm-tfidf-cit0.5", compare=False)
+    name: str = field(default="svm-tfidf-cit0.3", compare=False)
 
 
 class Ranker:

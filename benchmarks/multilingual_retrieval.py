@@ -22,7 +22,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data"
+from tests.data_location import data_dir  # noqa: E402
+
+DEFAULT_DATA = data_dir()
 
 
 def main() -> int:

@@ -31,7 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "pdfs"
+from tests.data_location import data_dir  # noqa: E402
+
+DEFAULT_DATA = data_dir() / "pdfs"
 FIELDS = ("title", "first_surname", "year", "venue")
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.data_location import data_dir  # noqa: E402
 
-DEFAULT_DIR = ROOT.parent / "shared" / "data" / "zotero" / "kishkash555-nlp-for-ta"
+DEFAULT_DIR = data_dir() / "zotero" / "kishkash555-nlp-for-ta"
 
 
 def timed_import(library, paths: list[Path]):  # noqa: ANN001, ANN201 - a Library in, (summary, wall, cpu) out

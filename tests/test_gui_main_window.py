@@ -204,7 +204,7 @@ def test_window_state_is_saved_and_restored(qtbot, make_window, tmp_path):
 
 def test_only_importable_drops_are_accepted(qtbot, make_window, tmp_path):
     window = make_window()
-    note = tmp_path / "notes.txt"
+    note = tmp_path / "notes.docx"  # no reader takes it (a .txt may be RIS or MEDLINE: the import reads and says)
     note.write_text("hello")
     with qtbot.assertNotEmitted(window.client.sig_busy_changed, wait=100):
         drop_on(window, [note])

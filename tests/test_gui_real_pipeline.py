@@ -6,6 +6,7 @@ benchmarks/ui_stall.py); everything else is what the app runs.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_real_pdfs_dropped_related_listed_exported(qtbot, window, shared_data, t
         window.map.recluster.click()
     assert drawn.args[0].error == ""
     assert window.map.point_count == len(PDFS)
-    assert "topics" in window.map.status.text()
+    assert re.search(r"\d+ papers in \d+ topics?\b", window.map.status.text())
     assert sorted(window.map.paper_ids()) == sorted([reply.value.paper_id] + [r.paper_id for r in results])
     window.map.click(results[1].paper_id)
     assert window.current_paper_id() == results[1].paper_id

@@ -12,7 +12,7 @@ from litreview.ingest.registry import Reader, ReadResult, Registry, default_regi
 from litreview.pipeline.importer import collect_paths, run_import
 
 
-def read_lines(paths: Sequence[Path]) -> ReadResult:
+def read_lines(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
     """A record reader: one paper per 'title<TAB>abstract' line; a line without a tab is an error."""
     result = ReadResult()
     seen = 0
@@ -66,9 +66,9 @@ def test_the_main_windows_drop_check_follows_the_registry(tmp_path, monkeypatch)
     from litreview.gui import main_window
     from litreview.ingest import registry
 
-    dropped = [tmp_path / "a.pdf", tmp_path / "b.bibtex", tmp_path / "c.ris", tmp_path]
-    assert main_window.importable_paths(dropped) == [dropped[0], dropped[1], tmp_path]
+    dropped = [tmp_path / "a.pdf", tmp_path / "b.bibtex", tmp_path / "c.ris", tmp_path / "d.lines", tmp_path]
+    assert main_window.importable_paths(dropped) == [dropped[0], dropped[1], dropped[2], tmp_path]
     extended = Registry(default_registry().readers)
-    extended.register(Reader("RIS", frozenset({".ris"}), read=read_lines))
+    extended.register(Reader("Lines", frozenset({".lines"}), read=read_lines))
     monkeypatch.setattr(registry, "default_registry", lambda: extended)
     assert main_window.importable_paths(dropped) == dropped

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "embed_cmds",
     "index_cmds",
     "lists_cmds",
+    "screen_cmds",
     "cluster_cmds",
     "refs_cmds",
     "gui_cmds",

@@ -35,8 +35,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(handler=cmd_reindex)
 
-    p = subparsers.add_parser("eval", help="score retrieval on a BEIR folder (imported into a temporary library)")
-    p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    p = subparsers.add_parser("eval", help="score retrieval on a BEIR folder or screening on SYNERGY reviews "
+                                           "(imported into a temporary library)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--beir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    source.add_argument("--synergy", metavar="DIR", help="a SYNERGY review (labels.csv, works_*.zip) or a folder of "
+                                                         "them: simulate screening (litreview/analysis/screening.py)")
+    p.add_argument("--seeds", type=int, default=5, help="--synergy: prior pairs drawn by seeds 0..N-1 (default 5)")
+    p.add_argument("--priors", metavar="FILE", help='--synergy: JSON {"0": [included_id, excluded_id], ...} '
+                                                    "with OpenAlex ids, instead of drawn priors")
+    p.add_argument("--no-embed", action="store_true", help="--synergy: rank without embedding vectors")
+    p.add_argument("--workdir", metavar="DIR", help="--synergy: keep each review's library here and reuse its "
+                                                    "vectors next time (default: a temporary folder)")
     p.add_argument("--model", help="embedding model (default: the offline default model)")
     p.add_argument("--mode", choices=(*SEARCH_MODES, "all"), default="semantic")
     p.add_argument("--split", default="test", help="qrels file to score (default test)")
@@ -208,6 +218,10 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.synergy:
+        from litreview.cli.screen_cmds import run_synergy_cli
+
+        return run_synergy_cli(args)
     from litreview.analysis.evaluation import EVAL_MODES, BeirFormatError, run_beir_eval
     from litreview.cli import CommandError
     from litreview.core.progress import Cancelled

@@ -34,6 +34,7 @@ class ParsedPaper:
     pmid: str | None = None
     url: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)  # {"openalex": "W…", "zotero": "…", "pmcid": …}
+    cited_ids: tuple[str, ...] = ()  # works this record cites, as "scheme:id" ("openalex:W123"): citation links
     confidence: dict[str, float] = field(default_factory=dict)  # field name -> 0..1
     warnings: tuple[str, ...] = ()
     origin: str | None = None  # "path" or "path:line" the record came from

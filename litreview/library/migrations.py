@@ -387,5 +387,46 @@ CREATE TABLE passage_index_snapshots (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS, _REFERENCES, _PASSAGES]
+# Citation links a record brought (OpenAlex `referenced_works`): the cited work's id as "scheme:id", whether or
+# not that work is in the library. Screening uses them as a signal (references shared with included papers).
+_CITED_WORKS = """
+CREATE TABLE cited_works (
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    cited_id TEXT NOT NULL,       -- "openalex:W123"
+    PRIMARY KEY (paper_id, cited_id)
+) WITHOUT ROWID;
+CREATE INDEX cited_works_cited ON cited_works(cited_id);
+"""
+
+# Screening projects: a named set of candidate papers and the user's decisions on them. Decisions are an
+# append-only log (one row per act); the current decision of a paper is its latest row not undone, so undo
+# marks a row and the history stays.
+_SCREENING = """
+CREATE TABLE screening_projects (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    source TEXT,                  -- where the candidates came from: "import <batch>", "search ...", "library"
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE screening_candidates (
+    project_id INTEGER NOT NULL REFERENCES screening_projects(id) ON DELETE CASCADE,
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,    -- the order the candidates were added in
+    PRIMARY KEY (project_id, paper_id)
+) WITHOUT ROWID;
+CREATE TABLE screening_decisions (
+    id INTEGER PRIMARY KEY,       -- increasing: the order of the acts
+    project_id INTEGER NOT NULL REFERENCES screening_projects(id) ON DELETE CASCADE,
+    paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+    decision TEXT NOT NULL CHECK (decision IN ('include', 'exclude', 'maybe')),
+    reason TEXT,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    undone_at TEXT                -- set by undo; an undone row no longer counts
+);
+CREATE INDEX screening_decisions_project ON screening_decisions(project_id, paper_id, id);
+"""
+
+MIGRATIONS: list[str] = [
+    _V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS, _REFERENCES, _PASSAGES, _CITED_WORKS, _SCREENING,
+]
 LATEST_VERSION = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from litreview.core.progress import CancelToken, Progress
 from litreview.ingest.pdf_process import PdfReader
 from litreview.ingest.registry import Reader, Registry, default_registry
 from litreview.library import jobs
+from litreview.library.citations import add_cited
 from litreview.library.db import Library
 from litreview.library.papers import PaperRepository
 from litreview.library.references import store_references
@@ -96,6 +97,9 @@ def collect_paths(paths: Iterable[str | Path], readers: Registry | None = None) 
         reader = readers.reader_for(path) if readers.accepts_name(path) else None
         if reader is not None:
             found.files.setdefault(reader.name, []).append(resolved)
+        elif explicit and readers.accepts_name(path):
+            found.errors.append(IngestError(str(path), f"not a file litreview can import: its content is none of the "
+                                                       f"formats named {path.suffix} ({readers.describe()})"))
         elif explicit:
             found.errors.append(IngestError(str(path), f"not a file litreview can import (it reads "
                                                        f"{readers.describe()})"))
@@ -409,5 +413,7 @@ def _import_records(
                 path = (record.origin or "").rsplit(":", 1)[0] or str(files[0])
                 paper_id = importer.store(record, path=path, sha256=_linked_file_sha256(record))
                 linked.extend((paper_id, Path(p)) for p in record.file_paths)
+                if record.cited_ids:  # OpenAlex referenced_works: citation links (litreview.library.citations)
+                    add_cited(importer.library.conn, paper_id, record.cited_ids)
         done = min(start + RECORD_CHUNK, len(records))
         yield Progress(stage, done, len(records), current=Path(path).name)

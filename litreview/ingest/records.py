@@ -1,0 +1,52 @@
+"""What the record readers (RIS, MEDLINE, OpenAlex, CSV/TSV) share: their result type and small field helpers.
+
+Each reader module is pure (no DB writes) and offers `read(paths, encoding=None) -> ReadResult`, `SUFFIXES` and
+`sniff(head)` (whether the first kilobytes of a file look like its format); litreview.ingest.readers.search_results
+registers them with the importer registry. Every record a reader sees ends in `records` or in `errors`, with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from litreview.core.paper import IngestError, ParsedPaper  # noqa: F401 - the readers' record types
+from litreview.ingest.registry import ReadResult
+
+__all__ = ["ReadResult", "clean", "display_name", "parse_year", "read_text"]
+
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_SPACES = re.compile(r"\s+")
+
+
+def read_text(path: Path, encoding: str | None = None) -> tuple[str, str | None]:
+    """The text of an export and a warning when its encoding had to be guessed (BOMs honoured; else UTF-8;
+    else charset-normalizer), as the BibTeX reader decodes .bib files; `encoding` when the user named one."""
+    from litreview.ingest.bibtex import read_bib_text
+
+    text, warning = read_bib_text(path, encoding)
+    return text.lstrip("\ufeff"), warning
+
+
+def clean(value: object) -> str | None:
+    """A field value as one trimmed line of text, None when empty (lists are joined with "; ")."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value if v is not None and str(v).strip())
+    text = _SPACES.sub(" ", str(value)).strip()
+    return text or None
+
+
+def parse_year(value: object) -> int | None:
+    """The first plausible year (1500-2099) in a date field ("2011/05/11", "2018 Jun", "10 15" -> None)."""
+    match = _YEAR.search(str(value or ""))
+    return int(match.group(1)) if match else None
+
+
+def display_name(name: str) -> str:
+    """ "Family, Given" -> "Given Family" (as the BibTeX reader shows names); other forms as written."""
+    parts = [part.strip() for part in _SPACES.sub(" ", name).split(",")]
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return f"{parts[1]} {parts[0]}"
+    return ", ".join(part for part in parts if part)

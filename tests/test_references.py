@@ -4,6 +4,7 @@ storing and resolving them in a library, the citation graph and the CLI."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -255,13 +256,15 @@ def test_migration_queues_pdfs_of_existing_libraries(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     with open_library(path) as library:
         drive(run_import(library, [a], extract_in_child=False))
-    # Make it a library from before the step: no references, schema one step back.
+    # Make it a library from before the step: the tables of the references migration and of every later one gone,
+    # the schema version back to the one before it.
+    from litreview.library import migrations
+
+    step = MIGRATIONS.index(migrations._REFERENCES)
+    later = [name for script in MIGRATIONS[step:] for name in re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", script)]
     conn = sqlite3.connect(path)
-    version = len(MIGRATIONS)
-    conn.executescript(
-        "DROP TABLE paper_references; DROP TABLE external_works; DROP TABLE reference_jobs;"
-        f"PRAGMA user_version = {version - 1};"
-    )
+    conn.executescript("".join(f"DROP TABLE IF EXISTS {name};" for name in reversed(later))
+                       + f"PRAGMA user_version = {step};")
     conn.close()
     with open_library(path) as library:
         assert library.conn.execute("SELECT state FROM reference_jobs").fetchall() == [("queued",)]

@@ -7,6 +7,7 @@ import json
 import sqlite3
 
 from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -178,8 +179,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         missing = _papers_without_vectors(library)
         if missing:
             problems.append(
-                f"{missing} papers have no vector for the library's model {library.get_setting('model_id')} "
-                f"({library.get_setting('dim')} dims); run 'litreview import --resume' to embed them"
+                f"{count_of(missing, 'paper')} have no vector for the library's model "
+                f"{library.get_setting('model_id')} ({library.get_setting('dim')} dims); "
+                "run 'litreview import --resume' to embed them"
             )
         problems.extend(_stale_job_rows(library))
         result = {

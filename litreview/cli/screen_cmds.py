@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_next)
 
     for decision in ("include", "exclude", "maybe"):
-        p = sub.add_parser(decision, help=f"{decision} papers")
+        p = sub.add_parser(decision, help=f"decide '{decision}' on one or more papers")
         p.add_argument("name")
         p.add_argument("ids", metavar="ID", type=int, nargs="+")
         p.add_argument("--reason", help="why (kept with the decision)")

@@ -103,7 +103,8 @@ def test_a_migration_is_preceded_by_a_backup_of_the_old_schema(tmp_path):
 
 
 def _corrupt(path: Path) -> None:
-    """Overwrite a page in the middle of the file (a b-tree page of papers or its FTS index) with garbage."""
+    """Overwrite the middle third of the file's pages (b-tree pages of papers, their FTS index, ...) with garbage:
+    one page alone may be a free page, which no check would notice."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute(  # the daily check is due again
@@ -115,8 +116,8 @@ def _corrupt(path: Path) -> None:
     finally:
         conn.close()
     with open(path, "r+b") as handle:
-        handle.seek((pages // 2) * size)
-        handle.write(b"\xa5" * size)
+        handle.seek((pages // 3) * size)
+        handle.write(b"\xa5" * size * max(1, pages // 3))
 
 
 def test_a_damaged_library_opens_read_only_naming_the_newest_good_backup(tmp_path, capsys):

@@ -9,12 +9,12 @@ would bring all of Biopython; `nbib` is unmaintained since 2021), so this small 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from litreview.core.identifiers import normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import ReadResult, clean, display_name, parse_year, read_text
+from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, parse_year, read_files
 
 __all__ = ["SUFFIXES", "read", "read_medline", "sniff"]
 
@@ -51,27 +51,17 @@ def parse_tags(lines: list[str]) -> dict[str, list[str]]:
 
 def read_medline(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
     """Read MEDLINE files; every record (a `PMID-` line) ends in `records` or in `errors`."""
-    records: list[ParsedPaper] = []
-    errors: list[IngestError] = []
-    seen = 0
-    for path in paths:
-        path = Path(path)
-        try:
-            text, encoding_warning = read_text(path, encoding)
-        except OSError as exc:
-            errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
-            continue
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        starts = [i for i, line in enumerate(lines) if line.startswith("PMID-")]
-        if not starts:
-            errors.append(IngestError(str(path), "no MEDLINE records found (no line starts with 'PMID- ')"))
-            continue
-        for number, start in enumerate(starts, start=1):
-            seen += 1
-            end = starts[number] if number < len(starts) else len(lines)
-            result = _record(parse_tags(lines[start:end]), path, start + 1, number, encoding_warning)
-            (records if isinstance(result, ParsedPaper) else errors).append(result)
-    return ReadResult(records, errors, seen)
+    return read_files(paths, encoding, _records_of)
+
+
+def _records_of(path: Path, text: str, encoding_warning: str | None) -> Iterator[ParsedPaper | IngestError]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("PMID-")]
+    if not starts:
+        raise FileProblem("no MEDLINE records found (no line starts with 'PMID- ')")
+    for number, start in enumerate(starts, start=1):
+        end = starts[number] if number < len(starts) else len(lines)
+        yield _record(parse_tags(lines[start:end]), path, start + 1, number, encoding_warning)
 
 
 def _first(tags: dict[str, list[str]], *names: str) -> str | None:

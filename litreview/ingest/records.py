@@ -8,12 +8,13 @@ registers them with the importer registry. Every record a reader sees ends in `r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from litreview.core.paper import IngestError, ParsedPaper  # noqa: F401 - the readers' record types
 from litreview.ingest.registry import ReadResult
 
-__all__ = ["ReadResult", "clean", "display_name", "parse_year", "read_text"]
+__all__ = ["FileProblem", "ReadResult", "clean", "display_name", "parse_year", "read_files", "read_text"]
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _SPACES = re.compile(r"\s+")
@@ -26,6 +27,40 @@ def read_text(path: Path, encoding: str | None = None) -> tuple[str, str | None]
 
     text, warning = read_bib_text(path, encoding)
     return text.lstrip("\ufeff"), warning
+
+
+class FileProblem(Exception):
+    """Raised by a reader's per-file function when nothing in the file can be read as records (no RIS record, no
+    header row): the file is one IngestError with this reason and `line`."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+def read_files(
+    paths: Sequence[Path],
+    encoding: str | None,
+    records_of: Callable[[Path, str, str | None], Iterator[ParsedPaper | IngestError]],
+) -> ReadResult:
+    """Read each file's text (read_text) and collect every record `records_of(path, text, encoding_warning)`
+    yields, read or failed; an unreadable file or a FileProblem is one error for the whole file."""
+    records: list[ParsedPaper] = []
+    errors: list[IngestError] = []
+    seen = 0
+    for path in map(Path, paths):
+        try:
+            text, encoding_warning = read_text(path, encoding)
+        except OSError as exc:
+            errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
+            continue
+        try:
+            for item in records_of(path, text, encoding_warning):
+                seen += 1
+                (records if isinstance(item, ParsedPaper) else errors).append(item)
+        except FileProblem as problem:
+            errors.append(IngestError(str(path), str(problem), line=problem.line))
+    return ReadResult(records, errors, seen)
 
 
 def clean(value: object) -> str | None:

@@ -8,12 +8,12 @@ broken record (no `ER`, stray lines) costs that record only and every record is 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from litreview.core.identifiers import find_doi, normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import ReadResult, clean, display_name, parse_year, read_text
+from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, parse_year, read_files
 
 __all__ = ["SUFFIXES", "read", "read_ris", "sniff"]
 
@@ -41,28 +41,18 @@ def read(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
 
 def read_ris(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
     """Read RIS files; every record (a `TY` line) ends in `records` or in `errors`."""
-    records: list[ParsedPaper] = []
-    errors: list[IngestError] = []
-    seen = 0
-    for path in paths:
-        path = Path(path)
-        try:
-            text, encoding_warning = read_text(path, encoding)
-        except OSError as exc:
-            errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
-            continue
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        starts = [m.start() for m in _START.finditer(text)]
-        if not starts:
-            errors.append(IngestError(str(path), "no RIS records found (no line starts with 'TY  -')"))
-            continue
-        for number, start in enumerate(starts, start=1):
-            seen += 1
-            end = starts[number] if number < len(starts) else len(text)
-            line = text.count("\n", 0, start) + 1
-            result = _record(text[start:end], path, line, number, encoding_warning)
-            (records if isinstance(result, ParsedPaper) else errors).append(result)
-    return ReadResult(records, errors, seen)
+    return read_files(paths, encoding, _records_of)
+
+
+def _records_of(path: Path, text: str, encoding_warning: str | None) -> Iterator[ParsedPaper | IngestError]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    starts = [m.start() for m in _START.finditer(text)]
+    if not starts:
+        raise FileProblem("no RIS records found (no line starts with 'TY  -')")
+    for number, start in enumerate(starts, start=1):
+        end = starts[number] if number < len(starts) else len(text)
+        line = text.count("\n", 0, start) + 1
+        yield _record(text[start:end], path, line, number, encoding_warning)
 
 
 def _record(chunk: str, path: Path, line: int, number: int, encoding_warning: str | None) -> ParsedPaper | IngestError:

@@ -12,13 +12,13 @@ import ast
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
 from litreview.core.identifiers import find_doi, normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import ReadResult, clean, display_name, parse_year, read_text
+from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, parse_year, read_files
 
 __all__ = ["COLUMNS", "SUFFIXES", "read", "read_table", "sniff"]
 
@@ -69,48 +69,34 @@ def _delimiter(path: Path, header: str) -> str:
 
 def read_table(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
     """Read CSV/TSV files; every data row ends in `records` or in `errors`."""
-    records: list[ParsedPaper] = []
-    errors: list[IngestError] = []
-    seen = 0
-    for path in paths:
-        path = Path(path)
+    return read_files(paths, encoding, _records_of)
+
+
+def _records_of(path: Path, text: str, encoding_warning: str | None) -> Iterator[ParsedPaper | IngestError]:
+    header_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, header_line))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise FileProblem("empty file (no header row)") from exc
+    names = [_normalise(h) for h in header]
+    columns = {field: next((names.index(a) for a in aliases if a in names), None)
+               for field, aliases in COLUMNS.items()}
+    if columns["title"] is None and columns["abstract"] is None:
+        raise FileProblem("no title or abstract column (header: " + ", ".join(header[:8])
+                          + ("…" if len(header) > 8 else "") + ")", line=1)
+    line = reader.line_num + 1
+    while True:
         try:
-            text, encoding_warning = read_text(path, encoding)
-        except OSError as exc:
-            errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
-            continue
-        header_line = text.split("\n", 1)[0]
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, header_line))
-        try:
-            header = next(reader)
-        except (StopIteration, csv.Error):
-            errors.append(IngestError(str(path), "empty file (no header row)"))
-            continue
-        names = [_normalise(h) for h in header]
-        columns = {field: next((names.index(a) for a in aliases if a in names), None)
-                   for field, aliases in COLUMNS.items()}
-        if columns["title"] is None and columns["abstract"] is None:
-            errors.append(IngestError(str(path), "no title or abstract column (header: " + ", ".join(header[:8])
-                                      + ("…" if len(header) > 8 else "") + ")", line=1))
-            continue
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a NUL byte or an unclosed quote at the end of the file
+            yield IngestError(str(path), f"unreadable row ({exc})", f"row at line {line}", line)
+            return
+        if any(cell.strip() for cell in row):
+            yield _record(row, len(names), columns, path, line, encoding_warning)
         line = reader.line_num + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:  # e.g. a NUL byte or an unclosed quote at the end of the file
-                seen += 1
-                errors.append(IngestError(str(path), f"unreadable row ({exc})", f"row at line {line}", line))
-                break
-            if not any(cell.strip() for cell in row):
-                line = reader.line_num + 1
-                continue
-            seen += 1
-            result = _record(row, len(names), columns, path, line, encoding_warning)
-            (records if isinstance(result, ParsedPaper) else errors).append(result)
-            line = reader.line_num + 1
-    return ReadResult(records, errors, seen)
 
 
 def _cell(row: list[str], index: int | None) -> str | None:

@@ -28,3 +28,13 @@ def missing_reason(path: Path | None = None) -> str:
         "the project); docs/test-data.md lists what it holds (public PDFs with ground truth, BibTeX files, BEIR "
         "SciFact, arXiv and SYNERGY records) and where each part comes from"
     )
+
+
+def data_part(root: Path, relative: str, what: str, must_hold: str | None = None) -> Path:
+    """`root/relative` (holding `must_hold` when given), or a pytest skip saying what is missing and how to get it."""
+    import pytest
+
+    folder = root / relative
+    if not (folder / must_hold if must_hold else folder).exists():
+        pytest.skip(f"{what} not found at {folder}: it is part of the test data (docs/test-data.md)")
+    return folder

@@ -3,6 +3,7 @@ at a line end, facility names beside the authors, correction notices (issue #15)
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pymupdf
@@ -44,14 +45,7 @@ def _page(
 
 
 def _wrap(text: str, width: int = 90) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return [*lines, line] if line else lines
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from data_location import data_part
 
 from litreview import pipeline
 from litreview.ingest import medline, openalex, ris, table
@@ -17,10 +18,7 @@ from litreview.ingest.registry import default_registry
 
 @pytest.fixture(scope="module")
 def demo(shared_data: Path) -> Path:
-    folder = shared_data / "exports" / "asreview_demo_data"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} missing: the asreview demo exports come with the test data (docs/test-data.md)")
-    return folder
+    return data_part(shared_data, "exports/asreview_demo_data", "the asreview demo exports")
 
 
 def _reader_for(path):
@@ -194,10 +192,7 @@ def test_table_authors_and_delimiters(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def synergy(shared_data: Path) -> Path:
-    folder = shared_data / "synergy" / "Donners_2021"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} missing: the SYNERGY reviews come with the test data (docs/test-data.md)")
-    return folder
+    return data_part(shared_data, "synergy/Donners_2021", "the SYNERGY review Donners_2021")
 
 
 def test_synergy_zip_has_abstracts_and_citation_links(synergy: Path) -> None:

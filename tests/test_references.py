@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import textwrap
 from pathlib import Path
 
 import pymupdf
@@ -93,14 +94,7 @@ def numbered_two_column_pdf(path: Path, title: str, entries: list[str], *, appen
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return [*lines, line] if line else lines
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 # ---------------------------------------------------------------------------------------------------- parsing

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from data_location import data_part
 
 from litreview.analysis import screening as scr
 from litreview.core.paper import ParsedPaper
@@ -190,10 +191,7 @@ def test_eval_synergy_small(tmp_path: Path, capsys) -> None:
 
 @pytest.fixture(scope="module")
 def donners(shared_data: Path) -> Path:
-    folder = shared_data / "synergy" / "Donners_2021"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} missing: the SYNERGY reviews come with the test data (docs/test-data.md)")
-    return folder
+    return data_part(shared_data, "synergy/Donners_2021", "the SYNERGY review Donners_2021")
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from data_location import data_part
 
 from litreview.library import open_library
 from litreview.library.lists import ReadingLists
@@ -20,10 +21,7 @@ SCALE = "kishkash555-nlp-for-ta"
 
 
 def _zotero_dir(shared_data: Path, name: str) -> Path:
-    folder = shared_data / "zotero" / name
-    if not (folder / "zotero.sqlite").is_file():
-        pytest.skip(f"Zotero test library {folder} not found (see docs/test-data.md, zotero/)")
-    return folder
+    return data_part(shared_data, f"zotero/{name}", f"the Zotero test library {name}", "zotero.sqlite")
 
 
 def _listing(folder: Path) -> dict[str, tuple[int, int]]:

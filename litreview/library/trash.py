@@ -123,7 +123,9 @@ def _dependent_rows(conn: sqlite3.Connection, pid: int) -> dict[str, list[dict]]
     saved: dict[str, list[dict]] = {}
     for table, columns in _paper_references(conn).items():
         where = " OR ".join(f"{_quote(c)} = ?" for c in columns)
-        rows = _rows(conn, f"SELECT rowid AS _rowid_, * FROM {_quote(table)} WHERE {where}", [pid] * len(columns))
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0] or ""
+        rowid = "" if "WITHOUT ROWID" in sql.upper() else "rowid AS _rowid_, "
+        rows = _rows(conn, f"SELECT {rowid}* FROM {_quote(table)} WHERE {where}", [pid] * len(columns))
         if rows:
             saved[table] = rows
     return saved

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 
+# Passages (full text) have their own resumable-indexing tests; these imports are about papers and vectors.
 def _cli(library: Path, *argv: str) -> list[str]:
     return [sys.executable, "-m", "litreview", "--library", str(library), *argv]
 
@@ -42,7 +43,7 @@ def test_import_survives_sigkill(shared_data, tmp_path):
     kills = 0
     for _ in range(4):
         process = subprocess.Popen(
-            _cli(library, "import", str(folder), "--json"),
+            _cli(library, "import", str(folder), "--no-fulltext", "--json"),
             env=_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -55,7 +56,8 @@ def test_import_survives_sigkill(shared_data, tmp_path):
     assert kills >= 2, "the import finished too fast to be interrupted: nothing was tested"
 
     final = subprocess.run(
-        _cli(library, "import", str(folder), "--json"), env=_env(), capture_output=True, text=True, timeout=600
+        _cli(library, "import", str(folder), "--no-fulltext", "--json"), env=_env(), capture_output=True, text=True,
+        timeout=600,
     )
     assert final.returncode == 0, final.stderr
     _assert_consistent(library, folder)
@@ -96,7 +98,7 @@ def test_import_twice_adds_nothing(shared_data, tmp_path):
     folder = _pdf_folder(shared_data, tmp_path, count=6)
     library = tmp_path / "library.sqlite"
     first = subprocess.run(
-        _cli(library, "import", str(folder), "--no-embed", "--json"),
+        _cli(library, "import", str(folder), "--no-embed", "--no-fulltext", "--json"),
         env=_env(),
         capture_output=True,
         text=True,
@@ -107,7 +109,7 @@ def test_import_twice_adds_nothing(shared_data, tmp_path):
     assert summary["imported"] + summary["duplicates"] == 6
     assert [f["path"].endswith("corrupt.pdf") for f in summary["failed"]] == [True]
     second = subprocess.run(
-        _cli(library, "import", str(folder), "--no-embed", "--json"),
+        _cli(library, "import", str(folder), "--no-embed", "--no-fulltext", "--json"),
         env=_env(),
         capture_output=True,
         text=True,
@@ -122,7 +124,7 @@ def test_import_twice_adds_nothing(shared_data, tmp_path):
 def test_ctrl_c_cancels_cleanly_and_says_how_to_resume(shared_data, tmp_path):
     folder = _pdf_folder(shared_data, tmp_path, count=30)
     library = tmp_path / "library.sqlite"
-    process = subprocess.Popen(_cli(library, "import", str(folder), "--json"), env=_env(),
+    process = subprocess.Popen(_cli(library, "import", str(folder), "--no-fulltext", "--json"), env=_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3.0)
     if process.poll() is not None:
@@ -131,10 +133,10 @@ def test_ctrl_c_cancels_cleanly_and_says_how_to_resume(shared_data, tmp_path):
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert "Run the same command again" in err and "Traceback" not in err
-    resumed = subprocess.run(_cli(library, "import", str(folder), "--json"), env=_env(),
+    resumed = subprocess.run(_cli(library, "import", str(folder), "--no-fulltext", "--json"), env=_env(),
                              capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    final = subprocess.run(_cli(library, "import", str(folder), "--json"), env=_env(),
+    final = subprocess.run(_cli(library, "import", str(folder), "--no-fulltext", "--json"), env=_env(),
                            capture_output=True, text=True, timeout=600)
     assert json.loads(final.stdout)["imported"] == 0
     _assert_consistent(library, folder)

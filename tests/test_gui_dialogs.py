@@ -51,6 +51,10 @@ def test_format_cost_says_size_speed_and_time_for_the_library():
     assert "Available offline." in text
     assert "re-embedding 6,000 papers ≈ 5 min on CPU" in text
     assert "must be downloaded" in format_cost({"offline": False})
+    # which text of a paper in two languages the model embeds (issue #22)
+    assert "English title and abstract" in format_cost({"multilingual": False})
+    assert "in its own language" in format_cost({"multilingual": True})
+    assert "language" not in format_cost({"dim": 64})  # a model nothing is known of: nothing claimed
 
 
 def test_export_dialog_writes_the_chosen_format(qtbot, tmp_path):

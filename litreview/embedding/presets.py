@@ -245,6 +245,7 @@ def describe_model(name: str | None = None) -> dict[str, Any]:
         "licence": preset.licence,
         "default": preset.name == DEFAULT_MODEL,
         "description": preset.description,
+        "multilingual": preset.multilingual,
     }
 
 

@@ -86,6 +86,11 @@ def format_cost(info: dict[str, Any], papers: int = 0) -> str:
         lines.append(line + ".")
     if info.get("description"):
         lines.append(str(info["description"]))
+    if info.get("multilingual") is False:  # litreview.pipeline.embed.english_versions decides the same way
+        lines.append("Reads English only: a paper printed in another language is embedded by its English title and "
+                     "abstract when it has them.")
+    elif info.get("multilingual"):
+        lines.append("Multilingual: every paper is embedded in its own language.")
     return "\n".join(lines) or "No details known for this model."
 
 

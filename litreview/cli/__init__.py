@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C at any moment, start-up included: every write is a committed step
+        print("litreview: interrupted; what was done is kept. Run the same command again to finish.", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--self-test"]:  # the flag packagers and CI call; same as `litreview self-test`
         argv = ["self-test", *argv[1:]]
@@ -61,9 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"litreview: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("litreview: interrupted", file=sys.stderr)
-        return 130
     except Exception as exc:
         from litreview.embedding.errors import RemoteEmbeddingError
 

@@ -18,17 +18,20 @@ from litreview.library import settings
 from litreview.library.settings import ModelChoice
 
 
-def import_job(paths: Sequence[Any], *, embed: bool = True) -> Job:
-    """Import files and folders, then embed and index what is new.
+def import_job(paths: Sequence[Any], *, embed: bool = True, fulltext: bool = True) -> Job:
+    """Import files and folders, then embed and index what is new: abstracts first (the library is usable then),
+    then the PDFs' passages (at most the library's fulltext_max_passages per PDF) unless `fulltext` is false.
 
     When the model cannot be loaded (not downloaded, broken folder) the files are still imported, and the
     outcome says why they were not embedded: nothing the user dropped is lost to a model problem.
     """
     items = tuple(str(path) for path in paths)
-    return Job(JobKind.IMPORT, lambda services, cancel: _import(services, items, cancel, embed=embed))
+    return Job(JobKind.IMPORT, lambda services, cancel: _import(services, items, cancel, embed=embed,
+                                                                        fulltext=fulltext))
 
 
-def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool) -> JobGenerator:
+def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool,
+            fulltext: bool = True) -> JobGenerator:
     from litreview.pipeline.importer import run_import
 
     embedder, model_problem = None, ""
@@ -40,7 +43,7 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
         except Exception as exc:
             model_problem = error_message(exc)
     summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
-                                    cancel=cancel, readers=services.readers())
+                                    cancel=cancel, readers=services.readers(), fulltext=fulltext)
     return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
 

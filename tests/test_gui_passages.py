@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from pdf_factory import make_paper
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from test_gui_main_window import drop_on
 from test_gui_real_pipeline import RealPipelineFakeModel
 
@@ -70,3 +70,49 @@ def test_import_indexes_passages_after_the_abstracts_within_the_bound(qtbot, mak
     assert library.query("SELECT count(*) AS n FROM passages")[0]["n"] == 2
     reasons = [row["reason"] for row in library.query("SELECT reason FROM import_log WHERE outcome = 'warning'")]
     assert any("fulltext_max_passages is 2" in reason for reason in reasons), reasons
+
+
+def test_passages_search_opens_the_reader_at_the_page_highlighted(qtbot, make_window, tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    paper = make_paper(folder / "generated.pdf", pages=3, seed=5)
+    window = make_window()
+    import_pdfs(qtbot, window, folder)
+    assert window.reader.library.query("SELECT count(*) AS n FROM passage_vectors")[0]["n"] > 0
+
+    phrase = paper.body[2][4]  # a sentence of the Methods page
+    window.search_mode.setCurrentIndex(window.search_mode.findData("passages"))
+    window.search_box.setText(phrase)
+    window.run_search()
+    panel = window.passage_results
+    qtbot.waitUntil(lambda: bool(panel.results), timeout=20_000)
+    assert window.passages_dock.isVisible()
+    best = panel.results[0]
+    assert best.page == 2 and best.pdf is not None and best.pdf.endswith("generated.pdf")
+    assert "page 2" in panel.label_html(0) and "background-color:#ffe066" in panel.label_html(0)
+
+    item = panel.list.item(0)
+    rect = panel.list.visualItemRect(item)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # press, then double
+    qtbot.mouseDClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.reader_dock.isVisible(), timeout=5_000)
+    reader = window.reader_view
+    assert reader.page == 2 and reader.page_count >= 3
+    x0, y0, x1, y1 = best.boxes[0]
+    scale = reader.zoom * reader.devicePixelRatioF()
+    colour = reader.rendered_image().pixelColor(int((x0 + 1) * scale), int(((y0 + y1) / 2 - 0.5) * scale))
+    assert (colour.red(), colour.green(), colour.blue()) != (255, 255, 255)  # the highlight is painted
+    assert colour.blue() < colour.red()  # yellow, not the white page
+
+
+def test_open_in_reader_from_the_context_menu_action(qtbot, make_window, tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    make_paper(folder / "one.pdf", pages=2, seed=2)
+    window = make_window()
+    import_pdfs(qtbot, window, folder)
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1, timeout=5_000)
+    window.table.selectRow(0)
+    window.open_reader_action.trigger()
+    qtbot.waitUntil(lambda: window.reader_view.page_count > 0, timeout=10_000)
+    assert window.reader_dock.isVisible() and window.reader_view.page == 1

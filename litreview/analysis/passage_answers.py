@@ -1,0 +1,76 @@
+"""Passage search as the window asks for it (issue 19): worker queries returning what the results panel and the
+reader need (paper title, PDF path, page, text, boxes), so the GUI thread never reads passages itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from litreview.core.ops import Services
+from litreview.library.db import Library
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PassageResult:
+    paper_id: int
+    title: str
+    pdf: str | None  # the paper's PDF, None when it has none on disk
+    page: int  # from 1
+    text: str
+    boxes: tuple[Box, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class PassageAnswer:
+    query: str
+    mode: str
+    results: tuple[PassageResult, ...]
+
+
+def paper_pdf(library: Library, paper_id: int) -> str | None:
+    """The first PDF of the paper that exists on disk, or None."""
+    rows = library.conn.execute("SELECT path FROM files WHERE paper_id = ? ORDER BY id", (paper_id,)).fetchall()
+    for (path,) in rows:
+        if str(path).lower().endswith(".pdf") and Path(path).is_file():
+            return str(path)
+    return None
+
+
+def answer_passage_search(services: Services, query: str, k: int = 50, mode: str = "hybrid") -> PassageAnswer:
+    """The k best passages for `query` (a worker query). Without a usable model (not downloaded, a remote
+    endpoint the user has not chosen here, no passage vectors yet) hybrid falls back to keywords."""
+    from litreview.index.passage_search import search_passages
+    from litreview.index.service import passage_index
+
+    library = services.library
+    embedder = index = None
+    if mode != "keyword":
+        try:
+            embedder = services.embedder()
+            index = passage_index(library)
+        except Exception:  # noqa: BLE001 - hybrid still answers with its keyword half
+            if mode == "semantic":
+                raise
+            mode = "keyword"
+    hits = search_passages(library, index, embedder, query, k=k, mode=mode)
+    titles = {int(pid): str(title or "") for pid, title in library.conn.execute(
+        f"SELECT id, title FROM papers WHERE id IN ({','.join('?' * len(hits))})",
+        [hit.passage.paper_id for hit in hits],
+    )} if hits else {}
+    pdfs: dict[int, str | None] = {}
+    results = []
+    for hit in hits:
+        p = hit.passage
+        if p.paper_id not in pdfs:
+            pdfs[p.paper_id] = paper_pdf(library, p.paper_id)
+        results.append(PassageResult(p.paper_id, titles.get(p.paper_id, ""), pdfs[p.paper_id], p.page, p.text,
+                                     tuple(tuple(box) for box in p.boxes), hit.score))
+    return PassageAnswer(query, mode, tuple(results))
+
+
+def paper_first_page(services: Services, paper_id: int) -> tuple[str | None, int]:
+    """(PDF path, 1) for "Open in reader" on a paper (a worker query)."""
+    return paper_pdf(services.library, paper_id), 1

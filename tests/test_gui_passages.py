@@ -116,3 +116,36 @@ def test_open_in_reader_from_the_context_menu_action(qtbot, make_window, tmp_pat
     window.open_reader_action.trigger()
     qtbot.waitUntil(lambda: window.reader_view.page_count > 0, timeout=10_000)
     assert window.reader_dock.isVisible() and window.reader_view.page == 1
+
+
+def test_evidence_for_a_related_pair_lists_passage_pairs_that_open_in_the_reader(qtbot, make_window, tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    make_paper(folder / "first.pdf", pages=2, seed=7)
+    make_paper(folder / "second.pdf", pages=3, seed=8)
+    window = make_window()
+    import_pdfs(qtbot, window, folder)
+    ids = [row["id"] for row in window.reader.library.query("SELECT id FROM papers ORDER BY id")]
+    assert len(ids) == 2
+
+    window.related.sig_evidence_requested.emit(ids[0], ids[1])  # what "Show evidence" in its menu emits
+    panel = window.evidence
+    qtbot.waitUntil(lambda: bool(panel.results), timeout=20_000)
+    assert window.evidence_dock.isVisible()
+    assert 2 <= len(panel.results) <= 6 and len(panel.results) % 2 == 0
+    assert [r.paper_id for r in panel.results[:2]] == ids
+    pages = {ids[0]: 2, ids[1]: 3}
+    assert all(1 <= r.page <= pages[r.paper_id] for r in panel.results)
+
+    related_side = panel.results[1]
+    panel.sig_open_requested.emit(related_side)  # as a double-click on its row does
+    assert window.reader_dock.isVisible()
+    assert window.reader_view.page == related_side.page
+    assert window.reader_view.status.text().startswith("second.pdf")
+
+
+def test_evidence_without_passages_says_why(qtbot, make_window):
+    window = make_window()
+    window.related.sig_evidence_requested.emit(1, 2)
+    qtbot.waitUntil(lambda: window.evidence_dock.isVisible(), timeout=10_000)
+    assert not window.evidence.results and "no indexed passages" in window.evidence.summary.text()

@@ -74,3 +74,43 @@ def answer_passage_search(services: Services, query: str, k: int = 50, mode: str
 def paper_first_page(services: Services, paper_id: int) -> tuple[str | None, int]:
     """(PDF path, 1) for "Open in reader" on a paper (a worker query)."""
     return paper_pdf(services.library, paper_id), 1
+
+
+@dataclass(frozen=True)
+class EvidenceAnswer:
+    paper_id: int
+    other_id: int
+    pairs: tuple[tuple[PassageResult, PassageResult, float], ...]  # (selected paper's, related paper's, cosine)
+
+
+def _evidence_model(library: Library) -> tuple[str, int] | None:
+    """The (model, dim) of the passage vectors: the serving model's when it has passages, else the most used."""
+    from litreview.library.settings import serving_model
+
+    counts = {(str(m), int(d)): int(n) for m, d, n in library.conn.execute(
+        "SELECT model_id, dim, count(*) FROM passage_vectors GROUP BY model_id, dim"
+    )}
+    serving = serving_model(library)
+    if serving is not None and counts.get((serving[0], int(serving[1]))):
+        return serving[0], int(serving[1])
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def answer_evidence(services: Services, paper_id: int, other_id: int, pairs: int = 3) -> EvidenceAnswer:
+    """The closest passage pairs of two papers with their pages (a worker query); empty when either paper has no
+    embedded passages."""
+    from litreview.analysis.evidence import related_evidence
+
+    library = services.library
+    model = _evidence_model(library)
+    found = related_evidence(library, paper_id, other_id, model[0], model[1], pairs=pairs) if model else []
+    titles = {int(pid): str(title or "") for pid, title in library.conn.execute(
+        "SELECT id, title FROM papers WHERE id IN (?, ?)", (paper_id, other_id))}
+    pdfs = {pid: paper_pdf(library, pid) for pid in (paper_id, other_id)}
+
+    def result(p, score: float) -> PassageResult:
+        return PassageResult(p.paper_id, titles.get(p.paper_id, ""), pdfs.get(p.paper_id), p.page, p.text,
+                             tuple(tuple(box) for box in p.boxes), score)
+
+    return EvidenceAnswer(paper_id, other_id,
+                          tuple((result(e.left, e.score), result(e.right, e.score), e.score) for e in found))

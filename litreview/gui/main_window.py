@@ -212,6 +212,9 @@ class MainWindow(QMainWindow):
         self.reader_view = ReaderWidget()
         self.reader_dock = self._dock("Reader", "reader_dock", self.reader_view, right)
         self.reader_dock.hide()
+        self.evidence = PassageResultsPanel()
+        self.evidence_dock = self._dock("Evidence", "evidence_dock", self.evidence, right)
+        self.evidence_dock.hide()
 
     def _create_status_bar(self) -> None:
         self.progress_label = QLabel()
@@ -279,7 +282,8 @@ class MainWindow(QMainWindow):
         for act in (self.embed_action, self.cluster_action, self.settings_action):
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
-        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock):
+        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock,
+                     self.passages_dock, self.evidence_dock, self.reader_dock):  # the last three: issue 19
             view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
@@ -308,6 +312,8 @@ class MainWindow(QMainWindow):
             (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
             (related.sig_export_requested, self.export_related),
             (self.passage_results.sig_open_requested, self.open_passage),  # passages (issue 19)
+            (self.evidence.sig_open_requested, lambda r: self.open_in_reader(r.pdf, r.page, r.boxes)),
+            (related.sig_evidence_requested, self.show_evidence),
             (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
             (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
             (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
@@ -552,6 +558,21 @@ class MainWindow(QMainWindow):
         self.reader_dock.show()
         self.reader_dock.raise_()
         self.reader_view.open(pdf, page, boxes)
+
+    @Slot(int, int)
+    def show_evidence(self, paper_id: int, other_id: int) -> None:
+        from litreview.analysis.passage_answers import answer_evidence
+
+        self.client.query(partial(answer_evidence, paper_id=paper_id, other_id=other_id), self.on_evidence_ready,
+                          channel="evidence", latest_only=True)
+
+    def on_evidence_ready(self, reply: Reply) -> None:
+        if reply.error:
+            self.evidence.show_error(reply.error)
+        else:
+            self.evidence.show_evidence(reply.value)
+        self.evidence_dock.show()
+        self.evidence_dock.raise_()
 
     @Slot()
     def open_selected_in_reader(self) -> None:

@@ -71,10 +71,35 @@ class PassageResultsPanel(QWidget):
         if self.results:
             self.list.setCurrentRow(0)
 
+    def show_evidence(self, answer) -> None:
+        """Show an EvidenceAnswer: each pair as two rows (the selected paper's passage, then the related one's)."""
+        self.list.clear()
+        self.results = tuple(side for left, right, _ in answer.pairs for side in (left, right))
+        if not answer.pairs:
+            self.summary.setText("No evidence: one of the papers has no indexed passages (import its PDF).")
+            return
+        self.summary.setText(f"{len(answer.pairs)} closest passage pairs; double-click one to read it")
+        for row, result in enumerate(self.results):
+            number, side = divmod(row, 2)
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, row)
+            item.setToolTip(result.text)
+            head = f"Pair {number + 1} ({result.score:.2f})" if side == 0 else "↔"
+            label = QLabel(
+                f"<b>{head}</b> {html.escape(result.title or f'paper {result.paper_id}')} — page {result.page}<br>"
+                f"{html.escape(result.text[:SNIPPET_CHARS])}{'…' if len(result.text) > SNIPPET_CHARS else ''}"
+            )
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            item.setSizeHint(label.sizeHint())
+            self.list.addItem(item)
+            self.list.setItemWidget(item, label)
+
     def show_error(self, message: str) -> None:
         self.list.clear()
         self.results = ()
-        self.summary.setText(f"Passage search failed: {message}")
+        self.summary.setText(f"Failed: {message}")
 
     def label_html(self, row: int) -> str:
         widget = self.list.itemWidget(self.list.item(row))

@@ -84,9 +84,9 @@ def test_passages_search_opens_the_reader_at_the_page_highlighted(qtbot, make_wi
     window.search_mode.setCurrentIndex(window.search_mode.findData("passages"))
     window.search_box.setText(phrase)
     window.run_search()
-    panel = window.passage_results
+    panel = window.passages.results
     qtbot.waitUntil(lambda: bool(panel.results), timeout=20_000)
-    assert window.passages_dock.isVisible()
+    assert window.passages.results_dock.isVisible()
     best = panel.results[0]
     assert best.page == 2 and best.pdf is not None and best.pdf.endswith("generated.pdf")
     assert "page 2" in panel.label_html(0) and "background-color:#ffe066" in panel.label_html(0)
@@ -95,8 +95,8 @@ def test_passages_search_opens_the_reader_at_the_page_highlighted(qtbot, make_wi
     rect = panel.list.visualItemRect(item)
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # press, then double
     qtbot.mouseDClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: window.reader_dock.isVisible(), timeout=5_000)
-    reader = window.reader_view
+    qtbot.waitUntil(lambda: window.passages.reader_dock.isVisible(), timeout=5_000)
+    reader = window.passages.reader
     assert reader.page == 2 and reader.page_count >= 3
     x0, y0, x1, y1 = best.boxes[0]
     scale = reader.zoom * reader.devicePixelRatioF()
@@ -114,8 +114,8 @@ def test_open_in_reader_from_the_context_menu_action(qtbot, make_window, tmp_pat
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 1, timeout=5_000)
     window.table.selectRow(0)
     window.open_reader_action.trigger()
-    qtbot.waitUntil(lambda: window.reader_view.page_count > 0, timeout=10_000)
-    assert window.reader_dock.isVisible() and window.reader_view.page == 1
+    qtbot.waitUntil(lambda: window.passages.reader.page_count > 0, timeout=10_000)
+    assert window.passages.reader_dock.isVisible() and window.passages.reader.page == 1
 
 
 def test_evidence_for_a_related_pair_lists_passage_pairs_that_open_in_the_reader(qtbot, make_window, tmp_path):
@@ -129,9 +129,9 @@ def test_evidence_for_a_related_pair_lists_passage_pairs_that_open_in_the_reader
     assert len(ids) == 2
 
     window.related.sig_evidence_requested.emit(ids[0], ids[1])  # what "Show evidence" in its menu emits
-    panel = window.evidence
+    panel = window.passages.evidence
     qtbot.waitUntil(lambda: bool(panel.results), timeout=20_000)
-    assert window.evidence_dock.isVisible()
+    assert window.passages.evidence_dock.isVisible()
     assert 2 <= len(panel.results) <= 6 and len(panel.results) % 2 == 0
     assert [r.paper_id for r in panel.results[:2]] == ids
     pages = {ids[0]: 2, ids[1]: 3}
@@ -139,13 +139,13 @@ def test_evidence_for_a_related_pair_lists_passage_pairs_that_open_in_the_reader
 
     related_side = panel.results[1]
     panel.sig_open_requested.emit(related_side)  # as a double-click on its row does
-    assert window.reader_dock.isVisible()
-    assert window.reader_view.page == related_side.page
-    assert window.reader_view.status.text().startswith("second.pdf")
+    assert window.passages.reader_dock.isVisible()
+    assert window.passages.reader.page == related_side.page
+    assert window.passages.reader.status.text().startswith("second.pdf")
 
 
 def test_evidence_without_passages_says_why(qtbot, make_window):
     window = make_window()
     window.related.sig_evidence_requested.emit(1, 2)
-    qtbot.waitUntil(lambda: window.evidence_dock.isVisible(), timeout=10_000)
-    assert not window.evidence.results and "no indexed passages" in window.evidence.summary.text()
+    qtbot.waitUntil(lambda: window.passages.evidence_dock.isVisible(), timeout=10_000)
+    assert not window.passages.evidence.results and "no indexed passages" in window.passages.evidence.summary.text()

@@ -202,19 +202,9 @@ class MainWindow(QMainWindow):
         self.map = MapPanel()
         self.map_dock = self._dock("Map", "map_dock", self.map, right)
         self.splitDockWidget(self.related_dock, self.map_dock, Qt.Orientation.Vertical)
-        # passages and reader (issue 19)
-        from litreview.gui.passage_results import PassageResultsPanel
-        from litreview.gui.reader import ReaderWidget
+        from litreview.gui.passages_feature import PassagesFeature  # passages, evidence, reader (issue 19)
 
-        self.passage_results = PassageResultsPanel()
-        self.passages_dock = self._dock("Passages", "passages_dock", self.passage_results, left)
-        self.passages_dock.hide()
-        self.reader_view = ReaderWidget()
-        self.reader_dock = self._dock("Reader", "reader_dock", self.reader_view, right)
-        self.reader_dock.hide()
-        self.evidence = PassageResultsPanel()
-        self.evidence_dock = self._dock("Evidence", "evidence_dock", self.evidence, right)
-        self.evidence_dock.hide()
+        self.passages = PassagesFeature(self)
 
     def _create_status_bar(self) -> None:
         self.progress_label = QLabel()
@@ -264,7 +254,7 @@ class MainWindow(QMainWindow):
         self.settings_action = action("Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
-        self.open_reader_action = action("Open in &reader", self.open_selected_in_reader)  # reader (issue 19)
+        self.open_reader_action = action("Open in &reader", self.passages.open_selected_in_reader)  # reader (issue 19)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
@@ -282,8 +272,7 @@ class MainWindow(QMainWindow):
         for act in (self.embed_action, self.cluster_action, self.settings_action):
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
-        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock,
-                     self.passages_dock, self.evidence_dock, self.reader_dock):  # the last three: issue 19
+        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock, *self.passages.docks):
             view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
@@ -311,9 +300,6 @@ class MainWindow(QMainWindow):
             (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
             (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
             (related.sig_export_requested, self.export_related),
-            (self.passage_results.sig_open_requested, self.open_passage),  # passages (issue 19)
-            (self.evidence.sig_open_requested, lambda r: self.open_in_reader(r.pdf, r.page, r.boxes)),
-            (related.sig_evidence_requested, self.show_evidence),
             (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
             (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
             (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
@@ -510,7 +496,7 @@ class MainWindow(QMainWindow):
             return
         self.results_label.setText(f"Searching ({mode})…")
         if mode == "passages":  # issue 19
-            return self.run_passage_search(text)
+            return self.passages.search(text)
         from litreview.index.search import answer_search
 
         self.client.query(partial(answer_search, query=text, mode=mode, k=100), self.on_search_ready,
@@ -527,61 +513,6 @@ class MainWindow(QMainWindow):
         self.clear_results_button.show()
         if answer.hits:
             self.select_paper(answer.hits[0][0])
-
-    # -- passages and reader (issue 19) ------------------------------------------------------------------------
-    def run_passage_search(self, text: str) -> None:
-        from litreview.analysis.passage_answers import answer_passage_search
-
-        self.client.query(partial(answer_passage_search, query=text, k=50), self.on_passages_ready,
-                          channel="passages", latest_only=True)
-
-    def on_passages_ready(self, reply: Reply) -> None:
-        if reply.error:
-            self.results_label.setText("Search failed")
-            self.passage_results.show_error(reply.error)
-        else:
-            self.passage_results.show_answer(reply.value)
-            self.results_label.setText(f"{count_of(len(reply.value.results), 'passage')} ({reply.value.mode})")
-        self.passages_dock.show()
-        self.passages_dock.raise_()
-
-    @Slot(object)
-    def open_passage(self, result) -> None:
-        """Show a PassageResult's page in the reader with the passage highlighted."""
-        self.select_paper(result.paper_id)
-        self.open_in_reader(result.pdf, result.page, result.boxes)
-
-    def open_in_reader(self, pdf: str | None, page: int = 1, boxes=()) -> None:
-        if not pdf:
-            self.statusBar().showMessage("This paper has no PDF to read", 8_000)
-            return
-        self.reader_dock.show()
-        self.reader_dock.raise_()
-        self.reader_view.open(pdf, page, boxes)
-
-    @Slot(int, int)
-    def show_evidence(self, paper_id: int, other_id: int) -> None:
-        from litreview.analysis.passage_answers import answer_evidence
-
-        self.client.query(partial(answer_evidence, paper_id=paper_id, other_id=other_id), self.on_evidence_ready,
-                          channel="evidence", latest_only=True)
-
-    def on_evidence_ready(self, reply: Reply) -> None:
-        if reply.error:
-            self.evidence.show_error(reply.error)
-        else:
-            self.evidence.show_evidence(reply.value)
-        self.evidence_dock.show()
-        self.evidence_dock.raise_()
-
-    @Slot()
-    def open_selected_in_reader(self) -> None:
-        paper_id = self.current_paper_id()
-        if paper_id is not None:
-            from litreview.analysis.passage_answers import paper_first_page
-
-            self.client.query(partial(paper_first_page, paper_id=paper_id),
-                              lambda reply: self.open_in_reader(*(reply.value or (None, 1))), channel="reader")
 
     @Slot()
     def clear_search(self) -> None:

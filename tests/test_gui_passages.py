@@ -149,3 +149,25 @@ def test_evidence_without_passages_says_why(qtbot, make_window):
     window.related.sig_evidence_requested.emit(1, 2)
     qtbot.waitUntil(lambda: window.passages.evidence_dock.isVisible(), timeout=10_000)
     assert not window.passages.evidence.results and "no indexed passages" in window.passages.evidence.summary.text()
+
+
+def test_resume_indexes_the_passages_an_import_left_out(qtbot, make_window, tmp_path):
+    from litreview.pipeline.jobs import import_job, resume_job
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    make_paper(folder / "later.pdf", pages=2, seed=4)
+    window = make_window()
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=120_000):
+        window.client.start(import_job([folder], fulltext=False))  # as a library from before full text
+    count = "SELECT count(*) AS n FROM passages"
+    assert window.reader.library.query(count)[0]["n"] == 0
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=120_000) as done:
+        window.client.start(resume_job())
+    assert done.args[0].status == "finished", done.args[0].error
+    assert window.reader.library.query(count)[0]["n"] > 0
+    assert window.reader.library.query("SELECT count(*) AS n FROM passage_vectors")[0]["n"] == \
+        window.reader.library.query(count)[0]["n"]
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=120_000) as again:
+        window.client.start(resume_job())
+    assert again.args[0].status == "finished" and again.args[0].result is None  # nothing left to do

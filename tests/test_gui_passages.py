@@ -77,14 +77,16 @@ def test_passages_search_opens_the_reader_at_the_page_highlighted(qtbot, make_wi
     folder.mkdir()
     paper = make_paper(folder / "generated.pdf", pages=3, seed=5)
     window = make_window()
-    import_pdfs(qtbot, window, folder)
-    assert window.reader.library.query("SELECT count(*) AS n FROM passage_vectors")[0]["n"] > 0
-
     phrase = paper.body[2][4]  # a sentence of the Methods page
     window.search_mode.setCurrentIndex(window.search_mode.findData("passages"))
     window.search_box.setText(phrase)
     window.run_search()
     panel = window.passages.results
+    qtbot.waitUntil(lambda: panel.summary.text().startswith("0 passages"), timeout=20_000)  # nothing imported yet
+
+    import_pdfs(qtbot, window, folder)
+    assert window.reader.library.query("SELECT count(*) AS n FROM passage_vectors")[0]["n"] > 0
+    window.run_search()  # the passage index made by the first search follows what was indexed since
     qtbot.waitUntil(lambda: bool(panel.results), timeout=20_000)
     assert window.passages.results_dock.isVisible()
     best = panel.results[0]

@@ -3,13 +3,16 @@ reader need (paper title, PDF path, page, text, boxes), so the GUI thread never 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from litreview.core.ops import Services
 from litreview.library.db import Library
 
 Box = tuple[float, float, float, float]
+_PASSAGE_INDEXES: weakref.WeakKeyDictionary[Library, Any] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -39,18 +42,28 @@ def paper_pdf(library: Library, paper_id: int) -> str | None:
     return None
 
 
+def _passage_index(library: Library) -> Any:
+    """One passage IndexService per worker library, so a query does not reload the hnswlib snapshot (it keeps
+    itself in step with the stored vectors, so passages indexed since are found)."""
+    from litreview.index.service import passage_index
+
+    index = _PASSAGE_INDEXES.get(library)
+    if index is None:
+        index = _PASSAGE_INDEXES[library] = passage_index(library)
+    return index
+
+
 def answer_passage_search(services: Services, query: str, k: int = 50, mode: str = "hybrid") -> PassageAnswer:
     """The k best passages for `query` (a worker query). Without a usable model (not downloaded, a remote
     endpoint the user has not chosen here, no passage vectors yet) hybrid falls back to keywords."""
     from litreview.index.passage_search import search_passages
-    from litreview.index.service import passage_index
 
     library = services.library
     embedder = index = None
     if mode != "keyword":
         try:
             embedder = services.embedder()
-            index = passage_index(library)
+            index = _passage_index(library)
         except Exception:  # noqa: BLE001 - hybrid still answers with its keyword half
             if mode == "semantic":
                 raise

@@ -36,6 +36,9 @@ class PassagesFeature(QObject):
         self.results.sig_open_requested.connect(self.open_passage)
         self.evidence.sig_open_requested.connect(self.read_passage)
         window.related.sig_evidence_requested.connect(self.show_evidence)
+        window.search_mode.setItemData(window.search_mode.findData("passages"),
+                                       "Search the PDFs' full text: paper, page and passage (hybrid)",
+                                       Qt.ItemDataRole.ToolTipRole)
 
     # -- passage search ------------------------------------------------------------------------------------
     def search(self, text: str) -> None:

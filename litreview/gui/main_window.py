@@ -52,7 +52,8 @@ if TYPE_CHECKING:
     from litreview.library.settings import ModelChoice
 
 STATUS_WIDEST = "not embedded, 99 warnings"
-SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"))
+SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"),
+                ("Passages", "passages"))  # passages: full-text passage search (issue 19)
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
 
 
@@ -201,6 +202,9 @@ class MainWindow(QMainWindow):
         self.map = MapPanel()
         self.map_dock = self._dock("Map", "map_dock", self.map, right)
         self.splitDockWidget(self.related_dock, self.map_dock, Qt.Orientation.Vertical)
+        from litreview.gui.passages_feature import PassagesFeature  # passages, evidence, reader (issue 19)
+
+        self.passages = PassagesFeature(self)
 
     def _create_status_bar(self) -> None:
         self.progress_label = QLabel()
@@ -250,6 +254,7 @@ class MainWindow(QMainWindow):
         self.settings_action = action("Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
+        self.open_reader_action = action("Open in &reader", self.passages.open_selected_in_reader)  # reader (issue 19)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
@@ -261,13 +266,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         paper_menu = menu.addMenu("&Paper")
-        for act in (self.related_action, self.edit_action, self.search_action):
+        for act in (self.related_action, self.edit_action, self.search_action, self.open_reader_action):
             paper_menu.addAction(act)
         library_menu = menu.addMenu("&Library")
         for act in (self.embed_action, self.cluster_action, self.settings_action):
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
-        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock):
+        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock, *self.passages.docks):
             view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
@@ -457,6 +462,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addAction(self.related_action)
         menu.addAction(self.edit_action)
+        menu.addAction(self.open_reader_action)  # reader (issue 19)
         add_menu = menu.addMenu("Add to reading list")
         lists = self.reader.reading_lists()
         add_menu.setEnabled(bool(lists))
@@ -489,6 +495,8 @@ class MainWindow(QMainWindow):
             self.table_model.set_filter(text if mode == "filter" else "")
             return
         self.results_label.setText(f"Searching ({mode})…")
+        if mode == "passages":  # issue 19
+            return self.passages.search(text)
         from litreview.index.search import answer_search
 
         self.client.query(partial(answer_search, query=text, mode=mode, k=100), self.on_search_ready,

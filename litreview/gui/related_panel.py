@@ -136,6 +136,7 @@ class RelatedPanel(QWidget):
     sig_navigate_requested = Signal(int)
     sig_add_to_list_requested = Signal(int, object)
     sig_export_requested = Signal(object)
+    sig_evidence_requested = Signal(int, int)  # (selected paper, related paper): passage evidence (issue 19)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -223,6 +224,9 @@ class RelatedPanel(QWidget):
         open_action = QAction("Show paper", menu)
         open_action.triggered.connect(lambda: self.sig_navigate_requested.emit(ids[0]))
         menu.addAction(open_action)
+        if self._query_id is not None:  # passage evidence (issue 19)
+            evidence = menu.addAction("Show evidence (closest passages)")
+            evidence.triggered.connect(lambda: self.sig_evidence_requested.emit(self._query_id, ids[0]))
         add_menu = menu.addMenu("Add to reading list")
         add_menu.setEnabled(bool(self._lists))
         for list_id, name in self._lists:

@@ -18,17 +18,20 @@ from litreview.library import settings
 from litreview.library.settings import ModelChoice
 
 
-def import_job(paths: Sequence[Any], *, embed: bool = True) -> Job:
-    """Import files and folders, then embed and index what is new.
+def import_job(paths: Sequence[Any], *, embed: bool = True, fulltext: bool = True) -> Job:
+    """Import files and folders, then embed and index what is new: abstracts first (the library is usable then),
+    then the PDFs' passages (at most the library's fulltext_max_passages per PDF) unless `fulltext` is false.
 
     When the model cannot be loaded (not downloaded, broken folder) the files are still imported, and the
     outcome says why they were not embedded: nothing the user dropped is lost to a model problem.
     """
     items = tuple(str(path) for path in paths)
-    return Job(JobKind.IMPORT, lambda services, cancel: _import(services, items, cancel, embed=embed))
+    return Job(JobKind.IMPORT, lambda services, cancel: _import(services, items, cancel, embed=embed,
+                                                                        fulltext=fulltext))
 
 
-def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool) -> JobGenerator:
+def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool,
+            fulltext: bool = True) -> JobGenerator:
     from litreview.pipeline.importer import run_import
 
     embedder, model_problem = None, ""
@@ -40,7 +43,7 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
         except Exception as exc:
             model_problem = error_message(exc)
     summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
-                                    cancel=cancel, readers=services.readers())
+                                    cancel=cancel, readers=services.readers(), fulltext=fulltext)
     return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
 
@@ -64,6 +67,7 @@ def change_model_job(choice: ModelChoice) -> Job:
     def run(services: Services, cancel: CancelToken) -> JobGenerator:
         services.set_model(choice)
         count = yield from _embed(services, cancel)
+        yield from _passages(services, cancel)  # re-split for the new tokenizer, then embed
         return count
 
     return Job(JobKind.EMBED, run)
@@ -104,11 +108,40 @@ def _resume(services: Services, cancel: CancelToken) -> JobGenerator:
         summary = yield from _import(services, paths, cancel, embed=True)
         return summary
     model = settings.recorded_model(library)
-    if model is not None and pending_embeddings(library, *model):
+    abstracts = model is not None and bool(pending_embeddings(library, *model))
+    passages = model is not None and passages_pending(library, *model)
+    if abstracts or passages:
         try:
             check_remote_allowed(settings.model_choice(library).name)
         except RemoteNotAllowed as exc:
             return WithWarning(None, f"not embedded: {exc}")
-        count = yield from _embed(services, cancel)
+        count = yield from _embed(services, cancel)  # abstracts first: the library is usable before passages
+        if passages:
+            yield from _passages(services, cancel)
         return count
     return None
+
+
+def _passages(services: Services, cancel: CancelToken) -> JobGenerator:
+    from litreview.pipeline.fulltext import index_passages
+
+    embedder = yield from services.embedder_steps(cancel)
+    summary = yield from index_passages(services.library, embedder, cancel=cancel)
+    return summary
+
+
+def passages_pending(library: Any, model_id: str, dim: int) -> bool:
+    """Whether a PDF on disk has never been split into passages (an import stopped before its passages, or one
+    from before full text) or a passage has no vector for (model_id, dim): cheap, for the start-up resume."""
+    from pathlib import Path
+
+    unsplit = library.conn.execute(
+        "SELECT f.path FROM files f LEFT JOIN passage_sources s ON s.paper_id = f.paper_id "
+        "WHERE f.paper_id IS NOT NULL AND s.paper_id IS NULL AND lower(f.path) LIKE '%.pdf'"
+    ).fetchall()
+    if any(Path(path).is_file() for (path,) in unsplit):
+        return True
+    return library.conn.execute(
+        "SELECT 1 FROM passages p LEFT JOIN passage_vectors v ON v.passage_id = p.id AND v.model_id = ? AND v.dim = ? "
+        "WHERE v.passage_id IS NULL LIMIT 1", (model_id, int(dim)),
+    ).fetchone() is not None

@@ -1,0 +1,113 @@
+"""The window's full-text feature (issue 19): the Passages results, Evidence and Reader docks and what they ask
+the worker, kept out of main_window.py, which creates one PassagesFeature and forwards to it."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+
+from litreview.core.text import count_of
+from litreview.gui.passage_results import PassageResultsPanel
+from litreview.gui.reader import ReaderWidget
+
+if TYPE_CHECKING:
+    from litreview.gui.main_window import MainWindow
+    from litreview.workers.messages import Reply
+
+
+class PassagesFeature(QObject):
+    """Passage search results, related evidence and the reader, as docks of `window`."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.results = PassageResultsPanel()
+        self.results_dock = window._dock("Passages", "passages_dock", self.results, left)
+        self.evidence = PassageResultsPanel()
+        self.evidence_dock = window._dock("Evidence", "evidence_dock", self.evidence, right)
+        self.reader = ReaderWidget()
+        self.reader_dock = window._dock("Reader", "reader_dock", self.reader, right)
+        self.docks = (self.results_dock, self.evidence_dock, self.reader_dock)
+        for dock in self.docks:
+            dock.hide()
+        self.results.sig_open_requested.connect(self.open_passage)
+        self.evidence.sig_open_requested.connect(self.read_passage)
+        window.related.sig_evidence_requested.connect(self.show_evidence)
+        window.search_mode.setItemData(window.search_mode.findData("passages"),
+                                       "Search the PDFs' full text: paper, page and passage (hybrid)",
+                                       Qt.ItemDataRole.ToolTipRole)
+
+    # -- passage search ------------------------------------------------------------------------------------
+    def search(self, text: str) -> None:
+        from litreview.analysis.passage_answers import answer_passage_search
+
+        self.window.client.query(partial(answer_passage_search, query=text, k=50), self.on_passages_ready,
+                                 channel="passages", latest_only=True)
+
+    def on_passages_ready(self, reply: Reply) -> None:
+        if reply.error:
+            self.window.results_label.setText("Search failed")
+            self.results.show_error(reply.error)
+        else:
+            self.results.show_answer(reply.value)
+            self.window.results_label.setText(
+                f"{count_of(len(reply.value.results), 'passage')} ({reply.value.mode})")
+        self._raise(self.results_dock)
+
+    # -- evidence ------------------------------------------------------------------------------------------
+    @Slot(int, int)
+    def show_evidence(self, paper_id: int, other_id: int) -> None:
+        from litreview.analysis.passage_answers import answer_evidence
+
+        self.window.client.query(partial(answer_evidence, paper_id=paper_id, other_id=other_id),
+                                 self.on_evidence_ready, channel="evidence", latest_only=True)
+
+    def on_evidence_ready(self, reply: Reply) -> None:
+        if reply.error:
+            self.evidence.show_error(reply.error)
+        else:
+            self.evidence.show_evidence(reply.value)
+        self._raise(self.evidence_dock)
+
+    # -- reader --------------------------------------------------------------------------------------------
+    @Slot(object)
+    def open_passage(self, result) -> None:
+        """Select the PassageResult's paper and show its page in the reader with the passage highlighted."""
+        self.window.select_paper(result.paper_id)
+        self.read_passage(result)
+
+    @Slot(object)
+    def read_passage(self, result) -> None:
+        """Show the PassageResult's page in the reader (the selection stays)."""
+        self.open_in_reader(result.pdf, result.page, result.boxes)
+
+    def open_in_reader(self, pdf: str | None, page: int = 1, boxes=()) -> None:
+        if not pdf:
+            self.window.statusBar().showMessage("This paper has no PDF to read", 8_000)
+            return
+        self._raise(self.reader_dock)
+        self.reader.open(pdf, page, boxes)
+
+    @Slot()
+    def open_selected_in_reader(self) -> None:
+        """"Open in reader" for the selected paper: its PDF at page 1."""
+        paper_id = self.window.current_paper_id()
+        if paper_id is None:
+            return
+        from litreview.analysis.passage_answers import paper_first_page
+
+        self.window.client.query(partial(paper_first_page, paper_id=paper_id), self.on_pdf_ready, channel="reader")
+
+    def on_pdf_ready(self, reply: Reply) -> None:
+        if reply.error:
+            self.window.statusBar().showMessage(f"Cannot open the reader: {reply.error}", 8_000)
+            return
+        self.open_in_reader(*reply.value)
+
+    @staticmethod
+    def _raise(dock) -> None:
+        dock.show()
+        dock.raise_()

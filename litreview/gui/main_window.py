@@ -41,6 +41,7 @@ from litreview.gui.export_dialog import ExportDialog
 from litreview.gui.import_log_panel import ImportLogPanel
 from litreview.gui.library_reader import LibraryReader
 from litreview.gui.map_panel import MapPanel
+from litreview.gui.paper_actions import PaperActions
 from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
@@ -250,6 +251,7 @@ class MainWindow(QMainWindow):
         self.settings_action = action("Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
+        self.paper_actions = PaperActions(self)  # trash, undo/redo and the edit dialog (issue #14)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
@@ -260,6 +262,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_selection_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        menu.addMenu("&Edit").addActions(self.paper_actions.menu_actions())  # trash and undo (issue #14)
         paper_menu = menu.addMenu("&Paper")
         for act in (self.related_action, self.edit_action, self.search_action):
             paper_menu.addAction(act)
@@ -464,6 +467,7 @@ class MainWindow(QMainWindow):
             act = add_menu.addAction(entry["name"])
             act.triggered.connect(lambda _=False, lid=entry["id"]: self.add_to_list(lid, ids))
         menu.addAction(self.export_selection_action)
+        menu.addAction(self.paper_actions.delete_action)  # trash (issue #14)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     @Slot(int, str, str)

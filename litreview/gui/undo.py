@@ -1,0 +1,91 @@
+"""Undo and redo for the window's writes (issue #14): each command runs its do and its undo on the worker thread
+through `client.query`, never on the GUI thread; the QUndoStack only keeps their order.
+
+A command's worker functions share a small state dict, read and written on the worker thread only: a delete that
+is undone may bring a paper back under a new id (another paper took its id meanwhile), and a redo must then trash
+that id. Queries run one after another on the worker, so the state is always the one the previous step left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from litreview.workers.messages import Reply
+
+Step = Callable[[Any], object]  # fn(services) on the worker thread
+
+
+class WorkerCommand(QUndoCommand):
+    """One undoable write: `do(services)` and `undo(services)` run on the worker; `on_reply(reply)` on the GUI
+    thread after each. The first `redo` (QUndoStack.push calls it) does the write itself."""
+
+    def __init__(self, client, text: str, do: Step, undo: Step, on_reply: Callable[[Reply], None] | None = None,
+                 *, channel: str = "undo") -> None:
+        super().__init__(text)
+        self.client = client
+        self._do, self._undo = do, undo
+        self._on_reply = on_reply
+        self.channel = channel
+
+    def redo(self) -> None:
+        self.client.query(self._do, self._on_reply, channel=self.channel)
+
+    def undo(self) -> None:
+        self.client.query(self._undo, self._on_reply, channel=self.channel)
+
+
+def _reset_index(services: Any) -> None:
+    """The worker's in-memory ANN index reloads from its snapshot the next time it is used."""
+    forget = getattr(services, "forget_index", None)
+    if forget is not None:
+        forget()
+
+
+def trash_papers(services: Any, paper_ids: Sequence[int]) -> list[int]:
+    """Worker side of a delete: the papers go to the trash, the index snapshots follow."""
+    from litreview.index.upkeep import index_in_step
+    from litreview.library.trash import move_to_trash
+
+    with index_in_step(services.library):
+        moved = move_to_trash(services.library, paper_ids)
+    _reset_index(services)
+    return moved
+
+
+def restore_papers(services: Any, paper_ids: Sequence[int]) -> dict[int, int]:
+    """Worker side of a restore: {old id: id now}; the index snapshots follow."""
+    from litreview.index.upkeep import index_in_step
+    from litreview.library.trash import restore
+
+    with index_in_step(services.library):
+        restored = restore(services.library, paper_ids)
+    _reset_index(services)
+    return restored
+
+
+def empty_trash(services: Any) -> int:
+    """Worker side of Empty trash: how many papers were deleted for good."""
+    from litreview.library.trash import empty
+
+    return empty(services.library)
+
+
+def delete_command(client, paper_ids: Sequence[int], on_reply: Callable[[Reply], None]) -> WorkerCommand:
+    """Move papers to the trash; undo restores them (under their new ids if they had to change)."""
+    state = {"ids": list(paper_ids)}
+
+    def do(services: Any) -> list[int]:
+        state["ids"] = trash_papers(services, state["ids"])
+        return state["ids"]
+
+    def undo(services: Any) -> dict[int, int]:
+        restored = restore_papers(services, state["ids"])
+        state["ids"] = [restored[pid] for pid in state["ids"]]
+        return restored
+
+    from litreview.core.text import count_of
+
+    return WorkerCommand(client, f"Delete {count_of(len(paper_ids), 'paper')}", do, undo, on_reply, channel="trash")

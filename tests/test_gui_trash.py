@@ -1,0 +1,111 @@
+"""Deleting papers in the window: Delete key and context menu to the trash, the Trash view, undo and redo (#14)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, write_text_papers
+
+from litreview.app import ensure_library
+from litreview.gui.library_reader import LibraryReader
+from litreview.gui.main_window import MainWindow
+from litreview.library.db import open_library
+from litreview.workers.client import WorkerClient
+
+pytestmark = [pytest.mark.gui]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, library_path):
+    """A real MainWindow with the threaded worker and the fake backend, the sample papers imported."""
+    ensure_library(library_path)
+    reader = LibraryReader(open_library(library_path, read_only=True))
+    client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(client.sig_job_done, timeout=30_000):
+        win.import_paths(write_text_papers(tmp_path / "papers", SAMPLE_PAPERS))
+    qtbot.waitUntil(lambda: win.table_model.total == len(SAMPLE_PAPERS), timeout=10_000)
+    yield win
+    win.close()
+    assert client.shutdown(30_000)
+    reader.library.close()
+
+
+def select_rows(window, rows) -> list[int]:
+    selection = window.table.selectionModel()
+    selection.clearSelection()
+    for row in rows:
+        selection.select(window.table_model.index(row, 0),
+                         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    return window.selected_paper_ids()
+
+
+def wait_trash(qtbot, window, action) -> None:
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("trash")):
+        action()
+
+
+def live_ids(window) -> set[int]:
+    return {r[0] for r in window.reader.library.conn.execute("SELECT id FROM papers")}
+
+
+def test_delete_key_moves_selection_to_trash_and_undo_redo(qtbot, window):
+    ids = select_rows(window, [0, 2])
+    assert len(ids) == 2
+    window.table.setFocus()
+    window.activateWindow()
+    wait_trash(qtbot, window, lambda: qtbot.keyClick(window.table, Qt.Key.Key_Delete))
+    assert window.statusBar().currentMessage() == "Moved 2 papers to the trash (Ctrl+Z to undo)"
+    assert window.table_model.total == len(SAMPLE_PAPERS) - 2
+    assert not live_ids(window) & set(ids)
+    assert window.reader.library.conn.execute("SELECT count(*) FROM vectors WHERE paper_id IN (?, ?)",
+                                              ids).fetchone()[0] == 0
+    assert window.reader.library.conn.execute("SELECT count(*) FROM trash").fetchone()[0] == 2
+
+    wait_trash(qtbot, window, window.paper_actions.undo_action.trigger)  # Ctrl+Z
+    assert set(ids) <= live_ids(window)
+    assert window.table_model.total == len(SAMPLE_PAPERS)
+    assert window.reader.library.conn.execute("SELECT count(*) FROM vectors WHERE paper_id IN (?, ?)",
+                                              ids).fetchone()[0] == 2
+    assert window.paper_actions.undo_action.shortcut().toString() == "Ctrl+Z"
+
+    wait_trash(qtbot, window, window.paper_actions.redo_action.trigger)  # Ctrl+Shift+Z
+    assert not live_ids(window) & set(ids)
+    assert window.paper_actions.redo_action.shortcut().toString() == "Ctrl+Shift+Z"
+
+
+def test_context_menu_has_delete_and_trash_view_restores_and_empties(qtbot, window, monkeypatch):
+    [pid] = select_rows(window, [1])
+    assert window.paper_actions.delete_action in window.table.actions()
+    wait_trash(qtbot, window, window.paper_actions.delete_action.trigger)
+    assert pid not in live_ids(window)
+
+    panel = window.paper_actions.trash_panel
+    window.paper_actions.show_trash()
+    assert panel.table.rowCount() == 1
+    assert panel.summary.text() == "1 paper in the trash"
+    assert not panel.restore_button.isEnabled()
+    panel.table.selectRow(0)
+    assert panel.selected_ids() == [pid]
+    wait_trash(qtbot, window, panel.restore_button.click)
+    assert pid in live_ids(window)
+    assert panel.table.rowCount() == 0
+    assert window.table_model.row_of(pid) is not None
+
+    others = select_rows(window, [0, 1, 2])
+    wait_trash(qtbot, window, window.paper_actions.delete_action.trigger)
+    assert panel.table.rowCount() == 3
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    panel.empty_button.click()  # cancelled: nothing is sent
+    assert panel.table.rowCount() == 3
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    wait_trash(qtbot, window, panel.empty_button.click)
+    assert panel.table.rowCount() == 0
+    assert window.statusBar().currentMessage() == "Deleted 3 papers for good"
+    assert not live_ids(window) & set(others)
+    assert window.table_model.total == len(SAMPLE_PAPERS) - 3
+    assert not window.paper_actions.undo_stack.canUndo()

@@ -109,3 +109,47 @@ def test_context_menu_has_delete_and_trash_view_restores_and_empties(qtbot, wind
     assert not live_ids(window) & set(others)
     assert window.table_model.total == len(SAMPLE_PAPERS) - 3
     assert not window.paper_actions.undo_stack.canUndo()
+
+
+def wait_lists(qtbot, window, action) -> None:
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("lists")):
+        action()
+
+
+def test_reading_list_changes_undo_and_redo_in_order(qtbot, window):
+    wait_lists(qtbot, window, lambda: window.create_list("Review"))
+    [entry] = window.reader.reading_lists()
+    list_id = entry["id"]
+
+    def items():
+        return [(i["paper_id"], i["note"]) for i in window.reader.list_items(list_id)]
+
+    a, b, c = sorted(live_ids(window))[:3]
+    wait_lists(qtbot, window, lambda: window.add_to_list(list_id, [a, b, c]))
+    wait_lists(qtbot, window, lambda: window.reorder_list(list_id, [c, a, b]))
+    wait_lists(qtbot, window, lambda: window.set_note(list_id, a, "read first"))
+    wait_lists(qtbot, window, lambda: window.remove_from_list(list_id, [b]))
+    states = [[], [(a, ""), (b, ""), (c, "")], [(c, ""), (a, ""), (b, "")], [(c, ""), (a, "read first"), (b, "")],
+              [(c, ""), (a, "read first")]]
+    assert items() == states[-1]
+    stack = window.paper_actions.undo_stack
+    assert stack.undoText() == "Remove from reading list"
+    for expected in reversed(states[:-1]):
+        wait_lists(qtbot, window, stack.undo)
+        assert items() == expected
+    assert not stack.canUndo()
+    for expected in states[1:]:
+        wait_lists(qtbot, window, stack.redo)
+        assert items() == expected
+
+
+def test_undo_of_a_delete_puts_papers_back_in_their_lists(qtbot, window):
+    wait_lists(qtbot, window, lambda: window.create_list("Review"))
+    [entry] = window.reader.reading_lists()
+    ids = sorted(live_ids(window))[:3]
+    wait_lists(qtbot, window, lambda: window.add_to_list(entry["id"], ids))
+    select_rows(window, [window.table_model.row_of(ids[1])])
+    wait_trash(qtbot, window, window.paper_actions.delete_action.trigger)
+    assert [i["paper_id"] for i in window.reader.list_items(entry["id"])] == [ids[0], ids[2]]
+    wait_trash(qtbot, window, window.paper_actions.undo_stack.undo)
+    assert [i["paper_id"] for i in window.reader.list_items(entry["id"])] == ids

@@ -677,21 +677,25 @@ class MainWindow(QMainWindow):
     @Slot(int, object)
     def add_to_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
         ids = list(paper_ids)
-        return self._edit_lists(lambda lists: lists.add(list_id, ids))
+        return self.paper_actions.edit_list("Add to reading list", list_id, lambda lists: lists.add(list_id, ids),
+                                            self.on_lists_changed)  # undoable (issue #14)
 
     @Slot(int, object)
     def remove_from_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
         ids = list(paper_ids)
-        return self._edit_lists(lambda lists: lists.remove(list_id, ids))
+        return self.paper_actions.edit_list("Remove from reading list", list_id,
+                                            lambda lists: lists.remove(list_id, ids), self.on_lists_changed)
 
     @Slot(int, object)
     def reorder_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
         ids = list(paper_ids)
-        return self._edit_lists(lambda lists: lists.reorder(list_id, ids))
+        return self.paper_actions.edit_list("Reorder reading list", list_id,
+                                            lambda lists: lists.reorder(list_id, ids), self.on_lists_changed)
 
     @Slot(int, int, str)
     def set_note(self, list_id: int, paper_id: int, note: str) -> int:
-        return self._edit_lists(lambda lists: lists.set_note(list_id, paper_id, note))
+        return self.paper_actions.edit_list("Edit note", list_id, lambda lists: lists.set_note(list_id, paper_id, note),
+                                            self.on_lists_changed)
 
     def on_lists_changed(self, reply: Reply) -> None:
         if reply.error:

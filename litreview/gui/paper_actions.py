@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from litreview.core.text import count_of
 from litreview.gui.trash_panel import TrashPanel
-from litreview.gui.undo import WorkerCommand, delete_command, empty_trash, restore_papers
+from litreview.gui.undo import WorkerCommand, delete_command, empty_trash, list_command, restore_papers
 from litreview.workers.messages import Reply
 
 if TYPE_CHECKING:
@@ -53,6 +53,12 @@ class PaperActions(QObject):
     def push(self, command: WorkerCommand) -> None:
         """Do a write now (on the worker) and remember it for Ctrl+Z."""
         self.undo_stack.push(command)
+
+    def edit_list(self, text: str, list_id: int, edit, on_reply) -> int:
+        """An undoable reading-list change (`edit(ReadingLists)` on the worker); returns its request id."""
+        command = list_command(self.client, text, list_id, edit, on_reply)
+        self.push(command)
+        return command.request_id
 
     # -- delete and the trash ----------------------------------------------------------------------------------
     def delete_selected(self) -> None:

@@ -30,11 +30,13 @@ class WorkerCommand(QUndoCommand):
         self._on_reply = on_reply
         self.channel = channel
 
+        self.request_id = 0  # of the latest do or undo sent
+
     def redo(self) -> None:
-        self.client.query(self._do, self._on_reply, channel=self.channel)
+        self.request_id = self.client.query(self._do, self._on_reply, channel=self.channel)
 
     def undo(self) -> None:
-        self.client.query(self._undo, self._on_reply, channel=self.channel)
+        self.request_id = self.client.query(self._undo, self._on_reply, channel=self.channel)
 
 
 def _reset_index(services: Any) -> None:
@@ -89,3 +91,49 @@ def delete_command(client, paper_ids: Sequence[int], on_reply: Callable[[Reply],
     from litreview.core.text import count_of
 
     return WorkerCommand(client, f"Delete {count_of(len(paper_ids), 'paper')}", do, undo, on_reply, channel="trash")
+
+
+ListItems = list[tuple[int, int, str]]  # (paper_id, position, note) in list order, as ReadingLists.items gives
+
+
+def set_list_items(library: Any, list_id: int, items: ListItems) -> None:
+    """Make a reading list hold exactly `items` (in that order, with those notes), in one transaction; papers
+    that are no longer in the library (deleted meanwhile) are left out."""
+    from litreview.library.lists import ReadingLists
+
+    lists = ReadingLists(library)
+    with library.transaction() as conn:
+        wanted = [(pid, note) for pid, _, note in items
+                  if conn.execute("SELECT 1 FROM papers WHERE id = ?", (pid,)).fetchone()]
+        wanted_ids = [pid for pid, _ in wanted]
+        current = [pid for pid, _, _ in lists.items(list_id)]
+        lists.remove(list_id, [pid for pid in current if pid not in set(wanted_ids)])
+        lists.add(list_id, [pid for pid in wanted_ids if pid not in set(current)])
+        lists.reorder(list_id, wanted_ids)
+        for pid, note in wanted:
+            lists.set_note(list_id, pid, note)
+
+
+def list_command(client, text: str, list_id: int, edit: Callable[[Any], object],
+                 on_reply: Callable[[Reply], None] | None) -> WorkerCommand:
+    """A change to one reading list (`edit(ReadingLists)`: add, remove, reorder, a note). The list's items are
+    kept before and after the first do: undo puts the before back, redo the after."""
+    state: dict[str, ListItems] = {}
+
+    def do(services: Any) -> object:
+        from litreview.library.lists import ReadingLists
+
+        if "after" in state:
+            set_list_items(services.library, list_id, state["after"])
+            return None
+        lists = ReadingLists(services.library)
+        before = lists.items(list_id)
+        result = edit(lists)
+        state["before"], state["after"] = before, lists.items(list_id)
+        return result
+
+    def undo(services: Any) -> None:
+        if "before" in state:  # else the do failed and changed nothing
+            set_list_items(services.library, list_id, state["before"])
+
+    return WorkerCommand(client, text, do, undo, on_reply, channel="lists")

@@ -467,7 +467,7 @@ class MainWindow(QMainWindow):
             act = add_menu.addAction(entry["name"])
             act.triggered.connect(lambda _=False, lid=entry["id"]: self.add_to_list(lid, ids))
         menu.addAction(self.export_selection_action)
-        menu.addAction(self.paper_actions.delete_action)  # trash (issue #14)
+        menu.addActions(self.paper_actions.table_actions())  # edit paper, delete (issue #14)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     @Slot(int, str, str)

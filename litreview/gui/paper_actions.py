@@ -1,4 +1,4 @@
-"""The window's undoable paper actions (issue #14): Delete (to the trash), the Trash view, Undo and Redo.
+"""The window's undoable paper actions (issue #14): Delete (to the trash), the Trash view, Edit paper, Undo, Redo.
 
 Kept out of main_window.py: the window creates one `PaperActions(window)` and puts its QActions in its menus.
 Every write runs on the worker (`client.query`); the table and lists are re-read when the reply arrives.
@@ -13,8 +13,17 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from litreview.core.text import count_of
+from litreview.gui.edit_dialog import EditPaperDialog, changed_fields
 from litreview.gui.trash_panel import TrashPanel
-from litreview.gui.undo import WorkerCommand, delete_command, empty_trash, list_command, restore_papers
+from litreview.gui.undo import (
+    JobCommand,
+    WorkerCommand,
+    delete_command,
+    edit_command,
+    empty_trash,
+    list_command,
+    restore_papers,
+)
 from litreview.workers.messages import Reply
 
 if TYPE_CHECKING:
@@ -44,13 +53,21 @@ class PaperActions(QObject):
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.trash_action = QAction("&Trash…", window)
         self.trash_action.triggered.connect(self.show_trash)
-        for action in (self.undo_action, self.redo_action, self.trash_action):
+        self.edit_paper_action = QAction("Edit &paper…", window)
+        self.edit_paper_action.setShortcut(QKeySequence("Shift+F2"))
+        self.edit_paper_action.triggered.connect(lambda: self.open_editor())
+        self.editor: EditPaperDialog | None = None
+        for action in (self.undo_action, self.redo_action, self.trash_action, self.edit_paper_action):
             window.addAction(action)
 
     def menu_actions(self) -> list[QAction]:
-        return [self.undo_action, self.redo_action, self.delete_action, self.trash_action]
+        return [self.undo_action, self.redo_action, self.edit_paper_action, self.delete_action, self.trash_action]
 
-    def push(self, command: WorkerCommand) -> None:
+    def table_actions(self) -> list[QAction]:
+        """For the paper table's context menu."""
+        return [self.edit_paper_action, self.delete_action]
+
+    def push(self, command: WorkerCommand | JobCommand) -> None:
         """Do a write now (on the worker) and remember it for Ctrl+Z."""
         self.undo_stack.push(command)
 
@@ -59,6 +76,29 @@ class PaperActions(QObject):
         command = list_command(self.client, text, list_id, edit, on_reply)
         self.push(command)
         return command.request_id
+
+    # -- editing -----------------------------------------------------------------------------------------------
+    def open_editor(self, paper_id: int | None = None) -> EditPaperDialog | None:
+        """Open the Edit paper dialog (window-modal, not blocking) on a paper, the current one by default."""
+        pid = paper_id if paper_id is not None else self.window.current_paper_id()
+        paper = self.window.reader.paper(pid) if pid is not None else None
+        if paper is None:
+            return None
+        if self.editor is not None:
+            self.editor.deleteLater()
+        self.editor = dialog = EditPaperDialog(paper, self.window)
+        dialog.accepted.connect(lambda: self.save_edit(paper, dialog.values))
+        dialog.open()
+        return dialog
+
+    def save_edit(self, paper: dict, values: dict) -> bool:
+        """Save what changed (on the worker, undoable); returns whether anything had."""
+        changes = changed_fields(paper, values)
+        if not changes:
+            self.window.statusBar().showMessage("Nothing changed", 5_000)
+            return False
+        self.push(edit_command(self.client, paper, changes))
+        return True
 
     # -- delete and the trash ----------------------------------------------------------------------------------
     def delete_selected(self) -> None:

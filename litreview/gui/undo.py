@@ -8,7 +8,7 @@ that id. Queries run one after another on the worker, so the state is always the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -137,3 +137,34 @@ def list_command(client, text: str, list_id: int, edit: Callable[[Any], object],
             set_list_items(services.library, list_id, state["before"])
 
     return WorkerCommand(client, text, do, undo, on_reply, channel="lists")
+
+
+class JobCommand(QUndoCommand):
+    """An undoable write that is a long job (it may re-embed): `do()` and `undo()` build the Job to start."""
+
+    def __init__(self, client, text: str, do: Callable[[], Any], undo: Callable[[], Any]) -> None:
+        super().__init__(text)
+        self.client = client
+        self._do, self._undo = do, undo
+        self.job_id = 0  # of the latest do or undo started
+
+    def redo(self) -> None:
+        self.job_id = self.client.start(self._do())
+
+    def undo(self) -> None:
+        self.job_id = self.client.start(self._undo())
+
+
+def edit_command(client, paper: Mapping[str, Any], changes: Mapping[str, Any]) -> JobCommand:
+    """Save a user's edit of a paper's fields (`changes`: the new values of the changed ones; `paper`: the row as
+    it was). Undo writes the old values and the old record of user-edited fields back; a changed title or
+    abstract re-embeds both ways."""
+    from litreview.pipeline.jobs import edit_fields_job
+
+    paper_id = int(paper["id"])
+    after = dict(changes)
+    before = {name: paper.get(name) for name in after}
+    before["user_fields"] = paper.get("user_fields") or "[]"
+    names = ", ".join(sorted(after))
+    return JobCommand(client, f"Edit {names}", lambda: edit_fields_job(paper_id, after),
+                      lambda: edit_fields_job(paper_id, before, by_user=False))

@@ -86,6 +86,26 @@ def edit_job(paper_id: int, *, title: str | None = None, abstract: str | None = 
     return Job(JobKind.EDIT, run)
 
 
+def edit_fields_job(paper_id: int, fields: dict[str, Any], *, by_user: bool = True) -> Job:
+    """Change any of a paper's fields (title, authors as a list, year, venue, doi...). A user's edit (`by_user`)
+    is remembered, so re-imports keep it; an undo passes the old `user_fields` itself with by_user=False. A
+    changed title or abstract re-embeds the paper (its text hash changed, so it is pending)."""
+    values = dict(fields)
+
+    def run(services: Services, cancel: CancelToken) -> JobGenerator:
+        from litreview.library.papers import PaperRepository
+
+        with services.library.transaction():
+            PaperRepository(services.library).update_fields(paper_id, by_user=by_user, **values)
+        yield Progress("saved", 1, 1, current=f"paper {paper_id}")
+        if not {"title", "abstract"} & set(values):
+            return 0
+        count = yield from _embed(services, cancel)
+        return count
+
+    return Job(JobKind.EDIT, run)
+
+
 def resume_job() -> Job:
     """At start: finish an import that was interrupted, else embed what the library's model is missing.
 

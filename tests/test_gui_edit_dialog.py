@@ -125,3 +125,16 @@ def test_saving_unchanged_values_sends_nothing(qtbot, window):  # noqa: F811
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     assert window.statusBar().currentMessage() == "Nothing changed"
     assert window.paper_actions.undo_stack.count() == 0
+
+
+def test_inline_title_edit_in_the_details_pane_is_undoable(qtbot, window):  # noqa: F811
+    pid = min(live_ids(window))
+    window.select_paper(pid)
+    old = row(window, pid)["title"]
+    window.details.start_editing()
+    window.details.title_edit.setText("Inline edit")
+    save_and_wait(qtbot, window, window.details.save_button.click)
+    assert row(window, pid)["title"] == "Inline edit"
+    assert window.paper_actions.undo_stack.undoText() == "Edit title"
+    save_and_wait(qtbot, window, window.paper_actions.undo_action.trigger)
+    assert row(window, pid)["title"] == old

@@ -472,9 +472,9 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str, str)
     def on_edit_requested(self, paper_id: int, title: str, abstract: str) -> None:
-        from litreview.pipeline.jobs import edit_job
-
-        self.client.start(edit_job(paper_id, title=title, abstract=abstract))
+        paper = self.reader.paper(paper_id)  # saved through the undo stack (issue #14)
+        if paper is not None:
+            self.paper_actions.save_edit(paper, {"abstract": abstract, **({"title": title} if title else {})})
 
     # -- search ------------------------------------------------------------------------------------------------
     @Slot()

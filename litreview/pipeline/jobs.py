@@ -72,18 +72,7 @@ def change_model_job(choice: ModelChoice) -> Job:
 def edit_job(paper_id: int, *, title: str | None = None, abstract: str | None = None) -> Job:
     """Fix a paper's title or abstract, then re-embed it (its text hash changed, so it is pending)."""
     fields = {key: value for key, value in (("title", title), ("abstract", abstract)) if value is not None}
-
-    def run(services: Services, cancel: CancelToken) -> JobGenerator:
-        from litreview.library.papers import PaperRepository
-
-        if fields:
-            with services.library.transaction():
-                PaperRepository(services.library).update_fields(paper_id, by_user=True, **fields)
-        yield Progress("saved", 1, 1, current=f"paper {paper_id}")
-        count = yield from _embed(services, cancel)
-        return count
-
-    return Job(JobKind.EDIT, run)
+    return edit_fields_job(paper_id, fields)
 
 
 def edit_fields_job(paper_id: int, fields: dict[str, Any], *, by_user: bool = True) -> Job:

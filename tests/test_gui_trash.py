@@ -79,10 +79,14 @@ def test_delete_key_moves_selection_to_trash_and_undo_redo(qtbot, window):
 
 
 def test_context_menu_has_delete_and_trash_view_restores_and_empties(qtbot, window, monkeypatch):
-    [pid] = select_rows(window, [1])
+    pid = window.table_model.paper_id(1)
+    window.select_paper(pid)  # the current paper, shown in the details pane
+    title = window.reader.paper(pid)["title"]
+    assert title in window.details.text()
     assert window.paper_actions.delete_action in window.table.actions()
     wait_trash(qtbot, window, window.paper_actions.delete_action.trigger)
     assert pid not in live_ids(window)
+    assert title not in window.details.text()
 
     panel = window.paper_actions.trash_panel
     window.paper_actions.show_trash()
@@ -95,6 +99,11 @@ def test_context_menu_has_delete_and_trash_view_restores_and_empties(qtbot, wind
     assert pid in live_ids(window)
     assert panel.table.rowCount() == 0
     assert window.table_model.row_of(pid) is not None
+    assert window.statusBar().currentMessage() == "Restored 1 paper"
+    wait_trash(qtbot, window, window.paper_actions.undo_stack.undo)  # undo the restore: back to the trash
+    assert pid not in live_ids(window) and panel.table.rowCount() == 1
+    wait_trash(qtbot, window, window.paper_actions.undo_stack.redo)
+    assert pid in live_ids(window) and panel.table.rowCount() == 0
 
     others = select_rows(window, [0, 1, 2])
     wait_trash(qtbot, window, window.paper_actions.delete_action.trigger)

@@ -22,7 +22,7 @@ from litreview.gui.undo import (
     edit_command,
     empty_trash,
     list_command,
-    restore_papers,
+    restore_command,
 )
 from litreview.workers.messages import Reply
 
@@ -129,10 +129,9 @@ class PaperActions(QObject):
 
         self.trash_panel.set_entries(entries(self.window.reader.library))
 
-    def restore(self, paper_ids: Sequence[int]) -> int:
-        ids = list(paper_ids)
-        return self.client.query(lambda services: restore_papers(services, ids), self._on_trash_reply,
-                                 channel="trash")
+    def restore(self, paper_ids: Sequence[int]) -> None:
+        """Bring papers back from the trash (undoable: Ctrl+Z trashes them again)."""
+        self.push(restore_command(self.client, list(paper_ids), self._on_trash_reply))
 
     def empty(self) -> int:
         self.undo_stack.clear()  # deletes cannot be undone once their papers are gone for good
@@ -145,5 +144,7 @@ class PaperActions(QObject):
 
     def _refresh(self) -> None:
         self.window.on_papers_changed()
+        if self.window.current_paper_id() is None:  # the paper shown went to the trash
+            self.window.details.show_paper(None)
         if self.trash_panel.isVisible():
             self.refresh_trash()

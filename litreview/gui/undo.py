@@ -77,21 +77,33 @@ def empty_trash(services: Any) -> int:
 
 def delete_command(client, paper_ids: Sequence[int], on_reply: Callable[[Reply], None]) -> WorkerCommand:
     """Move papers to the trash; undo restores them (under their new ids if they had to change)."""
+    return _trash_command(client, paper_ids, on_reply, restoring=False)
+
+
+def restore_command(client, paper_ids: Sequence[int], on_reply: Callable[[Reply], None]) -> WorkerCommand:
+    """Bring papers back from the trash; undo moves them to the trash again."""
+    return _trash_command(client, paper_ids, on_reply, restoring=True)
+
+
+def _trash_command(client, paper_ids: Sequence[int], on_reply: Callable[[Reply], None], *,
+                   restoring: bool) -> WorkerCommand:
+    from litreview.core.text import count_of
+
     state = {"ids": list(paper_ids)}
 
-    def do(services: Any) -> list[int]:
+    def trash(services: Any) -> list[int]:
         state["ids"] = trash_papers(services, state["ids"])
         return state["ids"]
 
-    def undo(services: Any) -> dict[int, int]:
+    def bring_back(services: Any) -> dict[int, int]:
         restored = restore_papers(services, state["ids"])
         state["ids"] = [restored[pid] for pid in state["ids"]]
         return restored
 
-    from litreview.core.text import count_of
-
-    return WorkerCommand(client, f"Delete {count_of(len(paper_ids), 'paper')}", do, undo, on_reply, channel="trash")
-
+    what = count_of(len(paper_ids), "paper")
+    if restoring:
+        return WorkerCommand(client, f"Restore {what}", bring_back, trash, on_reply, channel="trash")
+    return WorkerCommand(client, f"Delete {what}", trash, bring_back, on_reply, channel="trash")
 
 ListItems = list[tuple[int, int, str]]  # (paper_id, position, note) in list order, as ReadingLists.items gives
 

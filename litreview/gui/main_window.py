@@ -41,6 +41,7 @@ from litreview.gui.export_dialog import ExportDialog
 from litreview.gui.import_log_panel import ImportLogPanel
 from litreview.gui.library_reader import LibraryReader
 from litreview.gui.map_panel import MapPanel
+from litreview.gui.paper_actions import PaperActions
 from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
@@ -255,6 +256,7 @@ class MainWindow(QMainWindow):
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
         self.open_reader_action = action("Open in &reader", self.passages.open_selected_in_reader)  # reader (issue 19)
+        self.paper_actions = PaperActions(self)  # trash, undo/redo and the edit dialog (issue #14)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_selection_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        menu.addMenu("&Edit").addActions(self.paper_actions.menu_actions())  # trash and undo (issue #14)
         paper_menu = menu.addMenu("&Paper")
         for act in (self.related_action, self.edit_action, self.search_action, self.open_reader_action):
             paper_menu.addAction(act)
@@ -470,13 +473,14 @@ class MainWindow(QMainWindow):
             act = add_menu.addAction(entry["name"])
             act.triggered.connect(lambda _=False, lid=entry["id"]: self.add_to_list(lid, ids))
         menu.addAction(self.export_selection_action)
+        menu.addActions(self.paper_actions.table_actions())  # edit paper, delete (issue #14)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     @Slot(int, str, str)
     def on_edit_requested(self, paper_id: int, title: str, abstract: str) -> None:
-        from litreview.pipeline.jobs import edit_job
-
-        self.client.start(edit_job(paper_id, title=title, abstract=abstract))
+        paper = self.reader.paper(paper_id)  # saved through the undo stack (issue #14)
+        if paper is not None:
+            self.paper_actions.save_edit(paper, {"abstract": abstract, **({"title": title} if title else {})})
 
     # -- search ------------------------------------------------------------------------------------------------
     @Slot()
@@ -681,21 +685,25 @@ class MainWindow(QMainWindow):
     @Slot(int, object)
     def add_to_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
         ids = list(paper_ids)
-        return self._edit_lists(lambda lists: lists.add(list_id, ids))
+        return self.paper_actions.edit_list("Add to reading list", list_id, lambda lists: lists.add(list_id, ids),
+                                            self.on_lists_changed)  # undoable (issue #14)
 
     @Slot(int, object)
     def remove_from_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
         ids = list(paper_ids)
-        return self._edit_lists(lambda lists: lists.remove(list_id, ids))
+        return self.paper_actions.edit_list("Remove from reading list", list_id,
+                                            lambda lists: lists.remove(list_id, ids), self.on_lists_changed)
 
     @Slot(int, object)
     def reorder_list(self, list_id: int, paper_ids: Sequence[int]) -> int:
         ids = list(paper_ids)
-        return self._edit_lists(lambda lists: lists.reorder(list_id, ids))
+        return self.paper_actions.edit_list("Reorder reading list", list_id,
+                                            lambda lists: lists.reorder(list_id, ids), self.on_lists_changed)
 
     @Slot(int, int, str)
     def set_note(self, list_id: int, paper_id: int, note: str) -> int:
-        return self._edit_lists(lambda lists: lists.set_note(list_id, paper_id, note))
+        return self.paper_actions.edit_list("Edit note", list_id, lambda lists: lists.set_note(list_id, paper_id, note),
+                                            self.on_lists_changed)
 
     def on_lists_changed(self, reply: Reply) -> None:
         if reply.error:

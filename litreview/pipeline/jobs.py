@@ -76,14 +76,23 @@ def change_model_job(choice: ModelChoice) -> Job:
 def edit_job(paper_id: int, *, title: str | None = None, abstract: str | None = None) -> Job:
     """Fix a paper's title or abstract, then re-embed it (its text hash changed, so it is pending)."""
     fields = {key: value for key, value in (("title", title), ("abstract", abstract)) if value is not None}
+    return edit_fields_job(paper_id, fields)
+
+
+def edit_fields_job(paper_id: int, fields: dict[str, Any], *, by_user: bool = True) -> Job:
+    """Change any of a paper's fields (title, authors as a list, year, venue, doi...). A user's edit (`by_user`)
+    is remembered, so re-imports keep it; an undo passes the old `user_fields` itself with by_user=False. A
+    changed title or abstract re-embeds the paper (its text hash changed, so it is pending)."""
+    values = dict(fields)
 
     def run(services: Services, cancel: CancelToken) -> JobGenerator:
         from litreview.library.papers import PaperRepository
 
-        if fields:
-            with services.library.transaction():
-                PaperRepository(services.library).update_fields(paper_id, by_user=True, **fields)
+        with services.library.transaction():
+            PaperRepository(services.library).update_fields(paper_id, by_user=by_user, **values)
         yield Progress("saved", 1, 1, current=f"paper {paper_id}")
+        if not {"title", "abstract"} & set(values):
+            return 0
         count = yield from _embed(services, cancel)
         return count
 

@@ -183,6 +183,10 @@ class LibrarySession:
             self._index = self.backend.make_index(self.library)
         return self._index
 
+    def forget_index(self) -> None:
+        """Drop the in-memory ANN index (papers left or came back): the next use reloads it from its snapshot."""
+        self._index = None
+
     def set_model(self, choice: ModelChoice) -> None:
         """Remember a new model; the next job loads it (and records it in the settings). The serving model
         stays until the new one's embedding run has completed (litreview.library.settings). Choosing a remote

@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
             (self.clear_results_button.clicked, self.clear_search),
             (self._related_timer.timeout, self.find_related_now),
             (self.details.sig_edit_requested, self.on_edit_requested),
+            (self.details.sig_navigate_requested, self.select_paper),  # references / cited by (#16)
             # the panels' requests
             (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
             (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),

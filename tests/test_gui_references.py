@@ -1,12 +1,16 @@
-"""GUI stories for the citation graph (#16) and translations (#22): the details pane's reference counts and lists."""
+"""GUI stories for the citation graph (#16) and translations (#22): the details pane's reference counts and lists,
+the "Missing from your library" dock, its export and "Add as placeholder"."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from qt_helpers import FakeBackend
 
 from litreview.analysis.citations import resolve_references
+from litreview.analysis.placeholders import PLACEHOLDER_WARNING
 from litreview.app import ensure_library
 from litreview.core.paper import ParsedPaper
 from litreview.core.reference import Reference
@@ -114,3 +118,48 @@ def test_details_show_counts_translations_and_navigate_to_a_cited_paper(qtbot, w
                                                                                       window.ids["b"]])
     details.cited_by_button.click()
     assert not details.citation_list.isVisible()
+
+
+def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(qtbot, window, tmp_path):
+    panel = window.missing
+    window.missing_dock.raise_()  # tabbed behind Related work: showing it computes the list on the worker
+    qtbot.waitUntil(lambda: bool(panel.works), timeout=10_000)
+    assert [work["title"] for work in panel.works] == ["Shared ancestry of citation graphs"]  # ONCE: cited once
+    assert panel.works[0]["cited_by"] == sorted([window.ids["a"], window.ids["b"]])
+    assert panel.table.item(0, 3).text() == "10.5555/shared.2015"
+    assert panel.table.item(0, 4).text() == "2"
+
+    out = window.export_missing(panel.works, fmt="ris", destination=tmp_path / "missing.ris")
+    ris = out.read_text(encoding="utf-8")
+    assert "Shared ancestry of citation graphs" in ris and "10.5555/shared.2015" in ris
+
+    panel.table.selectRow(0)
+    assert panel.placeholder_button.isEnabled()
+    panel.placeholder_button.click()
+    qtbot.waitUntil(lambda: window.reader.count() == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.works == [] and "Nothing missing" in panel.status.text(), timeout=10_000)
+    row = window.reader.library.query("SELECT id, external_ids, warnings FROM papers WHERE doi = ?",
+                                      ("10.5555/shared.2015",))[0]
+    assert json.loads(row["external_ids"]) == {"placeholder": "1"}
+    assert PLACEHOLDER_WARNING in json.loads(row["warnings"])
+    qtbot.waitUntil(lambda: window.current_paper_id() == row["id"], timeout=5_000)
+    assert window.details.cited_by_button.text() == "Cited by in library (2)"
+    window.select_paper(window.ids["a"])
+    assert window.details.references_button.text() == "References (3, 2 in library)"
+
+
+def test_missing_panel_scope_is_a_reading_list(qtbot, window):
+    from litreview.library.lists import ReadingLists
+
+    panel = window.missing
+    window.missing_dock.raise_()
+    qtbot.waitUntil(lambda: bool(panel.works), timeout=10_000)
+    library = open_library(window.reader.library.path)
+    try:
+        ReadingLists(library).add(ReadingLists(library).create("only A"), [window.ids["a"]])
+    finally:
+        library.close()
+    panel.scope.sig_about_to_show.emit()  # what opening the popup does: read the lists afresh
+    assert panel.scope.count() == 2
+    panel.scope.setCurrentIndex(1)  # only A: nothing in it is cited by two papers of the list
+    qtbot.waitUntil(lambda: panel.works == [] and "Nothing missing" in panel.status.text(), timeout=10_000)

@@ -62,11 +62,20 @@ def _build_library(path) -> dict[str, int]:
     return {"a": a, "b": b, "c": c}
 
 
+class BibTeXBackend(FakeBackend):
+    """The fake models with the real readers, so a BibTeX file imports as in the app."""
+
+    def readers(self):
+        from litreview.ingest.registry import default_registry
+
+        return default_registry()
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, library_path):
     ids = _build_library(library_path)
     reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
+    client = WorkerClient(library_path, backend=BibTeXBackend(), progress_interval=0.0)
     settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
     win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
     qtbot.addWidget(win)
@@ -146,6 +155,19 @@ def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(q
     assert window.details.cited_by_button.text() == "Cited by in library (2)"
     window.select_paper(window.ids["a"])
     assert window.details.references_button.text() == "References (3, 2 in library)"
+
+    # the real BibTeX entry arrives later: it merges into the placeholder, which stops being one
+    bib = tmp_path / "shared.bib"
+    bib.write_text("@article{okafor2015, title={Shared Ancestry of Citation Graphs}, author={Okafor, Nkechi and "
+                   "Lindqvist, Britt}, journal={Journal of Graphs}, year={2015}, doi={10.5555/shared.2015}}\n",
+                   encoding="utf-8")
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000):
+        window.import_paths([bib])
+    assert window.reader.count() == 4
+    merged = window.reader.paper(row["id"])
+    assert json.loads(merged["external_ids"]) == {}
+    assert merged["warnings"] == [] and merged["venue"] == "Journal of Graphs"
+    assert [pid for pid, _ in merged["cited_by"]] == sorted([window.ids["a"], window.ids["b"]])
 
 
 def test_missing_panel_scope_is_a_reading_list(qtbot, window):

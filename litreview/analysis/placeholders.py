@@ -3,7 +3,7 @@ metadata so that it can be listed, exported and found before its PDF or BibTeX e
 
 A placeholder is an ordinary paper flagged by `external_ids["placeholder"] == "1"` and a warning that says so;
 importing the real record later merges into it through the usual duplicate rules (DOI, arXiv id, PMID, or title
-+ first author + year).
++ first author + year), which drops both (`litreview.library.placeholders.settle_placeholder`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from litreview.core.paper import ParsedPaper
+from litreview.library.placeholders import PLACEHOLDER_KEY, PLACEHOLDER_WARNING, is_placeholder
 
-PLACEHOLDER_KEY = "placeholder"
-PLACEHOLDER_WARNING = "Placeholder made from the references citing it: import its PDF or BibTeX entry to complete it"
+__all__ = ["PLACEHOLDER_KEY", "PLACEHOLDER_WARNING", "add_placeholder", "is_placeholder", "placeholder_record"]
 
 
 def placeholder_record(work: dict[str, Any]) -> ParsedPaper:
@@ -42,7 +42,3 @@ def add_placeholder(library: Any, work: dict[str, Any]) -> int:
         paper_id = duplicate.paper_id if duplicate is not None else repo.insert(record)
         resolve_references(conn)
     return paper_id
-
-
-def is_placeholder(external_ids: dict[str, str] | None) -> bool:
-    return (external_ids or {}).get(PLACEHOLDER_KEY) == "1"

@@ -185,3 +185,15 @@ def test_missing_panel_scope_is_a_reading_list(qtbot, window):
     assert panel.scope.count() == 2
     panel.scope.setCurrentIndex(1)  # only A: nothing in it is cited by two papers of the list
     qtbot.waitUntil(lambda: panel.works == [] and "Nothing missing" in panel.status.text(), timeout=10_000)
+
+
+def test_a_work_without_title_or_identifier_makes_no_placeholder(library):
+    from litreview.analysis.placeholders import add_placeholder, placeholder_record
+
+    with pytest.raises(ValueError, match="neither a title nor an identifier"):
+        placeholder_record({"title": "  ", "authors": ["Tanaka, H"], "year": 2012})
+    record = placeholder_record({"title": None, "doi": "10.5555/x", "authors": ["Tanaka, H"]})
+    assert record.external_ids == {"placeholder": "1"} and record.source == "placeholder"
+    first = add_placeholder(library, {"title": "A work", "doi": "10.5555/x", "authors": []})
+    assert add_placeholder(library, {"title": "A work", "doi": "10.5555/x", "authors": []}) == first  # no twin
+    assert library.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 1

@@ -6,12 +6,14 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -45,9 +47,46 @@ def paper_html(paper: dict[str, Any]) -> str:
         items = "".join(f"<li>{esc(str(w))}</li>" for w in warnings)
         parts.append(f"<p style='color:#b36b00'><b>Extraction warnings</b> (use Edit to fix):</p><ul>{items}</ul>")
     abstract = paper.get("abstract")
-    parts.append("<h4>Abstract</h4>")
+    language = f" <small>({esc(paper['language'])})</small>" if paper.get("language") else ""
+    parts.append(f"<h4>Abstract{language}</h4>")
     parts.append(f"<p>{esc(abstract)}</p>" if abstract else "<p><i>No abstract found.</i></p>")
+    parts.append(translations_html(paper.get("translations") or []))
     return "".join(parts)
+
+
+_FIELD_LABELS = {"title": "Title", "abstract": "Abstract", "keywords": "Keywords"}
+
+
+def translations_html(translations: list[tuple[str, str, str]]) -> str:
+    """The paper's title, abstract and keywords in other languages, each labelled with its language (#22)."""
+    if not translations:
+        return ""
+    esc = html.escape
+    parts = ["<h4>Translations</h4>"]
+    for field, language, text in translations:
+        label = f"{_FIELD_LABELS.get(field, field.title())} ({esc(language)})"
+        body = f"<b>{esc(text)}</b>" if field == "title" else esc(text)
+        parts.append(f"<p><i>{label}</i><br>{body}</p>")
+    return "".join(parts)
+
+
+def reference_label(reference: dict[str, Any]) -> str:
+    """One line for a reference: first author, year and title when parsed, else the raw text."""
+    authors = reference.get("authors") or []
+    first = str(authors[0]).split(",")[0] if authors else ""
+    who = first + (" et al." if len(authors) > 1 else "")
+    head = " ".join(part for part in (who, f"({reference['year']})" if reference.get("year") else "") if part)
+    title = reference.get("title")
+    text = f"{head}. {title}" if head and title else (title or reference.get("raw") or "")
+    return text.strip()
+
+
+def reference_summary(paper: dict[str, Any]) -> tuple[str, str]:
+    """The two button texts: "References (46, 7 in library)" and "Cited by in library (3)" (#16)."""
+    references = paper.get("references") or []
+    in_library = sum(1 for ref in references if ref.get("paper_id") is not None)
+    return (f"References ({len(references)}, {in_library} in library)",
+            f"Cited by in library ({len(paper.get('cited_by') or [])})")
 
 
 class DetailsPane(QWidget):
@@ -57,6 +96,7 @@ class DetailsPane(QWidget):
     """
 
     sig_edit_requested = Signal(int, str, str)  # paper id, title, abstract
+    sig_navigate_requested = Signal(int)  # a referenced or citing paper in the library was clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,13 +121,30 @@ class DetailsPane(QWidget):
         self.edit_button.clicked.connect(self.start_editing)
         self.save_button.clicked.connect(self._save)
         self.cancel_button.clicked.connect(self.stop_editing)
+        self.references_button = QPushButton()
+        self.references_button.setFlat(True)
+        self.references_button.setToolTip("List this paper's references; click one in the library to go to it")
+        self.cited_by_button = QPushButton()
+        self.cited_by_button.setFlat(True)
+        self.cited_by_button.setToolTip("List the library papers whose reference lists cite this paper")
+        self.references_button.clicked.connect(lambda: self.toggle_list("references"))
+        self.cited_by_button.clicked.connect(lambda: self.toggle_list("cited_by"))
+        self.citation_list = QListWidget()
+        self.citation_list.setWordWrap(True)
+        self.citation_list.itemActivated.connect(self._navigate)
+        self.citation_list.itemClicked.connect(self._navigate)
+        self.citation_list.hide()
+        self._shown_list: str | None = None
         buttons = QHBoxLayout()
+        buttons.addWidget(self.references_button)
+        buttons.addWidget(self.cited_by_button)
         buttons.addStretch(1)
         for button in (self.edit_button, self.save_button, self.cancel_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.citation_list)
         layout.addLayout(buttons)
         self.show_paper(None)
 
@@ -111,6 +168,44 @@ class DetailsPane(QWidget):
         else:
             self.browser.setHtml(paper_html(paper))
         self.edit_button.setEnabled(paper is not None)
+        references, cited_by = reference_summary(paper or {})
+        self.references_button.setText(references)
+        self.cited_by_button.setText(cited_by)
+        for button in (self.references_button, self.cited_by_button):
+            button.setVisible(paper is not None)
+        shown, self._shown_list = self._shown_list, None
+        if paper is not None and shown is not None:
+            self.toggle_list(shown)  # the open list follows the selection
+        else:
+            self.citation_list.hide()
+
+    def toggle_list(self, which: str) -> None:
+        """Show the references ("references") or the citing papers ("cited_by") under the details; again hides."""
+        if self._paper is None or self._shown_list == which:
+            self._shown_list = None
+            self.citation_list.hide()
+            return
+        self._shown_list = which
+        self.citation_list.clear()
+        if which == "references":
+            entries = [(ref.get("paper_id"), reference_label(ref)) for ref in self._paper.get("references") or []]
+        else:
+            entries = list(self._paper.get("cited_by") or [])
+        for paper_id, text in entries:
+            item = QListWidgetItem(("● " if paper_id is not None else "") + text)
+            if paper_id is not None:
+                item.setData(Qt.ItemDataRole.UserRole, int(paper_id))
+                item.setToolTip("In your library: click to select it")
+            self.citation_list.addItem(item)
+        if not entries:
+            self.citation_list.addItem("(none)")
+        self.citation_list.show()
+
+    @Slot(QListWidgetItem)
+    def _navigate(self, item: QListWidgetItem) -> None:
+        paper_id = item.data(Qt.ItemDataRole.UserRole)
+        if paper_id is not None:  # after this click is handled: selecting the paper refills this list
+            QTimer.singleShot(0, self, lambda: self.sig_navigate_requested.emit(int(paper_id)))
 
     @Slot()
     def start_editing(self) -> None:

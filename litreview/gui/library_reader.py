@@ -151,7 +151,27 @@ class LibraryReader:
                 row[key] = json.loads(row.get(key) or "[]")
             except ValueError:
                 row[key] = []
+        row.update(self.citations(paper_id))  # references, cited by, translations (#16, #22)
         return row
+
+    def citations(self, paper_id: int) -> dict[str, Any]:
+        """The paper's reference list, the library papers citing it (id, title) and its translations, from indexed
+        queries; empty where the library predates those tables."""
+        from litreview.library.references import citing_papers, references_of
+        from litreview.library.translations import translations_of
+
+        try:
+            references = references_of(self.conn, paper_id)
+            citing = citing_papers(self.conn, paper_id)
+            translations = list(translations_of(self.conn, [paper_id]).get(paper_id, ()))
+        except sqlite3.OperationalError:  # no such table: an older library opened read-only
+            return {"references": [], "cited_by": [], "translations": []}
+        titles = self.titles(citing)
+        return {
+            "references": references,
+            "cited_by": [(pid, titles.get(pid, "(untitled)")) for pid in citing],
+            "translations": translations,
+        }
 
     def titles(self, ids: Sequence[int]) -> dict[int, str]:
         return {pid: row.title for pid, row in self.rows(ids).items()}

@@ -203,6 +203,13 @@ class MainWindow(QMainWindow):
         self.map = MapPanel()
         self.map_dock = self._dock("Map", "map_dock", self.map, right)
         self.splitDockWidget(self.related_dock, self.map_dock, Qt.Orientation.Vertical)
+        from litreview.gui.missing_panel import MissingPanel  # "Missing from your library" (#16)
+
+        self.missing = MissingPanel(list_source=lambda: [(e["id"], e["name"]) for e in self.reader.reading_lists()])
+        self.missing_dock = self._dock("Missing from your library", "missing_dock", self.missing, right)
+        self.tabifyDockWidget(self.related_dock, self.missing_dock)
+        self.related_dock.raise_()
+
         from litreview.gui.passages_feature import PassagesFeature  # passages, evidence, reader (issue 19)
 
         self.passages = PassagesFeature(self)
@@ -275,7 +282,8 @@ class MainWindow(QMainWindow):
         for act in (self.embed_action, self.cluster_action, self.settings_action):
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
-        for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock, *self.passages.docks):
+        for dock in (self.related_dock, self.missing_dock, self.map_dock, self.lists_dock, self.log_dock,
+                     *self.passages.docks):
             view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
@@ -299,6 +307,7 @@ class MainWindow(QMainWindow):
             (self.clear_results_button.clicked, self.clear_search),
             (self._related_timer.timeout, self.find_related_now),
             (self.details.sig_edit_requested, self.on_edit_requested),
+            (self.details.sig_navigate_requested, self.select_paper),  # references / cited by (#16)
             # the panels' requests
             (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
             (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
@@ -308,6 +317,12 @@ class MainWindow(QMainWindow):
             (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
             (lists.sig_note_requested, self.set_note), (lists.sig_export_requested, self.export_list),
             (lists.sig_list_selected, self.show_list_items), (lists.sig_navigate_requested, self.select_paper),
+            # "Missing from your library" (#16)
+            (self.missing.sig_refresh_requested, self.request_missing),
+            (client.sig_papers_changed, self.request_missing), (self._start_timer.timeout, self.request_missing),
+            (self.missing_dock.visibilityChanged, self.request_missing),
+            (self.missing.sig_export_requested, self.export_missing),
+            (self.missing.sig_placeholder_requested, self.add_placeholder),
         )
         for signal, slot in wiring:
             signal.connect(slot)
@@ -715,6 +730,52 @@ class MainWindow(QMainWindow):
         if reply.error:
             self.statusBar().showMessage(f"Reading list: {reply.error}", 10_000)
         self.refresh_lists(select=int(reply.value) if isinstance(reply.value, int) else None)
+
+    # -- missing from your library (#16) ---------------------------------------------------------------------------
+    @Slot()
+    def request_missing(self, *_: object) -> int | None:
+        """Recompute the missing works on the worker, for the whole library or the chosen reading list; only
+        while the dock shows (it is recomputed when it appears)."""
+        if getattr(self, "_closed", True) or not self.missing_dock.isVisible():
+            return None
+        from litreview.gui.missing_panel import missing_for
+
+        list_id = self.missing.scope_list_id()
+        ids = [item["paper_id"] for item in self.reader.list_items(list_id)] if list_id is not None else None
+        self.missing.show_working()
+        return self.client.query(partial(missing_for, paper_ids=ids), self.on_missing_ready, channel="missing",
+                                 latest_only=True)
+
+    def on_missing_ready(self, reply: Reply) -> None:
+        if reply.error:
+            self.missing.show_error(str(reply.error))
+        else:
+            self.missing.set_works(reply.value)
+
+    @Slot(object)
+    def export_missing(self, works: Sequence[dict], *, fmt: str = "bibtex",
+                       destination: Path | None = None) -> Path | None:
+        from litreview.gui.missing_panel import work_as_paper
+
+        papers = [work_as_paper(work, n) for n, work in enumerate(works, 1)]
+        return self.export_papers(papers, "missing works", fmt=fmt, destination=destination)
+
+    @Slot(object)
+    def add_placeholder(self, work: dict) -> int:
+        from litreview.analysis.placeholders import add_placeholder
+
+        return self.client.query(lambda services: add_placeholder(services.library, work), self.on_placeholder_added,
+                                 channel="placeholder")
+
+    def on_placeholder_added(self, reply: Reply) -> None:
+        if reply.error:
+            self.statusBar().showMessage(f"Could not add the placeholder: {reply.error}", 10_000)
+            return
+        self.on_papers_changed()
+        self.request_missing()
+        self.select_paper(int(reply.value))
+        self.statusBar().showMessage("Added a placeholder record; import its PDF or BibTeX entry to complete it.",
+                                     10_000)
 
     # -- export and settings -----------------------------------------------------------------------------------
     def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from litreview.core.paper import Paper, ParsedPaper
 from litreview.core.text import family_name, normalize_title
 from litreview.library.db import Library
+from litreview.library.placeholders import settle_placeholder
 from litreview.library.translations import papers_with_title_key, store_translations
 
 # Fields a record may bring; the order is the papers table's.
@@ -236,6 +237,7 @@ class PaperRepository:
             values["external_ids"] = json.dumps(merged, ensure_ascii=False)
         if "title" in values and values.get("title_key") != current.get("title_key"):
             self._switch_language(paper_id, current, values)
+        settle_placeholder(current, values, record.source)  # the real record arrived (#16)
         changed = {k for k, v in values.items() if current.get(k) != v}
         self._update(paper_id, current, values)
         translated = store_translations(self.conn, paper_id, self._other_languages(paper_id, record), replace=True)
@@ -296,6 +298,7 @@ class PaperRepository:
         known = _json_value(current.get("external_ids"), {})
         if set(record.external_ids) - set(known):
             values["external_ids"] = json.dumps({**record.external_ids, **known}, ensure_ascii=False)
+        settle_placeholder(current, values, record.source)  # the real record arrived (#16)
         changed = self._update(paper_id, current, values)
         return store_translations(self.conn, paper_id, self._other_languages(paper_id, record)) or changed
 

@@ -1,0 +1,199 @@
+"""GUI stories for the citation graph (#16) and translations (#22): the details pane's reference counts and lists,
+the "Missing from your library" dock, its export and "Add as placeholder"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from qt_helpers import FakeBackend
+
+from litreview.analysis.citations import resolve_references
+from litreview.analysis.placeholders import PLACEHOLDER_WARNING
+from litreview.app import ensure_library
+from litreview.core.paper import ParsedPaper
+from litreview.core.reference import Reference
+from litreview.gui.details_pane import reference_label, reference_summary
+from litreview.gui.library_reader import LibraryReader
+from litreview.gui.main_window import MainWindow
+from litreview.library.db import open_library
+from litreview.library.papers import PaperRepository
+from litreview.library.references import store_references
+from litreview.library.translations import store_translations
+from litreview.workers.client import WorkerClient
+
+pytestmark = [pytest.mark.gui]
+
+SHARED = Reference(raw="Okafor N, Lindqvist B. Shared ancestry of citation graphs. J Graphs. 2015;4:1-9.",
+                   authors=("Okafor, N", "Lindqvist, B"), title="Shared ancestry of citation graphs",
+                   venue="J Graphs", year=2015, doi="10.5555/shared.2015")
+ONCE = Reference(raw="Tanaka H. A work cited only once. Rev Once. 2012;1:2-3.", authors=("Tanaka, H",),
+                 title="A work cited only once", venue="Rev Once", year=2012)
+
+
+def _build_library(path) -> dict[str, int]:
+    """Three papers: A and B both cite the in-library paper C and the external SHARED work; A also cites ONCE.
+    A is Portuguese with an English title and abstract as translations."""
+    ensure_library(path)
+    library = open_library(path)
+    try:
+        repo = PaperRepository(library)
+        with library.transaction() as conn:
+            c = repo.insert(ParsedPaper(source="bibtex", title="Graph methods for literature review",
+                                        authors=("Mbeki, Sara",), year=2018, doi="10.5555/graph.2018"))
+            a = repo.insert(ParsedPaper(
+                source="pdf", title="Redes de citação em revisões", authors=("Silva, Ana",), year=2021,
+                language="pt", abstract="Estudamos redes de citação.",
+                translations=(("title", "en", "Citation networks in reviews"),
+                              ("abstract", "en", "We study citation networks.")),
+            ))
+            b = repo.insert(ParsedPaper(source="pdf", title="Coupling and co-citation", authors=("Ng, Wei",),
+                                        year=2022))
+            to_c = Reference(raw="Mbeki S. Graph methods for literature review. 2018. doi:10.5555/graph.2018",
+                             authors=("Mbeki, S",), title="Graph methods for literature review", year=2018,
+                             doi="10.5555/graph.2018")
+            store_references(conn, a, [to_c, SHARED, ONCE])
+            store_references(conn, b, [SHARED, to_c])
+            store_translations(conn, a, [])  # already stored by insert; a no-op must not fail
+            resolve_references(conn)
+    finally:
+        library.close()
+    return {"a": a, "b": b, "c": c}
+
+
+class BibTeXBackend(FakeBackend):
+    """The fake models with the real readers, so a BibTeX file imports as in the app."""
+
+    def readers(self):
+        from litreview.ingest.registry import default_registry
+
+        return default_registry()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, library_path):
+    ids = _build_library(library_path)
+    reader = LibraryReader(open_library(library_path, read_only=True))
+    client = WorkerClient(library_path, backend=BibTeXBackend(), progress_interval=0.0)
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
+    qtbot.addWidget(win)
+    win.show()
+    win.ids = ids
+    yield win
+    win.close()
+    assert win.client.shutdown(30_000)
+    win.reader.library.close()
+
+
+def test_reference_summary_and_label_read_the_stored_fields():
+    paper = {"references": [{"paper_id": 3, "authors": ["Mbeki, S"], "year": 2018, "title": "Graph methods"},
+                            {"paper_id": None, "authors": [], "title": None, "raw": "Raw text only."}],
+             "cited_by": [(1, "x"), (2, "y")]}
+    assert reference_summary(paper) == ("References (2, 1 in library)", "Cited by in library (2)")
+    assert reference_label(paper["references"][0]) == "Mbeki (2018). Graph methods"
+    assert reference_label(paper["references"][1]) == "Raw text only."
+    assert reference_summary({}) == ("References (0, 0 in library)", "Cited by in library (0)")
+
+
+def test_details_show_counts_translations_and_navigate_to_a_cited_paper(qtbot, window):
+    details = window.details
+    window.select_paper(window.ids["a"])
+    assert details.references_button.text() == "References (3, 1 in library)"
+    assert details.cited_by_button.text() == "Cited by in library (0)"
+    text = details.text()
+    assert "Citation networks in reviews" in text and "Title (en)" in text
+    assert "We study citation networks." in text and "Abstract (en)" in text
+    assert "Estudamos redes de citação." in text  # the original stays the paper's own abstract
+
+    details.references_button.click()
+    assert details.citation_list.isVisible()
+    items = [details.citation_list.item(i) for i in range(details.citation_list.count())]
+    assert len(items) == 3
+    assert [item.data(Qt.ItemDataRole.UserRole) for item in items] == [window.ids["c"], None, None]
+    assert "Shared ancestry of citation graphs" in items[1].text()
+
+    details.citation_list.itemClicked.emit(items[1])  # an external work: nothing to go to
+    details.citation_list.itemClicked.emit(items[0])
+    qtbot.waitUntil(lambda: window.current_paper_id() == window.ids["c"], timeout=5_000)
+    assert details.paper_id == window.ids["c"]
+    assert details.cited_by_button.text() == "Cited by in library (2)"
+    # the open list follows the selection: now C's (empty) reference list
+    assert details.citation_list.isVisible() and details.citation_list.item(0).text() == "(none)"
+    details.cited_by_button.click()
+    citing = [details.citation_list.item(i) for i in range(details.citation_list.count())]
+    assert sorted(item.data(Qt.ItemDataRole.UserRole) for item in citing) == sorted([window.ids["a"],
+                                                                                      window.ids["b"]])
+    details.cited_by_button.click()
+    assert not details.citation_list.isVisible()
+
+
+def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(qtbot, window, tmp_path):
+    panel = window.missing
+    window.missing_dock.raise_()  # tabbed behind Related work: showing it computes the list on the worker
+    qtbot.waitUntil(lambda: bool(panel.works), timeout=10_000)
+    assert [work["title"] for work in panel.works] == ["Shared ancestry of citation graphs"]  # ONCE: cited once
+    assert panel.works[0]["cited_by"] == sorted([window.ids["a"], window.ids["b"]])
+    assert panel.table.item(0, 3).text() == "10.5555/shared.2015"
+    assert panel.table.item(0, 4).text() == "2"
+
+    out = window.export_missing(panel.works, fmt="ris", destination=tmp_path / "missing.ris")
+    ris = out.read_text(encoding="utf-8")
+    assert "Shared ancestry of citation graphs" in ris and "10.5555/shared.2015" in ris
+
+    panel.table.selectRow(0)
+    assert panel.placeholder_button.isEnabled()
+    panel.placeholder_button.click()
+    qtbot.waitUntil(lambda: window.reader.count() == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.works == [] and "Nothing missing" in panel.status.text(), timeout=10_000)
+    row = window.reader.library.query("SELECT id, external_ids, warnings FROM papers WHERE doi = ?",
+                                      ("10.5555/shared.2015",))[0]
+    assert json.loads(row["external_ids"]) == {"placeholder": "1"}
+    assert PLACEHOLDER_WARNING in json.loads(row["warnings"])
+    qtbot.waitUntil(lambda: window.current_paper_id() == row["id"], timeout=5_000)
+    assert window.details.cited_by_button.text() == "Cited by in library (2)"
+    window.select_paper(window.ids["a"])
+    assert window.details.references_button.text() == "References (3, 2 in library)"
+
+    # the real BibTeX entry arrives later: it merges into the placeholder, which stops being one
+    bib = tmp_path / "shared.bib"
+    bib.write_text("@article{okafor2015, title={Shared Ancestry of Citation Graphs}, author={Okafor, Nkechi and "
+                   "Lindqvist, Britt}, journal={Journal of Graphs}, year={2015}, doi={10.5555/shared.2015}}\n",
+                   encoding="utf-8")
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000):
+        window.import_paths([bib])
+    assert window.reader.count() == 4
+    merged = window.reader.paper(row["id"])
+    assert json.loads(merged["external_ids"]) == {}
+    assert merged["warnings"] == [] and merged["venue"] == "Journal of Graphs"
+    assert [pid for pid, _ in merged["cited_by"]] == sorted([window.ids["a"], window.ids["b"]])
+
+
+def test_missing_panel_scope_is_a_reading_list(qtbot, window):
+    from litreview.library.lists import ReadingLists
+
+    panel = window.missing
+    window.missing_dock.raise_()
+    qtbot.waitUntil(lambda: bool(panel.works), timeout=10_000)
+    library = open_library(window.reader.library.path)
+    try:
+        ReadingLists(library).add(ReadingLists(library).create("only A"), [window.ids["a"]])
+    finally:
+        library.close()
+    panel.scope.sig_about_to_show.emit()  # what opening the popup does: read the lists afresh
+    assert panel.scope.count() == 2
+    panel.scope.setCurrentIndex(1)  # only A: nothing in it is cited by two papers of the list
+    qtbot.waitUntil(lambda: panel.works == [] and "Nothing missing" in panel.status.text(), timeout=10_000)
+
+
+def test_a_work_without_title_or_identifier_makes_no_placeholder(library):
+    from litreview.analysis.placeholders import add_placeholder, placeholder_record
+
+    with pytest.raises(ValueError, match="neither a title nor an identifier"):
+        placeholder_record({"title": "  ", "authors": ["Tanaka, H"], "year": 2012})
+    record = placeholder_record({"title": None, "doi": "10.5555/x", "authors": ["Tanaka, H"]})
+    assert record.external_ids == {"placeholder": "1"} and record.source == "placeholder"
+    first = add_placeholder(library, {"title": "A work", "doi": "10.5555/x", "authors": []})
+    assert add_placeholder(library, {"title": "A work", "doi": "10.5555/x", "authors": []}) == first  # no twin
+    assert library.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 1

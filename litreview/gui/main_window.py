@@ -201,6 +201,11 @@ class MainWindow(QMainWindow):
         self.map = MapPanel()
         self.map_dock = self._dock("Map", "map_dock", self.map, right)
         self.splitDockWidget(self.related_dock, self.map_dock, Qt.Orientation.Vertical)
+        # screening view (#18)
+        from litreview.gui.screening_view import ScreeningView
+        self.screening = ScreeningView(self.client, self.reader)
+        self.screening_dock = self._dock("Screening", "screening_dock", self.screening, right)
+        self.screening_dock.hide()
 
     def _create_status_bar(self) -> None:
         self.progress_label = QLabel()
@@ -250,6 +255,9 @@ class MainWindow(QMainWindow):
         self.settings_action = action("Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences)
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
+        # screening view (#18): started from the Library menu
+        self.screen_library_action = action("Screen the whole li&brary", self.screen_library)
+        self.screen_list_action = action("Screen the current reading &list", self.screen_list)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
@@ -264,7 +272,8 @@ class MainWindow(QMainWindow):
         for act in (self.related_action, self.edit_action, self.search_action):
             paper_menu.addAction(act)
         library_menu = menu.addMenu("&Library")
-        for act in (self.embed_action, self.cluster_action, self.settings_action):
+        for act in (self.embed_action, self.cluster_action, self.settings_action,
+                    self.screen_library_action, self.screen_list_action):  # screening (#18)
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
         for dock in (self.related_dock, self.map_dock, self.lists_dock, self.log_dock):
@@ -300,6 +309,7 @@ class MainWindow(QMainWindow):
             (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
             (lists.sig_note_requested, self.set_note), (lists.sig_export_requested, self.export_list),
             (lists.sig_list_selected, self.show_list_items), (lists.sig_navigate_requested, self.select_paper),
+            (self.screening.sig_message, self.on_error),  # screening (#18)
         )
         for signal, slot in wiring:
             signal.connect(slot)
@@ -699,6 +709,21 @@ class MainWindow(QMainWindow):
         if reply.error:
             self.statusBar().showMessage(f"Reading list: {reply.error}", 10_000)
         self.refresh_lists(select=int(reply.value) if isinstance(reply.value, int) else None)
+
+    # -- screening (#18) ----------------------------------------------------------------------------------------
+    def screen_library(self) -> int:
+        self.screening_dock.show()
+        return self.screening.open_project("Whole library", self.reader.paper_ids(sort="added", descending=False),
+                                           "library")
+
+    def screen_list(self) -> int | None:
+        list_id = self.lists.current_list_id()
+        if list_id is None:
+            self.statusBar().showMessage("Choose a reading list to screen first.", 5_000)
+            return None
+        self.screening_dock.show()
+        ids = [item["paper_id"] for item in self.reader.list_items(list_id)]
+        return self.screening.open_project(f"Reading list: {self.lists.current_list_name()}", ids, f"list {list_id}")
 
     # -- export and settings -----------------------------------------------------------------------------------
     def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,

@@ -66,8 +66,10 @@ def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, libr
         name_of = {pid: name for name, (title, _) in SAMPLE_PAPERS.items() for pid, t in
                    window.reader.titles(view.state.ranking).items() if t == title}
         while name_of[view.state.current] not in SIBLING:  # exclude with E until a paper that has a sibling
+            shown = view.state.current
             with qtbot.waitSignal(view.sig_ranked, timeout=30_000):
                 qtbot.keyClick(view, Qt.Key.Key_E)
+                assert view.state.current != shown  # the next record shows before the new ranking arrives
         chosen = view.state.current
         assert view.title.text() == SAMPLE_PAPERS[name_of[chosen]][0]
         with qtbot.waitSignal(view.sig_ranked, timeout=30_000):
@@ -105,3 +107,42 @@ def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, libr
         assert SAMPLE_PAPERS[name_of[chosen]][0] in (tmp_path / "included.ris").read_text(encoding="utf-8")
     finally:
         close(window)
+
+
+@pytest.mark.gui
+def test_screening_a_reading_list_and_fast_keys(qtbot, tmp_path, library_path):
+    """A project over a reading list's papers only; keys pressed faster than the ranker get one ranking back."""
+    from qt_helpers import is_reply
+
+    ensure_library(library_path)
+    reader = LibraryReader(open_library(library_path, read_only=True))
+    client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
+    window = MainWindow(reader, client, settings=QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat),
+                        export_folder=tmp_path / "exports")
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        import_and_wait(qtbot, window, write_text_papers(tmp_path / "drop", SAMPLE_PAPERS))
+        assert window.screen_list() is None  # no list chosen: a message, nothing started
+        with qtbot.waitSignal(client.sig_replied, check_params_cb=is_reply("lists"), timeout=30_000):
+            window.create_list("Astro")
+        list_id = window.lists.current_list_id()
+        astro = [pid for pid, title in reader.titles(reader.paper_ids()).items() if "alax" in title]
+        with qtbot.waitSignal(client.sig_replied, check_params_cb=is_reply("lists"), timeout=30_000):
+            window.add_to_list(list_id, astro)
+        view = window.screening
+        with qtbot.waitSignal(view.sig_ranked, timeout=30_000):
+            window.screen_list()
+        assert sorted(view.state.ranking) == sorted(astro)
+        replies = []
+        view.sig_ranked.connect(lambda: replies.append(list(view.state.ranking)))
+        qtbot.keyClick(view, Qt.Key.Key_E)
+        qtbot.keyClick(view, Qt.Key.Key_E)
+        assert view.progress.text() == "Reading list: Astro: 0 included of 2 screened, 0 left"
+        qtbot.waitUntil(lambda: bool(replies) and replies[-1] == [], timeout=30_000)
+        assert len(replies) == 1  # latest-only: the ranking asked after the first key never shows
+        assert "Every candidate is screened." in (view.title.text(), view.hint.text())
+    finally:
+        window.close()
+        assert client.shutdown(30_000)
+        reader.library.close()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
 
@@ -201,6 +201,7 @@ class ScreeningView(QWidget):
                                     [tuple(d) for d in value["decisions"]])
         self.state.pick_next()
         self.refresh()
+        self.setFocus()  # the keys act at once
         self.sig_ranked.emit()
 
     # -- deciding ----------------------------------------------------------------------------------------------
@@ -249,13 +250,27 @@ class ScreeningView(QWidget):
             self.refresh()
         self.sig_ranked.emit()
 
+    KEYS = {Qt.Key.Key_I: "include", Qt.Key.Key_E: "exclude", Qt.Key.Key_M: "maybe", Qt.Key.Key_U: "undo"}
+
+    def _command_of(self, event: QKeyEvent) -> str | None:
+        """"include", "exclude", "maybe" or "undo" for the view's keys (I, E, M, U, the platform's Undo)."""
+        if event.matches(QKeySequence.StandardKey.Undo):
+            return "undo"
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        return self.KEYS.get(event.key()) if plain else None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self._command_of(event):
+            event.accept()  # the view's keys win over a window-wide shortcut (e.g. an Undo action) while it has focus
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        keys = {Qt.Key.Key_I: "include", Qt.Key.Key_E: "exclude", Qt.Key.Key_M: "maybe"}
-        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if event.matches(QKeySequence.StandardKey.Undo) or (event.key() == Qt.Key.Key_U and not modifiers):
+        command = self._command_of(event)
+        if command == "undo":
             self.undo()
-        elif event.key() in keys and not modifiers:
-            self.decide(keys[event.key()])
+        elif command:
+            self.decide(command)
         else:
             super().keyPressEvent(event)
 
@@ -293,7 +308,15 @@ class ScreeningView(QWidget):
         state = self.state
         if state is None:
             return
-        paper = self.reader.papers([state.current])[0] if state.current is not None else None
+        paper = None
+        while state.current is not None and paper is None:
+            found = self.reader.papers([state.current])
+            if found:
+                paper = found[0]
+            else:  # removed from the library since the ranking: its candidacy went with it
+                state.ranking.remove(state.current)
+                state.total -= 1
+                state.pick_next()
         if paper is None:
             self.title.setText("Every candidate is screened." if state.left() == 0 else "Ranking…")
             self.meta.setText("")

@@ -128,27 +128,11 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def rank_project(library, project: int, *, use_vectors: bool = True) -> list[tuple[int, float]]:
-    """The project's undecided candidates, best first, with their scores (the ranker in analysis.screening)."""
-    from litreview.analysis.screening import Ranker
-    from litreview.analysis.screening_eval import load_screening_data
-    from litreview.library.screening import candidates, current_decisions, labelled
-
-    ids = candidates(library, project)
-    model_id = library.get_setting("model_id") if use_vectors else None
-    dim = int(library.get_setting("dim") or 0) or None
-    data = load_screening_data(library, ids, model_id=model_id, dim=dim)
-    row_of = {p: i for i, p in enumerate(ids)}
-    decided_ids, labels = labelled(library, project)
-    ranker = Ranker(data)
-    scores = ranker.scores([row_of[p] for p in decided_ids], labels)
-    decided = set(current_decisions(library, project))
-    return sorted(((p, float(scores[row_of[p]])) for p in ids if p not in decided), key=lambda item: -item[1])
-
-
 def _next(args: argparse.Namespace) -> int:
     library = open_from_args(args, read_only=True, create=False)
     try:
+        from litreview.analysis.screening_rank import rank_project
+
         project = _project(library, args.name)
         ranked = rank_project(library, project, use_vectors=not args.no_embed)[: max(args.n, 0)]
         titles = dict(library.conn.execute("SELECT id, title FROM papers").fetchall())
@@ -201,20 +185,12 @@ def _undo(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from litreview.analysis.screening_rank import export_decisions
     from litreview.cli import CommandError
-    from litreview.library import screening
 
     library = open_from_args(args, read_only=True, create=False)
     try:
-        project = _project(library, args.name)
-        if args.format == "csv":
-            data = ("\ufeff" + screening.decisions_csv(library, project)).encode("utf-8")
-        else:
-            from litreview.export import export_papers
-            from litreview.library.lists import load_papers
-
-            ids = screening.decided_ids(library, project, "include")
-            data = export_papers(load_papers(library, ids=ids), args.format) if ids else b""
+        data = export_decisions(library, _project(library, args.name), args.format)
     finally:
         library.close()
     if args.output == "-":

@@ -214,6 +214,13 @@ class MainWindow(QMainWindow):
 
         self.passages = PassagesFeature(self)
 
+        # screening view (#18)
+        from litreview.gui.screening_view import ScreeningView
+
+        self.screening = ScreeningView(self.client, self.reader)
+        self.screening_dock = self._dock("Screening", "screening_dock", self.screening, right)
+        self.screening_dock.hide()
+
     def _create_status_bar(self) -> None:
         self.progress_label = QLabel()
         self.progress_bar = QProgressBar()
@@ -264,6 +271,9 @@ class MainWindow(QMainWindow):
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
         self.open_reader_action = action("Open in &reader", self.passages.open_selected_in_reader)  # reader (issue 19)
         self.paper_actions = PaperActions(self)  # trash, undo/redo and the edit dialog (issue #14)
+        # screening view (#18): started from the Library menu
+        self.screen_library_action = action("Screen the whole li&brary", self.screen_library)
+        self.screen_list_action = action("Screen the current reading &list", self.screen_list)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
@@ -279,10 +289,11 @@ class MainWindow(QMainWindow):
         for act in (self.related_action, self.edit_action, self.search_action, self.open_reader_action):
             paper_menu.addAction(act)
         library_menu = menu.addMenu("&Library")
-        for act in (self.embed_action, self.cluster_action, self.settings_action):
+        for act in (self.embed_action, self.cluster_action, self.settings_action,
+                    self.screen_library_action, self.screen_list_action):  # screening (#18)
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
-        for dock in (self.related_dock, self.missing_dock, self.map_dock, self.lists_dock, self.log_dock,
+        for dock in (self.related_dock, self.missing_dock, self.screening_dock, self.map_dock, self.lists_dock,
                      *self.passages.docks):
             view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Main")
@@ -323,6 +334,7 @@ class MainWindow(QMainWindow):
             (self.missing_dock.visibilityChanged, self.request_missing),
             (self.missing.sig_export_requested, self.export_missing),
             (self.missing.sig_placeholder_requested, self.add_placeholder),
+            (self.screening.sig_message, self.on_error),  # screening (#18)
         )
         for signal, slot in wiring:
             signal.connect(slot)
@@ -776,6 +788,21 @@ class MainWindow(QMainWindow):
         self.select_paper(int(reply.value))
         self.statusBar().showMessage("Added a placeholder record; import its PDF or BibTeX entry to complete it.",
                                      10_000)
+
+    # -- screening (#18) ----------------------------------------------------------------------------------------
+    def screen_library(self) -> int:
+        self.screening_dock.show()
+        return self.screening.open_project("Whole library", self.reader.paper_ids(sort="added", descending=False),
+                                           "library")
+
+    def screen_list(self) -> int | None:
+        list_id = self.lists.current_list_id()
+        if list_id is None:
+            self.statusBar().showMessage("Choose a reading list to screen first.", 5_000)
+            return None
+        self.screening_dock.show()
+        ids = [item["paper_id"] for item in self.reader.list_items(list_id)]
+        return self.screening.open_project(f"Reading list: {self.lists.current_list_name()}", ids, f"list {list_id}")
 
     # -- export and settings -----------------------------------------------------------------------------------
     def export_papers(self, papers: Sequence[Paper], what: str, *, fmt: str | None = None,

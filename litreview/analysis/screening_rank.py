@@ -1,0 +1,61 @@
+"""Ranking a screening project's undecided candidates: the one function the CLI (`screen next`) and the window's
+screening view (on the worker) both call."""
+
+from __future__ import annotations
+
+__all__ = ["export_decisions", "rank_project"]
+
+
+_CACHE: dict[str, tuple[tuple, object]] = {}  # "ranker" -> (its key, the Ranker): one project's features, kept
+
+
+def _ranker(library, ids: list[int], model_id: str | None, dim: int | None):
+    """The Ranker over these candidates' features, reused while the candidates and the vectors stay the same.
+
+    Building the features (TF-IDF, vectors, citations) costs seconds for thousands of candidates, the scores a
+    fraction of that: the screening view re-ranks after every decision over the same candidates. The key holds
+    the library file, the candidates, the model and how many of its vectors and citation links there are, and the
+    latest paper edit, so new vectors, links or edited abstracts rebuild it."""
+    from litreview.analysis.screening import Ranker
+    from litreview.analysis.screening_eval import load_screening_data
+
+    conn = library.conn
+    stamp = conn.execute("SELECT count(*), max(rowid) FROM vectors WHERE model_id = ? AND dim = ?",
+                         (model_id or "", dim or 0)).fetchone()
+    edited = conn.execute("SELECT max(updated_at) FROM papers").fetchone()[0]
+    links = conn.execute("SELECT count(*) FROM cited_works").fetchone()[0]
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    key = (path, tuple(ids), model_id, dim, tuple(stamp), edited, links)
+    cached = _CACHE.get("ranker")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    ranker = Ranker(load_screening_data(library, ids, model_id=model_id, dim=dim))
+    _CACHE["ranker"] = (key, ranker)
+    return ranker
+
+
+def rank_project(library, project: int, *, use_vectors: bool = True) -> list[tuple[int, float]]:
+    """The project's undecided candidates, best first, with their scores (the ranker in analysis.screening)."""
+    from litreview.library.screening import candidates, current_decisions, labelled
+
+    ids = candidates(library, project)
+    model_id = library.get_setting("model_id") if use_vectors else None
+    dim = int(library.get_setting("dim") or 0) or None
+    row_of = {p: i for i, p in enumerate(ids)}
+    decided_ids, labels = labelled(library, project)
+    scores = _ranker(library, ids, model_id, dim).scores([row_of[p] for p in decided_ids], labels)
+    decided = set(current_decisions(library, project))
+    return sorted(((p, float(scores[row_of[p]])) for p in ids if p not in decided), key=lambda item: -item[1])
+
+
+def export_decisions(library, project: int, fmt: str) -> bytes:
+    """`csv`: every candidate with its decision (UTF-8 with BOM, for spreadsheets); `ris`/`bibtex`: the included."""
+    from litreview.library import screening
+
+    if fmt == "csv":
+        return ("\ufeff" + screening.decisions_csv(library, project)).encode("utf-8")
+    from litreview.export import export_papers
+    from litreview.library.lists import load_papers
+
+    ids = screening.decided_ids(library, project, "include")
+    return export_papers(load_papers(library, ids=ids), fmt) if ids else b""

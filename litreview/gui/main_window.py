@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
             library_menu.addAction(act)
         view_menu = menu.addMenu("&View")
         for dock in (self.related_dock, self.missing_dock, self.screening_dock, self.map_dock, self.lists_dock,
-                     *self.passages.docks):
+                     self.log_dock, *self.passages.docks):
             view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")

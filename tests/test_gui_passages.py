@@ -98,6 +98,8 @@ def test_passages_search_opens_the_reader_at_the_page_highlighted(qtbot, make_wi
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # press, then double
     qtbot.mouseDClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: window.passages.reader_dock.isVisible(), timeout=5_000)
+    # a window of its own with room for a page, not a strip beside the related panel
+    assert window.passages.reader_dock.isFloating() and window.passages.reader_dock.height() >= 400
     reader = window.passages.reader
     assert reader.page == 2 and reader.page_count >= 3
     x0, y0, x1, y1 = best.boxes[0]

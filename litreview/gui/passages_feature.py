@@ -30,6 +30,7 @@ class PassagesFeature(QObject):
         self.evidence_dock = window._dock("Evidence", "evidence_dock", self.evidence, right)
         self.reader = ReaderWidget()
         self.reader_dock = window._dock("Reader", "reader_dock", self.reader, right)
+        self._reader_placed = False
         self.docks = (self.results_dock, self.evidence_dock, self.reader_dock)
         for dock in self.docks:
             dock.hide()
@@ -88,8 +89,21 @@ class PassagesFeature(QObject):
         if not pdf:
             self.window.statusBar().showMessage("This paper has no PDF to read", 8_000)
             return
+        if not self._reader_placed and not self.reader_dock.isVisible():
+            self._place_reader()
         self._raise(self.reader_dock)
         self.reader.open(pdf, page, boxes)
+
+    def _place_reader(self) -> None:
+        """First opening: a page needs room (docked beside the related panel it got a strip and pushed the window
+        past the screen), so the reader floats as a window of its own on the screen's right side, most of its
+        height; the user may dock it again."""
+        self.reader_dock.setFloating(True)
+        screen = self.window.screen().availableGeometry()
+        width, height = min(860, int(screen.width() * 0.6)), int(screen.height() * 0.9)
+        self.reader_dock.setGeometry(screen.x() + screen.width() - width, screen.y() + (screen.height() - height) // 2,
+                                     width, height)
+        self._reader_placed = True
 
     @Slot()
     def open_selected_in_reader(self) -> None:

@@ -70,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from litreview.cli import CommandError
     from litreview.core.progress import Cancelled, CancelToken
     from litreview.embedding.errors import RemoteEmbeddingError
-    from litreview.pipeline import drive, open_embedder, queued_paths, run_import
+    from litreview.pipeline import drive, queued_paths, run_import
 
     if args.watch:
         return _watch(args)
@@ -89,14 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 raise CommandError(f"unknown encoding {args.encoding!r}") from exc
         bar = ProgressBar(enabled=True)
         try:
-            embedder = None
-            if not args.no_embed:
-                from litreview.embedding import ModelNotAvailable
-
-                try:
-                    embedder = open_embedder(library, model_name(args.model), device=args.device)
-                except ModelNotAvailable as exc:
-                    raise CommandError(str(exc)) from exc
+            embedder = _embedder_for(library, args)
             steps = run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding,
                                fulltext=not args.no_fulltext)
             summary = drive(steps, bar)
@@ -163,18 +156,24 @@ def _watch(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     with open_from_args(args) as library:
-        embedder = None
-        if not args.no_embed:
-            from litreview.embedding import ModelNotAvailable
-            from litreview.pipeline import open_embedder
-
-            try:
-                embedder = open_embedder(library, model_name(args.model), device=args.device)
-            except ModelNotAvailable as exc:
-                raise CommandError(str(exc)) from exc
+        embedder = _embedder_for(library, args)
         print(f"watching {args.paths[0]} every {interval:g} s (Ctrl-C to stop)", file=sys.stderr)
         try:
             watch_folder(library, args.paths[0], interval_s=interval, on_batch=report, embedder=embedder)
         except KeyboardInterrupt:
             print("litreview: stopped watching; every file imported so far is kept.", file=sys.stderr)
     return 0
+
+
+def _embedder_for(library, args: argparse.Namespace):  # noqa: ANN202 - an Embedder, or None with --no-embed
+    """The embedder an import uses: the library's model (or --model), None with --no-embed."""
+    if args.no_embed:
+        return None
+    from litreview.cli import CommandError
+    from litreview.embedding import ModelNotAvailable
+    from litreview.pipeline import open_embedder
+
+    try:
+        return open_embedder(library, model_name(args.model), device=args.device)
+    except ModelNotAvailable as exc:
+        raise CommandError(str(exc)) from exc

@@ -46,6 +46,7 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
+from litreview.gui.zotero_watch import WatchSettingsBox, ZoteroWatch, zotero_source  # (#17)
 from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
 if TYPE_CHECKING:
@@ -274,11 +275,14 @@ class MainWindow(QMainWindow):
         # screening view (#18): started from the Library menu
         self.screen_library_action = action("Screen the whole li&brary", self.screen_library)
         self.screen_list_action = action("Screen the current reading &list", self.screen_list)
+        # Zotero and the watched folder (#17)
+        self.import_zotero_action = action("Import from &Zotero…", self.import_from_zotero)
+        self.zotero_watch = ZoteroWatch(self.client, self.settings, self.start_import_job, parent=self)
 
     def _create_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for act in (self.import_action, self.import_folder_action, self.cancel_action):
+        for act in (self.import_action, self.import_folder_action, self.import_zotero_action, self.cancel_action):
             file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(self.export_selection_action)
@@ -335,6 +339,8 @@ class MainWindow(QMainWindow):
             (self.missing.sig_export_requested, self.export_missing),
             (self.missing.sig_placeholder_requested, self.add_placeholder),
             (self.screening.sig_message, self.on_error),  # screening (#18)
+            (self._start_timer.timeout, self.zotero_watch.apply_settings),  # watched folder (#17)
+            (self._start_timer.timeout, self.zotero_watch.check_zotero_on_start),  # Zotero changes at start (#17)
         )
         for signal, slot in wiring:
             signal.connect(slot)
@@ -391,6 +397,7 @@ class MainWindow(QMainWindow):
         """Save the layout and cancel running jobs; the app then shuts the worker down (cancel, save, join)."""
         self._closed = True
         self._start_timer.stop()
+        self.zotero_watch.stop()  # watched folder (#17)
         self._related_timer.stop()
         self._filter_timer.stop()
         self.save_state()
@@ -582,6 +589,19 @@ class MainWindow(QMainWindow):
         folder = existing_directory(self, "Import a folder of PDFs")
         if folder:
             self.import_paths([folder])
+
+    # -- Zotero and the watched folder (#17) ---------------------------------------------------------------------
+    def start_import_job(self, paths: Sequence[str]) -> int:
+        """The ordinary import job for Zotero sources and watched files (no file-type filter: a zotero.sqlite)."""
+        from litreview.pipeline.jobs import import_job
+
+        self.statusBar().showMessage(f"Importing {count_of(len(paths), 'item')}…")
+        return self.client.start(import_job(list(paths)))
+
+    @Slot()
+    def import_from_zotero(self) -> int | None:
+        source = zotero_source(self)
+        return self.start_import_job([source]) if source else None
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
@@ -849,10 +869,14 @@ class MainWindow(QMainWindow):
         from litreview.gui.settings_dialog import SettingsDialog
 
         current = self.current_model_choice()
-        dialog = SettingsDialog(current, papers=self.reader.count(), client=self.client, parent=self)
+        watch_box = WatchSettingsBox(self.settings)  # watched folder and Zotero at start (#17)
+        dialog = SettingsDialog(current, papers=self.reader.count(), client=self.client, extra=watch_box, parent=self)
         from litreview.embedding.loader import is_remote
 
         choice = dialog.choice() if dialog.exec() else None
+        if choice is not None:  # (#17)
+            watch_box.save()
+            self.zotero_watch.apply_settings()
         # Choosing a remote service again is the user's consent to send abstracts there, even if unchanged.
         if choice is not None and (choice != current or is_remote(choice.name)):
             from litreview.pipeline.jobs import change_model_job

@@ -27,6 +27,8 @@ def _describe_result(kind: JobKind, result: ImportCounts | int | str | None) -> 
         parts = [f"{result.imported} imported"]
         if result.updated:
             parts.append(f"{result.updated} updated")
+        if result.removed:
+            parts.append(f"{result.removed} removed")
         if result.duplicates:
             parts.append(count_of(result.duplicates, "duplicate"))
         if result.failed:

@@ -161,7 +161,7 @@ class SettingsDialog(QDialog):
                  describe: Callable[[str | None, int], str] = describe_cost, papers: int = 0,
                  client: Any = None, download_options: dict[str, str] | None = None,
                  needs_download: Callable[[str | None], bool] = model_needs_download,
-                 parent: QWidget | None = None) -> None:
+                 extra: QWidget | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._client = client
         self._download_options = dict(download_options or {})
@@ -210,6 +210,8 @@ class SettingsDialog(QDialog):
                       "the old model until the new index is ready.")
         note.setWordWrap(True)
         form.addRow(note)
+        if extra is not None:  # more settings rows: the watched folder and Zotero (#17)
+            form.addRow(extra)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

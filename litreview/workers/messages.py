@@ -37,6 +37,7 @@ class ImportCounts:
     duplicates: int = 0
     failed: tuple[tuple[str, str], ...] = ()
     paper_ids: tuple[int, ...] = ()
+    removed: int = 0  # papers moved to the trash because their Zotero item went (issue #17)
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,7 @@ def plain(result: Any) -> ImportCounts | int | str | None:
         failed=tuple((_failure_label(error), str(getattr(error, "reason", error)))
                      for error in getattr(result, "failed", ()) or ()),
         paper_ids=tuple(int(pid) for pid in getattr(result, "paper_ids", ()) or ()),
+        removed=int(getattr(result, "removed", 0)),
     )
 
 

@@ -284,3 +284,39 @@ def test_status_column_fits_its_longest_text(qtbot, make_window):
     needed = window.table.fontMetrics().horizontalAdvance(STATUS_WIDEST)
     assert window.table.horizontalHeader().sectionSize(5) > needed
     assert window.table_model.headerData(5, Qt.Orientation.Horizontal) == "Status"
+
+
+def test_ranked_results_show_scores_relevance_order_and_page_through_all_matches(
+    qtbot, make_window, drop_folder, monkeypatch
+):
+    """#15: a Score column and its arrow while results are in relevance order, a column sort the user chooses,
+    and "Show more" fetching past the first page."""
+    monkeypatch.setattr("litreview.gui.main_window.SEARCH_PAGE", 1)
+    window = make_window()
+    import_and_wait(qtbot, window, [drop_folder])
+    header, model = window.table.horizontalHeader(), window.table_model
+    window.search_mode.setCurrentIndex(window.search_mode.findData("keyword"))
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
+        window.search_box.setText("protein")
+        window.run_search()
+    assert model.rowCount() == 1
+    assert window.results_label.text().startswith("The best 1 of 2 matches (keyword)")
+    score_column = model.columnCount() - 1
+    assert model.headerData(score_column, Qt.Orientation.Horizontal) == "Score"
+    assert float(model.index(0, score_column).data()) > 0
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (score_column, Qt.SortOrder.DescendingOrder)
+
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
+        window.results_label.linkActivated.emit("more")
+    assert model.rowCount() == 2 and window.results_label.text() == "2 results (keyword)"
+    scores = [float(model.index(row, score_column).data()) for row in range(2)]
+    assert scores == sorted(scores, reverse=True)
+
+    header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # the user sorts the results by title
+    titles = [model.index(row, 0).data() for row in range(2)]
+    assert titles == sorted(titles, key=str.casefold) and model.showing_results
+    assert header.sortIndicatorSection() == 0
+
+    window.clear_search()
+    assert model.columnCount() == score_column and model.rowCount() == 5
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (4, Qt.SortOrder.DescendingOrder)

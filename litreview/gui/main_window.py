@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
             (self.search_mode.currentIndexChanged, self.run_search), (self._filter_timer.timeout, self.run_search),
             (self.clear_results_button.clicked, self.clear_search),
             (self.table_model.modelReset, self._show_sort_arrow),  # #15
+            (self.table_model.modelReset, self._tell_map_library_size),  # #15
             (self.results_label.linkActivated, self.show_more),  # #15
             (self._related_timer.timeout, self.find_related_now),
             (self.details.sig_edit_requested, self.on_edit_requested),
@@ -551,6 +552,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def _show_sort_arrow(self) -> None:
         self.table.horizontalHeader().setSortIndicator(*self.table_model.header_sort())
+
+    @Slot()
+    def _tell_map_library_size(self) -> None:
+        model = self.map.model  # a map of fewer papers than it could draw says it is stale
+        self.map.set_library_count(self.reader.count(), self.reader.vector_count(*model) if model else None)
 
     def on_search_ready(self, reply: Reply) -> None:
         if reply.error:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QHeaderView
 from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, write_text_papers
 
 from litreview.analysis.related import RelatedAnswer, RelatedResult
@@ -305,6 +306,7 @@ def test_ranked_results_show_scores_relevance_order_and_page_through_all_matches
     assert model.headerData(score_column, Qt.Orientation.Horizontal) == "Score"
     assert float(model.index(0, score_column).data()) > 0
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (score_column, Qt.SortOrder.DescendingOrder)
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch  # the title keeps the room
 
     with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
         window.results_label.linkActivated.emit("more")
@@ -320,3 +322,20 @@ def test_ranked_results_show_scores_relevance_order_and_page_through_all_matches
     window.clear_search()
     assert model.columnCount() == score_column and model.rowCount() == 5
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (4, Qt.SortOrder.DescendingOrder)
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
+
+
+def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder):
+    """#15: a map drawn before an import says it is stale ("Map of 2 of 5 papers") instead of its old count."""
+    import numpy as np
+
+    from litreview.analysis.clusters import MapCluster, MapData
+
+    window = make_window()
+    window.map.set_map(MapData("m", 8, paper_ids=np.array([1, 2]), x=np.array([-0.5, 0.5], dtype=np.float32),
+                               y=np.array([0.0, 0.0], dtype=np.float32), cluster_ids=np.array([0, 1]),
+                               titles=["a", "b"], clusters=[MapCluster(0, "a", 1, -0.5, 0.0),
+                                                            MapCluster(1, "b", 1, 0.5, 0.0)]))
+    import_and_wait(qtbot, window, [drop_folder])
+    qtbot.waitUntil(lambda: window.map.status.text().startswith("Map of 2 of 5 papers"), timeout=5_000)
+    assert window.map.recluster.text() == "Recluster"

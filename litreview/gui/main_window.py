@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_more(self, *_: object) -> None:
-        shown = len(self.table_model._ranked)
+        shown = self.table_model.result_count
         self.results_label.setText(f"Fetching more than {shown:,}…")
         self._query_search(self.search_box.text().strip(), self.search_mode.currentData(), shown + SEARCH_PAGE,
                            more=True)

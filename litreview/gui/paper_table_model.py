@@ -131,6 +131,11 @@ class PaperTableModel(QAbstractTableModel):
             self.reload()
 
     @property
+    def result_count(self) -> int:
+        """How many ranked results are shown (0 when the library is)."""
+        return len(self._ranked) if self._pinned is not None else 0
+
+    @property
     def showing_results(self) -> bool:
         return self._pinned is not None
 

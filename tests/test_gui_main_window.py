@@ -325,17 +325,29 @@ def test_ranked_results_show_scores_relevance_order_and_page_through_all_matches
     assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
 
 
-def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder):
-    """#15: a map drawn before an import says it is stale ("Map of 2 of 5 papers") instead of its old count."""
+def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder, tmp_path):
+    """#15: a map drawn before an import says it is stale ("Map of 5 of 7 papers") instead of its old count."""
     import numpy as np
 
     from litreview.analysis.clusters import MapCluster, MapData
+    from litreview.core.text import count_of
 
     window = make_window()
-    window.map.set_map(MapData("m", 8, paper_ids=np.array([1, 2]), x=np.array([-0.5, 0.5], dtype=np.float32),
-                               y=np.array([0.0, 0.0], dtype=np.float32), cluster_ids=np.array([0, 1]),
-                               titles=["a", "b"], clusters=[MapCluster(0, "a", 1, -0.5, 0.0),
-                                                            MapCluster(1, "b", 1, 0.5, 0.0)]))
-    import_and_wait(qtbot, window, [drop_folder])
-    qtbot.waitUntil(lambda: window.map.status.text().startswith("Map of 2 of 5 papers"), timeout=5_000)
+    import_and_wait(qtbot, window, [drop_folder])  # also lets the window's first map request answer
+    model_id, dim = window.reader.conn.execute("SELECT model_id, dim FROM vectors LIMIT 1").fetchone()
+    ids = [row[0] for row in window.reader.conn.execute(
+        "SELECT DISTINCT paper_id FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim))]
+    window.map.set_map(MapData(model_id, dim, paper_ids=np.array(ids), x=np.linspace(-1, 1, len(ids)),
+                               y=np.zeros(len(ids)), cluster_ids=np.zeros(len(ids), dtype=np.int64),
+                               titles=["t"] * len(ids), clusters=[MapCluster(0, "all", len(ids), 0.0, 0.0)]))
+    assert window.map.status.text().startswith(f"{count_of(len(ids), 'paper')} in 1 topic")  # up to date
+    assert window.map.recluster.text() == "Cluster now"
+
+    more = tmp_path / "more"
+    write_text_papers(more, {"tides": ("A later paper on tides", "Tides and the moon."),
+                             "ocean": ("Another later paper", "Ocean currents and heat.")})
+    import_and_wait(qtbot, window, [more])
+    total = window.reader.count()
+    assert total > len(ids)
+    qtbot.waitUntil(lambda: window.map.status.text().startswith(f"Map of {len(ids)} of {total} papers"), timeout=5_000)
     assert window.map.recluster.text() == "Recluster"

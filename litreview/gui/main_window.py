@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
             (self.clear_results_button.clicked, self.clear_search),
             (self.table_model.modelReset, self._show_sort_arrow),  # #15
             (self.table_model.modelReset, self._tell_map_library_size),  # #15
+            (self.map.sig_map_drawn, self._tell_map_library_size),  # #15
             (self.results_label.linkActivated, self.show_more),  # #15
             (self._related_timer.timeout, self.find_related_now),
             (self.details.sig_edit_requested, self.on_edit_requested),

@@ -118,6 +118,7 @@ class _MapView(QGraphicsView):
 class MapPanel(QWidget):
     sig_paper_clicked = Signal(int)
     sig_recluster_requested = Signal()
+    sig_map_drawn = Signal()  # a new map is on screen: whoever knows the library's size tells it (#15)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,7 +191,9 @@ class MapPanel(QWidget):
         self._fit()
         self.model = (data.model_id, int(data.dim))
         self._summary = f"{count_of(len(data), 'paper')} in {count_of(len(data.clusters), 'topic')}"
+        self._mappable = None  # counted for the previous map's model
         self._show_status()
+        self.sig_map_drawn.emit()
 
     def set_library_count(self, count: int, mappable: int | None = None) -> None:
         """How many papers the library holds now, and how many of them the map could draw (have a vector of its

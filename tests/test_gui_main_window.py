@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QHeaderView
 from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, write_text_papers
 
 from litreview.analysis.related import RelatedAnswer, RelatedResult
@@ -284,3 +285,69 @@ def test_status_column_fits_its_longest_text(qtbot, make_window):
     needed = window.table.fontMetrics().horizontalAdvance(STATUS_WIDEST)
     assert window.table.horizontalHeader().sectionSize(5) > needed
     assert window.table_model.headerData(5, Qt.Orientation.Horizontal) == "Status"
+
+
+def test_ranked_results_show_scores_relevance_order_and_page_through_all_matches(
+    qtbot, make_window, drop_folder, monkeypatch
+):
+    """#15: a Score column and its arrow while results are in relevance order, a column sort the user chooses,
+    and "Show more" fetching past the first page."""
+    monkeypatch.setattr("litreview.gui.main_window.SEARCH_PAGE", 1)
+    window = make_window()
+    import_and_wait(qtbot, window, [drop_folder])
+    header, model = window.table.horizontalHeader(), window.table_model
+    window.search_mode.setCurrentIndex(window.search_mode.findData("keyword"))
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
+        window.search_box.setText("protein")
+        window.run_search()
+    assert model.rowCount() == 1
+    assert window.results_label.text().startswith("The best 1 of 2 matches (keyword)")
+    score_column = model.columnCount() - 1
+    assert model.headerData(score_column, Qt.Orientation.Horizontal) == "Score"
+    assert float(model.index(0, score_column).data()) > 0
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (score_column, Qt.SortOrder.DescendingOrder)
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch  # the title keeps the room
+
+    with qtbot.waitSignal(window.client.sig_replied, timeout=10_000, check_params_cb=is_reply("search")):
+        window.results_label.linkActivated.emit("more")
+    assert model.rowCount() == 2 and window.results_label.text() == "2 results (keyword)"
+    scores = [float(model.index(row, score_column).data()) for row in range(2)]
+    assert scores == sorted(scores, reverse=True)
+
+    header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # the user sorts the results by title
+    titles = [model.index(row, 0).data() for row in range(2)]
+    assert titles == sorted(titles, key=str.casefold) and model.showing_results
+    assert header.sortIndicatorSection() == 0
+
+    window.clear_search()
+    assert model.columnCount() == score_column and model.rowCount() == 5
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (4, Qt.SortOrder.DescendingOrder)
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
+
+
+def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder, tmp_path):
+    """#15: a map drawn before an import says it is stale ("Map of 5 of 7 papers") instead of its old count."""
+    import numpy as np
+
+    from litreview.analysis.clusters import MapCluster, MapData
+    from litreview.core.text import count_of
+
+    window = make_window()
+    import_and_wait(qtbot, window, [drop_folder])  # also lets the window's first map request answer
+    model_id, dim = window.reader.conn.execute("SELECT model_id, dim FROM vectors LIMIT 1").fetchone()
+    ids = [row[0] for row in window.reader.conn.execute(
+        "SELECT DISTINCT paper_id FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim))]
+    window.map.set_map(MapData(model_id, dim, paper_ids=np.array(ids), x=np.linspace(-1, 1, len(ids)),
+                               y=np.zeros(len(ids)), cluster_ids=np.zeros(len(ids), dtype=np.int64),
+                               titles=["t"] * len(ids), clusters=[MapCluster(0, "all", len(ids), 0.0, 0.0)]))
+    assert window.map.status.text().startswith(f"{count_of(len(ids), 'paper')} in 1 topic")  # up to date
+    assert window.map.recluster.text() == "Cluster now"
+
+    more = tmp_path / "more"
+    write_text_papers(more, {"tides": ("A later paper on tides", "Tides and the moon."),
+                             "ocean": ("Another later paper", "Ocean currents and heat.")})
+    import_and_wait(qtbot, window, [more])
+    total = window.reader.count()
+    assert total > len(ids)
+    qtbot.waitUntil(lambda: window.map.status.text().startswith(f"Map of {len(ids)} of {total} papers"), timeout=5_000)
+    assert window.map.recluster.text() == "Recluster"

@@ -104,6 +104,11 @@ class LibraryReader:
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM papers").fetchone()[0])
 
+    def vector_count(self, model_id: str, dim: int) -> int:
+        """Papers with a vector of this model: those a map of it can draw."""
+        sql = "SELECT count(DISTINCT paper_id) FROM vectors WHERE model_id = ? AND dim = ?"
+        return int(self.conn.execute(sql, (model_id, dim)).fetchone()[0])
+
     def paper_ids(self, *, sort: str = "added", descending: bool = True, text_filter: str = "") -> list[int]:
         """Every paper id in display order, narrowed by the FTS prefix filter when one is given."""
         order = SORT_COLUMNS.get(sort, SORT_COLUMNS["added"])

@@ -46,6 +46,7 @@ from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
 from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
+from litreview.gui.search_results import SEARCH_PAGE, results_text  # #15
 from litreview.gui.zotero_watch import WatchSettingsBox, ZoteroWatch, zotero_source  # (#17)
 from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
@@ -320,6 +321,10 @@ class MainWindow(QMainWindow):
             (self.search_box.textChanged, self._filter_timer.start), (self.search_box.returnPressed, self.run_search),
             (self.search_mode.currentIndexChanged, self.run_search), (self._filter_timer.timeout, self.run_search),
             (self.clear_results_button.clicked, self.clear_search),
+            (self.table_model.modelReset, self._show_sort_arrow),  # #15
+            (self.table_model.modelReset, self._tell_map_library_size),  # #15
+            (self.map.sig_map_drawn, self._tell_map_library_size),  # #15
+            (self.results_label.linkActivated, self.show_more),  # #15
             (self._related_timer.timeout, self.find_related_now),
             (self.details.sig_edit_requested, self.on_edit_requested),
             (self.details.sig_navigate_requested, self.select_paper),  # references / cited by (#16)
@@ -535,21 +540,42 @@ class MainWindow(QMainWindow):
         self.results_label.setText(f"Searching ({mode})…")
         if mode == "passages":  # issue 19
             return self.passages.search(text)
+        self._query_search(text, mode, SEARCH_PAGE, more=False)  # #15: a page at a time, "Show more" asks for more
+
+    # -- #15: ranked results in pages, the sort arrow telling relevance order from a column the user chose --------
+    def _query_search(self, text: str, mode: str, k: int, *, more: bool) -> None:
         from litreview.index.search import answer_search
 
-        self.client.query(partial(answer_search, query=text, mode=mode, k=100), self.on_search_ready,
+        self._search_more = more
+        self.client.query(partial(answer_search, query=text, mode=mode, k=k), self.on_search_ready,
                           channel="search", latest_only=True)
+
+    @Slot()
+    def show_more(self, *_: object) -> None:
+        shown = self.table_model.result_count
+        self.results_label.setText(f"Fetching more than {shown:,}…")
+        self._query_search(self.search_box.text().strip(), self.search_mode.currentData(), shown + SEARCH_PAGE,
+                           more=True)
+
+    @Slot()
+    def _show_sort_arrow(self) -> None:
+        self.table.horizontalHeader().setSortIndicator(*self.table_model.header_sort())
+
+    @Slot()
+    def _tell_map_library_size(self) -> None:
+        model = self.map.model  # a map of fewer papers than it could draw says it is stale
+        self.map.set_library_count(self.reader.count(), self.reader.vector_count(*model) if model else None)
 
     def on_search_ready(self, reply: Reply) -> None:
         if reply.error:
             self.results_label.setText("Search failed")
             self.statusBar().showMessage(f"Search failed: {reply.error}", 10_000)
             return
-        answer = reply.value
-        self.table_model.show_results([pid for pid, _ in answer.hits])
-        self.results_label.setText(f"{count_of(len(answer.hits), 'result')} ({answer.mode})")
+        answer, more = reply.value, getattr(self, "_search_more", False)  # #15: scores, total, "Show more"
+        self.table_model.show_results([pid for pid, _ in answer.hits], [s for _, s in answer.hits], keep_sort=more)
+        self.results_label.setText(results_text(len(answer.hits), answer.total, answer.mode))
         self.clear_results_button.show()
-        if answer.hits:
+        if answer.hits and not more:
             self.select_paper(answer.hits[0][0])
 
     @Slot()

@@ -118,6 +118,7 @@ class _MapView(QGraphicsView):
 class MapPanel(QWidget):
     sig_paper_clicked = Signal(int)
     sig_recluster_requested = Signal()
+    sig_map_drawn = Signal()  # a new map is on screen: whoever knows the library's size tells it (#15)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +141,10 @@ class MapPanel(QWidget):
         self._dots: dict[int, _Dot] = {}
         self._labels: list[_Label] = []
         self._marker: QGraphicsEllipseItem | None = None
+        self._library_count: int | None = None  # papers in the library, to tell a stale map (#15)
+        self._mappable: int | None = None  # of which have a vector of the map's model
+        self.model: tuple[str, int] | None = None  # the (model_id, dim) the map was drawn from
+        self._summary = ""
 
     @property
     def point_count(self) -> int:
@@ -162,6 +167,7 @@ class MapPanel(QWidget):
         self._marker = None
         if data is None or len(data) == 0:
             self.status.setText("No map yet: cluster the library to draw it.")
+            self.recluster.setText("Cluster now")
             return
         order = {cluster.cluster_id: n for n, cluster in enumerate(data.clusters)}
         colors = {cid: cluster_color(n, len(order)) for cid, n in order.items()}
@@ -183,9 +189,29 @@ class MapPanel(QWidget):
         self.scene.setSceneRect(QRectF(left - margin, top - margin, right - left + 2 * margin,
                                        bottom - top + 2 * margin))
         self._fit()
-        where = f"{count_of(len(data), 'paper')} in {count_of(len(data.clusters), 'topic')}"
-        self.status.setText(f"{where}. Hover a dot for its title, "
-                            "click to select it; scroll to zoom.")
+        self.model = (data.model_id, int(data.dim))
+        self._summary = f"{count_of(len(data), 'paper')} in {count_of(len(data.clusters), 'topic')}"
+        self._mappable = None  # counted for the previous map's model
+        self._show_status()
+        self.sig_map_drawn.emit()
+
+    def set_library_count(self, count: int, mappable: int | None = None) -> None:
+        """How many papers the library holds now, and how many of them the map could draw (have a vector of its
+        model; all when None): a map of fewer says it is stale and offers to recluster."""
+        self._library_count, self._mappable = count, mappable
+        if self._dots:
+            self._show_status()
+
+    def _show_status(self) -> None:
+        drawn, total = len(self._dots), self._library_count
+        mappable = total if self._mappable is None else self._mappable
+        if total is not None and mappable != drawn:
+            self.status.setText(f"Map of {drawn:,} of {count_of(total, 'paper')}: it predates the latest changes. "
+                                "Recluster to include them.")
+            self.recluster.setText("Recluster")
+        else:
+            self.status.setText(f"{self._summary}. Hover a dot for its title, click to select it; scroll to zoom.")
+            self.recluster.setText("Cluster now")
 
     @Slot(int)
     def highlight(self, paper_id: int) -> None:
@@ -216,11 +242,19 @@ class MapPanel(QWidget):
             self.scene.update()
 
     def _fit(self) -> None:
-        """Fit the dots, then move labels apart (largest clusters keep their place) and inside the view."""
+        """Fit the dots, then move labels apart (largest clusters keep their place) and inside the view; a label
+        that finds no free room near its topic is hidden (its terms stay in its tooltip) rather than drawn over
+        another (#15: 20+ topics)."""
         self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         scale = self.view.transform().m11() or 1.0
         area = self.scene.sceneRect()
+        gap = 3 / scale  # pixels between plates, so rounding to whole pixels never makes two touch
         placed: list[QRectF] = []
+
+        def clash_with(box: QRectF) -> QRectF | None:
+            padded = box.adjusted(-gap, -gap, gap, gap)
+            return next((other for other in placed if other.intersects(padded)), None)
+
         for label in self._labels:
             home = label.data(0) if label.data(0) is not None else label.pos()
             label.setData(0, home)
@@ -229,15 +263,18 @@ class MapPanel(QWidget):
             y = min(max(home.y(), area.top() + height / 2), area.bottom() - height / 2)
             box = QRectF(x - width / 2, y - height / 2, width, height)
             for _ in range(len(placed) * 2 + 1):
-                clash = next((other for other in placed if other.intersects(box)), None)
+                clash = clash_with(box)
                 if clash is None:
                     break
-                shift = clash.bottom() - box.top() + 1 / scale
+                shift = clash.bottom() - box.top() + 2 * gap
                 if box.bottom() + shift > area.bottom():
-                    shift = clash.top() - box.bottom() - 1 / scale
+                    shift = clash.top() - box.bottom() - 2 * gap
                 box.translate(0, shift)
-            placed.append(box)
-            label.setPos(box.center())
+            free = clash_with(box) is None and area.top() <= box.top() and box.bottom() <= area.bottom()
+            label.setVisible(free)
+            if free:
+                placed.append(box)
+                label.setPos(box.center())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -23,6 +23,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("added", "Added"),
     ("status", "Status"),
 )
+SCORE_COLUMN = ("score", "Score")  # shown after COLUMNS while ranked results are on screen (#15)
 PaperIdRole = Qt.ItemDataRole.UserRole + 1
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -55,6 +56,9 @@ class PaperTableModel(QAbstractTableModel):
         self._sort = ("added", True)
         self._filter = ""
         self._pinned: list[int] | None = None  # ranked search results shown instead of the library
+        self._ranked: list[int] = []  # the results in relevance order
+        self._scores: dict[int, float] = {}
+        self._result_sort: tuple[str, bool] = ("score", True)  # relevance until the user sorts by a column
 
     # -- what is shown -----------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -72,7 +76,7 @@ class PaperTableModel(QAbstractTableModel):
         """Keep the ids, re-read the displayed fields (a paper was edited or embedded)."""
         self._pages.clear()
         if self._visible:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._visible - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(self._visible - 1, len(self._columns()) - 1))
 
     def set_filter(self, text: str) -> None:
         if text != self._filter or self._pinned is not None:
@@ -80,16 +84,56 @@ class PaperTableModel(QAbstractTableModel):
             self._pinned = None
             self.reload()
 
-    def show_results(self, ids: Sequence[int]) -> None:
-        """Show these papers in this order (ranked search results) until `clear_results()`."""
+    def show_results(
+        self, ids: Sequence[int], scores: Sequence[float] | None = None, *, keep_sort: bool = False
+    ) -> None:
+        """Show these papers (ranked search results, best first) with their scores until `clear_results()`.
+        They are shown in relevance order unless `keep_sort` keeps a column the user chose for these results."""
         seen: dict[int, None] = dict.fromkeys(int(pid) for pid in ids)
-        self._pinned = list(seen)
+        self._ranked = list(seen)
+        self._scores = {int(pid): float(score) for pid, score in zip(ids, scores, strict=True)} if scores else {}
+        if not keep_sort:
+            self._result_sort = ("score", True)
+        self._pinned = self._sorted_results()
         self.reload()
+
+    def _sorted_results(self) -> list[int]:
+        key, descending = self._result_sort
+        if key == "score":
+            return list(self._ranked) if descending else self._ranked[::-1]
+        rows = self.reader.rows(self._ranked)
+
+        def value(pid: int) -> tuple[bool, object]:
+            row = rows.get(pid)
+            field = None if row is None else row.status if key == "status" else getattr(row, key)
+            if isinstance(field, str):
+                field = field.casefold()
+            return (field is None or field == "", field if field is not None else "")
+
+        present = [pid for pid in self._ranked if not value(pid)[0]]
+        missing = [pid for pid in self._ranked if value(pid)[0]]  # empty values last in either order
+        return sorted(present, key=lambda pid: value(pid)[1], reverse=descending) + missing  # type: ignore[arg-type,return-value]
+
+    def header_sort(self) -> tuple[int, Qt.SortOrder]:
+        """The column and order the header's sort arrow should show: Score while results are in relevance order."""
+        key, descending = self._result_sort if self._pinned is not None else self._sort
+        keys = [k for k, _ in self._columns()]
+        column = keys.index(key) if key in keys else 0
+        return column, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+
+    def _columns(self) -> tuple[tuple[str, str], ...]:
+        return COLUMNS + (SCORE_COLUMN,) if self._pinned is not None else COLUMNS
 
     def clear_results(self) -> None:
         if self._pinned is not None:
             self._pinned = None
+            self._ranked, self._scores = [], {}
             self.reload()
+
+    @property
+    def result_count(self) -> int:
+        """How many ranked results are shown (0 when the library is)."""
+        return len(self._ranked) if self._pinned is not None else 0
 
     @property
     def showing_results(self) -> bool:
@@ -134,7 +178,7 @@ class PaperTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._visible
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self._columns())
 
     def canFetchMore(self, parent: ModelIndex) -> bool:
         return not parent.isValid() and self._visible < len(self._ids)
@@ -159,7 +203,10 @@ class PaperTableModel(QAbstractTableModel):
         row = self._row_data(index.row())
         if row is None:
             return None
-        key = COLUMNS[index.column()][0]
+        key = self._columns()[index.column()][0]
+        if key == "score":
+            score = self._scores.get(self._ids[index.row()])
+            return None if score is None or role != Qt.ItemDataRole.DisplayRole else f"{score:.3f}"
         value = row.status if key == "status" else getattr(row, key)
         if role == Qt.ItemDataRole.ToolTipRole and key not in ("title", "authors", "venue"):
             return None
@@ -167,7 +214,8 @@ class PaperTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1] if 0 <= section < len(COLUMNS) else None
+            columns = self._columns()
+            return columns[section][1] if 0 <= section < len(columns) else None
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -176,11 +224,20 @@ class PaperTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS):
+        columns = self._columns()
+        if not 0 <= column < len(columns):
             return
-        self._sort = (COLUMNS[column][0], order == Qt.SortOrder.DescendingOrder)
+        chosen = (columns[column][0], order == Qt.SortOrder.DescendingOrder)
         if self._pinned is None:
-            self.reload()
+            if chosen == self._sort:
+                return
+            self._sort = chosen
+        elif chosen != self._result_sort:
+            self._result_sort = chosen  # the user sorts the results by a column knowingly (#15)
+            self._pinned = self._sorted_results()
+        else:
+            return
+        self.reload()
 
     def mimeTypes(self) -> list[str]:
         return [PAPER_IDS_MIME]

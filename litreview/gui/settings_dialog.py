@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -126,6 +127,20 @@ def model_needs_download(name: str | None) -> bool:
     return isinstance(info, dict) and info.get("offline") is False and not info.get("remote")
 
 
+def model_dimension(name: str | None) -> int | None:
+    """The native dimension of a preset or hub model (describe_model's `dim`; None when unknown). No torch."""
+    if name == LOCAL_FOLDER:
+        return None
+    try:
+        from litreview.embedding import describe_model
+
+        info: Any = describe_model(name)
+    except Exception:  # an unknown name or folder: the spin box just says "model default"
+        return None
+    dim = info.get("dim") if isinstance(info, dict) else getattr(info, "dim", None)
+    return int(dim) if dim else None
+
+
 def download_failure_text(outcome: JobOutcome) -> str:
     """A clear sentence for a download that did not finish (the CLI's list of offline choices left out)."""
     if outcome.status == "cancelled":
@@ -161,11 +176,14 @@ class SettingsDialog(QDialog):
                  describe: Callable[[str | None, int], str] = describe_cost, papers: int = 0,
                  client: Any = None, download_options: dict[str, str] | None = None,
                  needs_download: Callable[[str | None], bool] = model_needs_download,
-                 extra: QWidget | None = None, parent: QWidget | None = None) -> None:
+                 extra: QWidget | None = None,
+                 dimension: Callable[[str | None], int | None] = model_dimension,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._client = client
         self._download_options = dict(download_options or {})
         self._needs_download = needs_download
+        self._dimension = dimension
         self._download_job: int | None = None
         self._download_name: str | None = None
         self._papers = papers
@@ -197,6 +215,7 @@ class SettingsDialog(QDialog):
         self.dim.setSpecialValueText("model default")
         self.cost = QLabel()
         self.cost.setWordWrap(True)
+        self.cost.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         form = QFormLayout(self)
         form.addRow("Embedding model", self.model)
         form.addRow("Local folder", folder_row)
@@ -221,7 +240,7 @@ class SettingsDialog(QDialog):
             client.sig_progress.connect(self._on_download_progress)
             client.sig_job_done.connect(self._on_download_done)
         self._load(current)
-        self.model.currentIndexChanged.connect(self._update)
+        self.model.currentIndexChanged.connect(self._model_changed)
         self.folder.editingFinished.connect(self._update)
         self._update()
         self.resize(560, self.sizeHint().height())
@@ -324,6 +343,46 @@ class SettingsDialog(QDialog):
         self._update()
         self.sig_download_done.emit(outcome.status)
 
+    def _fit_cost(self) -> None:
+        """Give the wrapped cost text the height it needs at the label's width, growing the dialog (#15)."""
+        width = self.cost.width() if self.cost.isVisible() else max(self.cost.width(), 360)
+        self.cost.setMinimumHeight(max(0, self.cost.heightForWidth(width)))  # -1 for an empty text
+        self.layout().activate()
+        if self.isVisible():
+            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.cost.minimumHeight() < self.cost.heightForWidth(self.cost.width()):
+            self._fit_cost()  # narrower: the text wraps onto more lines
+
+    def accept(self) -> None:
+        """OK on a model that is not on this computer offers its download instead of failing later (#15)."""
+        name = self.choice().name
+        if not self.downloading and self._needs_download(name):
+            if self._ask_download(str(name)):
+                self.start_download()
+            return
+        super().accept()
+
+    def _ask_download(self, name: str) -> bool:
+        """Download / Cancel; without a worker to download with, say how to get the model instead."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Model not downloaded")
+        text = f"{name} is not downloaded yet, so the library cannot be embedded with it."
+        if self._client is None:
+            box.setText(f"{text}\nDownload it first: litreview models download {name}")
+            box.setStandardButtons(QMessageBox.StandardButton.Ok)
+            box.exec()
+            return False
+        box.setText(f"{text}\nDownload it now (in the background)? Press OK again once it is downloaded.")
+        download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(download)
+        box.exec()
+        return box.clickedButton() is download
+
     def done(self, result: int) -> None:
         """Closing the dialog stops a download still running (its files so far are kept for a resume)."""
         self.cancel_download()
@@ -347,10 +406,19 @@ class SettingsDialog(QDialog):
                            dtype=self.precision.currentData())
 
     @Slot()
+    def _model_changed(self, *_: object) -> None:
+        """Another model: its own dimension, not the one kept for the previous model (#15)."""
+        self.dim.setValue(0)
+        self._update()
+
+    @Slot()
     def _update(self, *_: object) -> None:
         self.folder.setEnabled(self.model.currentData() == LOCAL_FOLDER)
         name = self.choice().name
+        native = self._dimension(name)
+        self.dim.setSpecialValueText(f"model default ({native})" if native else "model default")
         self.cost.setText(self._describe(name, self._papers))
+        self._fit_cost()
         if not self.downloading:
             self.download_button.setVisible(self._client is not None and self._needs_download(name))
             if name != self._download_name:  # the last download's message was about another model

@@ -233,11 +233,13 @@ def search(
 
 @dataclass(frozen=True)
 class SearchAnswer:
-    """(paper_id, score) pairs, best first, and the mode that answered (hybrid falls back to keyword)."""
+    """(paper_id, score) pairs, best first, the mode that answered (hybrid falls back to keyword) and how many
+    papers match in all (`total`, at least len(hits): the GUI pages through them)."""
 
     query: str
     mode: str
     hits: tuple[tuple[int, float], ...] = ()
+    total: int = 0
 
 
 def answer_search(services: Services, query: str, mode: str, k: int = 50) -> SearchAnswer:
@@ -256,8 +258,9 @@ def answer_search(services: Services, query: str, mode: str, k: int = 50) -> Sea
             if mode == "semantic":  # only hybrid has a keyword half to answer with
                 raise
             mode = "keyword"
-    hits = search(services.library, index, embedder, query, k, mode)
-    return SearchAnswer(query, mode, tuple((int(pid), float(score)) for pid, score in hits))
+    result = search_with_count(services.library, index, embedder, query, k, mode)
+    hits = tuple((int(pid), float(score)) for pid, score in result.hits)
+    return SearchAnswer(query, mode, hits, max(result.total, len(hits)))
 
 
 @dataclass(frozen=True)

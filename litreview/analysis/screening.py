@@ -78,6 +78,7 @@ class ScreeningData:
     vectors: np.ndarray | None = None  # float32 (n, dim), rows L2-normalised; None without embeddings
     citations: object | None = None  # scipy.sparse csr (n, ids), rows L2-normalised; None without links
     model: str | None = None  # the embedding model id the vectors come from
+    terms: list[str] | None = None  # the TF-IDF column names
 
     @property
     def size(self) -> int:
@@ -92,48 +93,30 @@ def build_data(
     cited: Mapping[int, Sequence[str]] | None = None,
     own_ids: Mapping[int, str] | None = None,
     model: str | None = None,
+    isolated: bool = False,
 ) -> ScreeningData:
     """Features for candidates: `texts` (title + abstract), optional `vectors` (rows aligned, zeros for a paper
-    without one), `cited` (paper id -> cited "scheme:id") and `own_ids` (paper id -> its own "scheme:id")."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    without one), `cited` (paper id -> cited "scheme:id") and `own_ids` (paper id -> its own "scheme:id").
+
+    `isolated`: build the TF-IDF and citation blocks in a child process (the same code, so the same matrices).
+    Fitting the vectorizer sorts its whole vocabulary in one call that holds the GIL (1.1 s for 5,000
+    abstracts): a GUI sharing the process would freeze for that long."""
+    from litreview.analysis import screening_features as features
 
     ids = np.asarray(list(paper_ids), dtype=np.int64)
     texts = [t or "" for t in texts]
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95, min_df=1,
-                                 dtype=np.float32)
-    try:
-        tfidf = vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # every text empty, or only stop-words
-        from scipy import sparse
-
-        tfidf = sparse.csr_matrix((len(ids), 1), dtype=np.float32)
+    cited = {int(p): list(cited.get(int(p)) or ()) for p in ids} if cited else {}
+    own = {int(p): own_ids[int(p)] for p in ids if own_ids and own_ids.get(int(p))}
+    if isolated:
+        tfidf, terms, citations = features.in_child([int(p) for p in ids], texts, cited, own)
+    else:
+        tfidf, terms = features.text_features(texts)
+        citations = features.citation_features([int(p) for p in ids], cited, own)
     if vectors is not None:
         from litreview.index.vectors import normalize_rows
 
         vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
-    citations = _citation_matrix(ids, cited or {}, own_ids or {})
-    return ScreeningData(ids, tfidf, vectors, citations, model)
-
-
-def _citation_matrix(ids: np.ndarray, cited: Mapping[int, Sequence[str]], own_ids: Mapping[int, str]):
-    """Bag of (cited works + own id) per paper, idf-weighted, L2-normalised; None when no paper has links.
-    Ids that only one candidate carries are dropped: they cannot link two candidates."""
-    if not any(cited.get(int(p)) for p in ids):
-        return None
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    docs = []
-    for paper_id in ids:
-        tokens = list(cited.get(int(paper_id), ()))
-        own = own_ids.get(int(paper_id))
-        if own:
-            tokens.append(own)
-        docs.append(tokens)
-    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, min_df=2, sublinear_tf=True, dtype=np.float32)
-    try:
-        return vectorizer.fit_transform(docs).tocsr()
-    except ValueError:  # no id shared by two candidates
-        return None
+    return ScreeningData(ids, tfidf, vectors, citations, model, terms)
 
 
 # --- the ranker ---------------------------------------------------------------------------------------

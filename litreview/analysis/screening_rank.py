@@ -29,7 +29,8 @@ def _ranker(library, ids: list[int], model_id: str | None, dim: int | None):
     cached = _CACHE.get("ranker")
     if cached is not None and cached[0] == key:
         return cached[1]
-    ranker = Ranker(load_screening_data(library, ids, model_id=model_id, dim=dim))
+    # in a child process: fitting the vectorizer holds the GIL for a second on thousands of abstracts
+    ranker = Ranker(load_screening_data(library, ids, model_id=model_id, dim=dim, isolated=True))
     _CACHE["ranker"] = (key, ranker)
     return ranker
 

@@ -173,6 +173,7 @@ class Ranker:
         self.matrix = self._joint_matrix()
         self._column_of: dict[int, int] = {}
         self._columns = np.zeros((self.data.size, 0), dtype=np.float64)
+        self._fit: tuple[np.ndarray, np.ndarray] | None = None  # the last model: w = sum coefs[j] * x[rows[j]]
 
     def _joint_matrix(self):
         from scipy import sparse
@@ -209,6 +210,7 @@ class Ranker:
         labeled = np.asarray(labeled, dtype=np.int64)
         y = np.asarray(labels, dtype=np.int64)
         positives = labeled[y == INCLUDE]
+        self._fit = None
         if len(positives) == 0:
             return np.zeros(self.data.size, dtype=np.float64)
         if len(positives) == len(labeled):  # cold start: inclusions only
@@ -216,6 +218,7 @@ class Ranker:
         return self._classifier_scores(labeled, y)
 
     def _similarity(self, positives: np.ndarray) -> np.ndarray:
+        self._fit = (positives, np.full(len(positives), 1.0 / len(positives)))
         if self.data.vectors is not None:
             centroid = self.data.vectors[positives].mean(axis=0)
             return np.asarray(self.data.vectors @ centroid, dtype=np.float64)
@@ -234,6 +237,7 @@ class Ranker:
             bias = float(np.average(t, weights=weights))
             system = k_train + np.diag(1.0 / (cfg.c * weights))
             alpha = np.linalg.solve(system, t - bias)
+            self._fit = (labeled, alpha)
             return k_all @ alpha + bias
         from sklearn.svm import SVC
 
@@ -241,7 +245,23 @@ class Ranker:
         model.fit(k_train, y, sample_weight=weights)
         # decision_function by hand: sklearn's predicts through libsvm row by row (10x slower here)
         support = model.support_
+        self._fit = (labeled[support], model.dual_coef_[0].astype(np.float64))
         return k_all[:, support] @ model.dual_coef_[0] + model.intercept_[0]
+
+    def driving_terms(self, rows: Sequence[int], k: int = 8) -> dict[int, list[str]]:
+        """For each row: the TF-IDF terms it holds with the largest positive contribution (weight x its TF-IDF)
+        to its score under the model of the latest `scores` call (the centroid of the inclusions at cold start)."""
+        if self._fit is None or not self.data.terms or not self.config.use_tfidf:
+            return {int(r): [] for r in rows}
+        fit_rows, coefs = self._fit
+        weights = np.asarray(self.data.tfidf[fit_rows].T @ coefs).ravel()
+        out: dict[int, list[str]] = {}
+        for r in rows:
+            x = self.data.tfidf[int(r)]
+            contribution = x.data * weights[x.indices]
+            best = np.argsort(-contribution, kind="stable")[:k]
+            out[int(r)] = [self.data.terms[x.indices[i]] for i in best if contribution[i] > 0]
+        return out
 
     def rank(self, labeled: Sequence[int], labels: Sequence[int]) -> np.ndarray:
         """Undecided rows, best first (ties: the original order)."""

@@ -3,7 +3,7 @@ screening view (on the worker) both call."""
 
 from __future__ import annotations
 
-__all__ = ["export_decisions", "rank_project"]
+__all__ = ["export_decisions", "rank_project", "rank_project_with_terms"]
 
 
 _CACHE: dict[str, tuple[tuple, object]] = {}  # "ranker" -> (its key, the Ranker): one project's features, kept
@@ -37,6 +37,12 @@ def _ranker(library, ids: list[int], model_id: str | None, dim: int | None):
 
 def rank_project(library, project: int, *, use_vectors: bool = True) -> list[tuple[int, float]]:
     """The project's undecided candidates, best first, with their scores (the ranker in analysis.screening)."""
+    return rank_project_with_terms(library, project, use_vectors=use_vectors, top=0)[0]
+
+
+def rank_project_with_terms(library, project: int, *, use_vectors: bool = True, top: int = 20,
+                            k: int = 8) -> tuple[list[tuple[int, float]], dict[int, list[str]]]:
+    """`rank_project`'s ranking, and for its first `top` papers the `k` terms that drove each one's score."""
     from litreview.library.screening import candidates, current_decisions, labelled
 
     ids = candidates(library, project)
@@ -44,9 +50,13 @@ def rank_project(library, project: int, *, use_vectors: bool = True) -> list[tup
     dim = int(library.get_setting("dim") or 0) or None
     row_of = {p: i for i, p in enumerate(ids)}
     decided_ids, labels = labelled(library, project)
-    scores = _ranker(library, ids, model_id, dim).scores([row_of[p] for p in decided_ids], labels)
+    ranker = _ranker(library, ids, model_id, dim)
+    scores = ranker.scores([row_of[p] for p in decided_ids], labels)
     decided = set(current_decisions(library, project))
-    return sorted(((p, float(scores[row_of[p]])) for p in ids if p not in decided), key=lambda item: -item[1])
+    ranking = sorted(((p, float(scores[row_of[p]])) for p in ids if p not in decided), key=lambda item: -item[1])
+    head = [p for p, _ in ranking[:top]]
+    by_row = ranker.driving_terms([row_of[p] for p in head], k) if head else {}
+    return ranking, {p: by_row[row_of[p]] for p in head}
 
 
 def export_decisions(library, project: int, fmt: str) -> bytes:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
@@ -167,14 +168,18 @@ class RelatedPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.status)
-        layout.addWidget(self.view, 1)
-        # "More like this reading list" (issue 18): ranks the library with a list's papers as the positives
-        self.more_button = QToolButton(text="More like this reading list")
+        # "More like this reading list" (issue 18): ranks the library with a list's papers as the positives;
+        # beside the status line, so the panel is no taller than before
+        self.more_button = QToolButton(text="More like a list")
+        self.more_button.setToolTip("More like this reading list: rank the library with the list as examples")
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_button.setMenu(QMenu(self.more_button))
         self.more_button.setEnabled(False)
-        layout.addWidget(self.more_button)
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
         self._list_query: tuple[int, str] | None = None
         self._query_id: int | None = None
         self._query_title = ""

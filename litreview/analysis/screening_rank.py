@@ -29,7 +29,11 @@ def _ranker(library, ids: list[int], model_id: str | None, dim: int | None, isol
     cached = _CACHE.get("ranker")
     if cached is not None and cached[0] == key:
         return cached[1]
-    # in a child process: fitting the vectorizer holds the GIL for a second on thousands of abstracts
+    # in a child process: fitting the vectorizer holds the GIL for a second on thousands of abstracts. The SVM's
+    # modules are imported here, while the project opens, not at the first exclusion mid-screening: importing
+    # scikit-learn's compiled modules holds the GIL in pieces of up to ~0.1 s (measured with a heartbeat thread)
+    import sklearn.svm  # noqa: F401
+
     ranker = Ranker(load_screening_data(library, ids, model_id=model_id, dim=dim, isolated=isolated))
     _CACHE["ranker"] = (key, ranker)
     return ranker

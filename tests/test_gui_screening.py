@@ -76,6 +76,7 @@ def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, libr
             qtbot.keyClick(view, Qt.Key.Key_I)
         # the new ranking puts the included paper's topical sibling first
         assert name_of[view.state.ranking[0]] == SIBLING[name_of[chosen]]
+        assert view.state.terms[view.state.ranking[0]]  # the terms that drove the sibling's score came with it
         assert view.state.current != chosen
         screened = len(view.state.decisions)
         assert view.progress.text() == f"Whole library: 1 included of {screened} screened, {5 - screened} left"

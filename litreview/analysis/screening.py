@@ -78,6 +78,7 @@ class ScreeningData:
     vectors: np.ndarray | None = None  # float32 (n, dim), rows L2-normalised; None without embeddings
     citations: object | None = None  # scipy.sparse csr (n, ids), rows L2-normalised; None without links
     model: str | None = None  # the embedding model id the vectors come from
+    terms: list[str] | None = None  # the TF-IDF column names
 
     @property
     def size(self) -> int:
@@ -92,48 +93,30 @@ def build_data(
     cited: Mapping[int, Sequence[str]] | None = None,
     own_ids: Mapping[int, str] | None = None,
     model: str | None = None,
+    isolated: bool = False,
 ) -> ScreeningData:
     """Features for candidates: `texts` (title + abstract), optional `vectors` (rows aligned, zeros for a paper
-    without one), `cited` (paper id -> cited "scheme:id") and `own_ids` (paper id -> its own "scheme:id")."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    without one), `cited` (paper id -> cited "scheme:id") and `own_ids` (paper id -> its own "scheme:id").
+
+    `isolated`: build the TF-IDF and citation blocks in a child process (the same code, so the same matrices).
+    Fitting the vectorizer sorts its whole vocabulary in one call that holds the GIL (1.1 s for 5,000
+    abstracts): a GUI sharing the process would freeze for that long."""
+    from litreview.analysis import screening_features as features
 
     ids = np.asarray(list(paper_ids), dtype=np.int64)
     texts = [t or "" for t in texts]
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95, min_df=1,
-                                 dtype=np.float32)
-    try:
-        tfidf = vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # every text empty, or only stop-words
-        from scipy import sparse
-
-        tfidf = sparse.csr_matrix((len(ids), 1), dtype=np.float32)
+    cited = {int(p): list(cited.get(int(p)) or ()) for p in ids} if cited else {}
+    own = {int(p): own_ids[int(p)] for p in ids if own_ids and own_ids.get(int(p))}
+    if isolated:
+        tfidf, terms, citations = features.in_child([int(p) for p in ids], texts, cited, own)
+    else:
+        tfidf, terms = features.text_features(texts)
+        citations = features.citation_features([int(p) for p in ids], cited, own)
     if vectors is not None:
         from litreview.index.vectors import normalize_rows
 
         vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
-    citations = _citation_matrix(ids, cited or {}, own_ids or {})
-    return ScreeningData(ids, tfidf, vectors, citations, model)
-
-
-def _citation_matrix(ids: np.ndarray, cited: Mapping[int, Sequence[str]], own_ids: Mapping[int, str]):
-    """Bag of (cited works + own id) per paper, idf-weighted, L2-normalised; None when no paper has links.
-    Ids that only one candidate carries are dropped: they cannot link two candidates."""
-    if not any(cited.get(int(p)) for p in ids):
-        return None
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    docs = []
-    for paper_id in ids:
-        tokens = list(cited.get(int(paper_id), ()))
-        own = own_ids.get(int(paper_id))
-        if own:
-            tokens.append(own)
-        docs.append(tokens)
-    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, min_df=2, sublinear_tf=True, dtype=np.float32)
-    try:
-        return vectorizer.fit_transform(docs).tocsr()
-    except ValueError:  # no id shared by two candidates
-        return None
+    return ScreeningData(ids, tfidf, vectors, citations, model, terms)
 
 
 # --- the ranker ---------------------------------------------------------------------------------------
@@ -190,6 +173,7 @@ class Ranker:
         self.matrix = self._joint_matrix()
         self._column_of: dict[int, int] = {}
         self._columns = np.zeros((self.data.size, 0), dtype=np.float64)
+        self._fit: tuple[np.ndarray, np.ndarray] | None = None  # the last model: w = sum coefs[j] * x[rows[j]]
 
     def _joint_matrix(self):
         from scipy import sparse
@@ -226,6 +210,7 @@ class Ranker:
         labeled = np.asarray(labeled, dtype=np.int64)
         y = np.asarray(labels, dtype=np.int64)
         positives = labeled[y == INCLUDE]
+        self._fit = None
         if len(positives) == 0:
             return np.zeros(self.data.size, dtype=np.float64)
         if len(positives) == len(labeled):  # cold start: inclusions only
@@ -233,6 +218,7 @@ class Ranker:
         return self._classifier_scores(labeled, y)
 
     def _similarity(self, positives: np.ndarray) -> np.ndarray:
+        self._fit = (positives, np.full(len(positives), 1.0 / len(positives)))
         if self.data.vectors is not None:
             centroid = self.data.vectors[positives].mean(axis=0)
             return np.asarray(self.data.vectors @ centroid, dtype=np.float64)
@@ -251,6 +237,7 @@ class Ranker:
             bias = float(np.average(t, weights=weights))
             system = k_train + np.diag(1.0 / (cfg.c * weights))
             alpha = np.linalg.solve(system, t - bias)
+            self._fit = (labeled, alpha)
             return k_all @ alpha + bias
         from sklearn.svm import SVC
 
@@ -258,7 +245,23 @@ class Ranker:
         model.fit(k_train, y, sample_weight=weights)
         # decision_function by hand: sklearn's predicts through libsvm row by row (10x slower here)
         support = model.support_
+        self._fit = (labeled[support], model.dual_coef_[0].astype(np.float64))
         return k_all[:, support] @ model.dual_coef_[0] + model.intercept_[0]
+
+    def driving_terms(self, rows: Sequence[int], k: int = 8) -> dict[int, list[str]]:
+        """For each row: the TF-IDF terms it holds with the largest positive contribution (weight x its TF-IDF)
+        to its score under the model of the latest `scores` call (the centroid of the inclusions at cold start)."""
+        if self._fit is None or not self.data.terms or not self.config.use_tfidf:
+            return {int(r): [] for r in rows}
+        fit_rows, coefs = self._fit
+        weights = np.asarray(self.data.tfidf[fit_rows].T @ coefs).ravel()
+        out: dict[int, list[str]] = {}
+        for r in rows:
+            x = self.data.tfidf[int(r)]
+            contribution = x.data * weights[x.indices]
+            best = np.argsort(-contribution, kind="stable")[:k]
+            out[int(r)] = [self.data.terms[x.indices[i]] for i in best if contribution[i] > 0]
+        return out
 
     def rank(self, labeled: Sequence[int], labels: Sequence[int]) -> np.ndarray:
         """Undecided rows, best first (ties: the original order)."""

@@ -72,7 +72,8 @@ def _paper_of_work(library) -> dict[str, int]:
     return mapping
 
 
-def load_screening_data(library, paper_ids: Sequence[int], *, model_id: str | None = None, dim: int | None = None):
+def load_screening_data(library, paper_ids: Sequence[int], *, model_id: str | None = None, dim: int | None = None,
+                        isolated: bool = False):
     """ScreeningData for these papers from what the library stores: title + abstract, the vectors of
     (model_id, dim) when given, citation links and OpenAlex ids."""
     from litreview.analysis.screening import build_data
@@ -98,7 +99,8 @@ def load_screening_data(library, paper_ids: Sequence[int], *, model_id: str | No
             for row, p in enumerate(ids):
                 if p in where:
                     vectors[row] = matrix[where[p]]
-    return build_data(ids, texts, vectors=vectors, cited=cited_by_paper(library, ids), own_ids=own, model=model_id)
+    return build_data(ids, texts, vectors=vectors, cited=cited_by_paper(library, ids), own_ids=own, model=model_id,
+                      isolated=isolated)
 
 
 def pick_priors(truth: np.ndarray, seed: int) -> list[int]:

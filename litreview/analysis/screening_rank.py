@@ -3,13 +3,13 @@ screening view (on the worker) both call."""
 
 from __future__ import annotations
 
-__all__ = ["export_decisions", "rank_project"]
+__all__ = ["export_decisions", "rank_project", "rank_project_with_terms"]
 
 
 _CACHE: dict[str, tuple[tuple, object]] = {}  # "ranker" -> (its key, the Ranker): one project's features, kept
 
 
-def _ranker(library, ids: list[int], model_id: str | None, dim: int | None):
+def _ranker(library, ids: list[int], model_id: str | None, dim: int | None, isolated: bool = True):
     """The Ranker over these candidates' features, reused while the candidates and the vectors stay the same.
 
     Building the features (TF-IDF, vectors, citations) costs seconds for thousands of candidates, the scores a
@@ -29,13 +29,25 @@ def _ranker(library, ids: list[int], model_id: str | None, dim: int | None):
     cached = _CACHE.get("ranker")
     if cached is not None and cached[0] == key:
         return cached[1]
-    ranker = Ranker(load_screening_data(library, ids, model_id=model_id, dim=dim))
+    # in a child process: fitting the vectorizer holds the GIL for a second on thousands of abstracts. The SVM's
+    # modules are imported here, while the project opens, not at the first exclusion mid-screening: importing
+    # scikit-learn's compiled modules holds the GIL in pieces of up to ~0.1 s (measured with a heartbeat thread)
+    import sklearn.svm  # noqa: F401
+
+    ranker = Ranker(load_screening_data(library, ids, model_id=model_id, dim=dim, isolated=isolated))
     _CACHE["ranker"] = (key, ranker)
     return ranker
 
 
-def rank_project(library, project: int, *, use_vectors: bool = True) -> list[tuple[int, float]]:
-    """The project's undecided candidates, best first, with their scores (the ranker in analysis.screening)."""
+def rank_project(library, project: int, *, use_vectors: bool = True, isolated: bool = True) -> list[tuple[int, float]]:
+    """The project's undecided candidates, best first, with their scores (the ranker in analysis.screening).
+    `isolated`: build the features in a child process (a GUI shares this one; the CLI need not)."""
+    return rank_project_with_terms(library, project, use_vectors=use_vectors, top=0, isolated=isolated)[0]
+
+
+def rank_project_with_terms(library, project: int, *, use_vectors: bool = True, top: int = 20, k: int = 8,
+                            isolated: bool = True) -> tuple[list[tuple[int, float]], dict[int, list[str]]]:
+    """`rank_project`'s ranking, and for its first `top` papers the `k` terms that drove each one's score."""
     from litreview.library.screening import candidates, current_decisions, labelled
 
     ids = candidates(library, project)
@@ -43,9 +55,13 @@ def rank_project(library, project: int, *, use_vectors: bool = True) -> list[tup
     dim = int(library.get_setting("dim") or 0) or None
     row_of = {p: i for i, p in enumerate(ids)}
     decided_ids, labels = labelled(library, project)
-    scores = _ranker(library, ids, model_id, dim).scores([row_of[p] for p in decided_ids], labels)
+    ranker = _ranker(library, ids, model_id, dim, isolated)
+    scores = ranker.scores([row_of[p] for p in decided_ids], labels)
     decided = set(current_decisions(library, project))
-    return sorted(((p, float(scores[row_of[p]])) for p in ids if p not in decided), key=lambda item: -item[1])
+    ranking = sorted(((p, float(scores[row_of[p]])) for p in ids if p not in decided), key=lambda item: -item[1])
+    head = [p for p, _ in ranking[:top]]
+    by_row = ranker.driving_terms([row_of[p] for p in head], k) if head else {}
+    return ranking, {p: by_row[row_of[p]] for p in head}
 
 
 def export_decisions(library, project: int, fmt: str) -> bytes:

@@ -134,7 +134,7 @@ def _next(args: argparse.Namespace) -> int:
         from litreview.analysis.screening_rank import rank_project
 
         project = _project(library, args.name)
-        ranked = rank_project(library, project, use_vectors=not args.no_embed)[: max(args.n, 0)]
+        ranked = rank_project(library, project, use_vectors=not args.no_embed, isolated=False)[: max(args.n, 0)]
         titles = dict(library.conn.execute("SELECT id, title FROM papers").fetchall())
     finally:
         library.close()

@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
         self.related = RelatedPanel()
         right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
         self.related_dock = self._dock("Related work", "related_dock", self.related, right)
+        from litreview.gui.list_suggestions import ListSuggestions  # "More like this reading list" (issue 18)
+
+        self.list_suggestions = ListSuggestions(self.client, self.related, self)
         self.lists = ReadingListsPanel()
         self.lists_dock = self._dock("Reading lists", "lists_dock", self.lists, left)
         self.import_log = ImportLogPanel()

@@ -9,12 +9,14 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -137,6 +139,8 @@ class RelatedPanel(QWidget):
     sig_add_to_list_requested = Signal(int, object)
     sig_export_requested = Signal(object)
     sig_evidence_requested = Signal(int, int)  # (selected paper, related paper): passage evidence (issue 19)
+    sig_more_like_list_requested = Signal(int, str)  # (list id, name): "More like this reading list" (issue 18)
+    sig_dismiss_requested = Signal(int, object)  # (list id, paper ids): suggestions dismissed for that list
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,23 +168,63 @@ class RelatedPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.status)
+        # "More like this reading list" (issue 18): ranks the library with a list's papers as the positives;
+        # beside the status line, so the panel is no taller than before
+        self.more_button = QToolButton(text="More like a list")
+        self.more_button.setToolTip("More like this reading list: rank the library with the list as examples")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setMenu(QMenu(self.more_button))
+        self.more_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        self._list_query: tuple[int, str] | None = None
         self._query_id: int | None = None
         self._query_title = ""
         self._lists: list[tuple[int, str]] = []
 
     def set_reading_lists(self, lists: Sequence[tuple[int, str]]) -> None:
         self._lists = list(lists)
+        menu = self.more_button.menu()
+        menu.clear()
+        ask = self.sig_more_like_list_requested
+        for list_id, name in self._lists:
+            action = menu.addAction(name)
+            action.triggered.connect(lambda _=False, lid=list_id, n=name: ask.emit(lid, n))
+        self.more_button.setEnabled(bool(self._lists))
+
+    def expect_list(self, list_id: int, name: str) -> None:
+        """Suggestions for reading list `list_id` are asked: clear the rows; related answers no longer show."""
+        self._query_id, self._list_query = None, (list_id, name)
+        self.model.set_results(())
+        self.status.setText(f"Ranking the library like “{name}”…")
+
+    @Slot(object)
+    def show_list_answer(self, reply: Reply) -> None:
+        """Show a `ListAnswer` if it is for the list expected."""
+        if self._list_query is None:
+            return
+        if reply.error:
+            self.model.set_results(())
+            self.status.setText(reply.error)
+            return
+        if reply.value.list_id != self._list_query[0]:
+            return
+        self.model.set_results(reply.value.results)
+        count = len(reply.value.results)
+        self.status.setText(f"{count_of(count, 'paper')} like the reading list “{self._list_query[1]}”" if count
+                            else f"Nothing to suggest for “{self._list_query[1]}” (is it empty?).")
 
     def expect(self, paper_id: int, title: str) -> None:
         """A request for `paper_id` is in flight: clear the old rows now so they can never be mistaken."""
-        self._query_id, self._query_title = paper_id, title
+        self._query_id, self._query_title, self._list_query = paper_id, title, None
         self.model.set_results(())
         self.status.setText(f"Finding papers related to “{title}”…")
 
     def clear(self) -> None:
-        self._query_id = None
+        self._query_id = self._list_query = None
         self.model.set_results(())
         self.status.setText("Select a paper to see related work.")
 
@@ -227,6 +271,10 @@ class RelatedPanel(QWidget):
         if self._query_id is not None:  # passage evidence (issue 19)
             evidence = menu.addAction("Show evidence (closest passages)")
             evidence.triggered.connect(lambda: self.sig_evidence_requested.emit(self._query_id, ids[0]))
+        if self._list_query is not None:  # suggestions for a list: dismissing one teaches the ranker (issue 18)
+            list_id = self._list_query[0]
+            dismiss = menu.addAction("Dismiss suggestion")
+            dismiss.triggered.connect(lambda: self.sig_dismiss_requested.emit(list_id, ids))
         add_menu = menu.addMenu("Add to reading list")
         add_menu.setEnabled(bool(self._lists))
         for list_id, name in self._lists:

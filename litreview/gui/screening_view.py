@@ -14,7 +14,9 @@ records left. The ranker shows the likeliest records first, so that rate overest
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ class ScreeningState:
     ranking: list[int] = field(default_factory=list)
     decisions: list[tuple[int, str]] = field(default_factory=list)  # (paper id, decision), oldest first
     current: int | None = None
+    terms: dict[int, list[str]] = field(default_factory=dict)  # paper id -> the terms that drove its score
 
     def decided(self) -> set[int]:
         return {pid for pid, _ in self.decisions}
@@ -122,9 +125,24 @@ class IncludedCurve(QWidget):
         painter.end()
 
 
+def highlight_html(text: str, terms: Sequence[str]) -> str:
+    """`text` as HTML with every occurrence of `terms` (TF-IDF terms: lower-case words, bigrams joined by a space;
+    matched case-insensitively across any punctuation between the words) in bold on a light background."""
+    patterns = [r"\W+".join(re.escape(word) for word in term.split()) for term in terms if term.strip()]
+    if not patterns:
+        return html.escape(text)
+    pattern = re.compile(r"\b(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+    out, start = [], 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[start:match.start()]))
+        out.append(f'<b style="background-color:#fff2a8">{html.escape(match.group(0))}</b>')
+        start = match.end()
+    out.append(html.escape(text[start:]))
+    return "".join(out)
+
+
 def _open_project(services, name: str, paper_ids: list[int], source: str) -> dict:
     """Worker: the project called `name` (made when new) with these candidates added, its decisions and ranking."""
-    from litreview.analysis.screening_rank import rank_project
     from litreview.library import screening
 
     library = services.library
@@ -135,13 +153,15 @@ def _open_project(services, name: str, paper_ids: list[int], source: str) -> dic
     screening.add_candidates(library, project, paper_ids)
     return {"project": project, "total": len(screening.candidates(library, project)),
             "decisions": [(pid, d.decision) for pid, d in screening.current_decisions(library, project).items()],
-            "ranking": [pid for pid, _ in rank_project(library, project)]}
+            **_rank(services, project)}
 
 
-def _rank(services, project: int) -> list[int]:
-    from litreview.analysis.screening_rank import rank_project
+def _rank(services, project: int) -> dict:
+    """Worker: the ranking (paper ids, best first) and the terms that drove the first ones' scores."""
+    from litreview.analysis.screening_rank import rank_project_with_terms
 
-    return [pid for pid, _ in rank_project(services.library, project)]
+    ranking, terms = rank_project_with_terms(services.library, project)
+    return {"ranking": [pid for pid, _ in ranking], "terms": terms}
 
 
 class ScreeningView(QWidget):
@@ -198,7 +218,7 @@ class ScreeningView(QWidget):
             return
         value = reply.value
         self.state = ScreeningState(value["project"], name, value["total"], list(value["ranking"]),
-                                    [tuple(d) for d in value["decisions"]])
+                                    [tuple(d) for d in value["decisions"]], terms=dict(value["terms"]))
         self.state.pick_next()
         self.refresh()
         self.setFocus()  # the keys act at once
@@ -244,7 +264,8 @@ class ScreeningView(QWidget):
             return
         if self.state is None:
             return
-        self.state.ranking = list(reply.value)
+        self.state.ranking = list(reply.value["ranking"])
+        self.state.terms.update(reply.value["terms"])
         if self.state.current is None:
             self.state.pick_next()
             self.refresh()
@@ -325,7 +346,10 @@ class ScreeningView(QWidget):
             self.title.setText(paper.title or "(untitled)")
             authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
             self.meta.setText(" · ".join(str(x) for x in (authors, paper.year, paper.venue) if x))
-            self.abstract.setPlainText(paper.abstract or "(no abstract)")
+            if paper.abstract:  # the terms that drove its score, highlighted (when the ranking named them)
+                self.abstract.setHtml(highlight_html(paper.abstract, state.terms.get(state.current, [])))
+            else:
+                self.abstract.setPlainText("(no abstract)")
         self._enable(paper is not None)
         self.progress.setText(f"{state.name}: {state.progress_text()}")
         self.hint.setText(stopping_hint([d for _, d in state.decisions], state.total))

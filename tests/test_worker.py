@@ -148,7 +148,11 @@ def test_threaded_import_answers_related_between_batches(qtbot, threaded, papers
         client.start(import_job(papers[:4]))
     assert first.args[0].status == "finished"
 
-    client.backend.step_delay = 2.0  # each new file (the ones already imported are skipped by hash); room under load
+    # Several new files, each slow, so the import is surely still running when the answer comes (the ones already
+    # imported are skipped by their hash).
+    write_text_papers(papers[0].parent, {f"slow{n}": (f"Slow paper {n}", f"An abstract about topic {n}.")
+                                          for n in range(3)})  # fmt: skip
+    client.backend.step_delay = 1.0
     done = []
     client.sig_job_done.connect(done.append)
     with qtbot.waitSignal(client.sig_progress, timeout=10_000):

@@ -31,7 +31,7 @@ def _vector(*values: float) -> bytes:
 
 def _snapshot(conn) -> dict:
     tables = ["papers", "files", "reading_list_items", "paper_notes", "vectors", "import_log", "screening_decisions",
-              "cluster_members"]
+              "cluster_members", "screening_candidates", "cited_works"]
     return {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}").fetchall()), key=repr) for t in tables}
 
 
@@ -55,6 +55,14 @@ def two_papers(library):
         conn.execute("INSERT INTO import_log(batch, path, outcome, paper_id) VALUES ('b', '/p/2.pdf', 'imported', 2)")
         conn.execute("INSERT INTO screening_projects(id, name) VALUES (1, 'review')")
         conn.execute("INSERT INTO screening_decisions(project_id, paper_id, decision) VALUES (1, 2, 'include')")
+        conn.executemany("INSERT INTO screening_candidates(project_id, paper_id, position) VALUES (1, ?, ?)",
+                         [(1, 0), (2, 1)])  # WITHOUT ROWID rows, one per paper: both candidates
+        conn.executemany("INSERT INTO cited_works(paper_id, cited_id) VALUES (?, ?)",
+                         [(1, "openalex:W7"), (2, "openalex:W7"), (2, "openalex:W8")])  # one cited by both
+        conn.execute("INSERT INTO clusters(id, model_id, dim, label, centroid, size)"
+                     " VALUES (1, 'm', 2, 'folding', x'00', 1)")
+        conn.executemany("INSERT INTO cluster_members(cluster_id, paper_id, x, y) VALUES (1, ?, ?, 0.5)",
+                         [(2, 0.25)])
     lists = ReadingLists(library)
     both, only_other = lists.create("both"), lists.create("only other")
     lists.add(both, [3, 2, 1])
@@ -86,6 +94,10 @@ def test_merge_takes_the_better_fields_and_every_row(two_papers, capsys):
     assert PaperNotes(library).notes(1)[-1][1] == "check figure 3"
     assert conn.execute("SELECT paper_id FROM screening_decisions").fetchall() == [(1,)]
     assert conn.execute("SELECT paper_id FROM import_log").fetchall() == [(1,)]
+    assert conn.execute("SELECT paper_id FROM screening_candidates").fetchall() == [(1,)]
+    assert conn.execute("SELECT * FROM cited_works ORDER BY cited_id").fetchall() == [
+        (1, "openalex:W7"), (1, "openalex:W8")]
+    assert conn.execute("SELECT paper_id, x FROM cluster_members").fetchall() == [(1, 0.25)]
     assert conn.execute("SELECT paper_id FROM vectors ORDER BY paper_id").fetchall() == [(1,), (3,)]
     assert [m.merge_id for m in merge.merges(library)] == [record.merge_id]
     _doctor(capsys, library.path)
@@ -147,3 +159,23 @@ def _doctor(capsys, path) -> None:
     assert main(["--library", str(path), "doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["integrity"] == "ok" and report["problems"] == [], report
+
+
+def test_a_user_edit_of_the_other_paper_wins():
+    keep = {"title": "A much longer extracted title here", "year": 2020, "user_fields": "[]"}
+    other = {"title": "Typed by the user", "year": 2021, "user_fields": '["title"]'}
+    changes = merge.merged_fields(keep, other)
+    assert changes["title"] == "Typed by the user" and "year" not in changes
+    assert json.loads(changes["user_fields"]) == ["title"]  # still the user's after the merge
+
+
+def test_split_when_the_other_id_was_taken_meanwhile(two_papers, capsys):
+    library = two_papers
+    record = _merge(library, 1, 3)  # 3 is the highest id: the next paper added takes it
+    with library.transaction() as conn:
+        conn.execute("INSERT INTO papers(title) VALUES ('newcomer')")
+    keep_id, other_id = _split(library, record.merge_id)
+    assert (keep_id, other_id != 3) == (1, True)
+    assert library.conn.execute("SELECT title FROM papers WHERE id = ?", (other_id,)).fetchone() == ("bystander",)
+    assert library.conn.execute("SELECT path FROM files WHERE paper_id = ?", (other_id,)).fetchall() == [("/p/3.pdf",)]
+    assert [i[0] for i in ReadingLists(library).items("both")] == [other_id, 2, 1]

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "selftest_cmds",
     "backup_cmds",
     "trash_cmds",
+    "merge_cmds",
 )
 
 

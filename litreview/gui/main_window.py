@@ -41,6 +41,7 @@ from litreview.gui.export_dialog import ExportDialog
 from litreview.gui.import_log_panel import ImportLogPanel
 from litreview.gui.library_reader import LibraryReader
 from litreview.gui.map_panel import MapPanel
+from litreview.gui.merge_action import MergeAction
 from litreview.gui.paper_actions import PaperActions
 from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.presenters import describe_outcome
@@ -276,6 +277,7 @@ class MainWindow(QMainWindow):
         self.edit_action = action("&Edit title/abstract", self.details.start_editing, "F2")
         self.open_reader_action = action("Open in &reader", self.passages.open_selected_in_reader)  # reader (issue 19)
         self.paper_actions = PaperActions(self)  # trash, undo/redo and the edit dialog (issue #14)
+        self.merge_action = MergeAction(self)  # merge selected papers, split on undo (issue #14)
         # screening view (#18): started from the Library menu
         self.screen_library_action = action("Screen the whole li&brary", self.screen_library)
         self.screen_list_action = action("Screen the current reading &list", self.screen_list)
@@ -516,6 +518,8 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, lid=entry["id"]: self.add_to_list(lid, ids))
         menu.addAction(self.export_selection_action)
         menu.addActions(self.paper_actions.table_actions())  # edit paper, delete (issue #14)
+        self.merge_action.refresh()  # merge selected papers (issue #14)
+        menu.addAction(self.merge_action.action)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     @Slot(int, str, str)

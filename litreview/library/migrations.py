@@ -426,7 +426,29 @@ CREATE TABLE screening_decisions (
 CREATE INDEX screening_decisions_project ON screening_decisions(project_id, paper_id, id);
 """
 
+# Merges of two papers into one (issue #14): both papers as they were, as JSON like the trash keeps them, so a
+# split restores them exactly. No foreign key to papers on purpose: the record outlives the merged paper's id.
+_MERGES = """
+CREATE TABLE merges (
+    id INTEGER PRIMARY KEY,
+    keep_id INTEGER NOT NULL,
+    other_id INTEGER NOT NULL,
+    merged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    record TEXT NOT NULL           -- JSON: both paper rows, the rows moved, the list items and dependents before
+);
+CREATE TABLE merge_vectors (
+    merge_id INTEGER NOT NULL REFERENCES merges(id) ON DELETE CASCADE,
+    paper_id INTEGER NOT NULL,     -- the kept or the other paper, as it was before the merge
+    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX merge_vectors_merge ON merge_vectors(merge_id);
+"""
+
 MIGRATIONS: list[str] = [
     _V1, _V2, _V3, _V4, _V5, _TRASH, _ZOTERO_SYNC, _TRANSLATIONS, _REFERENCES, _PASSAGES, _CITED_WORKS, _SCREENING,
+    _MERGES,
 ]
 LATEST_VERSION = len(MIGRATIONS)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
-from test_gui_trash import live_ids, window  # noqa: F401  (the window fixture is shared with the trash tests)
+from test_gui_trash import live_ids
 
 from litreview.gui.edit_dialog import FIELDS, EditPaperDialog, InvalidField, changed_fields, check_fields
 

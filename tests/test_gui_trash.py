@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QMessageBox
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, write_text_papers
-
-from litreview.app import ensure_library
-from litreview.gui.library_reader import LibraryReader
-from litreview.gui.main_window import MainWindow
-from litreview.library.db import open_library
-from litreview.workers.client import WorkerClient
+from qt_helpers import SAMPLE_PAPERS, is_reply
 
 pytestmark = [pytest.mark.gui]
 
-
-@pytest.fixture
-def window(qtbot, tmp_path, library_path):
-    """A real MainWindow with the threaded worker and the fake backend, the sample papers imported."""
-    ensure_library(library_path)
-    reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
-    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(client.sig_job_done, timeout=30_000):
-        win.import_paths(write_text_papers(tmp_path / "papers", SAMPLE_PAPERS))
-    qtbot.waitUntil(lambda: win.table_model.total == len(SAMPLE_PAPERS), timeout=10_000)
-    yield win
-    win.close()
-    assert client.shutdown(30_000)
-    reader.library.close()
 
 
 def select_rows(window, rows) -> list[int]:

@@ -55,19 +55,8 @@ class PassageResultsPanel(QWidget):
         self.results = tuple(answer.results)
         self.summary.setText(f"{len(self.results)} passages for “{answer.query}” ({answer.mode})")
         for row, result in enumerate(self.results):
-            item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, row)
-            item.setToolTip(result.text)
-            label = QLabel(
-                f"<b>{html.escape(result.title or f'paper {result.paper_id}')}</b> — page {result.page}<br>"
-                f"{highlighted_snippet(result.text, answer.query)}"
-            )
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-            item.setSizeHint(label.sizeHint())
-            self.list.addItem(item)
-            self.list.setItemWidget(item, label)
+            self._add_row(row, result, f"<b>{html.escape(result.title or f'paper {result.paper_id}')}</b> — page "
+                                       f"{result.page}<br>{highlighted_snippet(result.text, answer.query)}")
         if self.results:
             self.list.setCurrentRow(0)
 
@@ -81,20 +70,24 @@ class PassageResultsPanel(QWidget):
         self.summary.setText(f"{len(answer.pairs)} closest passage pairs; double-click one to read it")
         for row, result in enumerate(self.results):
             number, side = divmod(row, 2)
-            item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, row)
-            item.setToolTip(result.text)
             head = f"Pair {number + 1} ({result.score:.2f})" if side == 0 else "↔"
-            label = QLabel(
+            self._add_row(row, result, (
                 f"<b>{head}</b> {html.escape(result.title or f'paper {result.paper_id}')} — page {result.page}<br>"
                 f"{html.escape(result.text[:SNIPPET_CHARS])}{'…' if len(result.text) > SNIPPET_CHARS else ''}"
-            )
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-            item.setSizeHint(label.sizeHint())
-            self.list.addItem(item)
-            self.list.setItemWidget(item, label)
+            ))
+
+    def _add_row(self, row: int, result, text: str) -> None:
+        """One result as a list row: `text` (rich text) in a label, the passage in the tooltip, `row` as its data."""
+        item = QListWidgetItem()
+        item.setData(Qt.ItemDataRole.UserRole, row)
+        item.setToolTip(result.text)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        item.setSizeHint(label.sizeHint())
+        self.list.addItem(item)
+        self.list.setItemWidget(item, label)
 
     def show_error(self, message: str) -> None:
         self.list.clear()

@@ -147,6 +147,8 @@ def main() -> int:
         backend = RealReadersFakeModel()
     with tempfile.TemporaryDirectory() as tmp:
         pdfs = source_pdfs(args.pdfs, args.count, Path(tmp) / "pdfs")
+        if not pdfs:
+            sys.exit(f"no PDFs in {args.pdfs} (the folder's own *.pdf files are used, not its subfolders)")
         result = measure(pdfs, args.every, args.model, args.timeout, backend)
     result["model"] = "bag-of-words stand-in" if args.no_embed else (args.model or "library default")
     print(json.dumps(result, indent=2))

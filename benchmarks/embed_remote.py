@@ -8,13 +8,16 @@ package's folder, served by infinity in float32). Printed, in docs/s:
 - one server (`--threads` torch threads) with 1, 2 and 4 concurrent requests;
 - one server with 1 thread, and two server processes with 1 thread each (the work spread over both endpoints);
 
-and the max |difference| between the remote and the local vectors. `--kill PDF_DIR` also imports that folder through
+and the max |difference| between the remote and the local vectors. `--scifact` also scores SciFact retrieval
+(`litreview eval --beir … --mode all`) with the local engine and through one server, and prints nDCG@10 of both to
+4 decimals. `--kill PDF_DIR` also imports that folder through
 a server killed at a random moment, `--kill-runs` times (the slow test does the same on generated PDFs), and prints
 what each killed import said, its exit status, the re-run's status and doctor's report.
 
 infinity-emb runs from its own venv (scripts/make_infinity_env.sh; $LITREVIEW_INFINITY names the executable).
 
     .venv/bin/python benchmarks/embed_remote.py --limit 512
+    .venv/bin/python benchmarks/embed_remote.py --no-throughput --scifact
     .venv/bin/python benchmarks/embed_remote.py --limit 256 --kill $LITREVIEW_TEST_DATA/pdfs/ground-truth --kill-runs 5
 """
 
@@ -69,7 +72,8 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=32, help="texts per request")
     parser.add_argument("--kill", type=Path, help="a folder of PDFs to import through a server killed mid-import")
     parser.add_argument("--kill-runs", type=int, default=5)
-    parser.add_argument("--no-throughput", action="store_true", help="only the --kill runs")
+    parser.add_argument("--no-throughput", action="store_true", help="only the --scifact / --kill runs")
+    parser.add_argument("--scifact", action="store_true", help="SciFact nDCG@10: local engine vs one server")
     args = parser.parse_args()
 
     from infinity_server import HOW_TO_GET, infinity_executable, kill_during_imports
@@ -80,6 +84,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="embed-remote-") as tmp:
         if not args.no_throughput:
             throughput(args, Path(tmp) / "infinity.log")
+        if args.scifact:
+            scifact_local_vs_remote(args, Path(tmp) / "infinity.log")
         if args.kill is not None:
             pdfs = sorted(args.kill.glob("*.pdf"))
             print(f"\nserver killed at a random moment during an import of {len(pdfs)} PDFs from {args.kill}:")
@@ -136,6 +142,38 @@ def throughput(args: argparse.Namespace, log: Path) -> None:
     finally:
         for server in servers:
             server.stop()
+
+
+def scifact_local_vs_remote(args: argparse.Namespace, log: Path) -> None:
+    """`litreview eval --beir SciFact --mode all` with the local engine and through one server: nDCG@10 of each."""
+    import subprocess
+
+    from infinity_server import InfinityServer, packaged_minilm
+
+    scifact = SCIFACT.parent
+    if not SCIFACT.is_file():
+        print(f"\nSciFact not found at {scifact}: set $LITREVIEW_TEST_DATA (docs/test-data.md)")
+        return
+
+    def evaluate(model: str) -> dict:
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "litreview", "eval", "--beir", str(scifact), "--mode", "all", "--json",
+                   "--model", model]
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+        return {"result": json.loads(done.stdout), "seconds": time.perf_counter() - started}
+
+    print("\nSciFact retrieval, local engine vs one infinity server (same all-MiniLM-L6-v2 folder):")
+    local = evaluate("minilm")
+    server = InfinityServer([(packaged_minilm(), "minilm")], threads=args.threads, batch_size=args.batch_size, log=log)
+    server.start()
+    try:
+        remote = evaluate(f"{server.url}/embeddings?model=minilm")
+    finally:
+        server.stop()
+    for label, run in (("local", local), ("remote", remote)):
+        rows = run["result"] if isinstance(run["result"], list) else [run["result"]]
+        scores = "  ".join(f"{row['mode']} nDCG@10 {row['ndcg@10']:.4f}" for row in rows)
+        print(f"{label:<8} {run['seconds']:7.1f} s  {scores}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -39,7 +40,8 @@ def source_pdfs(folder: Path | None, count: int, into: Path) -> list[Path]:
     return [make_paper(into / f"generated{seed:02d}.pdf", pages=3, seed=seed).path for seed in range(count)]
 
 
-def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, backend) -> dict:  # noqa: ANN001
+def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, backend,  # noqa: ANN001
+            tracer=None) -> dict:  # noqa: ANN001
     from PySide6.QtCore import QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
@@ -77,6 +79,8 @@ def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, b
             @Slot()
             def beat(self) -> None:
                 self.beats.append(time.perf_counter())
+                if tracer is not None:
+                    tracer.beat()
 
             @Slot()
             def copy_next(self) -> None:
@@ -91,8 +95,8 @@ def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, b
                 self.jobs += 1
                 self.imported += outcome.imported + outcome.duplicates
                 self.failed += len(outcome.failed)
-                if self.imported + self.failed >= len(pdfs):
-                    app.quit()
+                if self.imported + self.failed >= len(pdfs) or window.reader.count() >= len(pdfs):
+                    app.quit()  # a file seen twice while it grew counts once in the library, not in the counts
 
         probe = Probe()
         heartbeat = QTimer()
@@ -105,11 +109,16 @@ def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, b
         QTimer.singleShot(int(timeout * 1000), app.quit)
         heartbeat.start()
         copier.start()
+        if tracer is not None:
+            tracer.start()
         started = time.perf_counter()
         app.exec()
         elapsed = time.perf_counter() - started
         heartbeat.stop()
         copier.stop()
+        if tracer is not None:
+            tracer.stop()
+            tracer.report()
         papers = window.reader.count()
         window.close()
         client.shutdown()
@@ -133,6 +142,7 @@ def main() -> int:
     parser.add_argument("--model", help="the library's embedding model (default: the offline default)")
     parser.add_argument("--no-embed", action="store_true", help="a stand-in model (tests' bag of words), no torch")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--trace", action="store_true", help="print where the GUI thread was at each late beat")
     args = parser.parse_args()
     backend = None
     if args.no_embed:
@@ -149,7 +159,10 @@ def main() -> int:
         pdfs = source_pdfs(args.pdfs, args.count, Path(tmp) / "pdfs")
         if not pdfs:
             sys.exit(f"no PDFs in {args.pdfs} (the folder's own *.pdf files are used, not its subfolders)")
-        result = measure(pdfs, args.every, args.model, args.timeout, backend)
+        from stall_trace import StallTracer
+
+        tracer = StallTracer() if args.trace else None
+        result = measure(pdfs, args.every, args.model, args.timeout, backend, tracer)
     result["model"] = "bag-of-words stand-in" if args.no_embed else (args.model or "library default")
     print(json.dumps(result, indent=2))
     return 0

@@ -120,6 +120,18 @@ def _wrap(text: str, width: int) -> list[str]:
          "Silva, J. A", "Qualidade da água em rios urbanos", "Revista Ambiente", 2010, "12", "45-67"),
         ("Smith, J. & Doe, K. Deep learning for everything. Nature 521, 436–444 (2015).",
          "Smith, J", "Deep learning for everything", "Nature", 2015, "521", "436-444"),
+        # a botanical authority inside the title; initials that read like a regnal number ("IV")
+        ("Gupta N, Charan P. Therapeutic uses of Ocimum sanctum Linn. (Tulsi) with a note on eugenol. Indian J "
+         "Physiol Pharmacol. 2005;49:125–31.",
+         "Gupta, N", "Therapeutic uses of Ocimum sanctum Linn. (Tulsi) with a note on eugenol",
+         "Indian J Physiol Pharmacol", 2005, "49", "125-31"),
+        ("Makarov VV, Love AJ, Yaminsky IV, Taliansky ME et al. “Green” nanotechnologies: synthesis of metal "
+         "nanoparticles using plants. Acta Naturae. 2014;6:35–44.",
+         "Makarov, VV", "“Green” nanotechnologies: synthesis of metal nanoparticles using plants", "Acta Naturae",
+         2014, "6", "35-44"),
+        ("Siqueira JF Jr, Rôças IN. Polymerase chain reaction-based analysis of microorganisms. J Endod. "
+         "2003;29:1-9.", "Siqueira, JF", "Polymerase chain reaction-based analysis of microorganisms", "J Endod",
+         2003, "29", "1-9"),
     ],
 )
 def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -> None:
@@ -142,6 +154,25 @@ def test_identifiers_are_read_and_left_out_of_the_fields() -> None:
     assert reference.pmid == "23596587"
     assert reference.arxiv_id == "1706.03762"
     assert reference.venue == "Clin Exp Vaccine Res" and reference.title == "H9N2 avian influenza virus in Korea"
+
+
+def test_one_work_when_a_title_was_cut_short_or_an_identifier_is_missing(tmp_path: Path) -> None:
+    from litreview.core.reference import Reference
+    from litreview.library.references import store_references
+
+    full = Reference(raw="x", authors=("Pattanayak, P",), title="Ocimum sanctum Linn. A reservoir plant for "
+                     "therapeutic applications: an overview", year=2010, doi="10.4103/0973-7847.65323")
+    cut = Reference(raw="y", authors=("Pattanayak, P",), title="Ocimum sanctum Linn", year=2010)
+    other_year = Reference(raw="z", authors=("Pattanayak, P",), title="Ocimum sanctum Linn", year=2016)
+    with open_library(tmp_path / "lib.sqlite") as library, library.transaction() as conn:
+        ids = [int(conn.execute("INSERT INTO papers(title) VALUES (?)", (f"P{n}",)).lastrowid) for n in range(3)]
+        store_references(conn, ids[0], [cut])
+        store_references(conn, ids[1], [full])
+        store_references(conn, ids[2], [other_year])
+        works = conn.execute("SELECT count(DISTINCT work_id) FROM paper_references").fetchone()[0]
+        title, doi = conn.execute("SELECT title, doi FROM external_works WHERE year = 2010").fetchone()
+    assert works == 2  # the cut title joins the full one; six years apart it is another work
+    assert title == full.title and doi == full.doi  # the work keeps the whole title
 
 
 # ---------------------------------------------------------------------------------------------------- PDFs

@@ -86,7 +86,7 @@ _PARTICLES = frozenset(
 )
 _ABBREVIATION_END = frozenset(
     "sp spp var vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
-    "approx ca cv f l".split()
+    "approx ca cv f l linn".split()  # "Ocimum sanctum Linn. (Tulsi)": a botanical authority, not the title's end
 )
 
 
@@ -549,7 +549,7 @@ def _split_names(text: str) -> list[str] | str | None:
     pieces = [_LEADING_AND_RE.sub("", piece) for piece in pieces]
     names: list[str] = []
     for piece in pieces:
-        piece = _SUFFIX_RE.sub("", piece).strip() or piece
+        piece = _without_suffix(piece)
         if _SUFFIX_RE.fullmatch(piece) and names:
             continue  # "Saltveit, M. E., Jr."
         if (
@@ -589,10 +589,16 @@ def _split_names(text: str) -> list[str] | str | None:
     return result
 
 
+def _without_suffix(name: str) -> str:
+    """The name without "Jr", "III" ...; kept whole when only a surname would remain ("Yaminsky IV": initials)."""
+    bare = _SUFFIX_RE.sub("", name).strip()
+    return bare if bare and (" " in bare.strip(" .,") or "," in bare.strip(" .,")) else name.strip()
+
+
 @functools.lru_cache(maxsize=4096)
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
-    name = _SUFFIX_RE.sub("", name.strip(" .,")).strip(" .,")
+    name = _without_suffix(name.strip(" .,")).strip(" .,")
     if not name or len(name) > 60 or any(char.isdigit() for char in name):
         return None
     if len(name.split()) > 6:

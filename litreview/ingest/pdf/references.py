@@ -495,8 +495,11 @@ class _Parse:
 
 
 _INITIALS = rf"{_UP}\.?(?:\s?-?\s?{_UP}\.?){{0,3}}"
-_SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`\-]*[{_LETTER}]|{_UP}['’]{_UP}[{_LETTER}'’\-]+)"
-_SURNAME = rf"(?:(?:{'|'.join(sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True))})\s+)*{_SURNAME_WORD}"
+_HYPHENS = "\\-\u2010\u2011\u2013"  # a double-barrelled name's hyphen, as publishers set it ("Nassiri‐Asl")
+_SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`{_HYPHENS}]*[{_LETTER}]|{_UP}['’]{_UP}[{_LETTER}'’{_HYPHENS}]+)"
+# "de" and "De" ("De Kok", "Da Silva"); a capital "E" or "Y" is an initial, not a particle
+_PARTICLE = rf"(?:(?i:{'|'.join(sorted((re.escape(p) for p in _PARTICLES if len(p) > 1), key=len, reverse=True))})|e|y)"
+_SURNAME = rf"(?:{_PARTICLE}\s+)*{_SURNAME_WORD}"
 _NAME_PATTERNS = [
     # Vancouver and MEDLINE: "Di Sciascio G", "Li JW-H", "Thorne R. F."
     re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
@@ -507,7 +510,8 @@ _NAME_PATTERNS = [
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
-        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*\s*(?<=[\s.])){{1,4}})"
+        rf"^(?P<given>(?:(?!{_PARTICLE}\s)(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*"
+        rf"\s*(?<=[\s.])){{1,5}})"
         rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
     ),
 ]
@@ -526,7 +530,7 @@ _ORGANISATION_RE = re.compile(
     r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto)\b",
     re.IGNORECASE,
 )
-_SUFFIX_RE = re.compile(r"[\s,]*\b(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")
+_SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")  # not "Cechinel-Filho"
 
 
 def _split_names(text: str) -> list[str] | str | None:
@@ -569,6 +573,10 @@ def _split_names(text: str) -> list[str] | str | None:
             return _INCOMPLETE  # a surname whose initials may follow
         if last and semicolons and "," not in name and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name):
             return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
+        if last and re.fullmatch(rf"{_PARTICLE}\.?", name):
+            return _INCOMPLETE  # "...; St." before "Angelo, S.K."
+        if last and styles and styles[0] == 1 and re.fullmatch(rf"{_SURNAME}(?:\s{_SURNAME})*", name):
+            return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."
         if semicolons and not last and re.fullmatch(rf"{_UP}[{_LOWER}]+", name) and styles:
             result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
             styles.append(styles[-1])
@@ -736,6 +744,9 @@ _VENUE_END_RE = re.compile(
 )
 
 
+_EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
+
+
 def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     """Parse one reference string into its fields (any field may be None)."""
     text = re.sub(r"\s+", " ", raw).strip()
@@ -744,6 +755,8 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
+    if authors:
+        rest = _EDITORS_RE.sub("", rest)  # the names were a book's editors: "Kollert, W. and Kleine, M., eds. 2017"
     year: int | None = None
     year_match = re.match(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*", rest)
     if not authors:

@@ -145,6 +145,28 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
     assert 0 < reference.confidence <= 1
 
 
+@pytest.mark.parametrize(
+    ("raw", "authors", "title"),
+    [
+        ("Brasil. Ministério da Saúde. Gestação de alto risco: manual técnico. 5a ed. Brasília; 2012. 302 p.",
+         ["Brasil. Ministério da Saúde"], "Gestação de alto risco: manual técnico"),
+        ("Centers for Disease Control and Prevention. National diabetes statistics report [Internet]. 2014.",
+         ["Centers for Disease Control and Prevention"], "National diabetes statistics report"),
+        ("Kollert, W. and Kleine, M., eds. 2017, The Global Teak Study. Analysis of teak. IUFRO, Vienna.",
+         ["Kollert, W", "Kleine, M"], "The Global Teak Study"),
+        ("R. Z. Da Silva, M. M. De Souza, and V. Cechinel-Filho, “Antinociceptive properties,” J X, vol. 1, 2001.",
+         ["Da Silva, R. Z.", "De Souza, M. M.", "Cechinel-Filho, V."], "Antinociceptive properties"),
+        ("Hosseinzadeh H, Nassiri‐Asl M. Avicenna’s canon of medicine and saffron. Phytother Res. 2013;27:475-83.",
+         ["Hosseinzadeh, H", "Nassiri‐Asl, M"], "Avicenna’s canon of medicine and saffron"),
+        ("Bramley, G. L. C., Forest, F. and De Kok, R. P. J. 2009, Troublesome tropical mints. Kew Bull. 64, 1-10.",
+         ["Bramley, G. L. C", "Forest, F", "De Kok, R. P. J"], "Troublesome tropical mints"),
+    ],
+)
+def test_organisations_editors_and_particles(raw, authors, title) -> None:
+    reference = parse_reference(raw)
+    assert list(reference.authors) == authors and reference.title == title
+
+
 def test_identifiers_are_read_and_left_out_of_the_fields() -> None:
     reference = parse_reference(
         "Lee DH, Song CS. H9N2 avian influenza virus in Korea. Clin Exp Vaccine Res 2013;2:26-33. "

@@ -527,7 +527,8 @@ _LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
 _ORGANISATION_RE = re.compile(
     r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
-    r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto)\b",
+    r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto|secretar(?:ia|iat)"
+    r"|centers|centres)\b",
     re.IGNORECASE,
 )
 _SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")  # not "Cechinel-Filho"
@@ -744,6 +745,26 @@ _VENUE_END_RE = re.compile(
 )
 
 
+_ORGANISATION_PART_RE = re.compile(rf"{_UP}[^.,;:“\"]{{1,100}}?(?:\.\s+|,\s*(?=[“\"]))")
+
+
+def _organisation(text: str) -> tuple[str | None, int]:
+    """An organisation that opens `text` as its author, with its parents ("Brasil. Ministério da Saúde.
+    Secretaria de Vigilância em Saúde."): (the name, where the rest starts), or (None, 0)."""
+    found: tuple[str | None, int] = (None, 0)
+    position = 0
+    for _ in range(3):
+        part = _ORGANISATION_PART_RE.match(text, position)
+        if not part:
+            break
+        name = part.group(0).rstrip(" ,.")
+        if _ORGANISATION_RE.search(name) or position == 0 and re.fullmatch(rf"{_UP}{{2,10}}", name):
+            found = (text[: part.end()].rstrip(" ,."), part.end())
+        position = part.end()
+    return found
+
+
+_MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
 
 
@@ -764,10 +785,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
         if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
-        else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”"
-            org = re.match(rf"^({_UP}[^.,;:“\"]{{1,100}}?)(?:\.\s+|,\s*(?=[“\"]))", rest)
-            if org and (_ORGANISATION_RE.search(org.group(1)) or re.fullmatch(rf"{_UP}{{2,10}}", org.group(1))):
-                authors, rest = [org.group(1).strip()], rest[org.end() :]
+        else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”", "Brasil. Ministério"
+            name, end = _organisation(rest)
+            if name:
+                authors, rest = [name], rest[end:]
     if authors and year is None and year_match:
         year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]
@@ -780,7 +801,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         end = _title_end(rest)
         title, after = rest[:end], rest[end + 1 :].strip()
     if title:
-        title = title.strip(" .,;:")
+        title = _MEDIUM_RE.sub("", title).strip(" .,;:")
         if re.match(r"^In(?::|\s+(?:Proc|Proceedings|[A-Z][a-z]+,?\s+[A-Z]{1,2}[,.\s]))", title) or len(title) < 3:
             after, title = rest, None
     venue, volume, issue, pages = _venue_and_numbers(after, italics)

@@ -74,6 +74,7 @@ _TRAILING_NOISE_RE = re.compile(
     r"|available\s+(?:online\s+)?(?:from|at)\s*:.*)$",
     re.IGNORECASE,
 )
+_TRAILING_NOISE_WORDS = ("cited", "accessed", "retrieved", "viewed", "available")  # one starts every noise
 _KEY_LABEL_RE = re.compile(r"^\[[A-Za-z][A-Za-z+.\-]*\s?(?:\d{2}|\d{4})[a-z]?\]")  # [Arn94], [JLR16], [Smith2004]
 _NUMBERED = {
     "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
@@ -381,7 +382,7 @@ def _split_hanging(rows: list[_Row]) -> list[list[_Row]]:
 
 def _first_line_indent_unlikely(rows: list[_Row], flush: list[bool]) -> bool:
     starts = [row for row, value in zip(rows, flush, strict=True) if value]
-    authorlike = sum(1 for row in starts if re.match(rf"^{_UP}[\w'’\-]+,?\s+{_UP}", row.text))
+    authorlike = sum(1 for row in starts if _AUTHORLIKE_RE.match(row.text))
     return authorlike >= 0.6 * len(starts)
 
 
@@ -419,7 +420,7 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
 
 
 def _starts_like_entry(row: _Row) -> bool:
-    return bool(re.match(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])", row.text))
+    return bool(_ENTRY_START_RE.match(row.text))
 
 
 def _split_score(groups: list[list[_Row]]) -> float:
@@ -428,7 +429,7 @@ def _split_score(groups: list[list[_Row]]) -> float:
     good = 0.0
     for group in groups:
         text = " ".join(row.text for row in group)
-        good += bool(_YEAR_RE.search(text)) + bool(re.match(rf"^{_UP}", text)) + (len(group) <= 8)
+        good += bool(_YEAR_RE.search(text)) + (text[:1] in _UPPER_SET) + (len(group) <= 8)
         good -= 0.5 * (len(text) < 30)
     return good / len(groups) + 0.001 * len(groups)
 
@@ -437,13 +438,14 @@ def _split_score(groups: list[list[_Row]]) -> float:
 
 
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put them inside URLs and DOIs
+_COMBINING_RE = re.compile("[\u0300-\u036f]")
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
 
 
 def _mend_accents(text: str) -> str:
     """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
-    if not any("\u0300" <= char <= "\u036f" for char in text):
+    if not _COMBINING_RE.search(text):
         return text
     text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
     text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
@@ -465,11 +467,11 @@ def _join(rows: list[_Row]) -> str:
         first_token = text.split(" ", 1)[0]
         if _continues_identifier(last_token, first_token) or previous_soft:
             out += text
-        elif re.search(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$", out) and text[:1].islower():
+        elif _BROKEN_WORD_RE.search(out) and text[:1].islower():
             out = out[:-1] + text
         elif out.endswith(("-", "/", "\u2010")) and re.match(r"\d", text):
             out += text  # page ranges and URLs broken after the dash or slash
-        elif re.search(rf"[{_LETTER}][-\u2010]$", out) and text[:1].isupper():
+        elif _BROKEN_NAME_RE.search(out) and text[:1].isupper():
             out += text  # a double-barrelled name broken after its hyphen: "González-" "Peñas"
         else:
             out += " " + text
@@ -480,7 +482,7 @@ def _join(rows: list[_Row]) -> str:
 def _continues_identifier(last: str, first: str) -> bool:
     if not (_DOI_RE.search(last) or _URL_RE.match(last)):
         return False
-    if not re.fullmatch(r"[\w.()/;:<>\-#%?=&~]+", first) or re.match(rf"^{_UP}[{_LOWER}]{{2,}}", first):
+    if not re.fullmatch(r"[\w.()/;:<>\-#%?=&~]+", first) or _CAPITALISED_RE.match(first):
         return False
     return not re.match(r"(?i)(?:pmid|pmcid|arxiv|accessed|available|and|in)\b", first)
 
@@ -531,6 +533,7 @@ _ORGANISATION_RE = re.compile(
     r"|centers|centres)\b",
     re.IGNORECASE,
 )
+_SUFFIX_HINT_RE = re.compile(r"(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\.?$")  # cheap: a suffix may end the name
 _SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")  # not "Cechinel-Filho"
 
 
@@ -561,7 +564,7 @@ def _split_names(text: str) -> list[str] | str | None:
             _INITIALS_ONLY_RE.match(piece)
             and names
             and not semicolons
-            and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", names[-1])
+            and _SURNAMES_RE.fullmatch(names[-1])
         ):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
@@ -570,23 +573,23 @@ def _split_names(text: str) -> list[str] | str | None:
     styles = []
     for index, name in enumerate(names):
         last = index == len(names) - 1
-        if last and " " not in name and "," not in name and re.fullmatch(rf"{_SURNAME}", name) and not semicolons:
+        if last and " " not in name and "," not in name and _ONE_SURNAME_RE.fullmatch(name) and not semicolons:
             return _INCOMPLETE  # a surname whose initials may follow
-        if last and semicolons and "," not in name and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name):
+        if last and semicolons and "," not in name and _SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
-        if last and re.fullmatch(rf"{_PARTICLE}\.?", name):
+        if last and _PARTICLE_ONLY_RE.fullmatch(name):
             return _INCOMPLETE  # "...; St." before "Angelo, S.K."
-        if last and styles and styles[0] == 1 and re.fullmatch(rf"{_SURNAME}(?:\s{_SURNAME})*", name):
+        if last and styles and styles[0] == 1 and _SPACED_SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."
-        if semicolons and not last and re.fullmatch(rf"{_UP}[{_LOWER}]+", name) and styles:
+        if semicolons and not last and _ONE_WORD_NAME_RE.fullmatch(name) and styles:
             result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
             styles.append(styles[-1])
             continue
         parsed = _parse_name(name)
         if parsed is None:
-            if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
+            if last and (_SURNAMES_RE.fullmatch(name) or _INITIALS_ONLY_RE.match(name)):
                 return _INCOMPLETE
-            if last and re.search(rf"(?:^|\s){_UP}\.?$", name):
+            if last and _TRAILING_INITIAL_RE.search(name):
                 return _INCOMPLETE
             return None
         result.append(parsed[0])
@@ -600,6 +603,8 @@ def _split_names(text: str) -> list[str] | str | None:
 
 def _without_suffix(name: str) -> str:
     """The name without "Jr", "III" ...; kept whole when only a surname would remain ("Yaminsky IV": initials)."""
+    if not _SUFFIX_HINT_RE.search(name):
+        return name.strip()
     bare = _SUFFIX_RE.sub("", name).strip()
     return bare if bare and (" " in bare.strip(" .,") or "," in bare.strip(" .,")) else name.strip()
 
@@ -632,8 +637,8 @@ def _parse_name(name: str) -> tuple[str, int] | None:
 def _author_block(text: str) -> tuple[list[str], str]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
     candidates = sorted(
-        {m.start() for m in re.finditer(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$", text[:400])}
-        | {m.start() for m in re.finditer(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])", text[:400])}
+        {m.start() for m in _NAME_END_RE.finditer(text[:400])}
+        | {m.start() for m in _BEFORE_YEAR_RE.finditer(text[:400])}
     )
     best: tuple[list[str], int] | None = None
     for end in candidates:
@@ -687,7 +692,9 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
     if url:
         found["url"] = url.group(0).rstrip(".,;)")
         text = text[: url.start()] + " " + text[url.end() :]
-    text = _TRAILING_NOISE_RE.sub("", text)
+    folded = text.casefold()
+    if any(word in folded for word in _TRAILING_NOISE_WORDS):  # the pattern is slow; most entries have none
+        text = _TRAILING_NOISE_RE.sub("", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([.,;:])", r"\1", text).strip(" ,;")
     return text, found
@@ -696,11 +703,7 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
     # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
-    numbers = re.search(
-        rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
-        rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))",
-        text,
-    )
+    numbers = _TITLE_COMMA_END_RE.search(text)
     for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
         if numbers and match.start() > numbers.start():
             return numbers.start()
@@ -758,7 +761,7 @@ def _organisation(text: str) -> tuple[str | None, int]:
         if not part:
             break
         name = part.group(0).rstrip(" ,.")
-        if _ORGANISATION_RE.search(name) or position == 0 and re.fullmatch(rf"{_UP}{{2,10}}", name):
+        if _ORGANISATION_RE.search(name) or position == 0 and _ACRONYM_RE.fullmatch(name):
             found = (text[: part.end()].rstrip(" ,."), part.end())
         position = part.end()
     return found
@@ -766,6 +769,31 @@ def _organisation(text: str) -> tuple[str | None, int]:
 
 _MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
+
+# Patterns the hot loops use, compiled once.
+_AUTHORLIKE_RE = re.compile(rf"^{_UP}[\w'’\-]+,?\s+{_UP}")
+_ENTRY_START_RE = re.compile(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])")
+_BROKEN_WORD_RE = re.compile(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$")
+_BROKEN_NAME_RE = re.compile(rf"[{_LETTER}][-\u2010]$")
+_CAPITALISED_RE = re.compile(rf"^{_UP}[{_LOWER}]{{2,}}")
+_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:[\s-]{_SURNAME})*")
+_ONE_SURNAME_RE = re.compile(_SURNAME)
+_PARTICLE_ONLY_RE = re.compile(rf"{_PARTICLE}\.?")
+_SPACED_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:\s{_SURNAME})*")
+_ONE_WORD_NAME_RE = re.compile(rf"{_UP}[{_LOWER}]+")
+_TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
+_NAME_END_RE = re.compile(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$")
+_BEFORE_YEAR_RE = re.compile(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
+_ACRONYM_RE = re.compile(rf"{_UP}{{2,10}}")
+_LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*")
+_ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
+_LETTER_RE = re.compile(rf"[{_LETTER}]")
+_THREE_LETTERS_RE = re.compile(rf"[{_LETTER}]{{3}}")
+_TITLE_COMMA_END_RE = re.compile(
+    rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
+    rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"
+)
+_UPPER_SET = frozenset(chr(c) for c in range(0x250) if chr(c).isupper()) | frozenset("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ")
 
 
 def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
@@ -779,10 +807,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     if authors:
         rest = _EDITORS_RE.sub("", rest)  # the names were a book's editors: "Kollert, W. and Kleine, M., eds. 2017"
     year: int | None = None
-    year_match = re.match(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*", rest)
+    year_match = _LEADING_YEAR_RE.match(rest)
     if not authors:
         # An organisation as author, known by the year that follows it: "IARC. (1999). Title ..."
-        org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
+        org = _ORGANISATION_YEAR_RE.match(rest)
         if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
         else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”", "Brasil. Ministério"
@@ -842,7 +870,7 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
     venue = venue_text[: end.start()] if end else venue_text
     venue = venue.strip(" .,;:")
     numbers = venue_text[end.start() :] if end else ""
-    if len(venue) < 2 or not re.search(rf"[{_LETTER}]", venue):
+    if len(venue) < 2 or not _LETTER_RE.search(venue):
         venue = None
     volume = issue = pages = None
     for pattern in _VOLUME_PATTERNS:
@@ -894,7 +922,7 @@ def extract_references(layout: Layout) -> list[Reference]:
     for section in _reference_sections(layout):
         for group in _split(section):
             raw = _mend_accents(_join(group))
-            if len(raw) < 12 or not re.search(rf"[{_LETTER}]{{3}}", raw):
+            if len(raw) < 12 or not _THREE_LETTERS_RE.search(raw):
                 continue
             italics = tuple(text for row in group for text in row.italics)
             references.append(parse_reference(raw, italics))

@@ -167,6 +167,20 @@ def test_organisations_editors_and_particles(raw, authors, title) -> None:
     assert list(reference.authors) == authors and reference.title == title
 
 
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [
+        ("A. Anand and R. Jay, “Eugenol synthase,” Biochim Biophys Acta, vol. 1864, no. 11, pp. 1539–1547, 2016.",
+         2016),  # a labelled volume is no year
+        ("Genco RJ, Borgnakke WS. Risk factors for periodontal disease. Periodontol 2000 2013; 62: 59-94.", 2013),
+        ("Dode MA, Santos I. Diabetes in the cohort of Pelotas, Brasil, 2004. Cad Saude Publica. 2009;25:1141-52.",
+         2009),  # a year in the title
+    ],
+)
+def test_the_year_is_the_date_not_another_number(raw, year) -> None:
+    assert parse_reference(raw).year == year
+
+
 def test_identifiers_are_read_and_left_out_of_the_fields() -> None:
     reference = parse_reference(
         "Lee DH, Song CS. H9N2 avian influenza virus in Korea. Clin Exp Vaccine Res 2013;2:26-33. "

@@ -540,8 +540,7 @@ _SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")
 def _split_names(text: str) -> list[str] | str | None:
     """The names of an author list; _INCOMPLETE when `text` stops inside a name (a surname waiting for its
     initials, an initial waiting for its surname); None when it is no author list."""
-    text = text.strip().strip(",;:").strip()
-    text = re.sub(r"\s+", " ", text)
+    text = " ".join(text.split()).strip(",;:").strip()
     etal_match = _ET_AL_RE.search(text)
     etal = etal_match is not None
     if etal_match is not None:
@@ -554,7 +553,7 @@ def _split_names(text: str) -> list[str] | str | None:
     semicolons = ";" in text
     separators = _SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS
     pieces = [piece.strip() for piece in separators.split(text) if piece and piece.strip()]
-    pieces = [_LEADING_AND_RE.sub("", piece) for piece in pieces]
+    pieces = [_LEADING_AND_RE.sub("", piece) if piece[:1] in "a&" else piece for piece in pieces]
     names: list[str] = []
     for piece in pieces:
         piece = _without_suffix(piece)
@@ -768,6 +767,7 @@ def _organisation(text: str) -> tuple[str | None, int]:
 
 
 _MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
+_NUMBER_LABEL_RE = re.compile(r"\b(?:vols?|volume|no|nos|pp?|n|v)\.?\s*$", re.IGNORECASE)
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
 
 # Patterns the hot loops use, compiled once.
@@ -855,8 +855,18 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
 
 
 def _first_year(text: str) -> int | None:
-    match = _YEAR_RE.search(text)
-    return int(match.group(1)) if match else None
+    """The publication year among the numbers of `text`: one set as a date ("2013;", "(2013)") before the first
+    year-like number, which may be part of a name ("Periodontol 2000 2013;"); never a labelled volume or page
+    ("vol. 1864")."""
+    first = None
+    for match in _YEAR_RE.finditer(text):
+        if _NUMBER_LABEL_RE.search(text, max(0, match.start() - 8), match.start()):
+            continue
+        following = text[match.end() : match.end() + 1]
+        if following and following in ";:" or text[match.start() - 1 : match.start()] == "(":
+            return int(match.group(1))
+        first = first or int(match.group(1))
+    return first
 
 
 def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None, str | None, str | None, str | None]:

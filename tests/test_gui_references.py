@@ -71,20 +71,29 @@ class BibTeXBackend(FakeBackend):
         return default_registry()
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, library_path):
-    ids = _build_library(library_path)
+def _open_window(qtbot, tmp_path, library_path) -> MainWindow:
     reader = LibraryReader(open_library(library_path, read_only=True))
     client = WorkerClient(library_path, backend=BibTeXBackend(), progress_interval=0.0)
     settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
     win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
     qtbot.addWidget(win)
     win.show()
-    win.ids = ids
-    yield win
+    return win
+
+
+def _close_window(win: MainWindow) -> None:
     win.close()
     assert win.client.shutdown(30_000)
     win.reader.library.close()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, library_path):
+    ids = _build_library(library_path)
+    win = _open_window(qtbot, tmp_path, library_path)
+    win.ids = ids
+    yield win
+    _close_window(win)
 
 
 def test_reference_summary_and_label_read_the_stored_fields():
@@ -210,12 +219,7 @@ def test_imported_pdfs_that_share_references_are_related_and_the_why_names_one(q
     b = numbered_two_column_pdf(folder / "b.pdf", "Anticoagulation after trauma", [vancouver(w) for w in WORKS[2:7]])
     c = numbered_two_column_pdf(folder / "c.pdf", "Screening for thrombosis", [vancouver(w) for w in WORKS[6:]])
     ensure_library(library_path)
-    reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=BibTeXBackend(), progress_interval=0.0)
-    win = MainWindow(reader, client, settings=QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat),
-                     export_folder=tmp_path / "exports")
-    qtbot.addWidget(win)
-    win.show()
+    win = _open_window(qtbot, tmp_path, library_path)
     try:
         with qtbot.waitSignal(win.client.sig_job_done, timeout=60_000):
             win.import_paths([a, b, c])
@@ -232,6 +236,4 @@ def test_imported_pdfs_that_share_references_are_related_and_the_why_names_one(q
         assert f"both cite: {first.shared_references[0]}" in why_cell
         assert win.related.model.results[1].shared_references == ()  # C: text alone
     finally:
-        win.close()
-        assert win.client.shutdown(30_000)
-        win.reader.library.close()
+        _close_window(win)

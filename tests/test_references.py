@@ -149,7 +149,7 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
     ("raw", "authors", "title"),
     [
         ("Brasil. Ministério da Saúde. Gestação de alto risco: manual técnico. 5a ed. Brasília; 2012. 302 p.",
-         ["Brasil. Ministério da Saúde"], "Gestação de alto risco: manual técnico"),
+         ["Brasil", "Ministério da Saúde"], "Gestação de alto risco: manual técnico"),
         ("Centers for Disease Control and Prevention. National diabetes statistics report [Internet]. 2014.",
          ["Centers for Disease Control and Prevention"], "National diabetes statistics report"),
         ("Kollert, W. and Kleine, M., eds. 2017, The Global Teak Study. Analysis of teak. IUFRO, Vienna.",

@@ -380,6 +380,9 @@ def _split_hanging(rows: list[_Row]) -> list[list[_Row]]:
     return groups
 
 
+_AUTHORLIKE_RE = re.compile(rf"^{_UP}[\w'’\-]+,?\s+{_UP}")
+
+
 def _first_line_indent_unlikely(rows: list[_Row], flush: list[bool]) -> bool:
     starts = [row for row, value in zip(rows, flush, strict=True) if value]
     authorlike = sum(1 for row in starts if _AUTHORLIKE_RE.match(row.text))
@@ -419,8 +422,14 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
     return groups
 
 
+_ENTRY_START_RE = re.compile(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])")
+
+
 def _starts_like_entry(row: _Row) -> bool:
     return bool(_ENTRY_START_RE.match(row.text))
+
+
+_UPPER_SET = frozenset(chr(c) for c in range(0x250) if chr(c).isupper()) | frozenset("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ")
 
 
 def _split_score(groups: list[list[_Row]]) -> float:
@@ -441,6 +450,12 @@ _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put the
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
+
+
+# Row ends and starts that say how two rows of one entry join.
+_BROKEN_WORD_RE = re.compile(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$")
+_BROKEN_NAME_RE = re.compile(rf"[{_LETTER}][-\u2010]$")
+_CAPITALISED_RE = re.compile(rf"^{_UP}[{_LOWER}]{{2,}}")
 
 
 def _mend_accents(text: str) -> str:
@@ -535,6 +550,17 @@ _ORGANISATION_RE = re.compile(
 )
 _SUFFIX_HINT_RE = re.compile(r"(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\.?$")  # cheap: a suffix may end the name
 _SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")  # not "Cechinel-Filho"
+
+
+# What a piece of an author list may be: surnames alone, a particle, one word, an initial at its end.
+_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:[\s-]{_SURNAME})*")
+_ONE_SURNAME_RE = re.compile(_SURNAME)
+_SPACED_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:\s{_SURNAME})*")
+
+
+_PARTICLE_ONLY_RE = re.compile(rf"{_PARTICLE}\.?")
+_ONE_WORD_NAME_RE = re.compile(rf"{_UP}[{_LOWER}]+")
+_TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
 
 
 def _split_names(text: str) -> list[str] | str | None:
@@ -633,6 +659,11 @@ def _parse_name(name: str) -> tuple[str, int] | None:
     return None
 
 
+# Where an author list may end: punctuation, or just before a year.
+_NAME_END_RE = re.compile(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$")
+_BEFORE_YEAR_RE = re.compile(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
+
+
 def _author_block(text: str) -> tuple[list[str], str]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
     candidates = sorted(
@@ -699,6 +730,12 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
     return text, found
 
 
+_TITLE_COMMA_END_RE = re.compile(
+    rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
+    rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"
+)
+
+
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
     # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
@@ -750,18 +787,22 @@ _VENUE_END_RE = re.compile(
 _ORGANISATION_PART_RE = re.compile(rf"{_UP}[^.,;:“\"]{{1,100}}?(?:\.\s+|,\s*(?=[“\"]))")
 
 
-def _organisation(text: str) -> tuple[str | None, int]:
-    """An organisation that opens `text` as its author, with its parents ("Brasil. Ministério da Saúde.
-    Secretaria de Vigilância em Saúde."): (the name, where the rest starts), or (None, 0)."""
-    found: tuple[str | None, int] = (None, 0)
+_ACRONYM_RE = re.compile(rf"{_UP}{{2,10}}")
+
+
+def _organisation(text: str) -> tuple[list[str], int]:
+    """An organisation that opens `text` as its author, each of its parents an author before it ("Brasil.
+    Ministério da Saúde. Secretaria de Vigilância em Saúde."): (the names, where the rest starts), or ([], 0)."""
+    found: tuple[list[str], int] = ([], 0)
+    names: list[str] = []
     position = 0
     for _ in range(3):
         part = _ORGANISATION_PART_RE.match(text, position)
         if not part:
             break
-        name = part.group(0).rstrip(" ,.")
-        if _ORGANISATION_RE.search(name) or position == 0 and _ACRONYM_RE.fullmatch(name):
-            found = (text[: part.end()].rstrip(" ,."), part.end())
+        names.append(part.group(0).rstrip(" ,."))
+        if _ORGANISATION_RE.search(names[-1]) or position == 0 and _ACRONYM_RE.fullmatch(names[-1]):
+            found = (list(names), part.end())
         position = part.end()
     return found
 
@@ -770,30 +811,9 @@ _MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+t
 _NUMBER_LABEL_RE = re.compile(r"\b(?:vols?|volume|no|nos|pp?|n|v)\.?\s*$", re.IGNORECASE)
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
 
-# Patterns the hot loops use, compiled once.
-_AUTHORLIKE_RE = re.compile(rf"^{_UP}[\w'’\-]+,?\s+{_UP}")
-_ENTRY_START_RE = re.compile(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])")
-_BROKEN_WORD_RE = re.compile(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$")
-_BROKEN_NAME_RE = re.compile(rf"[{_LETTER}][-\u2010]$")
-_CAPITALISED_RE = re.compile(rf"^{_UP}[{_LOWER}]{{2,}}")
-_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:[\s-]{_SURNAME})*")
-_ONE_SURNAME_RE = re.compile(_SURNAME)
-_PARTICLE_ONLY_RE = re.compile(rf"{_PARTICLE}\.?")
-_SPACED_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:\s{_SURNAME})*")
-_ONE_WORD_NAME_RE = re.compile(rf"{_UP}[{_LOWER}]+")
-_TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
-_NAME_END_RE = re.compile(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$")
-_BEFORE_YEAR_RE = re.compile(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
-_ACRONYM_RE = re.compile(rf"{_UP}{{2,10}}")
+
 _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*")
 _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
-_LETTER_RE = re.compile(rf"[{_LETTER}]")
-_THREE_LETTERS_RE = re.compile(rf"[{_LETTER}]{{3}}")
-_TITLE_COMMA_END_RE = re.compile(
-    rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
-    rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"
-)
-_UPPER_SET = frozenset(chr(c) for c in range(0x250) if chr(c).isupper()) | frozenset("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ")
 
 
 def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
@@ -814,9 +834,9 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
         else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”", "Brasil. Ministério"
-            name, end = _organisation(rest)
-            if name:
-                authors, rest = [name], rest[end:]
+            names, end = _organisation(rest)
+            if names:
+                authors, rest = names, rest[end:]
     if authors and year is None and year_match:
         year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]
@@ -867,6 +887,9 @@ def _first_year(text: str) -> int | None:
             return int(match.group(1))
         first = first or int(match.group(1))
     return first
+
+
+_LETTER_RE = re.compile(rf"[{_LETTER}]")
 
 
 def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None, str | None, str | None, str | None]:
@@ -924,6 +947,9 @@ def _reference_sections(layout: Layout) -> list[list[_Row]]:
         if sections:
             return sections
     return _sections(_rows(layout.pages(numbers)))
+
+
+_THREE_LETTERS_RE = re.compile(rf"[{_LETTER}]{{3}}")
 
 
 def extract_references(layout: Layout) -> list[Reference]:

@@ -160,6 +160,14 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
          ["Hosseinzadeh, H", "Nassiri‐Asl, M"], "Avicenna’s canon of medicine and saffron"),
         ("Bramley, G. L. C., Forest, F. and De Kok, R. P. J. 2009, Troublesome tropical mints. Kew Bull. 64, 1-10.",
          ["Bramley, G. L. C", "Forest, F", "De Kok, R. P. J"], "Troublesome tropical mints"),
+        ("Nicodemus, A., Nagarajan, B. and Narayanan C. 2005, RAPD variation in teak. Silvae Genet. 54, 1-9.",
+         ["Nicodemus, A", "Nagarajan, B", "Narayanan, C"], "RAPD variation in teak"),
+        ("Vang O, Frandsen H. Effects of broccoli samples. I. Modulation of cytochrome P-450. Metabolism. 2001;50:1-9.",
+         ["Vang, O", "Frandsen, H"], "Effects of broccoli samples. I. Modulation of cytochrome P-450"),
+        ("Zhang, H.-J.; Tan, G.T. Natural anti-HIV agents. Part IV. Constituents of Vatica. J. Nat. Prod. 2003, 66, 2.",
+         ["Zhang, H.-J", "Tan, G.T"], "Natural anti-HIV agents. Part IV. Constituents of Vatica"),
+        ("Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.",
+         ["Sociedade Brasileira de Diabetes"], "Diretrizes da Sociedade Brasileira de Diabetes"),
     ],
 )
 def test_organisations_editors_and_particles(raw, authors, title) -> None:

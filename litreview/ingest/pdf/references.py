@@ -450,6 +450,7 @@ _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put the
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
+_LEADING_CEDILLA_RE = re.compile(r"(?<![^\W\d_])([\u0327\u0328])([^\W\d_])")  # " ̧Sahin": the mark before its letter
 
 
 # Row ends and starts that say how two rows of one entry join.
@@ -464,6 +465,7 @@ def _mend_accents(text: str) -> str:
         return text
     text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
     text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
+    text = _LEADING_CEDILLA_RE.sub(lambda m: m.group(2) + m.group(1), text)
     text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
     return unicodedata.normalize("NFC", text)
 
@@ -620,8 +622,9 @@ def _split_names(text: str) -> list[str] | str | None:
         result.append(parsed[0])
         styles.append(parsed[1])
     # One list, one style: "Smith J, Deep Learning" is not two authors. Chicago inverts only the first name.
-    later = set(styles[1:])
-    if len(later) > 1 or later and styles[0] != next(iter(later)) and not (styles[0] == 1 and later == {2}):
+    # "Nicodemus, A., Nagarajan, B. and Narayanan C.": the last name of an inverted list may lose its comma
+    middle = set(styles[1:-1]) if styles[0] == 1 and styles[-1] == 0 and len(styles) > 2 else set(styles[1:])
+    if len(middle) > 1 or middle and styles[0] != next(iter(middle)) and not (styles[0] == 1 and middle == {2}):
         return None
     return result
 
@@ -736,19 +739,28 @@ _TITLE_COMMA_END_RE = re.compile(
 )
 
 
+_SENTENCE_END_RE = re.compile(r"[.?!]\s+(?=\S)|[.?!]$")
+_PART_RE = re.compile(r"(?:Part\s+)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
+
+
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
     # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
     numbers = _TITLE_COMMA_END_RE.search(text)
-    for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
+    part = False  # the title goes on past a part number: "Broccoli samples. I. Differential modulation"
+    for match in _SENTENCE_END_RE.finditer(text):
         if numbers and match.start() > numbers.start():
             return numbers.start()
         end = match.start()
         before = text[:end]
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
-        if text[end] == "." and token in _ABBREVIATION_END:
+        if text[end] == "." and token in _ABBREVIATION_END or part:
+            part = False
             continue
         after = text[match.end() :]
+        if _PART_RE.match(after):
+            part = True
+            continue
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
             continue
         if len(before.split()) < 2 and after:
@@ -801,8 +813,12 @@ def _organisation(text: str) -> tuple[list[str], int]:
         if not part:
             break
         names.append(part.group(0).rstrip(" ,."))
-        if _ORGANISATION_RE.search(names[-1]) or position == 0 and _ACRONYM_RE.fullmatch(names[-1]):
+        # after the organisation only its units ("Secretaria de ..."), not a title that names it
+        organisation = (_ORGANISATION_RE.match if found[0] else _ORGANISATION_RE.search)(names[-1])
+        if organisation or position == 0 and _ACRONYM_RE.fullmatch(names[-1]):
             found = (list(names), part.end())
+        elif found[0]:
+            break
         position = part.end()
     return found
 

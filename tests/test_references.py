@@ -166,6 +166,8 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
          ["Vang, O", "Frandsen, H"], "Effects of broccoli samples. I. Modulation of cytochrome P-450"),
         ("Zhang, H.-J.; Tan, G.T. Natural anti-HIV agents. Part IV. Constituents of Vatica. J. Nat. Prod. 2003, 66, 2.",
          ["Zhang, H.-J", "Tan, G.T"], "Natural anti-HIV agents. Part IV. Constituents of Vatica"),
+        ("Siqueira JF Jr, Guimarães- Pinto T, Rôças IN. Effects of chemomechanical preparation. J Endod. 2007;33:1-9.",
+         ["Siqueira, JF", "Guimarães-Pinto, T", "Rôças, IN"], "Effects of chemomechanical preparation"),
         ("Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.",
          ["Sociedade Brasileira de Diabetes"], "Diretrizes da Sociedade Brasileira de Diabetes"),
     ],

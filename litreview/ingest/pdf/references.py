@@ -465,8 +465,8 @@ def _mend_accents(text: str) -> str:
         return text
     text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
     text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
-    text = _LEADING_CEDILLA_RE.sub(lambda m: m.group(2) + m.group(1), text)
     text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
+    text = _LEADING_CEDILLA_RE.sub(lambda m: m.group(2) + m.group(1), text)  # what no letter stood before
     return unicodedata.normalize("NFC", text)
 
 
@@ -828,6 +828,7 @@ _NUMBER_LABEL_RE = re.compile(r"\b(?:vols?|volume|no|nos|pp?|n|v)\.?\s*$", re.IG
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
 
 
+_SPACED_HYPHEN_RE = re.compile(rf"(?<=[{_LETTER}]{{2}})- (?={_UP}[{_LOWER}])")
 _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*")
 _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
 
@@ -837,6 +838,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     text = re.sub(r"\s+", " ", raw).strip()
     text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
     text = _KEY_LABEL_RE.sub("", text).strip()
+    text = _SPACED_HYPHEN_RE.sub("-", text)  # "Guimarães- Pinto", "Anti- Multidrug": one word
     text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)

@@ -168,6 +168,8 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
          ["Zhang, H.-J", "Tan, G.T"], "Natural anti-HIV agents. Part IV. Constituents of Vatica"),
         ("Siqueira JF Jr, Guimarães- Pinto T, Rôças IN. Effects of chemomechanical preparation. J Endod. 2007;33:1-9.",
          ["Siqueira, JF", "Guimarães-Pinto, T", "Rôças, IN"], "Effects of chemomechanical preparation"),
+        ("Yu M-H, Choi J-H. Suppression of inflammation by Rosmarinus officinalis L. Food Chem 2013;136:1047-1054.",
+         ["Yu, M-H", "Choi, J-H"], "Suppression of inflammation by Rosmarinus officinalis L"),
         ("Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.",
          ["Sociedade Brasileira de Diabetes"], "Diretrizes da Sociedade Brasileira de Diabetes"),
     ],

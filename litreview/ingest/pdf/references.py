@@ -740,6 +740,8 @@ _TITLE_COMMA_END_RE = re.compile(
 
 
 _SENTENCE_END_RE = re.compile(r"[.?!]\s+(?=\S)|[.?!]$")
+_AUTHORITIES = frozenset({"l", "linn"})  # the botanist who named a species, which may end a title
+_VENUE_NEXT_RE = re.compile(rf"(?:{_UP}[\w&\-]{{0,12}}\.?,?\s+){{1,6}}\(?(?:{_YEAR}\b|\d{{1,5}}\s*[(;:,])")
 _PART_RE = re.compile(r"(?:Part\s+)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
 
 
@@ -754,10 +756,11 @@ def _title_end(text: str) -> int:
         end = match.start()
         before = text[:end]
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
-        if text[end] == "." and token in _ABBREVIATION_END or part:
-            part = False
-            continue
         after = text[match.end() :]
+        venue_next = token in _AUTHORITIES and _VENUE_NEXT_RE.match(after)
+        if text[end] == "." and token in _ABBREVIATION_END and not venue_next or part:
+            part = False  # "Ocimum sanctum Linn. (Tulsi) ..." goes on; "... Linn. Phytomedicine 2000;7" ends
+            continue
         if _PART_RE.match(after):
             part = True
             continue

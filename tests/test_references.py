@@ -259,6 +259,30 @@ def test_author_year_list_with_hanging_indents(tmp_path: Path) -> None:
     assert [reference.year for reference in references] == [work[3] for work in WORKS]
 
 
+def test_an_ornament_between_columns_does_not_cut_an_entry(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper with an ornament", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for number, work in enumerate(WORKS[:6], start=1):
+        for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
+            page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=8)
+            y += 11
+    page.insert_text((60, y), "7. Ivanova T. Bleeding complications of", fontsize=8)
+    page.insert_text((150, y + 30), "********", fontsize=18)  # the journal's ornament closes the column
+    page.insert_text((322, 80), "anticoagulation in the elderly. Blood 2008;112:2001-2008.", fontsize=8)
+    y = 91
+    for number in range(8, 16):
+        for index, line in enumerate(_wrap(f"{number}. Author{number} A. A study of topic {number} in the "
+                                           f"library. J Tests {2000 + number};{number}:1-9.", 52)):
+            page.insert_text((310 + (0 if index == 0 else 12), y), line, fontsize=8)
+            y += 11
+    references = read_references(_save(doc, tmp_path / "ornament.pdf"))
+    assert references[6].title == "Bleeding complications of anticoagulation in the elderly"
+    assert references[6].year == 2008
+
+
 def test_no_reference_section_and_scans(tmp_path: Path) -> None:
     doc = pymupdf.open()
     _body_page(doc.new_page(), "A paper without references", 1)

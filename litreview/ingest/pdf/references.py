@@ -265,6 +265,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             if row.y0 < heading.y0 - 2 and abs(row.size - size) > 0.6:
                 continue
         text = row.text.strip()
+        if not any(char.isalnum() for char in text):
+            continue  # a rule or an ornament ("********"): no heading, whatever its size
         if row.margin and not _looks_like_reference_row(row) and len(text.split()) <= 12:
             if abs(row.size - size) >= 0.5 or row.bold or all(line.italic for line in row.lines):
                 continue  # a running head the pages read so far could not show as running

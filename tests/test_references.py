@@ -170,6 +170,12 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
          ["Siqueira, JF", "Guimarães-Pinto, T", "Rôças, IN"], "Effects of chemomechanical preparation"),
         ("Yu M-H, Choi J-H. Suppression of inflammation by Rosmarinus officinalis L. Food Chem 2013;136:1047-1054.",
          ["Yu, M-H", "Choi, J-H"], "Suppression of inflammation by Rosmarinus officinalis L"),
+        ("Uma Devi, P. (2001) Radioprotective properties of the Indian Holy Basil, Ocimum sanctum (Tulsi). Indian J. "
+         "Exp. Biol., 39: 185-190.", ["Uma Devi, P"],
+         "Radioprotective properties of the Indian Holy Basil, Ocimum sanctum (Tulsi)"),
+        ("Kothari, S. K. (2004). Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India. J. "
+         "Chromatogr. A 1054, 67-72.", ["Kothari, S. K"],
+         "Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India"),
         ("Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.",
          ["Sociedade Brasileira de Diabetes"], "Diretrizes da Sociedade Brasileira de Diabetes"),
     ],

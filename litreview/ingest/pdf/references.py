@@ -87,7 +87,7 @@ _PARTICLES = frozenset(
 )
 _ABBREVIATION_END = frozenset(
     "sp spp var vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
-    "approx ca cv f l linn".split()  # "Ocimum sanctum Linn. (Tulsi)": a botanical authority, not the title's end
+    "approx ca cv f l linn syn".split()  # "Ocimum sanctum Linn. (Tulsi)": a botanical authority, not the title's end
 )
 
 
@@ -737,7 +737,7 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 
 _TITLE_COMMA_END_RE = re.compile(
     rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
-    rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"
+    rf"|,\s+(?={_UP}(?:[^,;:.()]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"  # no "(Tulsi)"
 )
 
 

@@ -145,41 +145,49 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
     assert 0 < reference.confidence <= 1
 
 
-@pytest.mark.parametrize(
-    ("raw", "authors", "title"),
-    [
-        ("Brasil. Ministério da Saúde. Gestação de alto risco: manual técnico. 5a ed. Brasília; 2012. 302 p.",
-         ["Brasil", "Ministério da Saúde"], "Gestação de alto risco: manual técnico"),
-        ("Centers for Disease Control and Prevention. National diabetes statistics report [Internet]. 2014.",
-         ["Centers for Disease Control and Prevention"], "National diabetes statistics report"),
-        ("Kollert, W. and Kleine, M., eds. 2017, The Global Teak Study. Analysis of teak. IUFRO, Vienna.",
-         ["Kollert, W", "Kleine, M"], "The Global Teak Study"),
-        ("R. Z. Da Silva, M. M. De Souza, and V. Cechinel-Filho, “Antinociceptive properties,” J X, vol. 1, 2001.",
-         ["Da Silva, R. Z.", "De Souza, M. M.", "Cechinel-Filho, V."], "Antinociceptive properties"),
-        ("Hosseinzadeh H, Nassiri‐Asl M. Avicenna’s canon of medicine and saffron. Phytother Res. 2013;27:475-83.",
-         ["Hosseinzadeh, H", "Nassiri‐Asl, M"], "Avicenna’s canon of medicine and saffron"),
-        ("Bramley, G. L. C., Forest, F. and De Kok, R. P. J. 2009, Troublesome tropical mints. Kew Bull. 64, 1-10.",
-         ["Bramley, G. L. C", "Forest, F", "De Kok, R. P. J"], "Troublesome tropical mints"),
-        ("Nicodemus, A., Nagarajan, B. and Narayanan C. 2005, RAPD variation in teak. Silvae Genet. 54, 1-9.",
-         ["Nicodemus, A", "Nagarajan, B", "Narayanan, C"], "RAPD variation in teak"),
-        ("Vang O, Frandsen H. Effects of broccoli samples. I. Modulation of cytochrome P-450. Metabolism. 2001;50:1-9.",
-         ["Vang, O", "Frandsen, H"], "Effects of broccoli samples. I. Modulation of cytochrome P-450"),
-        ("Zhang, H.-J.; Tan, G.T. Natural anti-HIV agents. Part IV. Constituents of Vatica. J. Nat. Prod. 2003, 66, 2.",
-         ["Zhang, H.-J", "Tan, G.T"], "Natural anti-HIV agents. Part IV. Constituents of Vatica"),
-        ("Siqueira JF Jr, Guimarães- Pinto T, Rôças IN. Effects of chemomechanical preparation. J Endod. 2007;33:1-9.",
-         ["Siqueira, JF", "Guimarães-Pinto, T", "Rôças, IN"], "Effects of chemomechanical preparation"),
-        ("Yu M-H, Choi J-H. Suppression of inflammation by Rosmarinus officinalis L. Food Chem 2013;136:1047-1054.",
-         ["Yu, M-H", "Choi, J-H"], "Suppression of inflammation by Rosmarinus officinalis L"),
-        ("Uma Devi, P. (2001) Radioprotective properties of the Indian Holy Basil, Ocimum sanctum (Tulsi). Indian J. "
-         "Exp. Biol., 39: 185-190.", ["Uma Devi, P"],
-         "Radioprotective properties of the Indian Holy Basil, Ocimum sanctum (Tulsi)"),
-        ("Kothari, S. K. (2004). Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India. J. "
-         "Chromatogr. A 1054, 67-72.", ["Kothari, S. K"],
-         "Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India"),
-        ("Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.",
-         ["Sociedade Brasileira de Diabetes"], "Diretrizes da Sociedade Brasileira de Diabetes"),
-    ],
-)
+# Each entry, then "->" the authors it must give ("; " between them) and its title.
+NAMES_AND_TITLES = """
+Brasil. Ministério da Saúde. Gestação de alto risco: manual técnico. 5a ed. Brasília; 2012. 302 p.
+    -> Brasil; Ministério da Saúde | Gestação de alto risco: manual técnico
+Centers for Disease Control and Prevention. National diabetes statistics report [Internet]. 2014.
+    -> Centers for Disease Control and Prevention | National diabetes statistics report
+Kollert, W. and Kleine, M., eds. 2017, The Global Teak Study. Analysis of teak. IUFRO, Vienna.
+    -> Kollert, W; Kleine, M | The Global Teak Study
+R. Z. Da Silva, M. M. De Souza, and V. Cechinel-Filho, “Antinociceptive properties,” J X, vol. 1, 2001.
+    -> Da Silva, R. Z.; De Souza, M. M.; Cechinel-Filho, V. | Antinociceptive properties
+Hosseinzadeh H, Nassiri‐Asl M. Avicenna’s canon of medicine and saffron. Phytother Res. 2013;27:475-83.
+    -> Hosseinzadeh, H; Nassiri‐Asl, M | Avicenna’s canon of medicine and saffron
+Bramley, G. L. C., Forest, F. and De Kok, R. P. J. 2009, Troublesome tropical mints. Kew Bull. 64, 1-10.
+    -> Bramley, G. L. C; Forest, F; De Kok, R. P. J | Troublesome tropical mints
+Nicodemus, A., Nagarajan, B. and Narayanan C. 2005, RAPD variation in teak. Silvae Genet. 54, 1-9.
+    -> Nicodemus, A; Nagarajan, B; Narayanan, C | RAPD variation in teak
+Vang O, Frandsen H. Effects of broccoli samples. I. Modulation of cytochrome P-450. Metabolism. 2001;50:1-9.
+    -> Vang, O; Frandsen, H | Effects of broccoli samples. I. Modulation of cytochrome P-450
+Zhang, H.-J.; Tan, G.T. Natural anti-HIV agents. Part IV. Constituents of Vatica. J. Nat. Prod. 2003, 66, 2.
+    -> Zhang, H.-J; Tan, G.T | Natural anti-HIV agents. Part IV. Constituents of Vatica
+Siqueira JF Jr, Guimarães- Pinto T, Rôças IN. Effects of chemomechanical preparation. J Endod. 2007;33:1-9.
+    -> Siqueira, JF; Guimarães-Pinto, T; Rôças, IN | Effects of chemomechanical preparation
+Yu M-H, Choi J-H. Suppression of inflammation by Rosmarinus officinalis L. Food Chem 2013;136:1047-1054.
+    -> Yu, M-H; Choi, J-H | Suppression of inflammation by Rosmarinus officinalis L
+Uma Devi, P. (2001) Radioprotective properties of Holy Basil, Ocimum sanctum (Tulsi). Indian J. Exp. Biol., 39: 18.
+    -> Uma Devi, P | Radioprotective properties of Holy Basil, Ocimum sanctum (Tulsi)
+Kothari, S. K. (2004). Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India. J. Chrom. A 1, 6.
+    -> Kothari, S. K | Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India
+Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.
+    -> Sociedade Brasileira de Diabetes | Diretrizes da Sociedade Brasileira de Diabetes
+"""
+
+
+def _cases(table: str) -> list[tuple[str, list[str], str]]:
+    lines = [line for line in table.strip().splitlines() if line.strip()]
+    cases = []
+    for raw, expected in zip(lines[::2], lines[1::2], strict=True):
+        authors, title = expected.strip().removeprefix("-> ").split(" | ")
+        cases.append((raw, authors.split("; "), title))
+    return cases
+
+
+@pytest.mark.parametrize(("raw", "authors", "title"), _cases(NAMES_AND_TITLES))
 def test_organisations_editors_and_particles(raw, authors, title) -> None:
     reference = parse_reference(raw)
     assert list(reference.authors) == authors and reference.title == title

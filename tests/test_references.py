@@ -120,6 +120,18 @@ def _wrap(text: str, width: int) -> list[str]:
          "Silva, J. A", "Qualidade da água em rios urbanos", "Revista Ambiente", 2010, "12", "45-67"),
         ("Smith, J. & Doe, K. Deep learning for everything. Nature 521, 436–444 (2015).",
          "Smith, J", "Deep learning for everything", "Nature", 2015, "521", "436-444"),
+        # a botanical authority inside the title; initials that read like a regnal number ("IV")
+        ("Gupta N, Charan P. Therapeutic uses of Ocimum sanctum Linn. (Tulsi) with a note on eugenol. Indian J "
+         "Physiol Pharmacol. 2005;49:125–31.",
+         "Gupta, N", "Therapeutic uses of Ocimum sanctum Linn. (Tulsi) with a note on eugenol",
+         "Indian J Physiol Pharmacol", 2005, "49", "125-31"),
+        ("Makarov VV, Love AJ, Yaminsky IV, Taliansky ME et al. “Green” nanotechnologies: synthesis of metal "
+         "nanoparticles using plants. Acta Naturae. 2014;6:35–44.",
+         "Makarov, VV", "“Green” nanotechnologies: synthesis of metal nanoparticles using plants", "Acta Naturae",
+         2014, "6", "35-44"),
+        ("Siqueira JF Jr, Rôças IN. Polymerase chain reaction-based analysis of microorganisms. J Endod. "
+         "2003;29:1-9.", "Siqueira, JF", "Polymerase chain reaction-based analysis of microorganisms", "J Endod",
+         2003, "29", "1-9"),
     ],
 )
 def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -> None:
@@ -133,6 +145,68 @@ def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -
     assert 0 < reference.confidence <= 1
 
 
+# Each entry, then "->" the authors it must give ("; " between them) and its title.
+NAMES_AND_TITLES = """
+Brasil. Ministério da Saúde. Gestação de alto risco: manual técnico. 5a ed. Brasília; 2012. 302 p.
+    -> Brasil; Ministério da Saúde | Gestação de alto risco: manual técnico
+Centers for Disease Control and Prevention. National diabetes statistics report [Internet]. 2014.
+    -> Centers for Disease Control and Prevention | National diabetes statistics report
+Kollert, W. and Kleine, M., eds. 2017, The Global Teak Study. Analysis of teak. IUFRO, Vienna.
+    -> Kollert, W; Kleine, M | The Global Teak Study
+R. Z. Da Silva, M. M. De Souza, and V. Cechinel-Filho, “Antinociceptive properties,” J X, vol. 1, 2001.
+    -> Da Silva, R. Z.; De Souza, M. M.; Cechinel-Filho, V. | Antinociceptive properties
+Hosseinzadeh H, Nassiri‐Asl M. Avicenna’s canon of medicine and saffron. Phytother Res. 2013;27:475-83.
+    -> Hosseinzadeh, H; Nassiri‐Asl, M | Avicenna’s canon of medicine and saffron
+Bramley, G. L. C., Forest, F. and De Kok, R. P. J. 2009, Troublesome tropical mints. Kew Bull. 64, 1-10.
+    -> Bramley, G. L. C; Forest, F; De Kok, R. P. J | Troublesome tropical mints
+Nicodemus, A., Nagarajan, B. and Narayanan C. 2005, RAPD variation in teak. Silvae Genet. 54, 1-9.
+    -> Nicodemus, A; Nagarajan, B; Narayanan, C | RAPD variation in teak
+Vang O, Frandsen H. Effects of broccoli samples. I. Modulation of cytochrome P-450. Metabolism. 2001;50:1-9.
+    -> Vang, O; Frandsen, H | Effects of broccoli samples. I. Modulation of cytochrome P-450
+Zhang, H.-J.; Tan, G.T. Natural anti-HIV agents. Part IV. Constituents of Vatica. J. Nat. Prod. 2003, 66, 2.
+    -> Zhang, H.-J; Tan, G.T | Natural anti-HIV agents. Part IV. Constituents of Vatica
+Siqueira JF Jr, Guimarães- Pinto T, Rôças IN. Effects of chemomechanical preparation. J Endod. 2007;33:1-9.
+    -> Siqueira, JF; Guimarães-Pinto, T; Rôças, IN | Effects of chemomechanical preparation
+Yu M-H, Choi J-H. Suppression of inflammation by Rosmarinus officinalis L. Food Chem 2013;136:1047-1054.
+    -> Yu, M-H; Choi, J-H | Suppression of inflammation by Rosmarinus officinalis L
+Uma Devi, P. (2001) Radioprotective properties of Holy Basil, Ocimum sanctum (Tulsi). Indian J. Exp. Biol., 39: 18.
+    -> Uma Devi, P | Radioprotective properties of Holy Basil, Ocimum sanctum (Tulsi)
+Kothari, S. K. (2004). Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India. J. Chrom. A 1, 6.
+    -> Kothari, S. K | Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India
+Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.
+    -> Sociedade Brasileira de Diabetes | Diretrizes da Sociedade Brasileira de Diabetes
+"""
+
+
+def _cases(table: str) -> list[tuple[str, list[str], str]]:
+    lines = [line for line in table.strip().splitlines() if line.strip()]
+    cases = []
+    for raw, expected in zip(lines[::2], lines[1::2], strict=True):
+        authors, title = expected.strip().removeprefix("-> ").split(" | ")
+        cases.append((raw, authors.split("; "), title))
+    return cases
+
+
+@pytest.mark.parametrize(("raw", "authors", "title"), _cases(NAMES_AND_TITLES))
+def test_organisations_editors_and_particles(raw, authors, title) -> None:
+    reference = parse_reference(raw)
+    assert list(reference.authors) == authors and reference.title == title
+
+
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [
+        ("A. Anand and R. Jay, “Eugenol synthase,” Biochim Biophys Acta, vol. 1864, no. 11, pp. 1539–1547, 2016.",
+         2016),  # a labelled volume is no year
+        ("Genco RJ, Borgnakke WS. Risk factors for periodontal disease. Periodontol 2000 2013; 62: 59-94.", 2013),
+        ("Dode MA, Santos I. Diabetes in the cohort of Pelotas, Brasil, 2004. Cad Saude Publica. 2009;25:1141-52.",
+         2009),  # a year in the title
+    ],
+)
+def test_the_year_is_the_date_not_another_number(raw, year) -> None:
+    assert parse_reference(raw).year == year
+
+
 def test_identifiers_are_read_and_left_out_of_the_fields() -> None:
     reference = parse_reference(
         "Lee DH, Song CS. H9N2 avian influenza virus in Korea. Clin Exp Vaccine Res 2013;2:26-33. "
@@ -142,6 +216,25 @@ def test_identifiers_are_read_and_left_out_of_the_fields() -> None:
     assert reference.pmid == "23596587"
     assert reference.arxiv_id == "1706.03762"
     assert reference.venue == "Clin Exp Vaccine Res" and reference.title == "H9N2 avian influenza virus in Korea"
+
+
+def test_one_work_when_a_title_was_cut_short_or_an_identifier_is_missing(tmp_path: Path) -> None:
+    from litreview.core.reference import Reference
+    from litreview.library.references import store_references
+
+    full = Reference(raw="x", authors=("Pattanayak, P",), title="Ocimum sanctum Linn. A reservoir plant for "
+                     "therapeutic applications: an overview", year=2010, doi="10.4103/0973-7847.65323")
+    cut = Reference(raw="y", authors=("Pattanayak, P",), title="Ocimum sanctum Linn", year=2010)
+    other_year = Reference(raw="z", authors=("Pattanayak, P",), title="Ocimum sanctum Linn", year=2016)
+    with open_library(tmp_path / "lib.sqlite") as library, library.transaction() as conn:
+        ids = [int(conn.execute("INSERT INTO papers(title) VALUES (?)", (f"P{n}",)).lastrowid) for n in range(3)]
+        store_references(conn, ids[0], [cut])
+        store_references(conn, ids[1], [full])
+        store_references(conn, ids[2], [other_year])
+        works = conn.execute("SELECT count(DISTINCT work_id) FROM paper_references").fetchone()[0]
+        title, doi = conn.execute("SELECT title, doi FROM external_works WHERE year = 2010").fetchone()
+    assert works == 2  # the cut title joins the full one; six years apart it is another work
+    assert title == full.title and doi == full.doi  # the work keeps the whole title
 
 
 # ---------------------------------------------------------------------------------------------------- PDFs
@@ -178,6 +271,30 @@ def test_author_year_list_with_hanging_indents(tmp_path: Path) -> None:
     references = read_references(_save(doc, tmp_path / "apa.pdf"))
     assert [reference.title for reference in references] == [work[1] for work in WORKS]
     assert [reference.year for reference in references] == [work[3] for work in WORKS]
+
+
+def test_an_ornament_between_columns_does_not_cut_an_entry(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper with an ornament", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for number, work in enumerate(WORKS[:6], start=1):
+        for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
+            page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=8)
+            y += 11
+    page.insert_text((60, y), "7. Ivanova T. Bleeding complications of", fontsize=8)
+    page.insert_text((150, y + 30), "********", fontsize=18)  # the journal's ornament closes the column
+    page.insert_text((322, 80), "anticoagulation in the elderly. Blood 2008;112:2001-2008.", fontsize=8)
+    y = 91
+    for number in range(8, 16):
+        for index, line in enumerate(_wrap(f"{number}. Author{number} A. A study of topic {number} in the "
+                                           f"library. J Tests {2000 + number};{number}:1-9.", 52)):
+            page.insert_text((310 + (0 if index == 0 else 12), y), line, fontsize=8)
+            y += 11
+    references = read_references(_save(doc, tmp_path / "ornament.pdf"))
+    assert references[6].title == "Bleeding complications of anticoagulation in the elderly"
+    assert references[6].year == 2008
 
 
 def test_no_reference_section_and_scans(tmp_path: Path) -> None:

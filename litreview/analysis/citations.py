@@ -8,9 +8,11 @@ surname and the year. Thresholds: benchmarks/references.py --resolution measures
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Collection, Generator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,47 +153,25 @@ def reference_step(library: Library, *, cancel: CancelToken | None = None) -> Ge
 # ---------------------------------------------------------------------------------------------------- the graph
 
 
-def _targets(conn: sqlite3.Connection) -> dict[int, set[str]]:
-    """Each citing paper's cited works, as "p<id>" for library papers and "w<id>" for external works."""
-    targets: dict[int, set[str]] = defaultdict(set)
-    for citing, cited, work in conn.execute(
-        "SELECT paper_id, cited_paper_id, work_id FROM paper_references"
-        " WHERE cited_paper_id IS NOT NULL OR work_id IS NOT NULL"
-    ):
-        targets[citing].add(f"p{cited}" if cited is not None else f"w{work}")
-    return targets
-
-
 def coupling(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[tuple[int, int, list[str]]]:
     """Bibliographic coupling: library papers sharing references with `paper_id`, most shared first, as
-    (paper id, shared count, titles of up to three shared works)."""
-    targets = _targets(conn)
-    mine = targets.get(paper_id, set())
-    scored = [
-        (other, len(mine & theirs), sorted(mine & theirs))
-        for other, theirs in targets.items()
-        if other != paper_id and mine & theirs
-    ]
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return [(other, count, _target_titles(conn, shared[:3])) for other, count, shared in scored[:k]]
+    (paper id, shared count, titles of up to three shared works, the rarest first)."""
+    links = CitationGraph.load(conn).links(paper_id)
+    scored = sorted(((other, link) for other, link in links.items() if link.shared),
+                    key=lambda item: (-len(item[1].shared), item[0]))
+    return [(other, len(link.shared), work_titles(conn, list(link.shared[:3]))) for other, link in scored[:k]]
 
 
 def cocitation(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[tuple[int, int]]:
     """Co-citation: library papers cited together with `paper_id` by library papers, as (paper id, times)."""
-    counts: Counter[int] = Counter()
-    for cited in _targets(conn).values():
-        if f"p{paper_id}" in cited:
-            counts.update(int(key[1:]) for key in cited if key.startswith("p") and key != f"p{paper_id}")
+    links = CitationGraph.load(conn).links(paper_id)
+    counts = Counter({other: link.cocited_by for other, link in links.items() if link.cocited_by})
     return counts.most_common(k)
 
 
-def _target_titles(conn: sqlite3.Connection, keys: list[str]) -> list[str]:
-    titles = []
-    for key in keys:
-        table = "papers" if key.startswith("p") else "external_works"
-        row = conn.execute(f"SELECT title FROM {table} WHERE id = ?", (int(key[1:]),)).fetchone()
-        titles.append((row[0] if row else None) or "(untitled)")
-    return titles
+def work_titles(conn: sqlite3.Connection, keys: list[str]) -> list[str]:
+    """Display titles of CitationGraph keys (the identifier when no title is known)."""
+    return [title for _, title in _key_titles(conn, keys)]
 
 
 def missing_works(
@@ -232,3 +212,91 @@ def missing_works(
             "venue": venue, "arxiv_id": arxiv_id, "pmid": pmid, "cited_by": sorted(ids),
         })
     return works
+
+
+# ---------------------------------------------------------------------------------------------------- relatedness
+
+
+@dataclass(frozen=True)
+class CitationLink:
+    """How strongly two library papers are tied by citations: bibliographic coupling (the references both
+    cite, Salton's cosine over the two reference sets) and co-citation (library papers citing both)."""
+
+    coupling: float = 0.0
+    cocitation: float = 0.0
+    shared: tuple[str, ...] = ()  # keys of the works both cite, the rarest in the library first
+    cocited_by: int = 0
+
+    @property
+    def strength(self) -> float:
+        """Coupling and co-citation as one value in [0, 1] (either alone counts; both count more)."""
+        return 1.0 - (1.0 - self.coupling) * (1.0 - self.cocitation)
+
+
+@dataclass
+class CitationGraph:
+    """Every library paper's cited works as keys: "p<id>" a library paper, "w<id>" an external work from a PDF's
+    reference list, "o:<scheme:id>" a work a record's citation links name (OpenAlex) that is not in the library."""
+
+    targets: dict[int, set[str]] = field(default_factory=dict)
+    citers: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> CitationGraph:
+        graph = cls()
+        for citing, key in _graph_edges(conn):
+            graph.targets.setdefault(citing, set()).add(key)
+            graph.citers.setdefault(key, set()).add(citing)
+        return graph
+
+    def links(self, paper_id: int) -> dict[int, CitationLink]:
+        """The library papers tied to `paper_id` by coupling or co-citation."""
+        mine = self.targets.get(paper_id, set())
+        shared: dict[int, list[str]] = defaultdict(list)
+        for key in mine:
+            for other in self.citers.get(key, ()):
+                if other != paper_id:
+                    shared[other].append(key)
+        my_citers = self.citers.get(f"p{paper_id}", set())
+        cocited: Counter[int] = Counter()
+        for citer in my_citers:
+            cocited.update(int(key[1:]) for key in self.targets.get(citer, ()) if key[0] == "p"
+                           and key != f"p{paper_id}")
+        links = {}
+        for other in shared.keys() | cocited.keys():
+            keys = sorted(shared.get(other, ()), key=lambda key: (len(self.citers[key]), key))
+            coupling = len(keys) / math.sqrt(len(mine) * len(self.targets[other])) if keys else 0.0
+            together = cocited.get(other, 0)
+            their_citers = self.citers.get(f"p{other}", set())
+            cocitation = together / math.sqrt(len(my_citers) * len(their_citers)) if together else 0.0
+            links[other] = CitationLink(min(1.0, coupling), min(1.0, cocitation), tuple(keys), together)
+        return links
+
+
+def _graph_edges(conn: sqlite3.Connection) -> Generator[tuple[int, str], None, None]:
+    """(citing paper, cited-work key) from PDF reference lists and from records' citation links."""
+    for citing, cited, work in conn.execute(
+        "SELECT paper_id, cited_paper_id, work_id FROM paper_references"
+        " WHERE cited_paper_id IS NOT NULL OR work_id IS NOT NULL"
+    ):
+        yield citing, (f"p{cited}" if cited is not None else f"w{work}")
+    own: dict[str, int] = {}
+    for paper_id, external in conn.execute("SELECT id, external_ids FROM papers WHERE external_ids LIKE '%openalex%'"):
+        key = _json(external, {}).get("openalex")
+        if key:
+            own.setdefault(f"openalex:{key}", int(paper_id))
+    for citing, cited in conn.execute("SELECT paper_id, cited_id FROM cited_works"):
+        paper = own.get(cited)
+        yield citing, (f"p{paper}" if paper is not None else f"o:{cited}")
+
+
+def _key_titles(conn: sqlite3.Connection, keys: list[str]) -> list[tuple[str, str]]:
+    titles = []
+    for key in keys:
+        if key.startswith("o:"):
+            titles.append((key, key[2:]))
+            continue
+        table = "papers" if key.startswith("p") else "external_works"
+        row = conn.execute(f"SELECT title FROM {table} WHERE id = ?", (int(key[1:]),)).fetchone()
+        titles.append((key, (row[0] if row else None) or "(untitled)"))
+    return titles

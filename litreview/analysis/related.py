@@ -1,13 +1,28 @@
-"""Related work: the papers nearest to one paper in the serving model's vectors, each with the distinctive terms
-the two share (the "why"). One implementation for the GUI (a worker query) and the CLI's `related`."""
+"""Related work: the papers nearest to one paper in the serving model's vectors, fused with the library's citation
+graph (bibliographic coupling and co-citation), each with the "why": the references both cite when they share
+some, then the distinctive terms both use. One implementation for the GUI (a worker query) and the CLI's `related`.
+
+Fusion rule (chosen by benchmarks/related.py on the SYNERGY reviews, see its docstring): score = cosine +
+CITATION_WEIGHT * citation strength, where the strength (analysis.citations.CitationLink) is in [0, 1]. A paper
+with no citation ties keeps its cosine, so a library without references ranks as before.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from litreview.core.ops import Services
 from litreview.library import settings
 from litreview.library.db import Library
+
+if TYPE_CHECKING:
+    from litreview.analysis.citations import CitationGraph, CitationLink
+
+CITATION_WEIGHT = 0.5  # benchmarks/related.py
+CITATION_POOL = 5  # text neighbours fetched per wanted result before fusing, so citations can reorder them
+SHARED_NAMED = 3  # shared references the "why" names
 
 
 @dataclass(frozen=True)
@@ -19,6 +34,8 @@ class RelatedResult:
     title: str
     year: int | None = None
     why: tuple[str, ...] = ()
+    shared_references: tuple[str, ...] = ()  # titles of works both papers cite, the rarest first
+    cocited_by: int = 0  # library papers citing both
 
 
 @dataclass(frozen=True)
@@ -52,8 +69,10 @@ class TermCounts:
 
 
 def explain(library: Library, paper_id: int, hits: list[tuple[int, float]], counts: TermCounts | None = None,
-            ) -> tuple[RelatedResult, ...]:
-    """The hits of `paper_id` as results with titles, years and the distinctive terms each shares with it."""
+            links: Mapping[int, CitationLink] | None = None) -> tuple[RelatedResult, ...]:
+    """The hits of `paper_id` as results with titles, years and the why: the works both cite (from `links`), who
+    cites both, then the distinctive terms both use."""
+    from litreview.analysis.citations import work_titles
     from litreview.analysis.why import common_terms, shared_terms
 
     counts = counts or TermCounts(library)
@@ -70,17 +89,68 @@ def explain(library: Library, paper_id: int, hits: list[tuple[int, float]], coun
         wanted |= common_terms(query_text, texts.get(pid, ""))
     doc_freq = counts.frequencies(wanted)
     n_docs = counts.paper_count()
-    return tuple(
-        RelatedResult(
-            paper_id=pid,
-            score=score,
-            title=rows[pid].get("title") or "(untitled)",
-            year=rows[pid].get("year"),
-            why=tuple(shared_terms(query_text, texts[pid], doc_freq=doc_freq, n_docs=n_docs)),
-        )
-        for pid, score in hits
-        if pid in rows
-    )
+    links = links or {}
+    results = []
+    for pid, score in hits:
+        if pid not in rows:
+            continue
+        link = links.get(pid)
+        shared = tuple(work_titles(library.conn, list(link.shared[:SHARED_NAMED]))) if link else ()
+        cited_by = link.cocited_by if link else 0
+        why = [f"both cite: {title}" for title in shared]
+        if len(link.shared if link else ()) > len(shared):
+            why.append(f"{len(link.shared) - len(shared)} more shared references")
+        if cited_by:
+            why.append(f"cited together by {cited_by} library paper{'s' if cited_by > 1 else ''}")
+        why += shared_terms(query_text, texts[pid], doc_freq=doc_freq, n_docs=n_docs)
+        results.append(RelatedResult(paper_id=pid, score=score, title=rows[pid].get("title") or "(untitled)",
+                                     year=rows[pid].get("year"), why=tuple(why), shared_references=shared,
+                                     cocited_by=cited_by))
+    return tuple(results)
+
+
+def fuse(text: Mapping[int, float], links: Mapping[int, CitationLink], k: int,
+         weight: float = CITATION_WEIGHT) -> list[tuple[int, float]]:
+    """Top-k of cosine + weight * citation strength over the papers in `text` (a paper tied only by citations
+    must be in `text` with its cosine, or 0.0 when it has no vector)."""
+    fused = {pid: score + weight * (links[pid].strength if pid in links else 0.0) for pid, score in text.items()}
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+def related_results(library: Library, index_service: object, paper_id: int, model_id: str, dim: int, k: int = 10,
+                    *, graph: CitationGraph | None = None, counts: TermCounts | None = None,
+                    ) -> tuple[RelatedResult, ...]:
+    """Top-k papers related to `paper_id` by text and citations, explained (KeyError: no vector for the paper)."""
+    from litreview.analysis.citations import CitationGraph
+    from litreview.index.search import related_papers  # title-only papers compared like with like
+
+    graph = graph if graph is not None else CitationGraph.load(library.conn)
+    links = graph.links(paper_id)
+    found = related_papers(library, index_service, paper_id, model_id, dim, k=k * CITATION_POOL if links else k)
+    text = {int(pid): float(score) for pid, score in found}
+    text.update(_cosines(library, paper_id, model_id, dim, [pid for pid in links if pid not in text]))
+    hits = fuse(text, links, k) if links else list(text.items())[:k]
+    return explain(library, paper_id, hits, counts, links)
+
+
+def _cosines(library: Library, paper_id: int, model_id: str, dim: int, others: list[int]) -> dict[int, float]:
+    """Cosine of `paper_id`'s vector with each of `others` (0.0 for a paper without a vector)."""
+    if not others:
+        return {}
+    import numpy as np
+
+    from litreview.index.vectors import VectorStore
+
+    store = VectorStore(library)
+    _, mine = store.get(model_id, dim, [paper_id])
+    ids, matrix = store.get(model_id, dim, others)
+    scores = dict.fromkeys(others, 0.0)
+    if len(mine) and len(ids):
+        query = mine[0] / (np.linalg.norm(mine[0]) or 1.0)
+        norms = np.linalg.norm(matrix, axis=1)
+        norms[norms == 0] = 1.0
+        scores.update(zip((int(p) for p in ids), (matrix @ query / norms).tolist(), strict=True))
+    return scores
 
 
 def find_related(services: Services, paper_id: int, k: int = 10) -> RelatedAnswer:
@@ -91,9 +161,10 @@ def find_related(services: Services, paper_id: int, k: int = 10) -> RelatedAnswe
     model = settings.serving_model(services.library)
     if model is None:
         raise LookupError("no embeddings yet: import or embed papers first")
-    from litreview.index.search import related_papers  # title-only papers compared like with like
+    from litreview.analysis.citations import CitationGraph
 
-    found = related_papers(services.library, services.index(), paper_id, model[0], model[1], k=k)
-    hits = [(int(pid), float(score)) for pid, score in found]
     counts = services.cached("related.term_counts", lambda: TermCounts(services.library))
-    return RelatedAnswer(paper_id, explain(services.library, paper_id, hits, counts), model=model[0])
+    graph = services.cached("related.citation_graph", lambda: CitationGraph.load(services.library.conn))
+    results = related_results(services.library, services.index(), paper_id, model[0], model[1], k=k, graph=graph,
+                              counts=counts)
+    return RelatedAnswer(paper_id, results, model=model[0])

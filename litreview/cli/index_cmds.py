@@ -93,8 +93,8 @@ def _current_model_or_fail(library) -> tuple[str, int]:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from litreview.analysis.related import related_results
     from litreview.cli import CommandError
-    from litreview.index.search import related_papers
     from litreview.index.service import IndexService
 
     if args.k < 1:
@@ -104,16 +104,14 @@ def cmd_related(args: argparse.Namespace) -> int:
             raise CommandError(f"no paper with id {args.paper_id}")
         model_id, dim = _current_model_or_fail(library)
         try:
-            hits = related_papers(library, IndexService(library), args.paper_id, model_id, dim, k=args.k)
+            results = related_results(library, IndexService(library), args.paper_id, model_id, dim, k=args.k)
         except KeyError as exc:
             raise CommandError(
                 f"paper {args.paper_id} has no embedding for {model_id} (it has no title or abstract, or the import "
                 "was interrupted: run 'litreview import --resume')"
             ) from exc
-        from litreview.analysis.related import explain
-
-        why = {result.paper_id: list(result.why) for result in explain(library, args.paper_id, hits)}
-        _print_hits(library, hits, args.json, why=why)
+        hits = [(result.paper_id, result.score) for result in results]  # text and citations fused
+        _print_hits(library, hits, args.json, why={result.paper_id: list(result.why) for result in results})
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The related-work panel: top-k similar papers with a score bar, the number, and the terms they share."""
+"""The related-work panel: top-k related papers with a score bar, the number, and why: the references both cite
+(when citations tie them), then the terms they share."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 class RelatedModel(QAbstractTableModel):
     """Read-only rows of one RelatedAnswer: score, title (year), why."""
 
-    HEADERS = ("Similarity", "Paper", "Shared terms")
+    HEADERS = ("Similarity", "Paper", "Why")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -73,7 +74,7 @@ class RelatedModel(QAbstractTableModel):
             return ", ".join(result.why)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 2 and result.why:
-                return "Both papers use: " + ", ".join(result.why)
+                return "\n".join(result.why)
             if column == 1:
                 return result.title
         return None

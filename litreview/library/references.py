@@ -15,6 +15,7 @@ from litreview.core.reference import Reference
 from litreview.core.text import family_name, normalize_title
 
 FUZZY_SAME_WORK = 92  # rapidfuzz ratio of title keys that, with the same first surname, makes one work
+MIN_PREFIX = 15  # a title key this long that starts the other's is the same title cut short (same author and year)
 
 _COLUMNS = (
     "raw", "authors", "title", "venue", "year", "volume", "issue", "pages", "doi", "arxiv_id", "pmid", "url",
@@ -58,14 +59,18 @@ def _find_work(conn: sqlite3.Connection, reference: Reference) -> int | None:
         return None
     surname = _surname(reference)
     if surname:
-        # The same first author and year with a title read a little differently ("dsing" for "using").
+        # The same first author and year with a title read a little differently ("dsing" for "using"), or cut
+        # short at a full stop inside it ("Ocimum sanctum Linn" for "Ocimum sanctum Linn. A reservoir plant").
         from rapidfuzz import fuzz
 
         for work_id, their_title, their_year in conn.execute(
             "SELECT id, title_key, year FROM external_works WHERE surname = ?", (surname,)
         ):
             near_year = not (reference.year and their_year) or abs(reference.year - their_year) <= 1
-            if near_year and fuzz.ratio(title, their_title) >= FUZZY_SAME_WORK:
+            shorter, longer = sorted((title, their_title), key=len)
+            dated = bool(reference.year and their_year)
+            cut_short = dated and len(shorter) >= MIN_PREFIX and longer.startswith(shorter)
+            if near_year and (cut_short or fuzz.ratio(title, their_title) >= FUZZY_SAME_WORK):
                 return int(work_id)
     for work_id, their_surname, their_year, doi in conn.execute(
         "SELECT id, surname, year, doi FROM external_works WHERE title_key = ?", (title,)
@@ -88,6 +93,11 @@ def _work_id(conn: sqlite3.Connection, reference: Reference) -> int | None:
         "SELECT id FROM external_works WHERE work_key = ?", (key,)
     ).fetchone()
     if row:
+        title_key = _title_key(reference.title)
+        stored = conn.execute("SELECT title_key FROM external_works WHERE id = ?", (row[0],)).fetchone()[0]
+        if stored and len(title_key) > len(stored) and title_key.startswith(stored):  # the title cut short before
+            conn.execute("UPDATE external_works SET title = ?, title_key = ? WHERE id = ?",
+                         (reference.title, title_key, row[0]))
         # Fill what the first citation of the work lacked (a later one may carry the DOI or the venue).
         conn.execute(
             "UPDATE external_works SET title = coalesce(title, ?), venue = coalesce(venue, ?),"

@@ -23,7 +23,6 @@ MAX_LAYOUT_PAGES = 1500  # beyond this, only the first and last pages are laid o
 TAIL_PAGES = 600  # pages laid out from the end of a document longer than MAX_LAYOUT_PAGES
 RUNNING_BAND = 0.085  # the top and bottom share of a page where running heads, footers and page numbers live
 
-_SPACE_RE = re.compile(r"\s+")
 _DIGITS_RE = re.compile(r"\d+")
 _PAGE_NUMBER_RE = re.compile(r"^\W{0,2}(\d{1,4})\W{0,2}$")
 
@@ -94,8 +93,9 @@ def text_flags() -> int:
 
 def clean(text: str) -> str:
     """NFKC, soft hyphens dropped, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return _SPACE_RE.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return " ".join(text.split())
 
 
 def span_bold(span: dict[str, Any]) -> bool:
@@ -113,47 +113,51 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
     lines: list[Line] = []
     for block_number, block in enumerate(data.get("blocks", ())):
         for line in block.get("lines", ()):
-            spans = [span for span in line.get("spans", ()) if span.get("text")]
-            if not spans:
+            # (span, its text, characters that are not space, size to 0.1, bold, italic), each worked out once
+            facts = []
+            for span in line.get("spans", ()):
+                raw_text = span.get("text")
+                if raw_text:
+                    facts.append((span, raw_text, len(raw_text.strip()), round(span["size"], 1), span_bold(span),
+                                  _span_italic(span)))
+            if not facts:
                 continue
             weights: dict[float, int] = {}
             bold_chars = italic_chars = total = 0
-            for span in spans:
-                count = len(span["text"].strip())
+            for _, _, count, size, bold, italic in facts:
                 if not count:
                     continue
-                size = round(span["size"], 1)
                 weights[size] = weights.get(size, 0) + count
                 total += count
-                if span_bold(span):
+                if bold:
                     bold_chars += count
-                if _span_italic(span):
+                if italic:
                     italic_chars += count
             if not total:
                 continue
             dominant = max(weights, key=weights.__getitem__)
-            main_parts = []
-            for span in spans:
-                small = span["size"] < 0.85 * dominant or span["flags"] & 1
-                main_parts.append("," if small and span["text"].strip() else span["text"])
-            raw = "".join(span["text"] for span in spans)
+            raw = "".join(fact[1] for fact in facts)
             text = clean(raw)
             if not text:
                 continue
+            main_parts = []
+            for span, raw_text, count, _, _, _ in facts:
+                small = span["size"] < 0.85 * dominant or span["flags"] & 1
+                main_parts.append("," if small and count else raw_text)
             lead = ""
-            for span in spans:
-                if not span_bold(span):
+            for fact in facts:
+                if not fact[4]:
                     break
-                lead += span["text"]
+                lead += fact[1]
             lead = clean(lead) if len(lead.strip()) < len(text) else ""
-            italics = tuple(clean(span["text"]) for span in spans if _span_italic(span) and span["text"].strip())
+            italics = tuple(clean(fact[1]) for fact in facts if fact[5] and fact[2])
             marker = ""
-            first = next(span for span in spans if span["text"].strip())
+            first = next(fact[0] for fact in facts if fact[2])
             if (first["size"] < 0.85 * dominant or first["flags"] & 1) and len(first["text"].strip()) < len(text):
                 marker = clean(first["text"])
             x0, _, x1, _ = line["bbox"]
             # Font bounding boxes are often far taller than the glyphs; place the line by its baseline instead.
-            baseline = max(span["origin"][1] for span in spans if round(span["size"], 1) == dominant)
+            baseline = max(fact[0]["origin"][1] for fact in facts if fact[3] == dominant)
             y0, y1 = baseline - 0.8 * dominant, baseline + 0.25 * dominant
             direction = line.get("dir", (1.0, 0.0))
             lines.append(

@@ -74,6 +74,7 @@ _TRAILING_NOISE_RE = re.compile(
     r"|available\s+(?:online\s+)?(?:from|at)\s*:.*)$",
     re.IGNORECASE,
 )
+_TRAILING_NOISE_WORDS = ("cited", "accessed", "retrieved", "viewed", "available")  # one starts every noise
 _KEY_LABEL_RE = re.compile(r"^\[[A-Za-z][A-Za-z+.\-]*\s?(?:\d{2}|\d{4})[a-z]?\]")  # [Arn94], [JLR16], [Smith2004]
 _NUMBERED = {
     "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
@@ -86,7 +87,7 @@ _PARTICLES = frozenset(
 )
 _ABBREVIATION_END = frozenset(
     "sp spp var vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
-    "approx ca cv f l".split()
+    "approx ca cv f l linn syn".split()  # "Ocimum sanctum Linn. (Tulsi)": a botanical authority, not the title's end
 )
 
 
@@ -264,6 +265,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             if row.y0 < heading.y0 - 2 and abs(row.size - size) > 0.6:
                 continue
         text = row.text.strip()
+        if not any(char.isalnum() for char in text):
+            continue  # a rule or an ornament ("********"): no heading, whatever its size
         if row.margin and not _looks_like_reference_row(row) and len(text.split()) <= 12:
             if abs(row.size - size) >= 0.5 or row.bold or all(line.italic for line in row.lines):
                 continue  # a running head the pages read so far could not show as running
@@ -379,9 +382,12 @@ def _split_hanging(rows: list[_Row]) -> list[list[_Row]]:
     return groups
 
 
+_AUTHORLIKE_RE = re.compile(rf"^{_UP}[\w'’\-]+,?\s+{_UP}")
+
+
 def _first_line_indent_unlikely(rows: list[_Row], flush: list[bool]) -> bool:
     starts = [row for row, value in zip(rows, flush, strict=True) if value]
-    authorlike = sum(1 for row in starts if re.match(rf"^{_UP}[\w'’\-]+,?\s+{_UP}", row.text))
+    authorlike = sum(1 for row in starts if _AUTHORLIKE_RE.match(row.text))
     return authorlike >= 0.6 * len(starts)
 
 
@@ -418,8 +424,14 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
     return groups
 
 
+_ENTRY_START_RE = re.compile(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])")
+
+
 def _starts_like_entry(row: _Row) -> bool:
-    return bool(re.match(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])", row.text))
+    return bool(_ENTRY_START_RE.match(row.text))
+
+
+_UPPER_SET = frozenset(chr(c) for c in range(0x250) if chr(c).isupper()) | frozenset("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ")
 
 
 def _split_score(groups: list[list[_Row]]) -> float:
@@ -428,7 +440,7 @@ def _split_score(groups: list[list[_Row]]) -> float:
     good = 0.0
     for group in groups:
         text = " ".join(row.text for row in group)
-        good += bool(_YEAR_RE.search(text)) + bool(re.match(rf"^{_UP}", text)) + (len(group) <= 8)
+        good += bool(_YEAR_RE.search(text)) + (text[:1] in _UPPER_SET) + (len(group) <= 8)
         good -= 0.5 * (len(text) < 30)
     return good / len(groups) + 0.001 * len(groups)
 
@@ -437,17 +449,26 @@ def _split_score(groups: list[list[_Row]]) -> float:
 
 
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put them inside URLs and DOIs
+_COMBINING_RE = re.compile("[\u0300-\u036f]")
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
+_LEADING_CEDILLA_RE = re.compile(r"(?<![^\W\d_])([\u0327\u0328])([^\W\d_])")  # " ̧Sahin": the mark before its letter
+
+
+# Row ends and starts that say how two rows of one entry join.
+_BROKEN_WORD_RE = re.compile(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$")
+_BROKEN_NAME_RE = re.compile(rf"[{_LETTER}][-\u2010]$")
+_CAPITALISED_RE = re.compile(rf"^{_UP}[{_LOWER}]{{2,}}")
 
 
 def _mend_accents(text: str) -> str:
     """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
-    if not any("\u0300" <= char <= "\u036f" for char in text):
+    if not _COMBINING_RE.search(text):
         return text
     text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
     text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
     text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
+    text = _LEADING_CEDILLA_RE.sub(lambda m: m.group(2) + m.group(1), text)  # what no letter stood before
     return unicodedata.normalize("NFC", text)
 
 
@@ -465,11 +486,11 @@ def _join(rows: list[_Row]) -> str:
         first_token = text.split(" ", 1)[0]
         if _continues_identifier(last_token, first_token) or previous_soft:
             out += text
-        elif re.search(rf"[{_LETTER}]{{2}}[-\u2010\u00ad]$", out) and text[:1].islower():
+        elif _BROKEN_WORD_RE.search(out) and text[:1].islower():
             out = out[:-1] + text
         elif out.endswith(("-", "/", "\u2010")) and re.match(r"\d", text):
             out += text  # page ranges and URLs broken after the dash or slash
-        elif re.search(rf"[{_LETTER}][-\u2010]$", out) and text[:1].isupper():
+        elif _BROKEN_NAME_RE.search(out) and text[:1].isupper():
             out += text  # a double-barrelled name broken after its hyphen: "González-" "Peñas"
         else:
             out += " " + text
@@ -480,7 +501,7 @@ def _join(rows: list[_Row]) -> str:
 def _continues_identifier(last: str, first: str) -> bool:
     if not (_DOI_RE.search(last) or _URL_RE.match(last)):
         return False
-    if not re.fullmatch(r"[\w.()/;:<>\-#%?=&~]+", first) or re.match(rf"^{_UP}[{_LOWER}]{{2,}}", first):
+    if not re.fullmatch(r"[\w.()/;:<>\-#%?=&~]+", first) or _CAPITALISED_RE.match(first):
         return False
     return not re.match(r"(?i)(?:pmid|pmcid|arxiv|accessed|available|and|in)\b", first)
 
@@ -495,8 +516,11 @@ class _Parse:
 
 
 _INITIALS = rf"{_UP}\.?(?:\s?-?\s?{_UP}\.?){{0,3}}"
-_SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`\-]*[{_LETTER}]|{_UP}['’]{_UP}[{_LETTER}'’\-]+)"
-_SURNAME = rf"(?:(?:{'|'.join(sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True))})\s+)*{_SURNAME_WORD}"
+_HYPHENS = "\\-\u2010\u2011\u2013"  # a double-barrelled name's hyphen, as publishers set it ("Nassiri‐Asl")
+_SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`{_HYPHENS}]*[{_LETTER}]|{_UP}['’]{_UP}[{_LETTER}'’{_HYPHENS}]+)"
+# "de" and "De" ("De Kok", "Da Silva"); a capital "E" or "Y" is an initial, not a particle
+_PARTICLE = rf"(?:(?i:{'|'.join(sorted((re.escape(p) for p in _PARTICLES if len(p) > 1), key=len, reverse=True))})|e|y)"
+_SURNAME = rf"(?:{_PARTICLE}\s+)*{_SURNAME_WORD}"
 _NAME_PATTERNS = [
     # Vancouver and MEDLINE: "Di Sciascio G", "Li JW-H", "Thorne R. F."
     re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
@@ -507,7 +531,8 @@ _NAME_PATTERNS = [
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
-        rf"^(?P<given>(?:(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*\s*(?<=[\s.])){{1,4}})"
+        rf"^(?P<given>(?:(?!{_PARTICLE}\s)(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*"
+        rf"\s*(?<=[\s.])){{1,5}})"
         rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
     ),
 ]
@@ -523,17 +548,29 @@ _LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
 _ORGANISATION_RE = re.compile(
     r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
-    r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto)\b",
+    r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto|secretar(?:ia|iat)"
+    r"|centers|centres)\b",
     re.IGNORECASE,
 )
-_SUFFIX_RE = re.compile(r"[\s,]*\b(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")
+_SUFFIX_HINT_RE = re.compile(r"(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\.?$")  # cheap: a suffix may end the name
+_SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")  # not "Cechinel-Filho"
+
+
+# What a piece of an author list may be: surnames alone, a particle, one word, an initial at its end.
+_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:[\s-]{_SURNAME})*")
+_ONE_SURNAME_RE = re.compile(_SURNAME)
+_SPACED_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:\s{_SURNAME})*")
+
+
+_PARTICLE_ONLY_RE = re.compile(rf"{_PARTICLE}\.?")
+_ONE_WORD_NAME_RE = re.compile(rf"{_UP}[{_LOWER}]+")
+_TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
 
 
 def _split_names(text: str) -> list[str] | str | None:
     """The names of an author list; _INCOMPLETE when `text` stops inside a name (a surname waiting for its
     initials, an initial waiting for its surname); None when it is no author list."""
-    text = text.strip().strip(",;:").strip()
-    text = re.sub(r"\s+", " ", text)
+    text = " ".join(text.split()).strip(",;:").strip()
     etal_match = _ET_AL_RE.search(text)
     etal = etal_match is not None
     if etal_match is not None:
@@ -546,17 +583,17 @@ def _split_names(text: str) -> list[str] | str | None:
     semicolons = ";" in text
     separators = _SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS
     pieces = [piece.strip() for piece in separators.split(text) if piece and piece.strip()]
-    pieces = [_LEADING_AND_RE.sub("", piece) for piece in pieces]
+    pieces = [_LEADING_AND_RE.sub("", piece) if piece[:1] in "a&" else piece for piece in pieces]
     names: list[str] = []
     for piece in pieces:
-        piece = _SUFFIX_RE.sub("", piece).strip() or piece
+        piece = _without_suffix(piece)
         if _SUFFIX_RE.fullmatch(piece) and names:
             continue  # "Saltveit, M. E., Jr."
         if (
             _INITIALS_ONLY_RE.match(piece)
             and names
             and not semicolons
-            and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", names[-1])
+            and _SURNAMES_RE.fullmatch(names[-1])
         ):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
@@ -565,34 +602,47 @@ def _split_names(text: str) -> list[str] | str | None:
     styles = []
     for index, name in enumerate(names):
         last = index == len(names) - 1
-        if last and " " not in name and "," not in name and re.fullmatch(rf"{_SURNAME}", name) and not semicolons:
+        if last and " " not in name and "," not in name and _ONE_SURNAME_RE.fullmatch(name) and not semicolons:
             return _INCOMPLETE  # a surname whose initials may follow
-        if last and semicolons and "," not in name and re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name):
+        if last and semicolons and "," not in name and _SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
-        if semicolons and not last and re.fullmatch(rf"{_UP}[{_LOWER}]+", name) and styles:
+        if last and _PARTICLE_ONLY_RE.fullmatch(name):
+            return _INCOMPLETE  # "...; St." before "Angelo, S.K."
+        if last and styles and styles[0] == 1 and _SPACED_SURNAMES_RE.fullmatch(name):
+            return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."
+        if semicolons and not last and _ONE_WORD_NAME_RE.fullmatch(name) and styles:
             result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
             styles.append(styles[-1])
             continue
         parsed = _parse_name(name)
         if parsed is None:
-            if last and (re.fullmatch(rf"{_SURNAME}(?:[\s-]{_SURNAME})*", name) or _INITIALS_ONLY_RE.match(name)):
+            if last and (_SURNAMES_RE.fullmatch(name) or _INITIALS_ONLY_RE.match(name)):
                 return _INCOMPLETE
-            if last and re.search(rf"(?:^|\s){_UP}\.?$", name):
+            if last and _TRAILING_INITIAL_RE.search(name):
                 return _INCOMPLETE
             return None
         result.append(parsed[0])
         styles.append(parsed[1])
     # One list, one style: "Smith J, Deep Learning" is not two authors. Chicago inverts only the first name.
-    later = set(styles[1:])
-    if len(later) > 1 or later and styles[0] != next(iter(later)) and not (styles[0] == 1 and later == {2}):
+    # "Nicodemus, A., Nagarajan, B. and Narayanan C.": the last name of an inverted list may lose its comma
+    middle = set(styles[1:-1]) if styles[0] == 1 and styles[-1] == 0 and len(styles) > 2 else set(styles[1:])
+    if len(middle) > 1 or middle and styles[0] != next(iter(middle)) and not (styles[0] == 1 and middle == {2}):
         return None
     return result
+
+
+def _without_suffix(name: str) -> str:
+    """The name without "Jr", "III" ...; kept whole when only a surname would remain ("Yaminsky IV": initials)."""
+    if not _SUFFIX_HINT_RE.search(name):
+        return name.strip()
+    bare = _SUFFIX_RE.sub("", name).strip()
+    return bare if bare and (" " in bare.strip(" .,") or "," in bare.strip(" .,")) else name.strip()
 
 
 @functools.lru_cache(maxsize=4096)
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
-    name = _SUFFIX_RE.sub("", name.strip(" .,")).strip(" .,")
+    name = _without_suffix(name.strip(" .,")).strip(" .,")
     if not name or len(name) > 60 or any(char.isdigit() for char in name):
         return None
     if len(name.split()) > 6:
@@ -614,11 +664,16 @@ def _parse_name(name: str) -> tuple[str, int] | None:
     return None
 
 
+# Where an author list may end: punctuation, or just before a year.
+_NAME_END_RE = re.compile(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$")
+_BEFORE_YEAR_RE = re.compile(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
+
+
 def _author_block(text: str) -> tuple[list[str], str]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
     candidates = sorted(
-        {m.start() for m in re.finditer(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$", text[:400])}
-        | {m.start() for m in re.finditer(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])", text[:400])}
+        {m.start() for m in _NAME_END_RE.finditer(text[:400])}
+        | {m.start() for m in _BEFORE_YEAR_RE.finditer(text[:400])}
     )
     best: tuple[list[str], int] | None = None
     for end in candidates:
@@ -672,29 +727,45 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
     if url:
         found["url"] = url.group(0).rstrip(".,;)")
         text = text[: url.start()] + " " + text[url.end() :]
-    text = _TRAILING_NOISE_RE.sub("", text)
+    folded = text.casefold()
+    if any(word in folded for word in _TRAILING_NOISE_WORDS):  # the pattern is slow; most entries have none
+        text = _TRAILING_NOISE_RE.sub("", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([.,;:])", r"\1", text).strip(" ,;")
     return text, found
 
 
+_TITLE_COMMA_END_RE = re.compile(
+    rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
+    rf"|,\s+(?={_UP}(?:[^,;:.()]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"  # no "(Tulsi)"
+)
+
+
+_SENTENCE_END_RE = re.compile(r"[.?!]\s+(?=\S)|[.?!]$")
+_AUTHORITIES = frozenset({"l", "linn"})  # the botanist who named a species, which may end a title
+_VENUE_NEXT_RE = re.compile(rf"(?:{_UP}[\w&\-]{{0,12}}\.?,?\s+){{1,6}}\(?(?:{_YEAR}\b|\d{{1,5}}\s*[(;:,])")
+_PART_RE = re.compile(r"(?:Part\s+)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
+
+
 def _title_end(text: str) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation)."""
     # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
-    numbers = re.search(
-        rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
-        rf"|,\s+(?={_UP}(?:[^,;:.]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))",
-        text,
-    )
-    for match in re.finditer(r"[.?!]\s+(?=\S)|[.?!]$", text):
+    numbers = _TITLE_COMMA_END_RE.search(text)
+    part = False  # the title goes on past a part number: "Broccoli samples. I. Differential modulation"
+    for match in _SENTENCE_END_RE.finditer(text):
         if numbers and match.start() > numbers.start():
             return numbers.start()
         end = match.start()
         before = text[:end]
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
-        if text[end] == "." and token in _ABBREVIATION_END:
-            continue
         after = text[match.end() :]
+        venue_next = token in _AUTHORITIES and _VENUE_NEXT_RE.match(after)
+        if text[end] == "." and token in _ABBREVIATION_END and not venue_next or part:
+            part = False  # "Ocimum sanctum Linn. (Tulsi) ..." goes on; "... Linn. Phytomedicine 2000;7" ends
+            continue
+        if _PART_RE.match(after):
+            part = True
+            continue
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
             continue
         if len(before.split()) < 2 and after:
@@ -730,25 +801,65 @@ _VENUE_END_RE = re.compile(
 )
 
 
+_ORGANISATION_PART_RE = re.compile(rf"{_UP}[^.,;:“\"]{{1,100}}?(?:\.\s+|,\s*(?=[“\"]))")
+
+
+_ACRONYM_RE = re.compile(rf"{_UP}{{2,10}}")
+
+
+def _organisation(text: str) -> tuple[list[str], int]:
+    """An organisation that opens `text` as its author, each of its parents an author before it ("Brasil.
+    Ministério da Saúde. Secretaria de Vigilância em Saúde."): (the names, where the rest starts), or ([], 0)."""
+    found: tuple[list[str], int] = ([], 0)
+    names: list[str] = []
+    position = 0
+    for _ in range(3):
+        part = _ORGANISATION_PART_RE.match(text, position)
+        if not part:
+            break
+        names.append(part.group(0).rstrip(" ,."))
+        # after the organisation only its units ("Secretaria de ..."), not a title that names it
+        organisation = (_ORGANISATION_RE.match if found[0] else _ORGANISATION_RE.search)(names[-1])
+        if organisation or position == 0 and _ACRONYM_RE.fullmatch(names[-1]):
+            found = (list(names), part.end())
+        elif found[0]:
+            break
+        position = part.end()
+    return found
+
+
+_MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
+_NUMBER_LABEL_RE = re.compile(r"\b(?:vols?|volume|no|nos|pp?|n|v)\.?\s*$", re.IGNORECASE)
+_EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
+
+
+_SPACED_HYPHEN_RE = re.compile(rf"(?<=[{_LETTER}]{{2}})- (?={_UP}[{_LOWER}])")
+_LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*")
+_ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
+
+
 def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     """Parse one reference string into its fields (any field may be None)."""
     text = re.sub(r"\s+", " ", raw).strip()
     text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
     text = _KEY_LABEL_RE.sub("", text).strip()
+    text = _SPACED_HYPHEN_RE.sub("-", text)  # "Guimarães- Pinto", "Anti- Multidrug": one word
     text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
+    if authors:
+        rest = _EDITORS_RE.sub("", rest)  # the names were a book's editors: "Kollert, W. and Kleine, M., eds. 2017"
     year: int | None = None
-    year_match = re.match(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*", rest)
+    year_match = _LEADING_YEAR_RE.match(rest)
     if not authors:
         # An organisation as author, known by the year that follows it: "IARC. (1999). Title ..."
-        org = re.match(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*", rest)
+        org = _ORGANISATION_YEAR_RE.match(rest)
         if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
-        else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”"
-            org = re.match(rf"^({_UP}[^.,;:“\"]{{1,100}}?)(?:\.\s+|,\s*(?=[“\"]))", rest)
-            if org and (_ORGANISATION_RE.search(org.group(1)) or re.fullmatch(rf"{_UP}{{2,10}}", org.group(1))):
-                authors, rest = [org.group(1).strip()], rest[org.end() :]
+        else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”", "Brasil. Ministério"
+            names, end = _organisation(rest)
+            if names:
+                authors, rest = names, rest[end:]
     if authors and year is None and year_match:
         year = int(year_match.group(1) or year_match.group(2))
         rest = rest[year_match.end() :]
@@ -761,7 +872,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         end = _title_end(rest)
         title, after = rest[:end], rest[end + 1 :].strip()
     if title:
-        title = title.strip(" .,;:")
+        title = _MEDIUM_RE.sub("", title).strip(" .,;:")
         if re.match(r"^In(?::|\s+(?:Proc|Proceedings|[A-Z][a-z]+,?\s+[A-Z]{1,2}[,.\s]))", title) or len(title) < 3:
             after, title = rest, None
     venue, volume, issue, pages = _venue_and_numbers(after, italics)
@@ -787,8 +898,21 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
 
 
 def _first_year(text: str) -> int | None:
-    match = _YEAR_RE.search(text)
-    return int(match.group(1)) if match else None
+    """The publication year among the numbers of `text`: one set as a date ("2013;", "(2013)") before the first
+    year-like number, which may be part of a name ("Periodontol 2000 2013;"); never a labelled volume or page
+    ("vol. 1864")."""
+    first = None
+    for match in _YEAR_RE.finditer(text):
+        if _NUMBER_LABEL_RE.search(text, max(0, match.start() - 8), match.start()):
+            continue
+        following = text[match.end() : match.end() + 1]
+        if following and following in ";:" or text[match.start() - 1 : match.start()] == "(":
+            return int(match.group(1))
+        first = first or int(match.group(1))
+    return first
+
+
+_LETTER_RE = re.compile(rf"[{_LETTER}]")
 
 
 def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None, str | None, str | None, str | None]:
@@ -802,7 +926,7 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
     venue = venue_text[: end.start()] if end else venue_text
     venue = venue.strip(" .,;:")
     numbers = venue_text[end.start() :] if end else ""
-    if len(venue) < 2 or not re.search(rf"[{_LETTER}]", venue):
+    if len(venue) < 2 or not _LETTER_RE.search(venue):
         venue = None
     volume = issue = pages = None
     for pattern in _VOLUME_PATTERNS:
@@ -848,13 +972,16 @@ def _reference_sections(layout: Layout) -> list[list[_Row]]:
     return _sections(_rows(layout.pages(numbers)))
 
 
+_THREE_LETTERS_RE = re.compile(rf"[{_LETTER}]{{3}}")
+
+
 def extract_references(layout: Layout) -> list[Reference]:
     """The parsed reference list of the document (empty when it has none)."""
     references: list[Reference] = []
     for section in _reference_sections(layout):
         for group in _split(section):
             raw = _mend_accents(_join(group))
-            if len(raw) < 12 or not re.search(rf"[{_LETTER}]{{3}}", raw):
+            if len(raw) < 12 or not _THREE_LETTERS_RE.search(raw):
                 continue
             italics = tuple(text for row in group for text in row.italics)
             references.append(parse_reference(raw, italics))

@@ -129,6 +129,15 @@ class FakeBackend:
                            year=2024, venue="Fake Venue")
 
 
+class RealReaders(FakeBackend):
+    """The fake model and index, with the app's real readers (PDFs, BibTeX, RIS, Zotero...)."""
+
+    def readers(self) -> Registry:
+        from litreview.ingest.registry import default_registry
+
+        return default_registry()
+
+
 SAMPLE_PAPERS = {
     "protein": ("Protein folding with deep networks", "Deep networks predict protein folding from sequences."),
     "folding": ("Fast protein structure prediction", "Protein structure prediction from amino acid sequences, fast."),

@@ -64,6 +64,9 @@ class FakeIndex:
         order = [i for i in np.argsort(-scores, kind="stable") if ids[i] != paper_id][:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
+    def load(self, model_id: str, dim: int) -> None:
+        """Nothing to load: every query reads the vectors table."""
+
     def add(self, model_id: str, dim: int, ids, vectors) -> None:
         """Nothing to keep: every query reads the vectors table."""
 

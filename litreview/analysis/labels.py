@@ -32,10 +32,10 @@ ENGLISH_HOMOGRAPHS = frozenset(
 ACADEMIC_STOP_WORDS = frozenset(
     """
     abstract address addressed addresses al approach approaches article based case cases consider considered
-    demonstrate demonstrates describe described different effect effects et establish find finally give given
-    introduce introduced investigate investigated let method methods new novel obtain obtained paper present
-    presented problem problems prove proposed propose proposes provide provides recent recently result results
-    show showed shown shows study studied studies use used uses using work works
+    demonstrate demonstrates denote denoted denotes describe described different effect effects et establish
+    extensive find finally give given introduce introduced investigate investigated let method methods new novel
+    obtain obtained paper present presented problem problems prove proposed propose proposes provide provides
+    recent recently result results show showed shown shows study studied studies use used uses using work works
     """.split()
 )
 # TeX in abstracts (inline math, control words: "$\\mathcal{O}(n)$", "\\emph") and web addresses make no topic words.
@@ -181,8 +181,8 @@ def _pick_terms(
         if len(chosen) == n_terms or scores[index] <= 0:
             break
         term = str(vocabulary[index])
-        words = term.split()
-        overlapping = [other for other in chosen if any(_same_word(a, b) for a in words for b in other.split())]
+        words = _words(term)
+        overlapping = [other for other in chosen if any(_same_word(a, b) for a in words for b in _words(other))]
         if not overlapping:
             if chosen or _term_key(term) not in banned_leads:
                 chosen.append(term)
@@ -195,6 +195,11 @@ def _pick_terms(
             chosen = [other for other in chosen if other not in overlapping]
             chosen.insert(first, term)
     return chosen
+
+
+def _words(term: str) -> list[str]:
+    """The words of a term, hyphenated compounds split ("time-series" says "time series")."""
+    return term.replace("-", " ").split()
 
 
 def _same_word(a: str, b: str) -> bool:

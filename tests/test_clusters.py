@@ -226,6 +226,14 @@ def test_labels_skip_other_languages_stop_words_and_never_share_a_lead():
     assert [("tumour" in labels[1]), ("stem" in labels[2]), ("immune" in labels[3])] == [True] * 3, labels
 
 
+def test_a_frequent_phrase_replaces_its_word_whatever_its_spelling():
+    """#15: "stem" is said as "stem cell" or "stem cells": the label names the phrase, not the bare word."""
+    documents = ["embryonic stem cells renew", "stem cell niche renew", "embryonic stem cells divide",
+                 "stem cell fate renew"] + ["galaxy survey redshift"] * 4
+    terms = cluster_labels(documents, [0] * 4 + [1] * 4)[0].split(LABEL_SEPARATOR)
+    assert any(term.startswith("stem cell") for term in terms) and "stem" not in terms, terms
+
+
 def test_landmark_layout_and_warm_start_keep_neighbourhoods():
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(4, DIM)) * 3

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -136,13 +137,13 @@ def class_tfidf_terms(
     specificity = class_counts / np.maximum(term_totals, 1.0)  # the share of a term's uses in each cluster
     scores = term_frequency * inverse_frequency * specificity
 
+    words = _Vocabulary.of(vocabulary, column_of)
     banned: dict[int, set[str]] = {c: set() for c in cluster_ids}
     todo = set(cluster_ids)
     for _ in range(4 * len(cluster_ids)):  # each round bans a lead from a cluster; far fewer rounds are needed
         for cluster in todo:
             row = row_of[cluster]
-            terms[cluster] = _pick_terms(scores[row], uses[row], vocabulary, column_of, n_terms,
-                                         banned[cluster])
+            terms[cluster] = _pick_terms(scores[row], uses[row], words, n_terms, banned[cluster])
         todo = _lead_conflicts(terms, scores, row_of, column_of, banned)
         if not todo:
             break
@@ -169,18 +170,38 @@ def _lead_conflicts(terms: dict[int, list[str]], scores: np.ndarray, row_of: dic
     return again
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The vectorizer's terms, the column of each, and the columns of the phrases each word is part of."""
+
+    terms: np.ndarray
+    column_of: dict[str, int]
+    phrases_of: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, terms: np.ndarray, column_of: dict[str, int]) -> _Vocabulary:
+        phrases_of: dict[str, list[int]] = {}
+        for index, term in enumerate(terms.tolist()):
+            if " " in term:
+                for word in term.split():
+                    phrases_of.setdefault(word, []).append(index)
+        return cls(terms, column_of, phrases_of)
+
+
 def _pick_terms(
-    scores: np.ndarray, counts: np.ndarray, vocabulary: np.ndarray, column_of: dict[str, int], n_terms: int,
+    scores: np.ndarray, uses: np.ndarray, vocabulary: _Vocabulary, n_terms: int,
     banned_leads: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """The best-scoring terms (the most used first among equals), skipping one that shares a word (_same_word)
     with a chosen term, except that a bigram replaces chosen single words that mostly occur in it ("protein" ->
-    "protein folding"). A term whose key (_term_key) is in `banned_leads` is never the first."""
+    "protein folding"), wherever it ranks (_as_phrase). A term whose key (_term_key) is in `banned_leads` is never
+    the first."""
+    column_of = vocabulary.column_of
     chosen: list[str] = []
-    for index in np.lexsort((-counts, -scores)):  # by score, then by uses
+    for index in np.lexsort((-uses, -scores)):  # by score, then by uses
         if len(chosen) == n_terms or scores[index] <= 0:
             break
-        term = str(vocabulary[index])
+        term = str(vocabulary.terms[index])
         words = _words(term)
         overlapping = [other for other in chosen if any(_same_word(a, b) for a in words for b in _words(other))]
         if not overlapping:
@@ -188,13 +209,46 @@ def _pick_terms(
                 chosen.append(term)
             continue
         absorbs = len(words) > 1 and all(" " not in other and other in column_of for other in overlapping)
-        if absorbs and all(counts[index] >= PHRASE_SHARE * counts[column_of[other]] for other in overlapping):
+        if absorbs and all(uses[index] >= PHRASE_SHARE * uses[column_of[other]] for other in overlapping):
             first = min(chosen.index(other) for other in overlapping)
             if first == 0 and _term_key(term) in banned_leads:
                 continue
             chosen = [other for other in chosen if other not in overlapping]
             chosen.insert(first, term)
+    for term in list(chosen):
+        if term in chosen:  # not yet absorbed by a phrase
+            chosen = _as_phrase(term, chosen, scores, uses, vocabulary, banned_leads)
     return chosen
+
+
+def _as_phrase(term: str, chosen: list[str], scores: np.ndarray, uses: np.ndarray, vocabulary: _Vocabulary,
+               banned_leads: set[str] | frozenset[str]) -> list[str]:
+    """`chosen` with the word `term` replaced by its most used phrase in the cluster ("stem" -> "stem cells",
+    counting "stem cell" too) when the phrase accounts for PHRASE_SHARE of the word's uses; the phrase takes the
+    place of the chosen single words it contains ("stem · cell" -> "stem cells"), never of a chosen phrase."""
+    if " " in term or term not in vocabulary.column_of:
+        return chosen
+    others = [other for other in chosen if other != term]
+    forms: dict[str, list[int]] = {}  # a phrase's singular key -> the columns of its spellings
+    absorbs: dict[str, list[str]] = {}  # ... -> the other chosen words it says
+    for index in vocabulary.phrases_of.get(term, ()):
+        phrase = str(vocabulary.terms[index])
+        said = [other for other in others if any(_same_word(a, b) for a in _words(phrase) for b in _words(other))]
+        if scores[index] > 0 and not any(" " in other for other in said):
+            forms.setdefault(_term_key(phrase), []).append(index)
+            absorbs[_term_key(phrase)] = said
+    first = {key: min(chosen.index(t) for t in [term, *absorbs[key]]) for key in forms}
+    totals = {key: float(uses[columns].sum()) for key, columns in forms.items()
+              if not (first[key] == 0 and key in banned_leads)}
+    if not totals:
+        return chosen
+    key = max(totals, key=totals.__getitem__)
+    if totals[key] < PHRASE_SHARE * uses[vocabulary.column_of[term]]:
+        return chosen
+    phrase = str(vocabulary.terms[max(forms[key], key=uses.__getitem__)])
+    kept = [other for other in chosen if other != term and other not in absorbs[key]]
+    kept.insert(first[key], phrase)
+    return kept
 
 
 def _words(term: str) -> list[str]:

@@ -31,7 +31,7 @@ def import_job(paths: Sequence[Any], *, embed: bool = True, fulltext: bool = Tru
                                                                         fulltext=fulltext))
 
 
-def reimport_job(path: str | Any, encoding: str) -> Job:
+def reimport_job(path: str, encoding: str) -> Job:
     """Read a text-format file (BibTeX, RIS, MEDLINE, CSV) imported before again with `encoding` (the user's
     choice after a wrong guess), then embed what changed: the papers it gave are updated in place, not added
     again (litreview.pipeline.importer.run_import's `reread`). An unknown encoding fails before anything runs."""

@@ -2,12 +2,17 @@
 
     .venv/bin/python benchmarks/clusters.py                 # all 6,397 records, auto k and k=30, then 10k timing
     .venv/bin/python benchmarks/clusters.py --limit 2000 --scale 0
+    .venv/bin/python benchmarks/clusters.py --corpus scifact --scale 0   # labels of the 5,183 SciFact abstracts
+    .venv/bin/python benchmarks/clusters.py --corpus scifact --scale 0 --tfidf   # the same, without a model
 
 Quality: the arXiv records in arxiv/ of the real test data (docs/test-data.md) are embedded with the offline
 default model (litreview.embedding.load_embedder(None)), stored in a temporary library and clustered by
 litreview.analysis.clusters.cluster_library; NMI and ARI against each paper's primary arXiv category are printed
 next to a TF-IDF + k-means baseline with the same number of clusters, fitted in the same run, and every
-cluster's label is printed with its size and its most common categories.
+cluster's label is printed with its size and its most common categories. Label quality (issue #15) is counted
+for every clustering: labels whose leading term leads another label too, and label words that are stop words of
+English, German, French, Spanish, Portuguese, Italian or Dutch (scikit-learn's English list and the stop-words
+package's lists). `--corpus scifact` clusters the SciFact abstracts instead (no categories: labels only).
 
 Timing: `--scale` papers (default 10,000): the arXiv embeddings plus perturbed copies of them (Gaussian noise,
 re-normalised; the copies keep their original's title and abstract) go through the whole cluster_library
@@ -37,7 +42,7 @@ from litreview.pipeline import embedding_text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.data_location import data_dir  # noqa: E402
+from tests.data_location import data_dir, missing_reason  # noqa: E402
 
 ARXIV = data_dir() / "arxiv"
 # file, title column, abstract column, categories column (a Python list literal or space-separated)
@@ -46,6 +51,34 @@ FILES = (
     ("arxiv_cs_keras_subset_1000.csv", "titles", "summaries", "terms"),
     ("arxiv_kaggle_snapshot_first2000.csv", "title", "abstract", "categories"),
 )
+
+
+def load_scifact(folder: Path) -> list[tuple[str, str, str]]:
+    """(title, abstract, "") of every SciFact document (the corpus has no categories)."""
+    import json
+
+    with open(folder / "corpus.jsonl", encoding="utf-8") as handle:
+        return [(" ".join(d["title"].split()), " ".join(d["text"].split()), "") for d in map(json.loads, handle)]
+
+
+def label_report(labels: list[str]) -> None:
+    """Count what makes labels weak: a leading term shared by several labels, and stop words in any language."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    from stop_words import get_stop_words
+
+    from litreview.analysis.labels import LABEL_SEPARATOR
+
+    stop = set(ENGLISH_STOP_WORDS)
+    for language in ("de", "fr", "es", "pt", "it", "nl"):
+        stop.update(get_stop_words(language))
+    leads = Counter(label.split(LABEL_SEPARATOR)[0] for label in labels)
+    shared = {lead: n for lead, n in leads.items() if n > 1}
+    stopped = sorted({w for label in labels for term in label.split(LABEL_SEPARATOR) for w in term.split()} & stop)
+    first_words = Counter(label.split(LABEL_SEPARATOR)[0].split()[0] for label in labels)
+    print(f"label quality: {sum(shared.values())}/{len(labels)} labels share their leading term"
+          + (f" ({', '.join(f'{t!r} x{n}' for t, n in shared.items())})" if shared else "")
+          + f"; {sum(n for n in first_words.values() if n > 1)} share their first word"
+          + f"; stop words in labels: {len(stopped)}" + (f" {stopped}" if stopped else ""))
 
 
 def load_records(folder: Path) -> list[tuple[str, str, str]]:
@@ -66,6 +99,15 @@ def embeddings(texts: list[str], args: argparse.Namespace) -> tuple[str, np.ndar
         matrix = np.load(args.embeddings)[: len(texts)]
         print(f"embeddings: {args.embeddings} (made outside this script), shape {matrix.shape}")
         return f"external:{Path(args.embeddings).name}", matrix.astype(np.float32)
+    if args.tfidf:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2).fit_transform(texts)
+        matrix = TruncatedSVD(128, random_state=0).fit_transform(tfidf).astype(np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        print(f"embeddings: TF-IDF + SVD (128 dims) standing in for a model, shape {matrix.shape}")
+        return "tfidf-svd-128", matrix
     from litreview.embedding import describe_model, load_embedder
 
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
@@ -136,33 +178,37 @@ def quality(records, model_id: str, vectors: np.ndarray, ks: list[int | None]) -
     from litreview.analysis.labels import FALLBACK_LABEL, LABEL_SEPARATOR
 
     truth = [category for _, _, category in records]
+    categorised = any(truth)
     texts = [embedding_text(title, abstract) for title, abstract, _ in records]
-    print(f"\n== quality: {len(records)} arXiv records, {len(set(truth))} primary categories ==")
+    print(f"\n== quality: {len(records)} records, {len(set(truth)) if categorised else 'no'} primary categories ==")
     with tempfile.TemporaryDirectory() as folder:
         library, ids = build_library(Path(folder) / "bench.sqlite", records, model_id, vectors)
         for requested in ks:
             clusters, seconds, _ = timed_clustering(library, model_id, vectors.shape[1], requested)
             found = assignments_of(clusters, ids)
             k = len(clusters)
-            baseline = tfidf_baseline(texts, k)
             how = "auto" if requested is None else "given"
-            print(f"\nk={k} ({how}), clustered in {seconds:.1f} s")
-            print(f"{'method':<34}{'NMI':>8}{'ARI':>8}")
-            print(
-                f"{'embeddings + cluster_library':<34}{normalized_mutual_info_score(truth, found):>8.3f}"
-                f"{adjusted_rand_score(truth, found):>8.3f}"
-            )
-            print(
-                f"{'TF-IDF + k-means baseline':<34}{normalized_mutual_info_score(truth, baseline):>8.3f}"
-                f"{adjusted_rand_score(truth, baseline):>8.3f}"
-            )
+            print(f"\nk={k} ({how}), clustered in {seconds:.1f} s (load average {os.getloadavg()[0]:.2f})")
+            if categorised:
+                baseline = tfidf_baseline(texts, k)
+                print(f"{'method':<34}{'NMI':>8}{'ARI':>8}")
+                print(
+                    f"{'embeddings + cluster_library':<34}{normalized_mutual_info_score(truth, found):>8.3f}"
+                    f"{adjusted_rand_score(truth, found):>8.3f}"
+                )
+                print(
+                    f"{'TF-IDF + k-means baseline':<34}{normalized_mutual_info_score(truth, baseline):>8.3f}"
+                    f"{adjusted_rand_score(truth, baseline):>8.3f}"
+                )
             unreadable = [
                 c.label for c in clusters if c.label == FALLBACK_LABEL or len(c.label.split(LABEL_SEPARATOR)) < 2
             ]
             print(f"labels: {k - len(unreadable)}/{k} have 2-3 terms" + (f"; not: {unreadable}" if unreadable else ""))
+            label_report([c.label for c in clusters])
+            row_of = {paper: row for row, paper in enumerate(ids)}
             for cluster in clusters:
-                categories = Counter(truth[ids.index(p)] for p in cluster.paper_ids).most_common(2)
-                tags = ", ".join(f"{name} {count}" for name, count in categories)
+                categories = Counter(truth[row_of[p]] for p in cluster.paper_ids).most_common(2)
+                tags = ", ".join(f"{name} {count}" for name, count in categories) if categorised else ""
                 print(f"  {cluster.cluster_id:>4} {cluster.size:>5}  {cluster.label:<60} [{tags}]")
         library.close()
 
@@ -196,18 +242,23 @@ def scale(records, model_id: str, vectors: np.ndarray, count: int, noise: float)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=ARXIV, help="folder with the arXiv CSV files")
+    parser.add_argument("--corpus", choices=("arxiv", "scifact"), default="arxiv")
+    parser.add_argument("--data", type=Path, help="folder with the arXiv CSV files or SciFact's corpus.jsonl "
+                        "(default: arxiv/ or beir/scifact/ of the test data)")
     parser.add_argument("--limit", type=int, help="use the first N records (spread over the files)")
     parser.add_argument("--k", type=int, action="append", help="also cluster with this k (repeatable; default 30)")
     parser.add_argument("--scale", type=int, default=10_000, help="papers for the timing run (0: skip)")
     parser.add_argument("--noise", type=float, default=0.02, help="per-coordinate noise of the perturbed copies")
     parser.add_argument("--timing-only", action="store_true", help="skip the quality part")
     parser.add_argument("--embeddings", help="a .npy matrix of the records' embeddings, made elsewhere")
+    parser.add_argument("--tfidf", action="store_true", help="cluster TF-IDF + SVD vectors instead of embedding "
+                        "(seconds instead of minutes: for comparing labels, not clusterings)")
     args = parser.parse_args()
-    if not args.data.is_dir():
-        print(f"no arXiv data at {args.data}", file=sys.stderr)
+    data = args.data or (ARXIV if args.corpus == "arxiv" else data_dir() / "beir" / "scifact")
+    if not data.is_dir():
+        print(f"no {args.corpus} data at {data}: {missing_reason(data)}", file=sys.stderr)
         return 1
-    records = load_records(args.data)
+    records = load_records(data) if args.corpus == "arxiv" else load_scifact(data)
     if args.limit:
         step = max(1, len(records) // args.limit)
         records = records[::step][: args.limit]

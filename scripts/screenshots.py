@@ -1,8 +1,9 @@
 """Render the main window in typical states to PNGs (for the README and for looking at the app).
 
-Builds a real library from the real test data (--data DIR, else $LITREVIEW_TEST_DATA; docs/test-data.md): SciFact
-abstracts plus a few ground-truth PDFs and one corrupt file; embeds it with the real
-model, clusters it, and renders offscreen at --size (default 1440x900):
+Builds a real library from the real test data (--data DIR, else $LITREVIEW_TEST_DATA; docs/test-data.md): records
+with full metadata (title, abstract, authors, year, venue) from the SYNERGY systematic reviews' OpenAlex works, read
+by the app's OpenAlex reader and spread over the five reviews, plus a few ground-truth PDFs and one corrupt file;
+embeds it with the real model, clusters it, and renders offscreen at --size (default 1600x1000):
 
     library-related.png   the library with a paper selected, its details and the related-work panel
     search.png            hybrid search results
@@ -12,12 +13,13 @@ model, clusters it, and renders offscreen at --size (default 1440x900):
     library-dark.png      the first state with the dark palette
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --out DIR --data DIR [--papers 600] [--model NAME]
+
+The README's pictures are made with `--out docs/screenshots` (PNGs at zlib's highest compression).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -51,22 +53,33 @@ def settle(ms: int = 150) -> None:
     loop.exec()
 
 
+REVIEWS = ("Nelson_2002", "Menon_2022", "Meijboom_2021", "Chou_2004", "Donners_2021")  # SYNERGY, first one first
+SEARCH = "hormone replacement therapy and breast cancer risk"
+FOCUS = "%replacement therapy%"  # the paper selected in the pictures (a title in Nelson_2002)
+LIST_NAME = "Review: hormone therapy"
+
+
+def synergy_records(data: Path, papers: int) -> list:
+    """Up to `papers` OpenAlex works with a title, abstract, authors, year and venue, an equal share from each
+    SYNERGY review (in the reviews' order), read by the app's OpenAlex reader."""
+    from litreview.ingest.openalex import read_openalex
+
+    share = -(-papers // len(REVIEWS))
+    records = []
+    for review in REVIEWS:
+        found = read_openalex([data / "synergy" / review / "works_1.zip"]).records
+        records += [r for r in found if r.title and r.abstract and r.authors and r.year and r.venue][:share]
+    return records[:papers]
+
+
 def build_library(path: Path, papers: int, model: str | None, data: Path) -> Path:
-    """SciFact abstracts through the pipeline, a few real PDFs and a corrupt one, embedded."""
-    from litreview.core.paper import ParsedPaper
+    """SYNERGY records through the pipeline, a few real PDFs and a corrupt one, embedded."""
     from litreview.library.db import open_library
     from litreview.pipeline import add_records, drive, open_embedder, run_import
 
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    records = []
-    with open(data / "beir" / "scifact" / "corpus.jsonl", encoding="utf-8") as corpus:
-        for line in corpus:
-            doc = json.loads(line)
-            records.append(ParsedPaper(source="beir", title=doc["title"].rstrip("."), abstract=doc["text"],
-                                       origin=f"scifact:{doc['_id']}"))
-            if len(records) >= papers:
-                break
+    records = synergy_records(data, papers)
     drop = folder / "dropped"
     drop.mkdir(exist_ok=True)
     for name in PDFS:
@@ -77,7 +90,7 @@ def build_library(path: Path, papers: int, model: str | None, data: Path) -> Pat
         embedder = open_embedder(library, model)
         start = time.perf_counter()
         summary = drive(run_import(library, [drop], embedder=embedder))
-        print(f"library: {len(records)} abstracts + {summary.imported} PDFs, {len(summary.failed)} failed; "
+        print(f"library: {len(records)} SYNERGY records + {summary.imported} PDFs, {len(summary.failed)} failed; "
               f"embedded in {time.perf_counter() - start:.0f} s with {embedder.model_id}", file=sys.stderr)
     return path
 
@@ -85,16 +98,16 @@ def build_library(path: Path, papers: int, model: str | None, data: Path) -> Pat
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--papers", type=int, default=600, help="SciFact abstracts to import")
+    parser.add_argument("--papers", type=int, default=600, help="SYNERGY records to import")
     parser.add_argument("--model", help="embedding model (default: the offline default)")
-    parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--size", default="1600x1000")
     parser.add_argument("--data", type=Path, default=data_dir(), metavar="DIR",
                         help="the real test data (default: $LITREVIEW_TEST_DATA or ../shared/data)")
     parser.add_argument("--library", type=Path, help="build the library here (reused when it exists)")
     args = parser.parse_args()
     if args.library is None or not args.library.exists():
-        missing = [p for p in (args.data / "beir" / "scifact" / "corpus.jsonl", args.data / "pdfs" / "ground-truth")
-                   if not p.exists()]
+        missing = [p for p in (*(args.data / "synergy" / r / "works_1.zip" for r in REVIEWS),
+                               args.data / "pdfs" / "ground-truth") if not p.exists()]
         if missing:
             parser.error(f"{missing[0]} is missing: {missing_reason(args.data)}")
     width, height = (int(v) for v in args.size.lower().split("x"))
@@ -126,36 +139,39 @@ def main() -> int:
         window.resize(width, height)
         window.show()
         settle(400)
+        # Narrower side docks than a first start gives, so the table's Title column has room to be read.
+        window.resizeDocks([window.lists_dock, window.related_dock], [int(width * 0.13), int(width * 0.3)],
+                           Qt.Orientation.Horizontal)
 
         def shot(name: str, widget=None) -> None:
             settle(200)
             target = args.out / name
-            (widget or window).grab().save(str(target))
+            (widget or window).grab().save(str(target), "PNG", 0)  # quality 0: the smallest PNG (lossless)
             print(target)
 
         # 1. a paper with related work (pick one of the imported PDFs: it has warnings/links to show)
         pdf_row = reader.library.query("SELECT paper_id FROM files ORDER BY paper_id LIMIT 1")
         first = int(pdf_row[0]["paper_id"]) if pdf_row else reader.paper_ids()[0]
-        scifact = reader.library.query(
-            "SELECT id FROM papers WHERE title LIKE '%vitamin D%' ORDER BY id LIMIT 1"
-        ) or reader.library.query("SELECT id FROM papers WHERE source = 'beir' ORDER BY id LIMIT 1")
-        focus = int(scifact[0]["id"])
+        chosen = reader.library.query(
+            "SELECT id FROM papers WHERE title LIKE ? ORDER BY id LIMIT 1", (FOCUS,)
+        ) or reader.library.query("SELECT id FROM papers WHERE source = 'openalex' ORDER BY id LIMIT 1")
+        focus = int(chosen[0]["id"])
         window.select_paper(focus)
         window.find_related_now()
         shot("library-related.png")
 
         # 2. hybrid search
         window.search_mode.setCurrentIndex(window.search_mode.findData("hybrid"))
-        window.search_box.setText("vitamin D and bone fractures in older adults")
+        window.search_box.setText(SEARCH)
         window.run_search()
         shot("search.png")
         window.clear_search()
 
         # 3. a reading list with notes, and the export dialog
         existing = {entry["name"]: entry["id"] for entry in reader.reading_lists()}
-        if "Review: vitamin D" not in existing:
-            window.create_list("Review: vitamin D")
-        list_id = existing.get("Review: vitamin D") or window.lists.current_list_id()
+        if LIST_NAME not in existing:
+            window.create_list(LIST_NAME)
+        list_id = existing.get(LIST_NAME) or window.lists.current_list_id()
         related_ids = [r.paper_id for r in window.related.model.results[:5]]
         window.add_to_list(list_id, [focus, *related_ids])
         window.set_note(list_id, focus, "Key trial — compare dosing with the cohort studies")
@@ -164,7 +180,7 @@ def main() -> int:
         window.refresh_lists(select=list_id)
         window.lists_dock.raise_()
         shot("reading-list.png")
-        dialog = ExportDialog(reader.list_papers(list_id), what="Review: vitamin D", folder=work, parent=window)
+        dialog = ExportDialog(reader.list_papers(list_id), what=LIST_NAME, folder=work, parent=window)
         dialog.set_format("bibtex")
         dialog.show()
         shot("export-dialog.png", dialog)
@@ -179,7 +195,7 @@ def main() -> int:
         shot("map.png")
         window.resizeDocks([window.related_dock, window.map_dock], [int(height * 0.45), int(height * 0.4)],
                            Qt.Orientation.Vertical)
-        window.resizeDocks([window.map_dock], [int(width * 0.32)], Qt.Orientation.Horizontal)
+        window.resizeDocks([window.map_dock], [int(width * 0.3)], Qt.Orientation.Horizontal)
 
         # 5. import log with the corrupt file
         window.refresh_import_log()

@@ -64,6 +64,9 @@ class FakeIndex:
         order = [i for i in np.argsort(-scores, kind="stable") if ids[i] != paper_id][:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
+    def load(self, model_id: str, dim: int) -> None:
+        """Nothing to load: every query reads the vectors table."""
+
     def add(self, model_id: str, dim: int, ids, vectors) -> None:
         """Nothing to keep: every query reads the vectors table."""
 
@@ -127,6 +130,15 @@ class FakeBackend:
         title, _, abstract = text.partition("\n")
         return ParsedPaper(source="text", title=title.strip(), abstract=abstract.strip(), authors=("Ada Lovelace",),
                            year=2024, venue="Fake Venue")
+
+
+class RealReaders(FakeBackend):
+    """The fake model and index, with the app's real readers (PDFs, BibTeX, RIS, Zotero...)."""
+
+    def readers(self) -> Registry:
+        from litreview.ingest.registry import default_registry
+
+        return default_registry()
 
 
 SAMPLE_PAPERS = {

@@ -211,6 +211,29 @@ def test_labels_merge_bigrams_and_fall_back():
     assert labels[2] == FALLBACK_LABEL
 
 
+def test_labels_skip_other_languages_stop_words_and_never_share_a_lead():
+    """#15: a German cluster is not labelled "der", and a word three clusters use ("cells") leads one at most."""
+    german = ["Der Einfluss der Temperatur auf die Faltung der Proteine in der Zelle und in den Geweben"] * 4
+    biology = ["cells tumour growth cells metastasis cells", "cells stem differentiation cells niche cells",
+               "cells immune response cells cytokine cells"]
+    documents = german + [text for text in biology for _ in range(4)]
+    labels = cluster_labels(documents, [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4)
+    words = {word for label in labels.values() for term in label.split(LABEL_SEPARATOR) for word in term.split()}
+    assert not words & {"der", "die", "auf", "den", "und"}, labels
+    assert "temperatur" in labels[0].split(LABEL_SEPARATOR)[0] or "faltung" in labels[0], labels
+    leads = [label.split(LABEL_SEPARATOR)[0] for label in labels.values()]
+    assert len(set(leads)) == len(leads), labels
+    assert [("tumour" in labels[1]), ("stem" in labels[2]), ("immune" in labels[3])] == [True] * 3, labels
+
+
+def test_a_frequent_phrase_replaces_its_word_whatever_its_spelling():
+    """#15: "stem" is said as "stem cell" or "stem cells": the label names the phrase, not the bare word."""
+    documents = ["embryonic stem cells renew", "stem cell niche renew", "embryonic stem cells divide",
+                 "stem cell fate renew"] + ["galaxy survey redshift"] * 4
+    terms = cluster_labels(documents, [0] * 4 + [1] * 4)[0].split(LABEL_SEPARATOR)
+    assert any(term.startswith("stem cell") for term in terms) and "stem" not in terms, terms
+
+
 def test_landmark_layout_and_warm_start_keep_neighbourhoods():
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(4, DIM)) * 3
@@ -265,6 +288,7 @@ def test_real_arxiv_labels_are_readable(shared_data, library):
     assert len(clusters) == 8 and sum(c.size for c in clusters) == 400
     labels = [c.label for c in clusters]
     assert len(set(labels)) == 8, labels
+    assert len({label.split(LABEL_SEPARATOR)[0] for label in labels}) == 8, labels  # no shared lead (#15)
     for label in labels:
         terms = label.split(LABEL_SEPARATOR)
         assert 2 <= len(terms) <= 3, label

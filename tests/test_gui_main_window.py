@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QHeaderView
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, is_reply, write_text_papers
+from qt_helpers import SAMPLE_PAPERS, FakeBackend, RealReaders, is_reply, write_text_papers
 
 from litreview.analysis.related import RelatedAnswer, RelatedResult
 from litreview.app import ensure_library
@@ -351,3 +351,69 @@ def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder, tm
     assert total > len(ids)
     qtbot.waitUntil(lambda: window.map.status.text().startswith(f"Map of {len(ids)} of {total} papers"), timeout=5_000)
     assert window.map.recluster.text() == "Recluster"
+
+
+# -- re-import with another encoding (#15) ---------------------------------------------------------------------
+# A short GBK file: too few characters to tell Chinese from Korean for sure, so the import log warns.
+GBK_BIB = "@article{zhou2020,\n  author = {周杰},\n  journal = {数学},\n  title = {Graphs},\n  year = 2020\n}\n"
+
+
+def reimport_as(qtbot, window, encoding: str):
+    """Select the newest encoding notice in the import log and pick `encoding` from its button's menu."""
+    panel = window.import_log
+    row = next(i for i, (_, reason) in enumerate(panel.model.reasons()) if "read as" in reason)
+    panel.view.selectRow(row)
+    assert panel.reimport_button.isEnabled()
+    action = next(a for a in panel.encoding_menu.actions() if a.data() == encoding)
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000) as done:
+        action.trigger()
+    qtbot.waitUntil(lambda: window.table_model.total == window.reader.count(), timeout=5_000)
+    return done.args[0]
+
+
+def authors_and_venue(window) -> list[tuple[str, str]]:
+    return [(row["authors"], row["venue"]) for row in window.reader.library.query("SELECT * FROM papers")]
+
+
+def test_reimport_with_another_encoding_updates_the_paper(qtbot, make_window, tmp_path):
+    path = tmp_path / "short.bib"
+    path.write_bytes(GBK_BIB.encode("gbk"))
+    window = make_window(RealReaders())
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000):
+        window.import_paths([path])
+    panel = window.import_log
+    assert not panel.reimport_button.isEnabled()  # nothing selected yet
+    assert any("too short to be sure" in reason for _, reason in panel.model.reasons())
+
+    # The user tries Korean: the paper is read again as CP949 and updated, not added a second time.
+    korean = reimport_as(qtbot, window, "cp949")
+    assert (korean.imported, korean.updated) == (0, 1)
+    assert window.reader.count() == 1
+    assert "数学" not in authors_and_venue(window)[0][1]
+    assert "read as cp949 (as asked)" in [reason for _, reason in panel.model.reasons()]
+
+    # Then Chinese (GBK): the same paper again, now with the right names.
+    chinese = reimport_as(qtbot, window, "gbk")
+    assert (chinese.imported, chinese.updated) == (0, 1)
+    assert window.reader.count() == 1
+    authors, venue = authors_and_venue(window)[0]
+    assert "周杰" in authors and venue == "数学"
+    assert window.statusBar().currentMessage().startswith("Import done: 0 imported, 1 updated")
+
+
+def test_only_encoding_notices_of_files_still_there_can_be_reimported(qtbot, make_window, tmp_path):
+    window = make_window()
+    gone = tmp_path / "gone.bib"
+    rows = [
+        {"path": str(tmp_path / "broken.pdf"), "outcome": "failed", "reason": "not a PDF"},
+        {"path": str(gone), "outcome": "warning", "reason": "read as gbk (as asked)"},
+    ]
+    panel = window.import_log
+    panel.set_rows(rows)
+    for row in range(2):
+        panel.view.selectRow(row)
+        assert not panel.reimport_button.isEnabled()
+    gone.write_bytes(GBK_BIB.encode("gbk"))
+    panel.set_rows(rows)
+    panel.view.selectRow(1)
+    assert panel.reimport_button.isEnabled() and panel.selected_file() == str(gone)

@@ -172,6 +172,8 @@ def test_resume_indexes_the_passages_an_import_left_out(qtbot, make_window, tmp_
     assert window.reader.library.query(count)[0]["n"] > 0
     assert window.reader.library.query("SELECT count(*) AS n FROM passage_vectors")[0]["n"] == \
         window.reader.library.query(count)[0]["n"]
+    indexed = window.reader.library.query(count)[0]["n"]
+    assert window.statusBar().currentMessage() == f"Indexed {indexed} passages"  # not "Embedded 0 papers" (#15)
     with qtbot.waitSignal(window.client.sig_job_done, timeout=120_000) as again:
         window.client.start(resume_job())
     assert again.args[0].status == "finished" and again.args[0].result is None  # nothing left to do

@@ -68,3 +68,23 @@ def test_a_file_that_cannot_be_opened_is_said(tmp_path: Path, reader) -> None:
     bad.write_bytes(b"not a pdf at all")
     assert reader.open(bad) is False
     assert "cannot open bad.pdf" in reader.status.text()
+
+
+def test_the_toolbar_fits_a_narrow_window(tmp_path: Path, qtbot) -> None:
+    """#15: in a narrow dock every toolbar control stays inside the reader, even with a long file name."""
+    from litreview.gui.reader import ReaderWidget
+
+    paper = make_paper(tmp_path / f"{'a-long-file-name-as-downloads-have-' * 3}.pdf")
+    widget = ReaderWidget()
+    qtbot.addWidget(widget)
+    assert widget.open(paper.path, 1)
+    widget.resize(360, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.minimumSizeHint().width() <= 360
+    assert widget.width() == 360
+    controls = (widget.previous_button, widget.next_button, widget.zoom_out_button, widget.zoom_in_button,
+                widget.find_edit, widget.find_button)
+    for control in controls:
+        assert control.geometry().right() < widget.width(), control
+        assert control.width() >= control.minimumSizeHint().width(), control

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from data_location import data_part
 from PySide6.QtCore import QSettings
-from qt_helpers import FakeBackend
+from qt_helpers import RealReaders
 
 from litreview.app import ensure_library
 from litreview.gui.library_reader import LibraryReader
@@ -24,15 +24,6 @@ from litreview.workers.client import WorkerClient
 pytestmark = [pytest.mark.gui]
 
 ZOTERO = "kishkash555-nlp-for-ta"
-
-
-class RealReaders(FakeBackend):
-    """The fake model and index, with the app's real readers (PDFs, BibTeX)."""
-
-    def readers(self):
-        from litreview.ingest.registry import default_registry
-
-        return default_registry()
 
 
 @pytest.fixture

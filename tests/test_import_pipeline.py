@@ -462,6 +462,39 @@ def test_reimport_of_changed_bib_updates_in_place(library: Library, tmp_path: Pa
     assert len(papers(library)) == 6
 
 
+GBK_RIS = (
+    "TY  - JOUR\nAU  - 王小明\nTI  - 深度学习在自然语言处理中的应用研究\nJO  - 软件学报\nPY  - 2020\nER  - \n\n"
+    "TY  - JOUR\nAU  - 李娜\nTI  - 超导材料的低温性质\nJO  - 物理学报\nPY  - 2021\nER  - \n"
+)
+
+
+def test_a_file_read_again_with_another_encoding_updates_its_papers(library: Library, tmp_path: Path) -> None:
+    """#15: a RIS file read with the wrong encoding, then again with the right one: its two papers are corrected
+    in place (a re-decoded title matches no duplicate rule, so a plain import would add two more)."""
+    path = tmp_path / "export.ris"
+    path.write_bytes(GBK_RIS.encode("gbk"))
+    wrong = drive(run_import(library, [path], encoding="cp949"))
+    assert wrong.imported == 2 and [n.reason for n in wrong.notices] == ["read as cp949 (as asked)"]
+    ids = [row["id"] for row in papers(library)]
+    assert "软件学报" not in {row["venue"] for row in papers(library)}
+
+    right = drive(run_import(library, [path], encoding="gbk", reread=True))
+    assert (right.imported, right.updated, right.duplicates) == (0, 2, 0)
+    rows = papers(library)
+    assert [row["id"] for row in rows] == ids
+    assert [(row["title"], row["venue"]) for row in rows] == [
+        ("深度学习在自然语言处理中的应用研究", "软件学报"), ("超导材料的低温性质", "物理学报")]
+    logged = library.query("SELECT outcome, reason FROM import_log WHERE batch = (SELECT batch FROM import_log "
+                           "ORDER BY id DESC LIMIT 1) ORDER BY id")
+    assert [row["outcome"] for row in logged] == ["warning", "updated", "updated"]
+    assert logged[1]["reason"] == "read again as gbk"
+
+    same = drive(run_import(library, [path], encoding="gbk", reread=True))
+    assert (same.imported, same.updated, same.duplicates) == (0, 0, 2)
+    with pytest.raises(ValueError, match="encoding"):
+        drive(run_import(library, [path], reread=True))
+
+
 # -------------------------------------------------------------------------- 5. folders of PDFs, bad PDFs
 
 

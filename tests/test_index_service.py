@@ -189,3 +189,37 @@ def test_serving_model_prefers_settings_then_most_vectors(library) -> None:
     library.set_setting("model_id", "other/model")
     library.set_setting("dim", "384")
     assert serving_model(library) == ("other/model", 384)
+
+
+def test_deletes_and_merges_keep_the_passage_index_in_step(library) -> None:
+    """#15: after a delete or a merge `doctor` found the passage snapshot stale until the worker's next embedding
+    run wrote it; index_in_step keeps the passage index in step as it does the papers' index."""
+    from litreview.index.service import passage_index
+    from litreview.index.upkeep import index_in_step
+    from litreview.library.merge import merge_papers
+    from litreview.library.trash import move_to_trash, restore
+
+    papers = _add_papers(library, _vectors(3))
+    with library.transaction() as conn:
+        for pid in papers:
+            for seq in range(4):
+                conn.execute("INSERT INTO passages(paper_id, seq, page, kind, text) VALUES (?, ?, 1, 'body', ?)",
+                             (pid, seq, f"passage {seq} of paper {pid}"))
+    passage_ids = [row[0] for row in library.conn.execute("SELECT id FROM passages ORDER BY id")]
+    passages = passage_index(library)
+    passages.store.put(MODEL, DIM, passage_ids, _vectors(len(passage_ids), seed=1),
+                       [f"p{pid}" for pid in passage_ids])
+    IndexService(library).rebuild(MODEL, DIM)
+    passages.rebuild(MODEL, DIM)
+    assert index_problems(library)["problems"] == []
+
+    with index_in_step(library):
+        move_to_trash(library, [papers[1]])
+    assert passages.store.count(MODEL, DIM) == 8
+    assert index_problems(library)["problems"] == []
+    with index_in_step(library):
+        restore(library, [papers[1]])
+    assert index_problems(library)["problems"] == []
+    with index_in_step(library):
+        merge_papers(library, papers[0], papers[2])
+    assert index_problems(library)["problems"] == []

@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
             (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
             (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
             (related.sig_export_requested, self.export_related),
+            (self.import_log.sig_reimport, self.reimport_with_encoding),  # re-import with another encoding (#15)
             (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
             (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
             (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
@@ -731,6 +732,14 @@ class MainWindow(QMainWindow):
 
     def refresh_import_log(self) -> None:
         self.import_log.set_rows(self.reader.import_log())
+
+    # -- re-import a text file with another encoding (#15) -------------------------------------------------------
+    @Slot(str, str)
+    def reimport_with_encoding(self, path: str, encoding: str) -> int:
+        from litreview.pipeline.jobs import reimport_job
+
+        self.statusBar().showMessage(f"Importing {Path(path).name} again, read as {encoding}…")
+        return self.client.start(reimport_job(path, encoding))
 
     # -- reading lists -----------------------------------------------------------------------------------------
     def refresh_lists(self, select: int | None = None) -> None:

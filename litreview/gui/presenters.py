@@ -34,8 +34,10 @@ def _describe_result(kind: JobKind, result: ImportCounts | int | str | None) -> 
         if result.failed:
             parts.append(f"{len(result.failed)} failed (see the import log)")
         return "Import done: " + ", ".join(parts)
-    if kind == JobKind.RESUME:
-        return "" if result is None else f"Embedded {count_of(result, 'paper')}"
+    if kind == JobKind.RESUME:  # papers embedded, or a sentence when passages were indexed too
+        if result is None or isinstance(result, str):
+            return result or ""
+        return f"Embedded {count_of(result, 'paper')}"
     if kind in (JobKind.EMBED, JobKind.EDIT):
         return f"Embedded {count_of(result or 0, 'paper')}"
     if kind == JobKind.CLUSTER:

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,12 +47,16 @@ class ReaderWidget(QWidget):
         self.image_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setWidget(self.image_label)
+        # The toolbar fits a narrow dock (#15): compact buttons, a find box that shrinks, and the status (file
+        # name, page, zoom) on a line of its own, where a long name is cut instead of widening the window.
         self.status = QLabel()
-        self.previous_button = QPushButton("◀ Page")
-        self.next_button = QPushButton("Page ▶")
-        self.zoom_out_button = QPushButton("−")
-        self.zoom_in_button = QPushButton("+")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.previous_button = QToolButton(text="◀", toolTip="Previous page (Page Up)")
+        self.next_button = QToolButton(text="▶", toolTip="Next page (Page Down)")
+        self.zoom_out_button = QToolButton(text="−", toolTip="Zoom out (Ctrl+-)")
+        self.zoom_in_button = QToolButton(text="+", toolTip="Zoom in (Ctrl++)")
         self.find_edit = QLineEdit(placeholderText="Find in document")
+        self.find_edit.setMinimumWidth(60)
         self.find_button = QPushButton("Find next")
         self.previous_button.clicked.connect(self.previous_page)
         self.next_button.clicked.connect(self.next_page)
@@ -61,11 +67,11 @@ class ReaderWidget(QWidget):
         bar = QHBoxLayout()
         for widget in (self.previous_button, self.next_button, self.zoom_out_button, self.zoom_in_button):
             bar.addWidget(widget)
-        bar.addWidget(self.status, 1)
-        bar.addWidget(self.find_edit)
+        bar.addWidget(self.find_edit, 1)
         bar.addWidget(self.find_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.status)
         layout.addWidget(self.scroll, 1)
         QShortcut(QKeySequence(Qt.Key.Key_PageDown), self, self.next_page)
         QShortcut(QKeySequence(Qt.Key.Key_PageUp), self, self.previous_page)

@@ -164,12 +164,16 @@ class IndexService:
     def rebuild_all(self) -> list[dict]:
         """Rebuild every (model, dim) that has vectors and drop snapshots that have none."""
         results = [self.rebuild(entry["model"], entry["dim"]) for entry in self.store.models()]
+        self.drop_orphan_snapshots()
+        return results
+
+    def drop_orphan_snapshots(self) -> None:
+        """Delete the snapshots of every (model, dim) that has no vector left."""
         with self.library.transaction() as conn:
             conn.execute(
                 f"DELETE FROM {self.snapshots} WHERE NOT EXISTS (SELECT 1 FROM {self.store.table} v "
                 f"WHERE v.model_id = {self.snapshots}.model_id AND v.dim = {self.snapshots}.dim)"
             )
-        return results
 
     def consistency(self, model_id: str, dim: int) -> dict:
         """Does the stored snapshot of (model_id, dim) match the vectors? Reads only; rebuilds nothing."""

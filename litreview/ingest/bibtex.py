@@ -104,6 +104,12 @@ class DecodedBib:
         return (f"not UTF-8; read as {self.encoding}, but the file is too short to be sure: if names or titles look "
                 "wrong, import it again with another encoding (litreview import --encoding gbk|cp949|big5|...)")
 
+    def entry_warning(self) -> str | None:
+        """The warning every entry of the file carries: its encoding was guessed, or its text is damaged."""
+        if self.how == "bom" and not self.confident:
+            return "damaged UTF-16: unreadable characters were replaced by \ufffd"
+        return self.notice() if self.how == "detected" else None
+
 
 # Chinese GBK bytes also decode as Korean CP949 (and the other way round) in short files: Korean text decoded as
 # CP949 is almost all Hangul, Chinese bytes decoded as CP949 give Hangul and Hanja mixed half and half.
@@ -189,14 +195,7 @@ def decode_bib_bytes(raw: bytes, encoding: str | None = None) -> DecodedBib:
 def read_bib_text(path: Path, encoding: str | None = None) -> tuple[str, str | None]:
     """The text of a .bib file and a note when its encoding was not plain UTF-8 (see decode_bib_bytes)."""
     decoded = decode_bib_bytes(path.read_bytes(), encoding)
-    return decoded.text, _entry_warning(decoded)
-
-
-def _entry_warning(decoded: DecodedBib) -> str | None:
-    """The warning every entry of a file carries: its encoding was guessed, or its text is damaged."""
-    if decoded.how == "bom" and not decoded.confident:
-        return "damaged UTF-16: unreadable characters were replaced by \ufffd"
-    return decoded.notice() if decoded.how == "detected" else None
+    return decoded.text, decoded.entry_warning()
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -509,7 +508,7 @@ def parse_bibtex_files(paths: Sequence[str | Path], encoding: str | None = None)
         path = Path(raw_path)
         try:
             decoded = decode_bib_bytes(path.read_bytes(), encoding)
-            text, warning = decoded.text, _entry_warning(decoded)
+            text, warning = decoded.text, decoded.entry_warning()
             if decoded.notice():
                 notices.append(IngestError(str(path), decoded.notice() or ""))
         except OSError as exc:

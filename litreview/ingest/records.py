@@ -14,19 +14,12 @@ from pathlib import Path
 from litreview.core.paper import IngestError, ParsedPaper  # noqa: F401 - the readers' record types
 from litreview.ingest.registry import ReadResult
 
-__all__ = ["FileProblem", "ReadResult", "clean", "display_name", "parse_year", "read_files", "read_text"]
+__all__ = ["FileProblem", "ReadResult", "clean", "display_name", "parse_year", "read_files"]
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _SPACES = re.compile(r"\s+")
 
 
-def read_text(path: Path, encoding: str | None = None) -> tuple[str, str | None]:
-    """The text of an export and a warning when its encoding had to be guessed (BOMs honoured; else UTF-8;
-    else charset-normalizer), as the BibTeX reader decodes .bib files; `encoding` when the user named one."""
-    from litreview.ingest.bibtex import read_bib_text
-
-    text, warning = read_bib_text(path, encoding)
-    return text.lstrip("\ufeff"), warning
 
 
 class FileProblem(Exception):
@@ -43,24 +36,35 @@ def read_files(
     encoding: str | None,
     records_of: Callable[[Path, str, str | None], Iterator[ParsedPaper | IngestError]],
 ) -> ReadResult:
-    """Read each file's text (read_text) and collect every record `records_of(path, text, encoding_warning)`
-    yields, read or failed; an unreadable file or a FileProblem is one error for the whole file."""
+    """Read each file's text and collect every record `records_of(path, text, encoding_warning)` yields, read or
+    failed; an unreadable file or a FileProblem is one error for the whole file. Files are decoded as the BibTeX
+    reader decodes .bib files (BOMs honoured; else UTF-8; else detection), or with `encoding` when the user named
+    one; a file not read as plain UTF-8 gets a notice saying how it was read (for the import log)."""
+    from litreview.ingest.bibtex import decode_bib_bytes
+
     records: list[ParsedPaper] = []
     errors: list[IngestError] = []
+    notices: list[IngestError] = []
     seen = 0
     for path in map(Path, paths):
         try:
-            text, encoding_warning = read_text(path, encoding)
+            decoded = decode_bib_bytes(path.read_bytes(), encoding)
         except OSError as exc:
             errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
             continue
+        except (UnicodeError, LookupError) as exc:  # an encoding that cannot be decoded: this file only
+            errors.append(IngestError(str(path), f"cannot decode file: {exc}"))
+            continue
+        text, encoding_warning = decoded.text.lstrip("\ufeff"), decoded.entry_warning()
+        if decoded.notice():
+            notices.append(IngestError(str(path), decoded.notice() or ""))
         try:
             for item in records_of(path, text, encoding_warning):
                 seen += 1
                 (records if isinstance(item, ParsedPaper) else errors).append(item)
         except FileProblem as problem:
             errors.append(IngestError(str(path), str(problem), line=problem.line))
-    return ReadResult(records, errors, seen)
+    return ReadResult(records, errors, seen, notices)
 
 
 def clean(value: object) -> str | None:

@@ -197,6 +197,11 @@ class PaperRepository:
         ).fetchall()
         return next((row[0] for row in rows if row[0] not in exclude), None)
 
+    def find_by_origin(self, origin: str, *, exclude: Collection[int] = ()) -> int | None:
+        """The paper first imported from `origin` (a file and the line its record starts on), not in `exclude`."""
+        rows = self.conn.execute("SELECT id FROM papers WHERE origin = ? ORDER BY id", (origin,)).fetchall()
+        return next((row[0] for row in rows if row[0] not in exclude), None)
+
     # -- writes ---------------------------------------------------------------------------------------
     def insert(self, record: ParsedPaper) -> int:
         values = self._row_values(record)

@@ -72,6 +72,8 @@ def embed_pending(
     model_id, dim = embedder.model_id, embedder.dim
     todo = pending_embeddings(library, model_id, dim)
     jobs.close_jobs_without_work(library, {paper_id for paper_id, _, _ in todo})
+    if todo:
+        index.load(model_id, dim)  # from its snapshot before the vectors change: then followed, not rebuilt
     done = 0
     last_save = time.monotonic()
     try:

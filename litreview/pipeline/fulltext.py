@@ -143,6 +143,8 @@ def embed_pending_passages(
         digest = text_hash(text)
         if known.get(passage_id) != digest:
             todo.append((passage_id, text, digest))
+    if todo:
+        index.load(model_id, dim)  # from its snapshot before the vectors change: then followed, not rebuilt
     done = 0
     last_save = time.monotonic()
     try:

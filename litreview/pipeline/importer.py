@@ -120,12 +120,13 @@ def collect_paths(paths: Iterable[str | Path], readers: Registry | None = None) 
 class _Importer:
     """Stores records one transaction at a time and keeps the import log and summary."""
 
-    def __init__(self, library: Library, batch: str) -> None:
+    def __init__(self, library: Library, batch: str, *, reread: str | None = None) -> None:
         self.library = library
         self.repo = PaperRepository(library)
         self.batch = batch
         self.summary = ImportSummary()
         self.claimed: set[int] = set()  # papers a keyed entry of this import was matched to by its key
+        self.reread = reread  # the encoding a file is read again with: its records replace what it gave before
 
     def log(self, path: str, outcome: str, **details: object) -> None:
         jobs.log_import(self.library, self.batch, path, outcome, **details)  # type: ignore[arg-type]
@@ -138,6 +139,18 @@ class _Importer:
         """Insert, merge or update one record; log the decision. Returns the paper id."""
         repo = self.repo
         entry = record.citation_key
+        if self.reread and record.origin:  # the same file and line: the same record, decoded differently
+            existing = repo.find_by_origin(record.origin, exclude=self.claimed)
+            if existing is not None:
+                self.claimed.add(existing)
+                if repo.replace_metadata(existing, record):
+                    self.summary.updated += 1
+                    self.log(path, "updated", paper_id=existing, entry=entry, reason=f"read again as {self.reread}")
+                else:
+                    self.summary.duplicates += 1
+                    self.log(path, "duplicate", paper_id=existing, entry=entry,
+                             reason=f"read again as {self.reread}: unchanged")
+                return existing
         if record.source == "bibtex" and record.citation_key and record.origin:
             existing = repo.find_by_citation_key(
                 record.citation_key, record.origin.rsplit(":", 1)[0], exclude=self.claimed
@@ -211,6 +224,7 @@ def run_import(
     readers: Registry | None = None,
     encoding: str | None = None,
     fulltext: bool = False,
+    reread: bool = False,
 ) -> Generator[Progress, None, ImportSummary]:
     """Import files and folders in every registered format (given together, so BibTeX @string and crossref
     resolve across them), then embed and index what is new when an embedder is given. Yields Progress; returns
@@ -218,14 +232,18 @@ def run_import(
 
     Files read one per paper (PDFs) go to a child process when `extract_in_child` is true, or by default when
     there are several and their reader asks for it. `encoding` reads text formats (BibTeX, RIS...) with that
-    encoding instead of detecting it. With `fulltext` (and an embedder), the PDFs' passages are split, embedded and
-    indexed after the abstracts."""
+    encoding instead of detecting it. With `reread` (and an `encoding`), the files were imported before and are
+    read again with another encoding: each record replaces the paper first imported from the same file and line
+    (a re-decoded title would not be recognised as a duplicate). With `fulltext` (and an embedder), the PDFs'
+    passages are split, embedded and indexed after the abstracts."""
     from litreview.ingest.zotero import is_zotero_source
     from litreview.pipeline.embed import embed_pending
 
     cancel = cancel or CancelToken()
     readers = readers or default_registry()
-    importer = _Importer(library, uuid.uuid4().hex)
+    if reread and not encoding:
+        raise ValueError("reading files again needs the encoding to read them with")
+    importer = _Importer(library, uuid.uuid4().hex, reread=encoding if reread else None)
     zotero_sources = [path for path in paths if is_zotero_source(path)]  # a data directory is not a PDF folder
     found = collect_paths([path for path in paths if path not in zotero_sources], readers)
     by_name = {reader.name: reader for reader in readers.readers}

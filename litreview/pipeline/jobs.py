@@ -14,6 +14,7 @@ from typing import Any
 from litreview.core.errors import error_message
 from litreview.core.ops import Job, JobGenerator, JobKind, Services, WithWarning
 from litreview.core.progress import Cancelled, CancelToken, Progress
+from litreview.core.text import count_of
 from litreview.library import settings
 from litreview.library.settings import ModelChoice
 
@@ -30,8 +31,20 @@ def import_job(paths: Sequence[Any], *, embed: bool = True, fulltext: bool = Tru
                                                                         fulltext=fulltext))
 
 
+def reimport_job(path: str, encoding: str) -> Job:
+    """Read a text-format file (BibTeX, RIS, MEDLINE, CSV) imported before again with `encoding` (the user's
+    choice after a wrong guess), then embed what changed: the papers it gave are updated in place, not added
+    again (litreview.pipeline.importer.run_import's `reread`). An unknown encoding fails before anything runs."""
+    import codecs
+
+    codecs.lookup(encoding)  # LookupError now, on the GUI thread, rather than a failed job
+    item = str(path)
+    return Job(JobKind.IMPORT, lambda services, cancel: _import(services, (item,), cancel, embed=True,
+                                                                        fulltext=False, encoding=encoding))
+
+
 def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, embed: bool,
-            fulltext: bool = True) -> JobGenerator:
+            fulltext: bool = True, encoding: str | None = None) -> JobGenerator:
     from litreview.pipeline.importer import run_import
 
     embedder, model_problem = None, ""
@@ -43,7 +56,8 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
         except Exception as exc:
             model_problem = error_message(exc)
     summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
-                                    cancel=cancel, readers=services.readers(), fulltext=fulltext)
+                                    cancel=cancel, readers=services.readers(), fulltext=fulltext,
+                                    encoding=encoding, reread=encoding is not None)
     return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
 
@@ -125,10 +139,20 @@ def _resume(services: Services, cancel: CancelToken) -> JobGenerator:
         except RemoteNotAllowed as exc:
             return WithWarning(None, f"not embedded: {exc}")
         count = yield from _embed(services, cancel)  # abstracts first: the library is usable before passages
-        if passages:
-            yield from _passages(services, cancel)
-        return count
+        if not passages:
+            return count
+        summary = yield from _passages(services, cancel)
+        return resumed(count, summary.embedded)
     return None
+
+
+def resumed(papers: int, passages: int) -> str:
+    """What a resume that also indexed passages did ("Indexed 120 passages", "Embedded 2 papers and indexed 40
+    passages"), so that passages alone do not read as "Embedded 0 papers"."""
+    done = [f"embedded {count_of(papers, 'paper')}"] if papers else []
+    done.append(f"indexed {count_of(passages, 'passage')}")
+    text = " and ".join(done)
+    return text[0].upper() + text[1:]
 
 
 def _passages(services: Services, cancel: CancelToken) -> JobGenerator:

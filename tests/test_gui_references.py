@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from qt_helpers import FakeBackend
 
 from litreview.analysis.citations import resolve_references
@@ -15,13 +15,10 @@ from litreview.app import ensure_library
 from litreview.core.paper import ParsedPaper
 from litreview.core.reference import Reference
 from litreview.gui.details_pane import reference_label, reference_summary
-from litreview.gui.library_reader import LibraryReader
-from litreview.gui.main_window import MainWindow
 from litreview.library.db import open_library
 from litreview.library.papers import PaperRepository
 from litreview.library.references import store_references
 from litreview.library.translations import store_translations
-from litreview.workers.client import WorkerClient
 
 pytestmark = [pytest.mark.gui]
 
@@ -72,19 +69,11 @@ class BibTeXBackend(FakeBackend):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, library_path):
+def window(library_path, make_window):
     ids = _build_library(library_path)
-    reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=BibTeXBackend(), progress_interval=0.0)
-    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window(BibTeXBackend())
     win.ids = ids
-    yield win
-    win.close()
-    assert win.client.shutdown(30_000)
-    win.reader.library.close()
+    return win
 
 
 def test_reference_summary_and_label_read_the_stored_fields():

@@ -100,16 +100,12 @@ def list_rows(
     return 0
 
 
-def print_rows(
-    args: argparse.Namespace, rows: Sequence[Any], line: Callable[[Any], str], empty: str,
-    as_json: Callable[[Any], Any] | None = None,
-) -> None:
+def print_rows(args: argparse.Namespace, rows: Sequence[Any], line: Callable[[Any], str], empty: str) -> None:
     """Rows as one JSON list with --json (dataclasses as dicts), else one `line(row)` each, or `empty` for none."""
     if args.json:
         from dataclasses import asdict, is_dataclass
 
-        convert = as_json or (lambda row: asdict(row) if is_dataclass(row) else row)
-        print_json([convert(row) for row in rows])
+        print_json([asdict(row) if is_dataclass(row) else row for row in rows])
         return
     for row in rows:
         print(line(row))

@@ -192,11 +192,7 @@ def score(
                 continue
             exact, soft_match, lev = matches(predicted[field], truth)
             for subset in (record["subset"], "ALL"):
-                tally = tallies[subset][field]
-                tally[0] += 1
-                tally[1] += exact
-                tally[2] += soft_match
-                tally[3] += lev
+                _add(tallies[subset][field], 1, exact, soft_match, lev)
             if show_misses and not lev:
                 print(
                     f"  MISS {name} {field} {record['pdf']}\n     got:  {str(predicted[field])[:150]!r}\n"
@@ -226,6 +222,27 @@ def _rate(hits: int, n: int) -> str:
     return f"{hits:3d}/{n:<3d} {100 * hits / n:5.1f}%" if n else "   -        "
 
 
+def _add(tally: list[int], *counts: int) -> None:
+    """One record's counts added to a subset's tally."""
+    for i, count in enumerate(counts):
+        tally[i] += count
+
+
+def _tally(tallies: dict[str, list[int]], subset: str, *counts: int) -> None:
+    """One record's counts added to its subset's tally and to ALL's."""
+    for key in (subset, "ALL"):
+        _add(tallies[key], *counts)
+
+
+def _print_rates(heading: str, columns: list[str], tallies: dict[str, list[int]], rates) -> None:  # noqa: ANN001
+    """A table of `rates(tally)` per subset (ALL last); a tally starts with the subset's record count."""
+    print(f"\n== {heading}")
+    print(f"{'subset':28} {'n':>3} " + " ".join(f"{column:>13}" for column in columns))
+    for subset in sorted(tallies, key=lambda key: (key == "ALL", key)):
+        tally = tallies[subset]
+        print(f"{subset:28} {tally[0]:3d} " + " ".join(f"{rate:>13}" for rate in rates(*tally)))
+
+
 def score_bibliographic(records: list[dict], data: Path, show: bool) -> None:
     """Year accuracy and venue/volume/pages/entry-type coverage of litreview's reading, per subset."""
     tallies: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
@@ -235,29 +252,21 @@ def score_bibliographic(records: list[dict], data: Path, show: bool) -> None:
             continue
         truth_year = record.get("year")
         truth_year = int(truth_year) if truth_year not in (None, "", "None") else None
-        for subset in (record["subset"], "ALL"):
-            tally = tallies[subset]
-            tally[0] += 1
-            if truth_year is not None:
-                tally[1] += 1
-                tally[2] += paper.year == truth_year
-            tally[3] += paper.venue is not None
-            tally[4] += paper.volume is not None
-            tally[5] += paper.page_range is not None
-            tally[6] += paper.entry_type is not None
+        dated = truth_year is not None
+        _tally(tallies, record["subset"], 1, dated, dated and paper.year == truth_year, paper.venue is not None,
+               paper.volume is not None, paper.page_range is not None, paper.entry_type is not None)
         if show:
             print(
                 f"  {record['pdf'][:48]:48} {paper.entry_type} | {paper.venue} | {paper.volume} ({paper.issue})"
                 f" {paper.page_range} | {paper.year} (truth {truth_year})"
             )
-    print("\n== litreview publication facts (first page, running heads, metadata)")
-    print(f"{'subset':28} {'n':>3} {'year right':>13} {'venue found':>13} {'volume':>13} {'pages':>13} {'type':>13}")
-    for subset in sorted(tallies, key=lambda key: (key == "ALL", key)):
-        n, year_n, year_ok, venue, volume, pages, kind = tallies[subset]
-        print(
-            f"{subset:28} {n:3d} {_rate(year_ok, year_n):>13} {_rate(venue, n):>13} {_rate(volume, n):>13}"
-            f" {_rate(pages, n):>13} {_rate(kind, n):>13}"
-        )
+    _print_rates(
+        "litreview publication facts (first page, running heads, metadata)",
+        ["year right", "venue found", "volume", "pages", "type"], tallies,
+        lambda n, year_n, year_ok, venue, volume, pages, kind: [
+            _rate(year_ok, year_n), _rate(venue, n), _rate(volume, n), _rate(pages, n), _rate(kind, n)
+        ],
+    )
 
 
 def score_translations(records: list[dict], data: Path, show_misses: bool) -> None:
@@ -293,15 +302,8 @@ def score_translations(records: list[dict], data: Path, show_misses: bool) -> No
         )
         second_abstract_n = len(truth_abstracts) >= 2
         second_ok = second_abstract_n and any(_lev(text, truth_abstracts.get(lang)) for lang, text in second)
-        for subset in (record["subset"], "ALL"):
-            tally = tallies[subset]
-            tally[0] += 1
-            tally[1] += title_ok
-            tally[2] += abstract_ok
-            tally[3] += trans_title_n
-            tally[4] += trans_title_ok
-            tally[5] += second_abstract_n
-            tally[6] += second_ok
+        _tally(tallies, record["subset"], 1, title_ok, abstract_ok, trans_title_n, trans_title_ok, second_abstract_n,
+               second_ok)
         if show_misses and not (
             title_ok and abstract_ok and trans_title_ok == trans_title_n and second_ok == second_abstract_n
         ):
@@ -310,14 +312,13 @@ def score_translations(records: list[dict], data: Path, show_misses: bool) -> No
                 f"{abstract_ok} {str(paper.abstract)[:80]!r}; translations "
                 f"{[(field, lang, text[:50]) for field, lang, text in paper.translations]}"
             )
-    print("\n== litreview bilingual articles (issue #22 floors: 95 / 90 / 90 / 90 %)")
-    print(f"{'subset':28} {'n':>3} {'title right':>13} {'abstract lev':>13} {'trans. title':>13} {'2nd abstract':>13}")
-    for subset in sorted(tallies, key=lambda key: (key == "ALL", key)):
-        n, title_ok, abstract_ok, tt_n, tt_ok, sa_n, sa_ok = tallies[subset]
-        print(
-            f"{subset:28} {n:3d} {_rate(title_ok, n):>13} {_rate(abstract_ok, n):>13} {_rate(tt_ok, tt_n):>13}"
-            f" {_rate(sa_ok, sa_n):>13}"
-        )
+    _print_rates(
+        "litreview bilingual articles (issue #22 floors: 95 / 90 / 90 / 90 %)",
+        ["title right", "abstract lev", "trans. title", "2nd abstract"], tallies,
+        lambda n, title_ok, abstract_ok, tt_n, tt_ok, sa_n, sa_ok: [
+            _rate(title_ok, n), _rate(abstract_ok, n), _rate(tt_ok, tt_n), _rate(sa_ok, sa_n)
+        ],
+    )
 
 
 def main() -> int:

@@ -171,29 +171,24 @@ def qt_leak_checks(request):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, library_path):
+def make_window(qtbot, tmp_path, library_path):
+    """`make_window(backend=None, ...)`: a real MainWindow with a threaded WorkerClient (qt_helpers.WindowMaker);
+    the windows still open are closed at teardown."""
+    from qt_helpers import WindowMaker
+
+    maker = WindowMaker(qtbot, tmp_path, library_path)
+    yield maker
+    maker.close_all()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, make_window):
     """A real MainWindow with the threaded worker and the fake backend, the sample papers imported (the window
     stories of trash, undo, editing and merging)."""
-    from PySide6.QtCore import QSettings
-    from qt_helpers import SAMPLE_PAPERS, FakeBackend, write_text_papers
+    from qt_helpers import SAMPLE_PAPERS, write_text_papers
 
-    from litreview.app import ensure_library
-    from litreview.gui.library_reader import LibraryReader
-    from litreview.gui.main_window import MainWindow
-    from litreview.library.db import open_library
-    from litreview.workers.client import WorkerClient
-
-    ensure_library(library_path)
-    reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
-    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(client.sig_job_done, timeout=30_000):
+    win = make_window()
+    with qtbot.waitSignal(win.client.sig_job_done, timeout=30_000):
         win.import_paths(write_text_papers(tmp_path / "papers", SAMPLE_PAPERS))
     qtbot.waitUntil(lambda: win.table_model.total == len(SAMPLE_PAPERS), timeout=10_000)
-    yield win
-    win.close()
-    assert client.shutdown(30_000)
-    reader.library.close()
+    return win

@@ -40,6 +40,15 @@ def sentences(rng: random.Random, page: int, count: int) -> list[str]:
     return made
 
 
+def write_lines(page, x: float, y: float, lines: list[str], *, fontsize: float = 9, step: float = 11,
+                fontname: str = "helv") -> float:
+    """Each line written at (x, y), `step` points below the last; returns the y after the last line."""
+    for line in lines:
+        page.insert_text((x, y), line, fontsize=fontsize, fontname=fontname)
+        y += step
+    return y
+
+
 def wrap(text: str, width: int = CHARS_PER_LINE) -> list[str]:
     """Lines of at most `width` characters; a long word that overflows is hyphenated across the line end."""
     lines: list[str] = []
@@ -111,9 +120,7 @@ def make_paper(
             y += LINE_HEIGHT * 2
             page.draw_rect(pymupdf.Rect(COLUMNS[1][0], y, COLUMNS[1][1], y + 60), color=(0, 0, 0))
             y += 60 + LINE_HEIGHT * 1.5
-            for line in wrap(caption):
-                page.insert_text((COLUMNS[1][0], y), line, fontsize=9)
-                y += 11
+            y = write_lines(page, COLUMNS[1][0], y, wrap(caption))
     if references:
         page = doc.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
         page.insert_text((50, 40), "Journal of Generated Tests", fontsize=8)
@@ -125,10 +132,7 @@ def make_paper(
             topic = rng.choice(WORDS)
             entry = f"[{index}] A. Author{index}, B. Writer. On the {topic} of things. Journal, 20{index:02d}."
             paper.references.append(entry)
-            for line in wrap(entry, 90):
-                page.insert_text((50, y), line, fontsize=9)
-                y += 11
-            y += 3
+            y = write_lines(page, 50, y, wrap(entry, 90)) + 3
     doc.save(path)
     doc.close()
     return paper

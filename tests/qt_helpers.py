@@ -157,6 +157,52 @@ def make_fake_embedder(name=None, *, device=None, dim=None) -> FakeEmbedder:
     return FakeEmbedder(dim or 64)
 
 
+class WindowMaker:
+    """Real MainWindows, each over a library with its own threaded WorkerClient (the FakeBackend unless given) and
+    the test's gui.ini settings; `close_all` (the make_window fixture's teardown) closes what is still open."""
+
+    def __init__(self, qtbot, tmp_path: Path, library_path: Path) -> None:
+        self.qtbot, self.tmp_path, self.library_path = qtbot, tmp_path, library_path
+        self.made: list = []
+
+    def __call__(self, backend=None, *, path: Path | None = None, settings=None, show: bool = True,
+                 **settings_values):
+        """A window over `path` (default: the test's library, created first when needed)."""
+        from PySide6.QtCore import QSettings
+
+        from litreview.app import ensure_library
+        from litreview.gui.library_reader import LibraryReader
+        from litreview.gui.main_window import MainWindow
+        from litreview.library.db import open_library
+        from litreview.workers.client import WorkerClient
+
+        path = path or self.library_path
+        ensure_library(path)
+        reader = LibraryReader(open_library(path, read_only=True))
+        client = WorkerClient(path, backend=backend or FakeBackend(), progress_interval=0.0)
+        if settings is None:
+            settings = QSettings(str(self.tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+        for key, value in settings_values.items():
+            settings.setValue(key, value)
+        window = MainWindow(reader, client, settings=settings, export_folder=self.tmp_path / "exports")
+        self.qtbot.addWidget(window)
+        self.made.append(window)
+        if show:
+            window.show()
+        return window
+
+    def close(self, window) -> None:
+        """Close the window, stop its worker and close its reading connection."""
+        self.made.remove(window)
+        window.close()
+        assert window.client.shutdown(30_000)
+        window.reader.library.close()
+
+    def close_all(self) -> None:
+        while self.made:
+            self.close(self.made[0])
+
+
 def is_reply(channel: str):
     """For qtbot.waitSignal(client.sig_replied, check_params_cb=...): the reply of one channel."""
     return lambda reply: reply.channel == channel

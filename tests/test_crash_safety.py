@@ -94,27 +94,21 @@ def _assert_consistent(library: Path, folder: Path) -> None:
         conn.close()
 
 
+def _import_json(library: Path, folder: Path) -> subprocess.CompletedProcess:
+    """`litreview import FOLDER --no-embed --no-fulltext --json` in a child process."""
+    return subprocess.run(_cli(library, "import", str(folder), "--no-embed", "--no-fulltext", "--json"),
+                          env=_env(), capture_output=True, text=True, timeout=300)
+
+
 def test_import_twice_adds_nothing(shared_data, tmp_path):
     folder = _pdf_folder(shared_data, tmp_path, count=6)
     library = tmp_path / "library.sqlite"
-    first = subprocess.run(
-        _cli(library, "import", str(folder), "--no-embed", "--no-fulltext", "--json"),
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    first = _import_json(library, folder)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary["imported"] + summary["duplicates"] == 6
     assert [f["path"].endswith("corrupt.pdf") for f in summary["failed"]] == [True]
-    second = subprocess.run(
-        _cli(library, "import", str(folder), "--no-embed", "--no-fulltext", "--json"),
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    second = _import_json(library, folder)
     again = json.loads(second.stdout)
     assert again["imported"] == 0 and again["duplicates"] == 6 and len(again["failed"]) == 1
     _assert_consistent(library, folder)

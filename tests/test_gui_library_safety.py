@@ -11,15 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
-from qt_helpers import FakeBackend, is_reply
+from qt_helpers import is_reply
 
-from litreview.app import ensure_library, own_library
-from litreview.gui.library_reader import LibraryReader
+from litreview.app import own_library
 from litreview.gui.main_window import MainWindow
-from litreview.library.db import open_library
-from litreview.workers.client import WorkerClient
 
 pytestmark = [
     pytest.mark.gui,
@@ -99,16 +96,10 @@ def _create_list(qtbot, window: MainWindow, name: str) -> int:
     return int(reply.value)
 
 
-def test_reproduction_with_the_real_window_and_a_second_process(qtbot, tmp_path, monkeypatch):
+def test_reproduction_with_the_real_window_and_a_second_process(qtbot, tmp_path, monkeypatch, make_window):
     path = tmp_path / "lib.sqlite"
     ownership = own_library(path)  # what litreview.app.run does before anything opens the library
-    ensure_library(path)
-    reader = LibraryReader(open_library(path, read_only=True))
-    client = WorkerClient(path, backend=FakeBackend(), progress_interval=0.0)
-    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-    qtbot.addWidget(window)
-    window.show()
+    window = make_window(path=path)
     try:
         first = _create_list(qtbot, window, "made in the window")
 
@@ -135,9 +126,7 @@ def test_reproduction_with_the_real_window_and_a_second_process(qtbot, tmp_path,
         second = _create_list(qtbot, window, "made after the second process")
         window.reader.conn.execute("SELECT count(*) FROM reading_lists").fetchone()  # the window still reads
     finally:
-        window.close()
-        assert window.client.shutdown(30_000)
-        window.reader.library.close()
+        make_window.close(window)
         ownership.release()
     fresh = sqlite3.connect(path)
     try:
@@ -147,30 +136,20 @@ def test_reproduction_with_the_real_window_and_a_second_process(qtbot, tmp_path,
         fresh.close()
 
 
-def test_dropping_the_library_file_is_refused_without_opening_it(qtbot, tmp_path):
+def test_dropping_the_library_file_is_refused_without_opening_it(qtbot, tmp_path, make_window):
     from test_gui_main_window import drop_on
 
     path = tmp_path / "lib.sqlite"
-    ensure_library(path)
-    reader = LibraryReader(open_library(path, read_only=True))
-    client = WorkerClient(path, backend=FakeBackend(), progress_interval=0.0)
-    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-    qtbot.addWidget(window)
-    try:
-        held = sqlite_locks_held(path)
-        assert held >= 1  # the window's read-only WAL connection
-        with qtbot.assertNotEmitted(window.client.sig_busy_changed, wait=100):
-            drop_on(window, [path])
-            event, _mime = _drag_enter(path)  # the event does not own its data: keep both alive
-            window.dragEnterEvent(event)
-            assert not event.isAccepted()
-        assert "Nothing to import" in window.statusBar().currentMessage()
-        assert sqlite_locks_held(path) == held
-    finally:
-        window.close()
-        assert window.client.shutdown(30_000)
-        window.reader.library.close()
+    window = make_window(path=path, show=False)
+    held = sqlite_locks_held(path)
+    assert held >= 1  # the window's read-only WAL connection
+    with qtbot.assertNotEmitted(window.client.sig_busy_changed, wait=100):
+        drop_on(window, [path])
+        event, _mime = _drag_enter(path)  # the event does not own its data: keep both alive
+        window.dragEnterEvent(event)
+        assert not event.isAccepted()
+    assert "Nothing to import" in window.statusBar().currentMessage()
+    assert sqlite_locks_held(path) == held
 
 
 def _drag_enter(path: Path):

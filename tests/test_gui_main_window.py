@@ -12,41 +12,16 @@ from PySide6.QtWidgets import QHeaderView
 from qt_helpers import SAMPLE_PAPERS, FakeBackend, RealReaders, is_reply, write_text_papers
 
 from litreview.analysis.related import RelatedAnswer, RelatedResult
-from litreview.app import ensure_library
 from litreview.gui.library_reader import LibraryReader, fts_prefix_query
-from litreview.gui.main_window import MainWindow, describe_progress
+from litreview.gui.main_window import describe_progress
 from litreview.gui.paper_table_model import PaperTableModel
 from litreview.gui.related_panel import RelatedModel
 from litreview.library.db import open_library
-from litreview.workers.client import WorkerClient
 from litreview.workers.messages import JobProgress, Reply
 
 pytestmark = [
     pytest.mark.gui,
 ]
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, library_path):
-    """A real MainWindow over a fresh library and a threaded WorkerClient with the fake backend."""
-    made = []
-
-    def make(backend: FakeBackend | None = None) -> MainWindow:
-        ensure_library(library_path)
-        reader = LibraryReader(open_library(library_path, read_only=True))
-        client = WorkerClient(library_path, backend=backend or FakeBackend(), progress_interval=0.0)
-        settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-        qtbot.addWidget(window)
-        made.append(window)
-        window.show()
-        return window
-
-    yield make
-    for window in made:
-        window.close()
-        assert window.client.shutdown(30_000)
-        window.reader.library.close()
 
 
 @pytest.fixture

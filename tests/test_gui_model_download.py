@@ -8,7 +8,6 @@ import socket
 import pytest
 from qt_helpers import FakeBackend
 from test_embedding_download import REPO, hub  # noqa: F401 - the stand-in hub server (127.0.0.1)
-from test_gui_main_window import make_window  # noqa: F401
 from tiny_models import tiny_models  # noqa: F401
 
 from litreview.embedding import PRESETS, ModelPreset, describe_model, list_models

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from qt_helpers import FakeBackend
 
 from litreview.analysis.citations import resolve_references
@@ -15,13 +15,10 @@ from litreview.app import ensure_library
 from litreview.core.paper import ParsedPaper
 from litreview.core.reference import Reference
 from litreview.gui.details_pane import reference_label, reference_summary
-from litreview.gui.library_reader import LibraryReader
-from litreview.gui.main_window import MainWindow
 from litreview.library.db import open_library
 from litreview.library.papers import PaperRepository
 from litreview.library.references import store_references
 from litreview.library.translations import store_translations
-from litreview.workers.client import WorkerClient
 
 pytestmark = [pytest.mark.gui]
 
@@ -71,29 +68,12 @@ class BibTeXBackend(FakeBackend):
         return default_registry()
 
 
-def _open_window(qtbot, tmp_path, library_path) -> MainWindow:
-    reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=BibTeXBackend(), progress_interval=0.0)
-    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-def _close_window(win: MainWindow) -> None:
-    win.close()
-    assert win.client.shutdown(30_000)
-    win.reader.library.close()
-
-
 @pytest.fixture
-def window(qtbot, tmp_path, library_path):
+def window(library_path, make_window):
     ids = _build_library(library_path)
-    win = _open_window(qtbot, tmp_path, library_path)
+    win = make_window(BibTeXBackend())
     win.ids = ids
-    yield win
-    _close_window(win)
+    return win
 
 
 def test_reference_summary_and_label_read_the_stored_fields():
@@ -208,7 +188,7 @@ def test_a_work_without_title_or_identifier_makes_no_placeholder(library):
     assert library.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 1
 
 
-def test_imported_pdfs_that_share_references_are_related_and_the_why_names_one(qtbot, tmp_path, library_path):
+def test_imported_pdfs_that_share_references_are_related_and_the_why_names_one(qtbot, tmp_path, make_window):
     """Import three PDFs: A and B share three references, C shares none with A. Related for A puts B first,
     and its "why" names a shared reference."""
     from test_references import WORKS, numbered_two_column_pdf, vancouver
@@ -218,22 +198,18 @@ def test_imported_pdfs_that_share_references_are_related_and_the_why_names_one(q
     a = numbered_two_column_pdf(folder / "a.pdf", "Outcomes of prophylaxis", [vancouver(w) for w in WORKS[:5]])
     b = numbered_two_column_pdf(folder / "b.pdf", "Anticoagulation after trauma", [vancouver(w) for w in WORKS[2:7]])
     c = numbered_two_column_pdf(folder / "c.pdf", "Screening for thrombosis", [vancouver(w) for w in WORKS[6:]])
-    ensure_library(library_path)
-    win = _open_window(qtbot, tmp_path, library_path)
-    try:
-        with qtbot.waitSignal(win.client.sig_job_done, timeout=60_000):
-            win.import_paths([a, b, c])
-        ids = {row["path"].rsplit("/", 1)[-1]: row["paper_id"]
-               for row in win.reader.library.query("SELECT path, paper_id FROM files")}
-        win.select_paper(ids["a.pdf"])
-        qtbot.waitUntil(lambda: len(win.related.model.results) == 2, timeout=10_000)
-        first = win.related.model.results[0]
-        assert first.paper_id == ids["b.pdf"]
-        shared_titles = {work[1] for work in WORKS[2:5]}
-        assert set(first.shared_references) <= shared_titles and first.shared_references
-        assert any(item == f"both cite: {title}" for item in first.why for title in shared_titles)
-        why_cell = win.related.model.index(0, 2).data()
-        assert f"both cite: {first.shared_references[0]}" in why_cell
-        assert win.related.model.results[1].shared_references == ()  # C: text alone
-    finally:
-        _close_window(win)
+    win = make_window(BibTeXBackend())
+    with qtbot.waitSignal(win.client.sig_job_done, timeout=60_000):
+        win.import_paths([a, b, c])
+    ids = {row["path"].rsplit("/", 1)[-1]: row["paper_id"]
+           for row in win.reader.library.query("SELECT path, paper_id FROM files")}
+    win.select_paper(ids["a.pdf"])
+    qtbot.waitUntil(lambda: len(win.related.model.results) == 2, timeout=10_000)
+    first = win.related.model.results[0]
+    assert first.paper_id == ids["b.pdf"]
+    shared_titles = {work[1] for work in WORKS[2:5]}
+    assert set(first.shared_references) <= shared_titles and first.shared_references
+    assert any(item == f"both cite: {title}" for item in first.why for title in shared_titles)
+    why_cell = win.related.model.index(0, 2).data()
+    assert f"both cite: {first.shared_references[0]}" in why_cell
+    assert win.related.model.results[1].shared_references == ()  # C: text alone

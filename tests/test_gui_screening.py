@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from qt_helpers import SAMPLE_PAPERS, FakeBackend, write_text_papers
+from qt_helpers import SAMPLE_PAPERS, write_text_papers
 from test_gui_main_window import import_and_wait
 
-from litreview.app import ensure_library
-from litreview.gui.library_reader import LibraryReader
-from litreview.gui.main_window import MainWindow
 from litreview.gui.screening_view import ScreeningState, stopping_hint
-from litreview.library.db import open_library
-from litreview.workers.client import WorkerClient
 
 SIBLING = {"protein": "folding", "folding": "protein", "galaxy": "cosmos", "cosmos": "galaxy"}
 
@@ -38,24 +33,9 @@ def test_stopping_hint_counts_the_run_and_estimates_what_is_left():
 
 
 @pytest.mark.gui
-def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, library_path):
-    ensure_library(library_path)
+def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, make_window):
     settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-
-    def make_window() -> MainWindow:
-        reader = LibraryReader(open_library(library_path, read_only=True))
-        client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
-        window = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-        qtbot.addWidget(window)
-        window.show()
-        return window
-
-    def close(window: MainWindow) -> None:
-        window.close()
-        assert window.client.shutdown(30_000)
-        window.reader.library.close()
-
-    window = make_window()
+    window = make_window(settings=settings)
     try:
         import_and_wait(qtbot, window, write_text_papers(tmp_path / "drop", SAMPLE_PAPERS))
         view = window.screening
@@ -90,9 +70,9 @@ def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, libr
             qtbot.keyClick(view, Qt.Key.Key_M)
         before = list(view.state.decisions)
     finally:
-        close(window)
+        make_window.close(window)
 
-    window = make_window()  # quit and reopen mid-way: the decisions are in the library
+    window = make_window(settings=settings)  # quit and reopen mid-way: the decisions are in the library
     try:
         view = window.screening
         with qtbot.waitSignal(view.sig_ranked, timeout=30_000):
@@ -107,43 +87,33 @@ def test_screening_story_keys_undo_reranking_reopen_export(qtbot, tmp_path, libr
             view.export("ris", tmp_path / "included.ris")
         assert SAMPLE_PAPERS[name_of[chosen]][0] in (tmp_path / "included.ris").read_text(encoding="utf-8")
     finally:
-        close(window)
+        make_window.close(window)
 
 
 @pytest.mark.gui
-def test_screening_a_reading_list_and_fast_keys(qtbot, tmp_path, library_path):
+def test_screening_a_reading_list_and_fast_keys(qtbot, tmp_path, make_window):
     """A project over a reading list's papers only; keys pressed faster than the ranker get one ranking back."""
     from qt_helpers import is_reply
 
-    ensure_library(library_path)
-    reader = LibraryReader(open_library(library_path, read_only=True))
-    client = WorkerClient(library_path, backend=FakeBackend(), progress_interval=0.0)
-    window = MainWindow(reader, client, settings=QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat),
-                        export_folder=tmp_path / "exports")
-    qtbot.addWidget(window)
-    window.show()
-    try:
-        import_and_wait(qtbot, window, write_text_papers(tmp_path / "drop", SAMPLE_PAPERS))
-        assert window.screen_list() is None  # no list chosen: a message, nothing started
-        with qtbot.waitSignal(client.sig_replied, check_params_cb=is_reply("lists"), timeout=30_000):
-            window.create_list("Astro")
-        list_id = window.lists.current_list_id()
-        astro = [pid for pid, title in reader.titles(reader.paper_ids()).items() if "alax" in title]
-        with qtbot.waitSignal(client.sig_replied, check_params_cb=is_reply("lists"), timeout=30_000):
-            window.add_to_list(list_id, astro)
-        view = window.screening
-        with qtbot.waitSignal(view.sig_ranked, timeout=30_000):
-            window.screen_list()
-        assert sorted(view.state.ranking) == sorted(astro)
-        replies = []
-        view.sig_ranked.connect(lambda: replies.append(list(view.state.ranking)))
-        qtbot.keyClick(view, Qt.Key.Key_E)
-        qtbot.keyClick(view, Qt.Key.Key_E)
-        assert view.progress.text() == "Reading list: Astro: 0 included of 2 screened, 0 left"
-        qtbot.waitUntil(lambda: bool(replies) and replies[-1] == [], timeout=30_000)
-        assert len(replies) == 1  # latest-only: the ranking asked after the first key never shows
-        assert "Every candidate is screened." in (view.title.text(), view.hint.text())
-    finally:
-        window.close()
-        assert client.shutdown(30_000)
-        reader.library.close()
+    window = make_window()
+    client, reader = window.client, window.reader
+    import_and_wait(qtbot, window, write_text_papers(tmp_path / "drop", SAMPLE_PAPERS))
+    assert window.screen_list() is None  # no list chosen: a message, nothing started
+    with qtbot.waitSignal(client.sig_replied, check_params_cb=is_reply("lists"), timeout=30_000):
+        window.create_list("Astro")
+    list_id = window.lists.current_list_id()
+    astro = [pid for pid, title in reader.titles(reader.paper_ids()).items() if "alax" in title]
+    with qtbot.waitSignal(client.sig_replied, check_params_cb=is_reply("lists"), timeout=30_000):
+        window.add_to_list(list_id, astro)
+    view = window.screening
+    with qtbot.waitSignal(view.sig_ranked, timeout=30_000):
+        window.screen_list()
+    assert sorted(view.state.ranking) == sorted(astro)
+    replies = []
+    view.sig_ranked.connect(lambda: replies.append(list(view.state.ranking)))
+    qtbot.keyClick(view, Qt.Key.Key_E)
+    qtbot.keyClick(view, Qt.Key.Key_E)
+    assert view.progress.text() == "Reading list: Astro: 0 included of 2 screened, 0 left"
+    qtbot.waitUntil(lambda: bool(replies) and replies[-1] == [], timeout=30_000)
+    assert len(replies) == 1  # latest-only: the ranking asked after the first key never shows
+    assert "Every candidate is screened." in (view.title.text(), view.hint.text())

@@ -13,13 +13,9 @@ from data_location import data_part
 from PySide6.QtCore import QSettings
 from qt_helpers import RealReaders
 
-from litreview.app import ensure_library
-from litreview.gui.library_reader import LibraryReader
 from litreview.gui.main_window import MainWindow
 from litreview.gui.zotero_watch import WATCH_ENABLED_KEY, WATCH_FOLDER_KEY, ZOTERO_ON_START_KEY
-from litreview.library.db import open_library
 from litreview.library.lists import ReadingLists
-from litreview.workers.client import WorkerClient
 
 pytestmark = [pytest.mark.gui]
 
@@ -27,29 +23,16 @@ ZOTERO = "kishkash555-nlp-for-ta"
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path, library_path):
-    made = []
+def make_window(make_window):
+    """conftest's make_window with the real readers, and the outcomes of the window's jobs."""
 
     def make(**settings_values) -> tuple[MainWindow, list]:
-        ensure_library(library_path)
-        reader = LibraryReader(open_library(library_path, read_only=True))
-        client = WorkerClient(library_path, backend=RealReaders(), progress_interval=0.0)
-        settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
-        for key, value in settings_values.items():
-            settings.setValue(key, value)
+        window = make_window(RealReaders(), **settings_values)
         outcomes: list = []
-        client.sig_job_done.connect(outcomes.append)  # the client lives on the GUI thread
-        window = MainWindow(reader, client, settings=settings, export_folder=tmp_path / "exports")
-        qtbot.addWidget(window)
-        made.append(window)
-        window.show()
+        window.client.sig_job_done.connect(outcomes.append)  # the client lives on the GUI thread
         return window, outcomes
 
-    yield make
-    for window in made:
-        window.close()
-        assert window.client.shutdown(30_000)
-        window.reader.library.close()
+    return make
 
 
 @pytest.fixture

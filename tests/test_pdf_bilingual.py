@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from pdf_factory import write_lines
 from rapidfuzz.distance import Levenshtein
 
 from litreview.core.paper import ParsedPaper
@@ -44,27 +45,17 @@ def _bilingual_pdf(path: Path, *, translation_style: str = "same-block", second_
     page = doc.new_page()
     page.insert_text((72, 40), "Rev Saúde Pública 2004;38(1):9-15", fontsize=8)
     y = 90
-    for line in _wrap(PT_TITLE, 48):
-        page.insert_text((72, y), line, fontsize=20, fontname="hebo")
-        y += 24
+    y = write_lines(page, 72, y, _wrap(PT_TITLE, 48), fontsize=20, step=24, fontname="hebo")
     if translation_style == "same-block":
-        for line in _wrap(second_title, 48):
-            page.insert_text((72, y), line, fontsize=20, fontname="helv")
-            y += 24
+        y = write_lines(page, 72, y, _wrap(second_title, 48), fontsize=20, step=24)
     else:  # smaller italic block under a gap
-        y += 16
-        for line in _wrap(second_title, 70):
-            page.insert_text((72, y), line, fontsize=14, fontname="heit")
-            y += 17
+        y = write_lines(page, 72, y + 16, _wrap(second_title, 70), fontsize=14, step=17, fontname="heit")
     page.insert_text((72, y + 14), "Roseli Nomura, Eliane Alves e Marcelo Zugaib", fontsize=11, fontname="hebo")
     y += 50
     for heading, text in (("Resumo", RESUMO), ("Abstract", ABSTRACT)):
         page.insert_text((72, y), heading, fontsize=10, fontname="hebo")
         y += 14
-        for line in _wrap(text):
-            page.insert_text((72, y), line, fontsize=9)
-            y += 11
-        y += 18
+        y = write_lines(page, 72, y, _wrap(text)) + 18
     doc.save(path)
     doc.close()
     return path

@@ -65,28 +65,28 @@ def test_translations_stored_and_searched(library) -> None:
     assert [pid for pid, _ in keyword_search(library, "complicações")] == [paper_id]
 
 
-def test_bibtex_with_the_english_title_is_the_same_paper_as_the_portuguese_pdf(library) -> None:
-    first = add_records(library, [_pdf_record()])
-    second = add_records(library, [_bibtex_record()])
+def _one_paper_in_english(library, first_record: ParsedPaper, second_record: ParsedPaper) -> tuple:
+    """Import both records: the second is a duplicate of the first, which reads in English with its Portuguese
+    title and abstract kept as translations; returns the stored translations."""
+    first = add_records(library, [first_record])
+    second = add_records(library, [second_record])
     assert second.duplicates == 1 and second.imported == 0
     paper_id = first.paper_ids[0]
     row = PaperRepository(library).get_row(paper_id)
-    # The entry names the paper in English, so English becomes its own language; Portuguese is kept, not lost.
     assert (row["title"], row["language"], row["abstract"]) == (EN_TITLE, "en", EN_ABSTRACT)
     stored = translations_of(library.conn, [paper_id])[paper_id]
     assert ("title", "pt", PT_TITLE) in stored and ("abstract", "pt", PT_ABSTRACT) in stored
+    return stored
+
+
+def test_bibtex_with_the_english_title_is_the_same_paper_as_the_portuguese_pdf(library) -> None:
+    # The entry names the paper in English, so English becomes its own language; Portuguese is kept, not lost.
+    stored = _one_paper_in_english(library, _pdf_record(), _bibtex_record())
     assert all(language != "en" for _, language, _ in stored)
 
 
 def test_pdf_after_the_english_bibtex_entry_is_recognised_and_kept_in_english(library) -> None:
-    first = add_records(library, [_bibtex_record()])
-    second = add_records(library, [_pdf_record()])
-    assert second.duplicates == 1 and second.imported == 0
-    paper_id = first.paper_ids[0]
-    row = PaperRepository(library).get_row(paper_id)
-    assert (row["title"], row["language"], row["abstract"]) == (EN_TITLE, "en", EN_ABSTRACT)
-    stored = translations_of(library.conn, [paper_id])[paper_id]
-    assert ("title", "pt", PT_TITLE) in stored and ("abstract", "pt", PT_ABSTRACT) in stored
+    _one_paper_in_english(library, _bibtex_record(), _pdf_record())
 
 
 def test_different_papers_with_similar_translated_titles_are_not_merged(library) -> None:

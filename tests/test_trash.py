@@ -20,6 +20,13 @@ from litreview.pipeline import drive, embed_pending
 N = 1000
 
 
+def _add_papers(library, count: int) -> None:
+    """Papers "paper 0".."paper {count-1}", ids 1..count in a new library."""
+    with library.transaction() as conn:
+        for i in range(count):
+            conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+
+
 def _fill(library) -> None:
     rng = random.Random(14)
     topics = ["protein folding", "graph neural networks", "coral reefs", "dark matter", "language models"]
@@ -138,9 +145,7 @@ def test_delete_restore_delete_empty_on_a_thousand_papers(tmp_path, capsys):
 
 
 def test_restore_under_a_new_id_when_the_old_one_was_taken(library):
-    with library.transaction() as conn:
-        for i in range(3):
-            conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+    _add_papers(library, 3)
     lists = ReadingLists(library)
     list_id = lists.create("l")
     lists.add(list_id, [3, 1, 2])
@@ -166,9 +171,7 @@ def test_unknown_ids_change_nothing(library):
 
 
 def test_empty_older_than(library):
-    with library.transaction() as conn:
-        for i in range(4):
-            conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+    _add_papers(library, 4)
     trash.move_to_trash(library, [1, 2], now="2026-01-01T00:00:00Z")
     trash.move_to_trash(library, [3], now="2026-01-20T00:00:00Z")
     now = dt.datetime(2026, 1, 25, tzinfo=dt.UTC)
@@ -181,9 +184,7 @@ def test_the_daily_upkeep_empties_what_is_older_than_trash_days(tmp_path, capsys
 
     path = tmp_path / "lib.sqlite"
     with open_library(path) as library:
-        with library.transaction() as conn:
-            for i in range(3):
-                conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+        _add_papers(library, 3)
         library.set_setting("trash_days", "7")
         trash.move_to_trash(library, [1], now="2020-01-01T00:00:00Z")
         trash.move_to_trash(library, [2])
@@ -203,9 +204,7 @@ def test_rows_of_every_other_table_pointing_at_a_paper_come_back_with_it(library
     """Notes, Zotero links and whatever later tables point at papers are kept in the trash generically."""
     from litreview.library.notes import PaperNotes
 
-    with library.transaction() as conn:
-        for i in range(2):
-            conn.execute("INSERT INTO papers(title) VALUES (?)", (f"paper {i}",))
+    _add_papers(library, 2)
     notes = PaperNotes(library)
     with library.transaction():
         notes.add(1, "read the methods again")

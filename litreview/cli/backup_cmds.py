@@ -5,23 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.cli.common import add_command, open_from_args, print_json, print_result, print_rows
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("backup", help="copy the library (into its backups folder, or to PATH)")
+    p = add_command(subparsers, "backup", cmd_backup, "copy the library (into its backups folder, or to PATH)")
     p.add_argument("path", nargs="?", type=Path, help="where to write the copy (default: the backups folder)")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_backup)
-
-    p = subparsers.add_parser("backups", help="list the library's backups, newest first")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_backups)
-
-    p = subparsers.add_parser("restore", help="replace the library by a backup (the current one is kept aside)")
+    add_command(subparsers, "backups", cmd_backups, "list the library's backups, newest first")
+    p = add_command(
+        subparsers, "restore", cmd_restore, "replace the library by a backup (the current one is kept aside)"
+    )
     p.add_argument("path", type=Path, help="the backup to restore")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_restore)
 
 
 def _library_path(args: argparse.Namespace) -> Path:
@@ -44,11 +38,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
                 raise CommandError(f"{target} exists; choose a new file name")
             written = copy_database(library.conn, target)
     result = {"library": str(library.path), "backup": str(written), "bytes": written.stat().st_size}
-    if args.json:
-        print_json(result)
-    else:
-        print(f"backed up {result['library']} to {result['backup']} ({result['bytes'] / 2**20:.1f} MiB)")
-    return 0
+    return print_result(
+        args, result, f"backed up {result['library']} to {result['backup']} ({result['bytes'] / 2**20:.1f} MiB)"
+    )
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
@@ -59,13 +51,8 @@ def cmd_backups(args: argparse.Namespace) -> int:
          "bytes": b.size}
         for b in backups_of(_library_path(args))
     ]
-    if args.json:
-        print_json(found)
-    else:
-        for b in found:
-            print(f"{b['taken_at']}  {b['reason']:<14} {b['bytes'] / 2**20:8.1f} MiB  {b['path']}")
-        if not found:
-            print("no backups yet")
+    print_rows(args, found, lambda b: f"{b['taken_at']}  {b['reason']:<14} {b['bytes'] / 2**20:8.1f} MiB  {b['path']}",
+               "no backups yet")
     return 0
 
 

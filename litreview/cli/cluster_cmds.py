@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.cli.common import add_command, open_from_args, print_json
 from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("clusters", help="cluster the library into labelled topics and store the map")
+    p = add_command(subparsers, "clusters", cmd_clusters, "cluster the library into labelled topics and store the map")
     p.add_argument("--k", type=int, metavar="N", help="number of clusters (default: chosen automatically)")
     p.add_argument("--model", metavar="MODEL_ID", help="vectors of this model id (default: the library's model)")
     p.add_argument("--dim", type=int, help="vector dimension, with --model (default: the one with most vectors)")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_clusters)
 
 
 def cmd_clusters(args: argparse.Namespace) -> int:

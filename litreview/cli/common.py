@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -40,6 +42,75 @@ def print_json(value: Any) -> None:
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
+
+
+# How positional arguments several commands share are read; any other name is a plain string.
+POSITIONALS: dict[str, dict[str, Any]] = {
+    "ids": {"metavar": "ID", "type": int, "nargs": "+"},
+    "id": {"type": int},
+    "position": {"metavar": "POS", "type": int},
+}
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction, command: str, handler: Callable[[argparse.Namespace], int],
+    help_text: str, *positionals: str, json_flag: bool = True, **defaults: Any,
+) -> argparse.ArgumentParser:
+    """A subcommand that runs `handler`, with the positional arguments named (read as in POSITIONALS) and --json
+    (unless `json_flag` is False); add its other arguments to the parser it returns."""
+    parser = subparsers.add_parser(command, help=help_text)
+    for positional in positionals:
+        parser.add_argument(positional, **POSITIONALS.get(positional, {}))
+    if json_flag:
+        add_json_flag(parser)
+    parser.set_defaults(handler=handler, **defaults)
+    return parser
+
+
+@contextmanager
+def changing_papers(args: argparse.Namespace, *errors: type[Exception]) -> Iterator[Any]:
+    """The existing library, for a write that keeps the ANN snapshots in step; the `errors` the write raises become a
+    CommandError with their message."""
+    from litreview.cli import CommandError
+    from litreview.index.upkeep import index_in_step
+
+    try:
+        with open_from_args(args, create=False) as library, index_in_step(library):
+            yield library
+    except errors as exc:  # a KeyError's str() quotes its message, so take the message itself
+        raise CommandError(exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)) from exc
+
+
+def print_result(args: argparse.Namespace, value: Any, text: str) -> int:
+    """`value` as JSON with --json, else `text` (if any); 0, the exit status."""
+    if args.json:
+        print_json(value)
+    elif text:
+        print(text)
+    return 0
+
+
+def list_rows(
+    args: argparse.Namespace, fetch: Callable[[Any], Sequence[Any]], line: Callable[[Any], str], empty: str
+) -> int:
+    """The rows `fetch(library)` reads, printed by print_rows; 0, the exit status."""
+    with open_from_args(args, create=False, reads_only=True) as library:
+        rows = fetch(library)
+    print_rows(args, rows, line, empty)
+    return 0
+
+
+def print_rows(args: argparse.Namespace, rows: Sequence[Any], line: Callable[[Any], str], empty: str) -> None:
+    """Rows as one JSON list with --json (dataclasses as dicts), else one `line(row)` each, or `empty` for none."""
+    if args.json:
+        from dataclasses import asdict, is_dataclass
+
+        print_json([asdict(row) if is_dataclass(row) else row for row in rows])
+        return
+    for row in rows:
+        print(line(row))
+    if not rows:
+        print(empty)
 
 
 def warn(message: str) -> None:

@@ -7,11 +7,11 @@ import sys
 import time
 from typing import Any
 
-from litreview.cli.common import add_json_flag, add_model_flag, model_name, print_json, warn
+from litreview.cli.common import add_command, add_model_flag, model_name, print_json, warn
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    embed = subparsers.add_parser("embed", help="vectors for texts (documents unless --query)")
+    embed = add_command(subparsers, "embed", run_embed, "vectors for texts (documents unless --query)")
     embed.add_argument(
         "texts", nargs="*", metavar="TEXT", help="texts to embed ('-' reads one text per line from stdin)"
     )
@@ -20,19 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument("--dim", type=int, default=None, help="MRL truncation (before L2 normalisation)")
     embed.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     add_option_flag(embed)
-    add_json_flag(embed)
-    embed.set_defaults(handler=run_embed)
 
-    models = subparsers.add_parser("models", help="model presets and what is available offline")
-    add_json_flag(models)
-    models.set_defaults(handler=run_models)
+    models = add_command(subparsers, "models", run_models, "model presets and what is available offline")
     actions = models.add_subparsers(dest="models_action", metavar="ACTION")
-    download = actions.add_parser("download", help="fetch a model through huggingface_hub (resumable)")
+    download = add_command(actions, "download", run_download, "fetch a model through huggingface_hub (resumable)")
     download.add_argument("name", help="preset name or Hugging Face repo id")
     download.add_argument("--endpoint", default=None, help="hub URL (default: $HF_ENDPOINT or huggingface.co)")
     download.add_argument("--revision", default=None)
-    add_json_flag(download)
-    download.set_defaults(handler=run_download)
 
 
 _INT_OPTIONS = {"max_length", "token_budget", "max_batch_size", "threads", "batch_size", "retries"}

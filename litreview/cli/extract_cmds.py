@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from litreview.cli.common import add_json_flag, print_json
+from litreview.cli.common import add_command, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("extract", help="extract title, authors and abstract from PDFs (writes nothing)")
+    p = add_command(
+        subparsers, "extract", cmd_extract, "extract title, authors and abstract from PDFs (writes nothing)"
+    )
     p.add_argument("paths", nargs="+", metavar="PDF", help="PDF files or folders (searched recursively)")
     p.add_argument("--references", action="store_true", help="also extract each PDF's reference list")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_extract)
 
 
 def _pdf_paths(paths: list[str]) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+from litreview.cli.common import add_command, open_from_args, print_json, warn
 from litreview.cli.embed_cmds import add_option_flag, parse_options
 from litreview.core.text import count_of
 
@@ -13,13 +13,13 @@ SEARCH_MODES = ("keyword", "semantic", "hybrid")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("related", help="papers most similar to one paper, with the distinctive terms shared")
+    p = add_command(
+        subparsers, "related", cmd_related, "papers most similar to one paper, with the distinctive terms shared"
+    )
     p.add_argument("paper_id", type=int, metavar="ID")
     p.add_argument("-k", type=int, default=10, help="how many papers (default 10)")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_related)
 
-    p = subparsers.add_parser("search", help="keyword, semantic or hybrid search")
+    p = add_command(subparsers, "search", cmd_search, "keyword, semantic or hybrid search")
     p.add_argument("query", nargs="+", metavar="QUERY")
     p.add_argument("--mode", choices=SEARCH_MODES, default="hybrid",
                    help="default hybrid (keyword when the library has no vectors)")
@@ -28,15 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--passages", action="store_true",
                    help="search full-text passages: paper, page and text of each match")
     p.add_argument("--device", help="cpu, cuda or mps for embedding the query")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_search)
 
-    p = subparsers.add_parser("reindex", help="rebuild the ANN index from the stored vectors")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_reindex)
+    add_command(subparsers, "reindex", cmd_reindex, "rebuild the ANN index from the stored vectors")
 
-    p = subparsers.add_parser("eval", help="score retrieval on a BEIR folder or screening on SYNERGY reviews "
-                                           "(imported into a temporary library)")
+    p = add_command(subparsers, "eval", cmd_eval, "score retrieval on a BEIR folder or screening on SYNERGY reviews "
+                                                  "(imported into a temporary library)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--beir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
     source.add_argument("--synergy", metavar="DIR", help="a SYNERGY review (labels.csv, works_*.zip) or a folder of "
@@ -53,8 +49,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--limit-queries", type=int, metavar="N", help="score only the first N judged queries")
     p.add_argument("--device", help="cpu, cuda or mps")
     add_option_flag(p)
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_eval)
 
 
 def _titles(library, ids: list[int]) -> dict[int, str | None]:

@@ -6,32 +6,22 @@ import argparse
 import json
 import sqlite3
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.cli.common import add_command, open_from_args, print_json
 from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("init", help="create an empty library")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_init)
+    add_command(subparsers, "init", cmd_init, "create an empty library")
 
-    p = subparsers.add_parser("info", help="library path, counts, schema version, models indexed")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_info)
+    add_command(subparsers, "info", cmd_info, "library path, counts, schema version, models indexed")
 
-    p = subparsers.add_parser("list", help="list the papers")
+    p = add_command(subparsers, "list", cmd_list, "list the papers")
     p.add_argument("--limit", type=int, default=None, help="at most this many papers")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_list)
 
-    p = subparsers.add_parser("show", help="one paper in full")
+    p = add_command(subparsers, "show", cmd_show, "one paper in full")
     p.add_argument("id", type=int)
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_show)
 
-    p = subparsers.add_parser("doctor", help="check the library's integrity, vectors and index")
-    add_json_flag(p)
-    p.set_defaults(handler=cmd_doctor)
+    add_command(subparsers, "doctor", cmd_doctor, "check the library's integrity, vectors and index")
 
 
 def cmd_init(args: argparse.Namespace) -> int:

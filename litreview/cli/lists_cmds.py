@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+from litreview.cli.common import add_command, open_from_args, print_json, warn
 from litreview.core.text import count_of
 
 _EXPORT_FORMATS = ("bibtex", "ris", "csljson", "markdown", "csv")
@@ -19,63 +19,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lists = subparsers.add_parser("lists", help="reading lists: create, add, remove, move, reorder, note, show, ...")
     actions = lists.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
 
-    create = actions.add_parser("create", help="create an empty reading list")
-    create.add_argument("name")
-    create.set_defaults(handler=_create)
-
-    rename = actions.add_parser("rename", help="rename a reading list")
-    rename.add_argument("old")
-    rename.add_argument("new")
-    rename.set_defaults(handler=_rename)
-
-    delete = actions.add_parser("delete", help="delete a reading list (the papers stay in the library)")
-    delete.add_argument("name")
-    delete.set_defaults(handler=_delete)
-
-    add = actions.add_parser("add", help="append papers to a list")
-    add.add_argument("name")
-    add.add_argument("ids", metavar="ID", type=int, nargs="+")
-    add.add_argument("--note", default="", help="note for the added papers")
-    add.set_defaults(handler=_add)
-
-    remove = actions.add_parser("remove", help="take papers out of a list")
-    remove.add_argument("name")
-    remove.add_argument("ids", metavar="ID", type=int, nargs="+")
-    remove.set_defaults(handler=_remove)
-
-    move = actions.add_parser("move", help="move a paper to a position in the list (1 = top)")
-    move.add_argument("name")
-    move.add_argument("id", type=int)
-    move.add_argument("position", metavar="POS", type=int)
-    move.set_defaults(handler=_move)
-
-    reorder = actions.add_parser("reorder", help="put these papers first, in this order (the rest keep theirs)")
-    reorder.add_argument("name")
-    reorder.add_argument("ids", metavar="ID", type=int, nargs="+")
-    reorder.set_defaults(handler=_reorder)
-
-    note = actions.add_parser("note", help="set the note of a paper in a list ('' clears it)")
-    note.add_argument("name")
-    note.add_argument("id", type=int)
-    note.add_argument("text")
-    note.set_defaults(handler=_note)
-
-    show = actions.add_parser("show", help="all lists, or the papers of one list")
+    add_command(actions, "create", _create, "create an empty reading list", "name")
+    add_command(actions, "rename", _rename, "rename a reading list", "old", "new")
+    add_command(actions, "delete", _delete, "delete a reading list (the papers stay in the library)", "name")
+    add_command(actions, "add", _add, "append papers to a list", "name", "ids").add_argument(
+        "--note", default="", help="note for the added papers"
+    )
+    add_command(actions, "remove", _remove, "take papers out of a list", "name", "ids")
+    add_command(actions, "move", _move, "move a paper to a position in the list (1 = top)", "name", "id", "position")
+    add_command(
+        actions, "reorder", _reorder, "put these papers first, in this order (the rest keep theirs)", "name", "ids"
+    )
+    add_command(actions, "note", _note, "set the note of a paper in a list ('' clears it)", "name", "id", "text")
+    show = add_command(actions, "show", _show, "all lists, or the papers of one list")
     show.add_argument("name", nargs="?")
-    show.set_defaults(handler=_show)
 
-    for parser in (create, rename, delete, add, remove, move, reorder, note, show):
-        add_json_flag(parser)
-
-    export = subparsers.add_parser("export", help="write a reading list, some papers or the whole library to a file")
+    export = add_command(
+        subparsers, "export", _export, "write a reading list, some papers or the whole library to a file"
+    )
     source = export.add_mutually_exclusive_group()
     source.add_argument("--list", dest="list_name", metavar="NAME", help="export this reading list (with notes)")
     source.add_argument("--ids", metavar="ID", type=int, nargs="+", help="export these papers")
     export.add_argument("--format", required=True, choices=_EXPORT_FORMATS)
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="output file ('-' for stdout)")
     export.add_argument("--title", help="heading of a Markdown reading list (default: the list name)")
-    add_json_flag(export)
-    export.set_defaults(handler=_export)
 
 
 def _lists(args: argparse.Namespace, *, read_only: bool = False):

@@ -7,32 +7,23 @@ import argparse
 import json
 import sys
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json
+from litreview.cli.common import add_command, open_from_args, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    refs = subparsers.add_parser("refs", help="a paper's references, with the library papers they resolve to")
+    refs = add_command(subparsers, "refs", cmd_refs, "a paper's references, with the library papers they resolve to")
     refs.add_argument("id", type=int, metavar="ID")
-    add_json_flag(refs)
-    refs.set_defaults(handler=cmd_refs)
 
-    citing = subparsers.add_parser("citing", help="the library papers whose references cite a paper")
+    citing = add_command(subparsers, "citing", cmd_citing, "the library papers whose references cite a paper")
     citing.add_argument("id", type=int, metavar="ID")
-    add_json_flag(citing)
-    citing.set_defaults(handler=cmd_citing)
 
-    missing = subparsers.add_parser("missing", help="works cited by library papers but not in the library")
+    missing = add_command(subparsers, "missing", cmd_missing, "works cited by library papers but not in the library")
     missing.add_argument("--list", metavar="NAME", help="only what the papers of this reading list cite")
     missing.add_argument("-k", type=int, default=50, metavar="N", help="how many works (default 50)")
     missing.add_argument("--min-citing", type=int, default=2, metavar="N", help="cited by at least N papers")
-    add_json_flag(missing)
-    missing.set_defaults(handler=cmd_missing)
 
-    update = subparsers.add_parser(
-        "update-references", help="read the reference lists still queued (older libraries) and resolve them"
-    )
-    add_json_flag(update)
-    update.set_defaults(handler=cmd_update)
+    add_command(subparsers, "update-references", cmd_update,
+                "read the reference lists still queued (older libraries) and resolve them")
 
 
 def _paper(library, paper_id: int) -> dict:

@@ -8,62 +8,36 @@ import json
 import sys
 from pathlib import Path
 
-from litreview.cli.common import add_json_flag, open_from_args, print_json, warn
+from litreview.cli.common import add_command, open_from_args, print_json, warn
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     screen = subparsers.add_parser("screen", help="screen candidates: include / exclude / maybe, ranked as you go")
     sub = screen.add_subparsers(dest="screen_command", metavar="ACTION", required=True)
 
-    p = sub.add_parser("new", help="start a screening project")
-    p.add_argument("name")
+    p = add_command(sub, "new", _new, "start a screening project", "name")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--last-import", action="store_true", help="the papers the latest import brought")
     which.add_argument("--batch", metavar="ID", help="the papers of this import batch")
     which.add_argument("--ids", metavar="ID", type=int, nargs="+", help="these papers")
     which.add_argument("--all", action="store_true", help="the whole library")
-    add_json_flag(p)
-    p.set_defaults(handler=_new)
-
-    p = sub.add_parser("list", help="screening projects and their counts")
-    add_json_flag(p)
-    p.set_defaults(handler=_list)
-
-    p = sub.add_parser("next", help="the undecided candidates, ranked by a model trained on the decisions so far")
-    p.add_argument("name")
+    add_command(sub, "list", _list, "screening projects and their counts")
+    p = add_command(sub, "next", _next, "the undecided candidates, ranked by a model trained on the decisions so far",
+                    "name")
     p.add_argument("-n", type=int, default=10, help="how many (default 10)")
     p.add_argument("--no-embed", action="store_true", help="rank without the library's embedding vectors")
-    add_json_flag(p)
-    p.set_defaults(handler=_next)
-
     for decision in ("include", "exclude", "maybe"):
-        p = sub.add_parser(decision, help=f"decide '{decision}' on one or more papers")
-        p.add_argument("name")
-        p.add_argument("ids", metavar="ID", type=int, nargs="+")
+        p = add_command(sub, decision, _decide, f"decide '{decision}' on one or more papers", "name", "ids",
+                        decision=decision)
         p.add_argument("--reason", help="why (kept with the decision)")
-        add_json_flag(p)
-        p.set_defaults(handler=_decide, decision=decision)
-
-    p = sub.add_parser("undo", help="undo the latest decision")
-    p.add_argument("name")
-    add_json_flag(p)
-    p.set_defaults(handler=_undo)
-
-    p = sub.add_parser("export", help="decisions as CSV, or the included papers as RIS / BibTeX")
-    p.add_argument("name")
+    add_command(sub, "undo", _undo, "undo the latest decision", "name")
+    p = add_command(sub, "export", _export, "decisions as CSV, or the included papers as RIS / BibTeX", "name",
+                    json_flag=False)
     p.add_argument("--format", choices=("csv", "ris", "bibtex"), default="csv",
                    help="csv: every candidate with its decision; ris/bibtex: the included papers")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output file ('-' for stdout)")
-    p.set_defaults(handler=_export)
-
-    p = sub.add_parser("prisma", help="the screening-stage counts of a PRISMA flow diagram")
-    p.add_argument("name")
-    add_json_flag(p)
-    p.set_defaults(handler=_prisma)
-
-    p = sub.add_parser("delete", help="delete a screening project (the papers stay)")
-    p.add_argument("name")
-    p.set_defaults(handler=_delete)
+    add_command(sub, "prisma", _prisma, "the screening-stage counts of a PRISMA flow diagram", "name")
+    add_command(sub, "delete", _delete, "delete a screening project (the papers stay)", "name", json_flag=False)
 
 
 def _project(library, name: str) -> int:

@@ -7,8 +7,22 @@ from dataclasses import dataclass, field
 from litreview.core.reference import Reference
 
 
+@dataclass(frozen=True, kw_only=True)
+class Publication:
+    """Where and when a work was published, as printed: the facts a reader finds (a PDF's first page and running
+    heads, a BibTeX entry) and a stored paper keeps. Keyword-only, so the records built on it keep their own
+    positional fields."""
+
+    venue: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    page_range: str | None = None  # "123-145" or an article number, as printed
+    entry_type: str | None = None  # BibTeX entry type ("article", "inproceedings", ...)
+
+
 @dataclass(frozen=True)
-class ParsedPaper:
+class ParsedPaper(Publication):
     """What a reader (PDF or BibTeX) found for one paper. Immutable; safe to pass between threads."""
 
     source: str  # "pdf" | "bibtex" | "beir" ...
@@ -16,21 +30,15 @@ class ParsedPaper:
     authors: tuple[str, ...] = ()
     abstract: str | None = None
     abstract_source: str | None = None  # "pdf-heading", "pdf-first-block", "bibtex", ...
-    year: int | None = None
-    venue: str | None = None
     doi: str | None = None
     arxiv_id: str | None = None
     language: str | None = None
     keywords: str | None = None
     full_text: str | None = None  # text of the first pages, for keyword search
-    entry_type: str | None = None  # BibTeX entry type ("article", "inproceedings", ...)
     citation_key: str | None = None
     original_fields: dict[str, str] = field(default_factory=dict)  # BibTeX fields as written
     file_paths: tuple[str, ...] = ()  # PDFs this record links to (BibTeX file fields)
     pages: int | None = None  # page count of the PDF
-    volume: str | None = None
-    issue: str | None = None
-    page_range: str | None = None  # "123-145" or an article number, as printed
     pmid: str | None = None
     url: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)  # {"openalex": "W…", "zotero": "…", "pmcid": …}
@@ -55,28 +63,22 @@ class IngestError:
 
 
 @dataclass(frozen=True)
-class Paper:
+class Paper(Publication):
     """A paper as stored in the library, for display and export."""
 
     id: int
     title: str | None
     authors: tuple[str, ...] = ()
-    year: int | None = None
-    venue: str | None = None
     doi: str | None = None
     arxiv_id: str | None = None
     abstract: str | None = None
     keywords: str | None = None
-    entry_type: str | None = None
     citation_key: str | None = None
     original_fields: dict[str, str] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     language: str | None = None
     warnings: tuple[str, ...] = ()
     note: str = ""  # the reading-list note, when the paper comes from a list
-    volume: str | None = None
-    issue: str | None = None
-    page_range: str | None = None
     pmid: str | None = None
     url: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)

@@ -174,23 +174,18 @@ def load_embedder(
     return TransformerEmbedder(folder, spec, dim=dim, device=device, **options)
 
 
-def load_query_embedder(
-    name: str | None = None,
-    *,
-    device: str | None = None,
-    dim: int | None = None,
-    allow_remote: bool | None = None,
-    **options: Any,
-) -> Embedder:
-    """An embedder for queries only (a search): like load_embedder, but a plain BERT model on the CPU is run by
-    embedding.query_encoder in numpy, without importing torch or transformers (same vectors, seconds sooner)."""
-    if device in (None, "cpu") and not options and not is_remote(name or DEFAULT_MODEL):
+def load_query_embedder(name: str | None = None, **arguments: Any) -> Embedder:
+    """An embedder for queries only (a search), from load_embedder's arguments; but a plain BERT model on the CPU
+    (no options besides device, dim and allow_remote) is run by embedding.query_encoder in numpy, without importing
+    torch or transformers (same vectors, seconds sooner)."""
+    plain = arguments.get("device") in (None, "cpu") and set(arguments) <= {"device", "dim", "allow_remote"}
+    if plain and not is_remote(name or DEFAULT_MODEL):
         from litreview.embedding.query_encoder import BertQueryEncoder, light_query_supported
 
-        folder, spec, resolved_dim = _local_model(name or DEFAULT_MODEL, dim, {})
+        folder, spec, resolved_dim = _local_model(name or DEFAULT_MODEL, arguments.get("dim"), {})
         if light_query_supported(folder, spec):
             return BertQueryEncoder(folder, spec, dim=resolved_dim)  # type: ignore[return-value]
-    return load_embedder(name, device=device, dim=dim, allow_remote=allow_remote, **options)
+    return load_embedder(name, **arguments)
 
 
 def _local_model(name: str, dim: int | None, options: dict[str, Any]) -> tuple[Path, ModelSpec, int | None]:

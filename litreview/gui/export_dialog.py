@@ -12,16 +12,16 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QWidget,
 )
 
 from litreview.core.paper import Paper
 from litreview.core.text import count_of
+from litreview.gui.dialog_buttons import accept_cancel
+from litreview.gui.file_dialogs import path_row, save_file_name  # lists files without opening them (#14)
 
 FORMATS: tuple[tuple[str, str, str], ...] = (
     ("bibtex", "BibTeX (.bib)", ".bib"),
@@ -71,18 +71,12 @@ class ExportDialog(QDialog):
         for key, label, _ in FORMATS:
             self.format.addItem(label, key)
         self.destination = QLineEdit(str(self._folder / f"{self._stem}.bib"))
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.destination, 1)
-        row.addWidget(browse)
+        row = path_row(self, self.destination, "Export to", save_file_name)
         form = QFormLayout(self)
         form.addRow(QLabel(f"Export {count_of(len(self.papers), 'paper')} from {what}."))
         form.addRow("Format", self.format)
         form.addRow("Destination", row)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = accept_cancel(self, QDialogButtonBox.StandardButton.Save)
         form.addRow(self.buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.resize(560, self.sizeHint().height())
@@ -98,14 +92,6 @@ class ExportDialog(QDialog):
         suffix = dict((key, ext) for key, _, ext in FORMATS)[self.selected_format()]
         current = Path(self.destination.text() or f"{self._stem}.bib")
         self.destination.setText(str(current.with_suffix(suffix)))
-
-    @Slot()
-    def _browse(self) -> None:
-        from litreview.gui.file_dialogs import save_file_name  # lists files without opening them (#14)
-
-        path = save_file_name(self, "Export to", self.destination.text())
-        if path:
-            self.destination.setText(path)
 
     def accept(self) -> None:
         text = self.destination.text().strip()

@@ -9,9 +9,11 @@ provider that looks at names and stat() only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QFileInfo
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 
 class NameOnlyIconProvider(QAbstractFileIconProvider):
@@ -52,6 +54,28 @@ def existing_directory(parent: QWidget | None, caption: str, directory: str = ""
     dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
     files = dialog.selectedFiles() if dialog.exec() else []
     return files[0] if files else ""
+
+
+def path_row(
+    parent: QWidget, line: QLineEdit, caption: str,
+    choose: Callable[[QWidget | None, str, str], str] = existing_directory, then: Callable[[], object] | None = None,
+) -> QHBoxLayout:
+    """`line` with a "Browse…" button after it that puts the path chosen with `choose(parent, caption, line's
+    text)` (a folder by default; or save_file_name) into it, then calls `then()`."""
+
+    def browse() -> None:
+        path = choose(parent, caption, line.text())
+        if path:
+            line.setText(path)
+            if then is not None:
+                then()
+
+    button = QPushButton("Browse…")
+    button.clicked.connect(browse)
+    row = QHBoxLayout()
+    row.addWidget(line, 1)
+    row.addWidget(button)
+    return row
 
 
 def save_file_name(parent: QWidget | None, caption: str, directory: str = "") -> str:

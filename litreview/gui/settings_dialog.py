@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.core.text import count_of
+from litreview.gui import file_dialogs  # lists files without opening them (#14)
+from litreview.gui.dialog_buttons import accept_cancel
 from litreview.library.settings import ModelChoice
 from litreview.workers.messages import JobOutcome, JobProgress
 
@@ -199,11 +201,7 @@ class SettingsDialog(QDialog):
         self.folder.setPlaceholderText(
             "Folder with a Hugging Face model, or embedding server URLs (several: separated by spaces)"
         )
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder, 1)
-        folder_row.addWidget(browse)
+        folder_row = file_dialogs.path_row(self, self.folder, "Model folder", then=self._update)
         self.device = QComboBox()
         for label, value in DEVICES:
             self.device.addItem(label, value)
@@ -231,9 +229,7 @@ class SettingsDialog(QDialog):
         form.addRow(note)
         if extra is not None:  # more settings rows: the watched folder and Zotero (#17)
             form.addRow(extra)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_cancel(self, QDialogButtonBox.StandardButton.Ok)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
         if client is not None:
@@ -423,12 +419,3 @@ class SettingsDialog(QDialog):
             self.download_button.setVisible(self._client is not None and self._needs_download(name))
             if name != self._download_name:  # the last download's message was about another model
                 self.download_status.hide()
-
-    @Slot()
-    def _browse(self) -> None:
-        from litreview.gui.file_dialogs import existing_directory  # lists files without opening them (#14)
-
-        folder = existing_directory(self, "Model folder", self.folder.text())
-        if folder:
-            self.folder.setText(folder)
-            self._update()

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Slot
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
+from litreview.gui.file_dialogs import path_row
 from litreview.workers.messages import JobOutcome, Reply
 
 WATCH_FOLDER_KEY = "watch/folder"
@@ -45,12 +46,8 @@ class WatchSettingsBox(QWidget):
         self.settings = settings
         self.folder = QLineEdit(str(settings.value(WATCH_FOLDER_KEY, "") or ""))
         self.folder.setPlaceholderText("A folder whose new PDFs and .bib files are imported while the app runs")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
+        row = path_row(self, self.folder, "Watched folder")
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
         self.watch = QCheckBox("Import new and changed PDFs and .bib files from this folder")
         self.watch.setChecked(_flag(settings, WATCH_ENABLED_KEY))
         self.zotero_on_start = QCheckBox("Check Zotero for changes when the app starts")
@@ -66,14 +63,6 @@ class WatchSettingsBox(QWidget):
         self.settings.setValue(WATCH_ENABLED_KEY, self.watch.isChecked())
         self.settings.setValue(ZOTERO_ON_START_KEY, self.zotero_on_start.isChecked())
         self.settings.sync()
-
-    @Slot()
-    def _browse(self) -> None:
-        from litreview.gui.file_dialogs import existing_directory
-
-        folder = existing_directory(self, "Watched folder", self.folder.text())
-        if folder:
-            self.folder.setText(folder)
 
 
 class ZoteroWatch(QObject):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from litreview.core.identifiers import normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, parse_year, read_files
+from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, paper_record, parse_year, read_files
 
 __all__ = ["SUFFIXES", "read", "read_medline", "sniff"]
 
@@ -98,12 +98,8 @@ def _record(tags: dict[str, list[str]], path: Path, line: int, number: int,
     pmcid = _first(tags, "PMC")
     types = [t.lower() for t in tags.get("PT", [])]
     keywords = [*tags.get("OT", []), *tags.get("MH", [])]
-    return ParsedPaper(
-        source="medline",
-        title=title,
-        authors=tuple(a for a in authors if a),
-        abstract=abstract,
-        abstract_source="medline" if abstract else None,
+    return paper_record(
+        "medline", title, (a for a in authors if a), abstract,
         year=year,
         venue=_first(tags, "JT", "TA"),
         doi=doi,
@@ -113,7 +109,7 @@ def _record(tags: dict[str, list[str]], path: Path, line: int, number: int,
         volume=_first(tags, "VI"),
         issue=_first(tags, "IP"),
         page_range=_first(tags, "PG"),
-        pmid=pmid if pmid and pmid.isdigit() else None,
+        pmid=pmid,
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid and pmid.isdigit() else None,
         external_ids={"pmcid": pmcid} if pmcid else {},
         warnings=tuple(warnings),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from litreview.core.identifiers import normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import ReadResult, clean, parse_year
+from litreview.ingest.records import ReadResult, clean, page_range, paper_record, parse_year
 
 __all__ = ["SUFFIXES", "abstract_from_inverted_index", "openalex_key", "read", "read_openalex", "sniff"]
 
@@ -165,12 +165,8 @@ def _record(work: object, name: str, number: int) -> ParsedPaper | IngestError:
     external = {"openalex": key}
     if pmcid:
         external["pmcid"] = pmcid if pmcid.upper().startswith("PMC") else f"PMC{pmcid}"
-    return ParsedPaper(
-        source="openalex",
-        title=title,
-        authors=tuple(authors),
-        abstract=abstract,
-        abstract_source="openalex" if abstract else None,
+    return paper_record(
+        "openalex", title, authors, abstract,
         year=parse_year(work.get("publication_year") or work.get("publication_date")),
         venue=clean(source.get("display_name") or host.get("display_name")),
         doi=normalize_doi(clean(work.get("doi") or ids.get("doi"))),
@@ -178,8 +174,8 @@ def _record(work: object, name: str, number: int) -> ParsedPaper | IngestError:
         entry_type=_ENTRY_TYPES.get(str(work.get("type") or "").lower(), "misc"),
         volume=clean(biblio.get("volume")),
         issue=clean(biblio.get("issue")),
-        page_range=f"{first}-{last}" if first and last and first != last else first,
-        pmid=pmid if pmid and pmid.isdigit() else None,
+        page_range=page_range(first, last),
+        pmid=pmid,
         url=clean(location.get("landing_page_url")),
         external_ids=external,
         cited_ids=tuple(dict.fromkeys(cited)),

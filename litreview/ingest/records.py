@@ -8,8 +8,9 @@ registers them with the importer registry. Every record a reader sees ends in `r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from litreview.core.paper import IngestError, ParsedPaper  # noqa: F401 - the readers' record types
 from litreview.ingest.registry import ReadResult
@@ -65,6 +66,28 @@ def read_files(
         except FileProblem as problem:
             errors.append(IngestError(str(path), str(problem), line=problem.line))
     return ReadResult(records, errors, seen, notices)
+
+
+def paper_record(
+    source: str, title: str | None, authors: Iterable[str], abstract: str | None, *, pmid: str | None = None,
+    **fields: Any,
+) -> ParsedPaper:
+    """A record the `source` reader read: its abstract credited to that reader, a PMID kept only when all digits;
+    `fields`: the other ParsedPaper fields."""
+    return ParsedPaper(
+        source=source,
+        title=title,
+        authors=tuple(authors),
+        abstract=abstract,
+        abstract_source=source if abstract else None,
+        pmid=pmid if pmid and pmid.isdigit() else None,
+        **fields,
+    )
+
+
+def page_range(first: str | None, last: str | None) -> str | None:
+    """"first-last" from a record's first and last page; the first page alone when the last adds nothing."""
+    return f"{first}-{last}" if first and last and first != last else first
 
 
 def clean(value: object) -> str | None:

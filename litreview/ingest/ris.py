@@ -13,7 +13,16 @@ from pathlib import Path
 
 from litreview.core.identifiers import find_doi, normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, parse_year, read_files
+from litreview.ingest.records import (
+    FileProblem,
+    ReadResult,
+    clean,
+    display_name,
+    page_range,
+    paper_record,
+    parse_year,
+    read_files,
+)
 
 __all__ = ["SUFFIXES", "read", "read_ris", "sniff"]
 
@@ -86,14 +95,8 @@ def _record(chunk: str, path: Path, line: int, number: int, encoding_warning: st
     doi = normalize_doi(clean(fields.get("doi")))
     if doi is None:
         doi = next((found for u in urls if (found := find_doi(u.replace("%2f", "/").replace("%2F", "/")))), None)
-    start_page, end_page = clean(fields.get("start_page")), clean(fields.get("end_page"))
-    page_range = f"{start_page}-{end_page}" if start_page and end_page and end_page != start_page else start_page
-    return ParsedPaper(
-        source="ris",
-        title=title,
-        authors=tuple(authors),
-        abstract=abstract,
-        abstract_source="ris" if abstract else None,
+    return paper_record(
+        "ris", title, authors, abstract,
         year=year,
         venue=next((v for key in _VENUE_KEYS if (v := clean(fields.get(key)))), None),
         doi=doi,
@@ -102,7 +105,7 @@ def _record(chunk: str, path: Path, line: int, number: int, encoding_warning: st
         entry_type=_ENTRY_TYPES.get(str(fields.get("type_of_reference") or "").strip().upper(), "misc"),
         volume=clean(fields.get("volume")),
         issue=clean(fields.get("number")),
-        page_range=page_range,
+        page_range=page_range(clean(fields.get("start_page")), clean(fields.get("end_page"))),
         pmid=_pmid(fields),
         url=urls[0].strip() if urls else None,
         warnings=tuple(warnings),

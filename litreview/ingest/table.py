@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from litreview.core.identifiers import find_doi, normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, parse_year, read_files
+from litreview.ingest.records import FileProblem, ReadResult, clean, display_name, paper_record, parse_year, read_files
 
 __all__ = ["COLUMNS", "SUFFIXES", "read", "read_table", "sniff"]
 
@@ -129,12 +129,8 @@ def _record(row: list[str], width: int, columns: dict[str, int | None], path: Pa
         doi = next((found for part in unquote(url).split("&") if (found := find_doi(part))), None)
     pmid = _cell(row, columns["pmid"])
     label = _cell(row, columns["label"])
-    return ParsedPaper(
-        source="table",
-        title=title,
-        authors=tuple(_authors(_cell(row, columns["authors"]))),
-        abstract=abstract,
-        abstract_source="table" if abstract else None,
+    return paper_record(
+        "table", title, _authors(_cell(row, columns["authors"])), abstract,
         year=year,
         venue=venue,
         doi=doi,
@@ -142,7 +138,7 @@ def _record(row: list[str], width: int, columns: dict[str, int | None], path: Pa
         volume=_cell(row, columns["volume"]),
         issue=_cell(row, columns["issue"]),
         page_range=_cell(row, columns["pages"]),
-        pmid=pmid if pmid and pmid.isdigit() else None,
+        pmid=pmid,
         url=url,
         original_fields={"label_included": label} if label is not None else {},
         warnings=tuple(warnings),

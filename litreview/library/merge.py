@@ -21,7 +21,16 @@ from typing import Any
 
 from litreview.core.text import normalize_title
 from litreview.library.db import Library
-from litreview.library.trash import _dependent_rows, _paper_references, _quote, _renumber, _rows
+from litreview.library.dependents import (
+    dependent_rows,
+    fetch_dicts,
+    list_items,
+    map_positions,
+    paper_references,
+    put_back,
+    quote,
+    renumber_list,
+)
 
 __all__ = ["MergeError", "MergeRecord", "merge_papers", "merges", "split_merge"]
 
@@ -121,7 +130,7 @@ def merged_fields(keep: dict, other: dict) -> dict[str, Any]:
 
 
 def _paper(conn: sqlite3.Connection, pid: int) -> dict:
-    rows = _rows(conn, "SELECT * FROM papers WHERE id = ?", (pid,))
+    rows = fetch_dicts(conn, "SELECT * FROM papers WHERE id = ?", (pid,))
     if not rows:
         raise MergeError(f"no paper with id {pid}")
     return rows[0]
@@ -136,17 +145,14 @@ def merge_papers(library: Library, keep_id: int, other_id: int) -> MergeRecord:
         keep, other = _paper(conn, keep_id), _paper(conn, other_id)
         record = {
             "keep": keep, "other": other,
-            "keep_items": _rows(conn, "SELECT list_id, position, note FROM reading_list_items WHERE paper_id = ?",
-                                (keep_id,)),
-            "other_items": _rows(conn, "SELECT list_id, position, note FROM reading_list_items WHERE paper_id = ?",
-                                 (other_id,)),
-            "keep_members": _rows(conn, "SELECT cluster_id, x, y FROM cluster_members WHERE paper_id = ?", (keep_id,)),
-            "other_members": _rows(conn, "SELECT cluster_id, x, y FROM cluster_members WHERE paper_id = ?",
-                                   (other_id,)),
+            "keep_items": list_items(conn, keep_id),
+            "other_items": list_items(conn, other_id),
+            "keep_members": map_positions(conn, keep_id),
+            "other_members": map_positions(conn, other_id),
             "files": [r[0] for r in conn.execute("SELECT id FROM files WHERE paper_id = ?", (other_id,))],
             "import_log": [r[0] for r in conn.execute("SELECT id FROM import_log WHERE paper_id = ?", (other_id,))],
-            "keep_dependents": _dependent_rows(conn, keep_id),
-            "other_dependents": _dependent_rows(conn, other_id),
+            "keep_dependents": dependent_rows(conn, keep_id),
+            "other_dependents": dependent_rows(conn, other_id),
         }
         changes = merged_fields(keep, other)
         cursor = conn.execute("INSERT INTO merges(keep_id, other_id, record) VALUES (?, ?, ?)",
@@ -167,18 +173,18 @@ def merge_papers(library: Library, keep_id: int, other_id: int) -> MergeRecord:
             elif _empty(mine["note"]) and not _empty(item["note"]):
                 conn.execute("UPDATE reading_list_items SET note = ? WHERE list_id = ? AND paper_id = ?",
                              (item["note"], item["list_id"], keep_id))
-        for table, columns in _paper_references(conn).items():
+        for table, columns in paper_references(conn).items():
             for column in columns:
-                conn.execute(f"UPDATE OR IGNORE {_quote(table)} SET {_quote(column)} = ? WHERE {_quote(column)} = ?",
+                conn.execute(f"UPDATE OR IGNORE {quote(table)} SET {quote(column)} = ? WHERE {quote(column)} = ?",
                              (keep_id, other_id))
         if changes:
             names = list(changes)
-            conn.execute(f"UPDATE papers SET {', '.join(f'{_quote(n)} = ?' for n in names)},"
+            conn.execute(f"UPDATE papers SET {', '.join(f'{quote(n)} = ?' for n in names)},"
                          " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
                          [changes[n] for n in names] + [keep_id])
         conn.execute("DELETE FROM papers WHERE id = ?", (other_id,))  # what could not move (duplicates) goes
         for item in record["other_items"]:
-            _renumber(conn, item["list_id"])
+            renumber_list(conn, item["list_id"])
         merged_at = conn.execute("SELECT merged_at FROM merges WHERE id = ?", (merge_id,)).fetchone()[0]
         title = conn.execute("SELECT title FROM papers WHERE id = ?", (keep_id,)).fetchone()[0]
     return MergeRecord(merge_id, keep_id, other_id, merged_at, title or "", other.get("title") or "",
@@ -221,13 +227,13 @@ def split_merge(library: Library, merge_id: int) -> tuple[int, int]:
 def _split(conn: sqlite3.Connection, merge_id: int, keep_id: int, data: dict) -> int:
     columns = {r[1] for r in conn.execute("PRAGMA table_info(papers)")}
     keep = {k: v for k, v in data["keep"].items() if k in columns and k != "id"}
-    conn.execute(f"UPDATE papers SET {', '.join(f'{_quote(n)} = ?' for n in keep)} WHERE id = ?",
+    conn.execute(f"UPDATE papers SET {', '.join(f'{quote(n)} = ?' for n in keep)} WHERE id = ?",
                  [*keep.values(), keep_id])
     other = {k: v for k, v in data["other"].items() if k in columns}
     old_other = int(other["id"])
     if conn.execute("SELECT 1 FROM papers WHERE id = ?", (old_other,)).fetchone():
         del other["id"]
-    cursor = conn.execute(f"INSERT INTO papers({', '.join(map(_quote, other))}) VALUES ({', '.join('?' * len(other))})",
+    cursor = conn.execute(f"INSERT INTO papers({', '.join(map(quote, other))}) VALUES ({', '.join('?' * len(other))})",
                           list(other.values()))
     other_id = int(cursor.lastrowid)
     for table, ids in (("files", data["files"]), ("import_log", data["import_log"])):
@@ -271,38 +277,19 @@ def _split_items(conn: sqlite3.Connection, keep_id: int, other_id: int, data: di
                      (list_id, item["position"]))
         conn.execute("INSERT OR IGNORE INTO reading_list_items(list_id, paper_id, position, note) VALUES (?, ?, ?, ?)",
                      (list_id, other_id, item["position"], item["note"]))
-        _renumber(conn, list_id)
+        renumber_list(conn, list_id)
 
 
 def _split_dependents(conn: sqlite3.Connection, keep_id: int, old_other: int, other_id: int, data: dict) -> None:
     """Rows that moved to the kept paper go back to the other; rows dropped as duplicates come back."""
-    references = _paper_references(conn)
     keep_before = data["keep_dependents"]
-    for table, rows in data["other_dependents"].items():
-        columns = references.get(table)
-        if not columns:
-            continue
-        present = {r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")}
-        for row in rows:
-            rowid = row.pop("_rowid_", None)
-            links = [c for c in columns if row.get(c) == old_other]
-            if rowid is not None and conn.execute(f"SELECT 1 FROM {_quote(table)} WHERE rowid = ?",
-                                                  (rowid,)).fetchone():
-                for column in links:
-                    conn.execute(f"UPDATE {_quote(table)} SET {_quote(column)} = ? WHERE rowid = ? AND "
-                                 f"{_quote(column)} = ?", (other_id, rowid, keep_id))
-                continue
-            values = {k: v for k, v in row.items() if k in present}
-            if rowid is None:  # WITHOUT ROWID: the moved copy (not the kept paper's own) goes
-                moved = {**values, **{c: keep_id for c in links}}
-                if not any({k: v for k, v in r.items() if k in present} == moved for r in keep_before.get(table, [])):
-                    where = " AND ".join(f"{_quote(k)} IS ?" for k in moved)
-                    conn.execute(f"DELETE FROM {_quote(table)} WHERE {where}", list(moved.values()))
-            for column in links:
-                values[column] = other_id
-            names = list(values)
-            try:
-                conn.execute(f"INSERT OR IGNORE INTO {_quote(table)}({', '.join(map(_quote, names))}) "
-                             f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
-            except sqlite3.IntegrityError:
-                continue  # it pointed at something deleted meanwhile
+
+    def drop_moved_copy(table: str, values: dict, links: list[str]) -> None:
+        """WITHOUT ROWID: the moved copy (not the kept paper's own) goes."""
+        present = set(values)
+        moved = {**values, **{c: keep_id for c in links}}
+        if not any({k: v for k, v in r.items() if k in present} == moved for r in keep_before.get(table, [])):
+            where = " AND ".join(f"{quote(k)} IS ?" for k in moved)
+            conn.execute(f"DELETE FROM {quote(table)} WHERE {where}", list(moved.values()))
+
+    put_back(conn, data["other_dependents"], old_other, other_id, linked_now=keep_id, before_insert=drop_moved_copy)

@@ -5,6 +5,22 @@ Append new steps to MIGRATIONS; never edit a step that has shipped.
 
 from __future__ import annotations
 
+# The columns of a stored vector after the id of what it embeds (trashed papers' and passages' vectors).
+_VECTOR_COLUMNS = """    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+"""
+
+# The columns both ANN snapshot tables (papers' and passages') begin with; each CREATE TABLE below spells the rest.
+_SNAPSHOT_COLUMNS = """    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    element_count INTEGER NOT NULL,
+    m INTEGER NOT NULL,
+    ef_construction INTEGER NOT NULL,
+"""
+
 _V1 = """
 CREATE TABLE papers (
     id INTEGER PRIMARY KEY,
@@ -123,13 +139,7 @@ CREATE INDEX vectors_model ON vectors(model_id, dim);
 
 -- The ANN index, a rebuildable cache, in hnswlib's own byte format (never pickle).
 CREATE TABLE index_snapshots (
-    model_id TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    element_count INTEGER NOT NULL,
-    m INTEGER NOT NULL,
-    ef_construction INTEGER NOT NULL,
-    checksum TEXT NOT NULL,       -- of the vector set the index was built from
+""" + _SNAPSHOT_COLUMNS + """    checksum TEXT NOT NULL,       -- of the vector set the index was built from
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (model_id, dim)
 );
@@ -191,11 +201,7 @@ CREATE INDEX trash_paper ON trash(paper_id);
 CREATE INDEX trash_deleted_at ON trash(deleted_at);
 CREATE TABLE trash_vectors (
     trash_id INTEGER NOT NULL REFERENCES trash(id) ON DELETE CASCADE,
-    model_id TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (trash_id, model_id, dim)
+""" + _VECTOR_COLUMNS + """    PRIMARY KEY (trash_id, model_id, dim)
 );
 """
 
@@ -367,21 +373,11 @@ END;
 -- Passage embeddings and their ANN index, shaped like `vectors` and `index_snapshots`.
 CREATE TABLE passage_vectors (
     passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-    model_id TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (passage_id, model_id, dim)
+""" + _VECTOR_COLUMNS + """    PRIMARY KEY (passage_id, model_id, dim)
 );
 CREATE INDEX passage_vectors_model ON passage_vectors(model_id, dim);
 CREATE TABLE passage_index_snapshots (
-    model_id TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    element_count INTEGER NOT NULL,
-    m INTEGER NOT NULL,
-    ef_construction INTEGER NOT NULL,
-    checksum TEXT NOT NULL,
+""" + _SNAPSHOT_COLUMNS + """    checksum TEXT NOT NULL,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (model_id, dim)
 );

@@ -121,6 +121,10 @@ def same_work(record: ParsedPaper, other: ParsedPaper, *, key: str | None = None
     return same_author or not abstracts_differ(record.abstract, other.abstract)
 
 
+# Identifiers that make two records one paper, checked in this order: (column of papers and ParsedPaper, name).
+_IDENTIFIERS = (("doi", "DOI"), ("arxiv_id", "arXiv id"), ("pmid", "PMID"))
+
+
 class PaperRepository:
     """Reads and writes papers and their files in one library."""
 
@@ -137,18 +141,13 @@ class PaperRepository:
             ).fetchone()
             if row:
                 return Duplicate(row[0], f"same file content (sha256) as paper {row[0]}")
-        if record.doi:
-            row = self.conn.execute("SELECT id FROM papers WHERE doi = ? LIMIT 1", (record.doi,)).fetchone()
+        for column, name in _IDENTIFIERS:
+            value = getattr(record, column)
+            row = value and self.conn.execute(
+                f"SELECT id FROM papers WHERE {column} = ? LIMIT 1", (value,)  # column: one of _IDENTIFIERS
+            ).fetchone()
             if row:
-                return Duplicate(row[0], f"same DOI {record.doi} as paper {row[0]}")
-        if record.arxiv_id:
-            row = self.conn.execute("SELECT id FROM papers WHERE arxiv_id = ? LIMIT 1", (record.arxiv_id,)).fetchone()
-            if row:
-                return Duplicate(row[0], f"same arXiv id {record.arxiv_id} as paper {row[0]}")
-        if record.pmid:
-            row = self.conn.execute("SELECT id FROM papers WHERE pmid = ? LIMIT 1", (record.pmid,)).fetchone()
-            if row:
-                return Duplicate(row[0], f"same PMID {record.pmid} as paper {row[0]}")
+                return Duplicate(row[0], f"same {name} {value} as paper {row[0]}")
         return self._same_title_author_year(record)
 
     def _same_title_author_year(self, record: ParsedPaper) -> Duplicate | None:

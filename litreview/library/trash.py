@@ -17,10 +17,11 @@ import bisect
 import datetime as _dt
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from litreview.library.db import Library
+from litreview.library.dependents import dependent_rows, fetch_dicts, list_items, map_positions, put_back, renumber_list
 
 __all__ = ["TrashEntry", "empty", "empty_expired", "entries", "in_trash", "move_to_trash", "restore"]
 
@@ -47,12 +48,6 @@ class TrashEntry:
     lists: int
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -67,17 +62,17 @@ def move_to_trash(library: Library, paper_ids: Iterable[int], *, now: str | None
             raise UnknownPaper(f"no paper with id {', '.join(map(str, missing))}")
         removed_at: dict[int, list[int]] = {}  # list id -> positions already taken out by this call, sorted
         for pid in ids:
-            [paper] = _rows(conn, "SELECT * FROM papers WHERE id = ?", (pid,))
-            files = _rows(conn, "SELECT * FROM files WHERE paper_id = ?", (pid,))
-            items = _rows(conn, "SELECT list_id, position, note FROM reading_list_items WHERE paper_id = ?", (pid,))
+            [paper] = fetch_dicts(conn, "SELECT * FROM papers WHERE id = ?", (pid,))
+            files = fetch_dicts(conn, "SELECT * FROM files WHERE paper_id = ?", (pid,))
+            items = list_items(conn, pid)
             for item in items:  # the position as if the papers were taken out one by one: restoring in reverse
                 taken = removed_at.setdefault(item["list_id"], [])  # order then puts each back where it was
                 original = item["position"]
                 item["position"] = original - bisect.bisect_left(taken, original)
                 bisect.insort(taken, original)
-            members = _rows(conn, "SELECT cluster_id, x, y FROM cluster_members WHERE paper_id = ?", (pid,))
+            members = map_positions(conn, pid)
             log_ids = [r[0] for r in conn.execute("SELECT id FROM import_log WHERE paper_id = ?", (pid,))]
-            dependents = _dependent_rows(conn, pid)
+            dependents = dependent_rows(conn, pid)
             cursor = conn.execute(
                 "INSERT INTO trash(paper_id, deleted_at, paper, files, list_items, cluster_members, import_log,"
                 " dependents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -92,73 +87,8 @@ def move_to_trash(library: Library, paper_ids: Iterable[int], *, now: str | None
             )
             conn.execute("DELETE FROM papers WHERE id = ?", (pid,))  # cascades; the FTS trigger follows
         for list_id in removed_at:
-            _renumber(conn, list_id)
+            renumber_list(conn, list_id)
     return ids
-
-
-# Tables this module saves and restores by name; every other table with a foreign key to papers (notes, references,
-# screening decisions, Zotero links, passages...) is saved and restored generically by _dependent_rows.
-_HANDLED = {"papers", "files", "vectors", "reading_list_items", "cluster_members", "import_log", "jobs", "trash",
-            "trash_vectors"}
-
-
-def _paper_references(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """{table: [columns that reference papers(id)]} for the tables not handled by name."""
-    found: dict[str, list[str]] = {}
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%VIRTUAL%'"):
-        if table in _HANDLED or table.startswith("sqlite_"):
-            continue
-        for fk in conn.execute(f"PRAGMA foreign_key_list({_quote(table)})"):
-            if fk[2] == "papers" and fk[4] in (None, "id"):
-                found.setdefault(table, []).append(fk[3])
-    return found
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _dependent_rows(conn: sqlite3.Connection, pid: int) -> dict[str, list[dict]]:
-    """The rows of other tables that point at paper `pid`, with their rowids, as the trash keeps them."""
-    saved: dict[str, list[dict]] = {}
-    for table, columns in _paper_references(conn).items():
-        where = " OR ".join(f"{_quote(c)} = ?" for c in columns)
-        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0] or ""
-        rowid = "" if "WITHOUT ROWID" in sql.upper() else "rowid AS _rowid_, "
-        rows = _rows(conn, f"SELECT {rowid}* FROM {_quote(table)} WHERE {where}", [pid] * len(columns))
-        if rows:
-            saved[table] = rows
-    return saved
-
-
-def _restore_dependents(conn: sqlite3.Connection, saved: dict[str, list[dict]], old: int, new: int) -> None:
-    """Put back the rows `_dependent_rows` saved, pointing at the paper's id now. A row still there (its link was
-    set to NULL) gets the link back; a row whose other references are gone meanwhile stays out."""
-    references = _paper_references(conn)
-    for table, rows in saved.items():
-        columns = references.get(table)
-        if not columns:
-            continue  # the table went in a later version
-        present = {r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")}
-        for row in rows:
-            rowid = row.pop("_rowid_", None)
-            links = [c for c in columns if row.get(c) == old]
-            for column in links:
-                row[column] = new
-            if rowid is not None and conn.execute(
-                f"SELECT 1 FROM {_quote(table)} WHERE rowid = ?", (rowid,)
-            ).fetchone():
-                for column in links:
-                    conn.execute(f"UPDATE {_quote(table)} SET {_quote(column)} = ? WHERE rowid = ? AND "
-                                 f"{_quote(column)} IS NULL", (new, rowid))
-                continue
-            values = {k: v for k, v in row.items() if k in present}
-            names = list(values)
-            try:
-                conn.execute(f"INSERT OR IGNORE INTO {_quote(table)}({', '.join(map(_quote, names))}) "
-                             f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
-            except sqlite3.IntegrityError:
-                continue  # it pointed at something deleted meanwhile
 
 
 def entries(library: Library) -> list[TrashEntry]:
@@ -228,7 +158,7 @@ def _restore_one(conn: sqlite3.Connection, trash_id: int, columns: set[str]) -> 
                      (item["list_id"], item["position"]))
         conn.execute("INSERT INTO reading_list_items(list_id, paper_id, position, note) VALUES (?, ?, ?, ?)",
                      (item["list_id"], pid, item["position"], item["note"]))
-        _renumber(conn, item["list_id"])
+        renumber_list(conn, item["list_id"])
     for member in json.loads(members_json):
         if conn.execute("SELECT 1 FROM clusters WHERE id = ?", (member["cluster_id"],)).fetchone():
             conn.execute("INSERT OR IGNORE INTO cluster_members(cluster_id, paper_id, x, y) VALUES (?, ?, ?, ?)",
@@ -238,7 +168,7 @@ def _restore_one(conn: sqlite3.Connection, trash_id: int, columns: set[str]) -> 
         chunk = log_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         conn.execute(f"UPDATE import_log SET paper_id = ? WHERE paper_id IS NULL AND id IN ({marks})", [pid, *chunk])
-    _restore_dependents(conn, json.loads(dependents_json or "{}"), old_id, pid)
+    put_back(conn, json.loads(dependents_json or "{}"), old_id, pid)
     conn.execute("DELETE FROM trash WHERE id = ?", (trash_id,))  # and its trash_vectors
     return pid
 
@@ -272,11 +202,3 @@ def empty_expired(library: Library, *, now: _dt.datetime | None = None) -> int:
 
 def in_trash(library: Library, paper_id: int) -> bool:
     return library.conn.execute("SELECT 1 FROM trash WHERE paper_id = ?", (paper_id,)).fetchone() is not None
-
-
-def _renumber(conn: sqlite3.Connection, list_id: int) -> None:
-    """Positions back to 0..n-1 in their current order (the lists module's invariant)."""
-    order = [r[0] for r in conn.execute(
-        "SELECT paper_id FROM reading_list_items WHERE list_id = ? ORDER BY position, rowid", (list_id,))]
-    conn.executemany("UPDATE reading_list_items SET position = ? WHERE list_id = ? AND paper_id = ?",
-                     [(i, list_id, pid) for i, pid in enumerate(order)])

@@ -4,7 +4,7 @@ the ANN index and snapshotted; and opening the library's model for the CLI."""
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from litreview.core.progress import CancelToken, Progress
@@ -12,8 +12,11 @@ from litreview.library import jobs, settings
 from litreview.library.db import Library
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from litreview.embedding import Embedder
     from litreview.index.service import IndexService
+    from litreview.index.vectors import VectorStore
 
 EMBED_BATCH = 64  # papers embedded per step (one step per event-loop turn in the GUI)
 SNAPSHOT_EVERY_S = 60.0  # how often a long embedding run saves the ANN index
@@ -36,21 +39,71 @@ def english_versions(library: Library, model_id: str) -> dict[int, tuple[str | N
 
 def pending_embeddings(library: Library, model_id: str, dim: int) -> list[tuple[int, str, str]]:
     """(paper id, text, text hash) for papers whose current text has no vector for this model and dim."""
-    from litreview.index.vectors import VectorStore, text_hash
+    from litreview.index.vectors import VectorStore
 
-    known = VectorStore(library).text_hashes(model_id, dim)
     english = english_versions(library, model_id)
+
+    def texts() -> Iterable[tuple[int, str]]:
+        for paper_id, title, abstract in library.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id"):
+            if paper_id in english:
+                title, abstract = english[paper_id][0] or title, english[paper_id][1] or abstract
+            text = embedding_text(title, abstract)
+            if text:
+                yield paper_id, text
+
+    return without_vectors(VectorStore(library), model_id, dim, texts())
+
+
+def without_vectors(
+    store: VectorStore, model_id: str, dim: int, texts: Iterable[tuple[int, str]]
+) -> list[tuple[int, str, str]]:
+    """(id, text, text hash) of the (id, text) pairs the store has no vector of this text for (model, dim)."""
+    from litreview.index.vectors import text_hash
+
+    known = store.text_hashes(model_id, dim)
     todo = []
-    for paper_id, title, abstract in library.conn.execute("SELECT id, title, abstract FROM papers ORDER BY id"):
-        if paper_id in english:
-            title, abstract = english[paper_id][0] or title, english[paper_id][1] or abstract
-        text = embedding_text(title, abstract)
-        if not text:
-            continue
+    for item_id, text in texts:
         digest = text_hash(text)
-        if known.get(paper_id) != digest:
-            todo.append((paper_id, text, digest))
+        if known.get(item_id) != digest:
+            todo.append((item_id, text, digest))
     return todo
+
+
+def embed_batches(
+    library: Library, embedder: Embedder, todo: Sequence[tuple[int, str, str]], store: VectorStore,
+    index: IndexService, *,
+    cancel: CancelToken, batch_size: int, stage: str, unit: str, save: Callable[[], None],
+    stored: Callable[[sqlite3.Connection, list[int]], None] | None = None, save_anyway: bool = False,
+) -> Generator[Progress, None, int]:
+    """Embed `todo` ((id, text, text hash)) batch by batch as documents: each batch's vectors put in `store` in one
+    transaction (with `stored(conn, ids)`), added to the index, one Progress (`stage`, counting
+    `unit`s) each; `save()` every SNAPSHOT_EVERY_S and at the end (also when cancelled) if anything was done or
+    `save_anyway`. Returns how many were embedded."""
+    model_id, dim = embedder.model_id, embedder.dim
+    if todo:
+        index.load(model_id, dim)  # from its snapshot before the vectors change: then followed, not rebuilt
+    done = 0
+    last_save = time.monotonic()
+    try:
+        for start in range(0, len(todo), batch_size):
+            cancel.raise_if_cancelled()
+            chunk = todo[start:start + batch_size]
+            ids = [item_id for item_id, _, _ in chunk]
+            vectors = embedder.embed_documents([text for _, text, _ in chunk])
+            with library.transaction() as conn:
+                store.put(model_id, dim, ids, vectors, [digest for _, _, digest in chunk])
+                if stored is not None:
+                    stored(conn, ids)
+            index.add(model_id, dim, ids, vectors)
+            done += len(chunk)
+            yield Progress(stage, done, len(todo), current=f"{done} of {len(todo)} {unit}")
+            if time.monotonic() - last_save > SNAPSHOT_EVERY_S:
+                save()
+                last_save = time.monotonic()
+    finally:
+        if done or save_anyway:
+            save()
+    return done
 
 
 def embed_pending(
@@ -66,34 +119,15 @@ def embed_pending(
     from litreview.index.service import IndexService
     from litreview.index.vectors import VectorStore
 
-    cancel = cancel or CancelToken()
-    store = VectorStore(library)
     index = index or IndexService(library)
     model_id, dim = embedder.model_id, embedder.dim
     todo = pending_embeddings(library, model_id, dim)
     jobs.close_jobs_without_work(library, {paper_id for paper_id, _, _ in todo})
-    if todo:
-        index.load(model_id, dim)  # from its snapshot before the vectors change: then followed, not rebuilt
-    done = 0
-    last_save = time.monotonic()
-    try:
-        for start in range(0, len(todo), batch_size):
-            cancel.raise_if_cancelled()
-            chunk = todo[start:start + batch_size]
-            ids = [paper_id for paper_id, _, _ in chunk]
-            vectors = embedder.embed_documents([text for _, text, _ in chunk])
-            with library.transaction() as conn:
-                store.put(model_id, dim, ids, vectors, [digest for _, _, digest in chunk])
-                jobs.mark_embedded(conn, ids)
-            index.add(model_id, dim, ids, vectors)
-            done += len(chunk)
-            yield Progress("embed", done, len(todo), current=f"{done} of {len(todo)} abstracts")
-            if time.monotonic() - last_save > SNAPSHOT_EVERY_S:
-                _save_index(library, index, model_id, dim)
-                last_save = time.monotonic()
-    finally:
-        if done:
-            _save_index(library, index, model_id, dim)
+    done = yield from embed_batches(
+        library, embedder, todo, VectorStore(library), index, cancel=cancel or CancelToken(), batch_size=batch_size,
+        stage="embed", unit="abstracts", save=lambda: _save_index(library, index, model_id, dim),
+        stored=jobs.mark_embedded,
+    )
     settings.embedding_completed(library, model_id, dim)
     return done
 

@@ -8,7 +8,6 @@ GUI worker drive the same code). Resumable: every paper's passages are stored in
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from litreview.index.service import IndexService
 
 PASSAGE_BATCH = 64  # passages embedded per step
-SNAPSHOT_EVERY_S = 60.0
 
 
 @dataclass
@@ -130,41 +128,18 @@ def embed_pending_passages(
 ) -> Generator[Progress, None, int]:
     """Embed every passage without a vector for the embedder's (model, dim); index and snapshot them."""
     from litreview.index.service import passage_index
-    from litreview.index.vectors import text_hash
     from litreview.library.passages import PassageRepository
+    from litreview.pipeline.embed import embed_batches, without_vectors
 
-    cancel = cancel or CancelToken()
     index = index or passage_index(library)
-    store = index.store
     model_id, dim = embedder.model_id, embedder.dim
-    known = store.text_hashes(model_id, dim)
-    todo = []
-    for passage_id, text in PassageRepository(library).texts():
-        digest = text_hash(text)
-        if known.get(passage_id) != digest:
-            todo.append((passage_id, text, digest))
-    if todo:
-        index.load(model_id, dim)  # from its snapshot before the vectors change: then followed, not rebuilt
-    done = 0
-    last_save = time.monotonic()
-    try:
-        for start in range(0, len(todo), batch_size):
-            cancel.raise_if_cancelled()
-            chunk = todo[start : start + batch_size]
-            ids = [passage_id for passage_id, _, _ in chunk]
-            vectors = embedder.embed_documents([text for _, text, _ in chunk])
-            with library.transaction():
-                store.put(model_id, dim, ids, vectors, [digest for _, _, digest in chunk])
-            index.add(model_id, dim, ids, vectors)
-            done += len(chunk)
-            yield Progress("embed passages", done, len(todo), current=f"{done} of {len(todo)} passages")
-            if time.monotonic() - last_save > SNAPSHOT_EVERY_S:
-                index.save(model_id, dim)
-                last_save = time.monotonic()
-    finally:
-        if done or _snapshot_count(library, model_id, dim) != store.count(model_id, dim):
-            index.save(model_id, dim)  # also when re-split passages took vectors away
-    return done
+    todo = without_vectors(index.store, model_id, dim, PassageRepository(library).texts())
+    return (yield from embed_batches(
+        library, embedder, todo, index.store, index, cancel=cancel or CancelToken(), batch_size=batch_size,
+        stage="embed passages", unit="passages", save=lambda: index.save(model_id, dim),
+        # also when re-split passages took vectors away
+        save_anyway=_snapshot_count(library, model_id, dim) != index.store.count(model_id, dim),
+    ))
 
 
 def _snapshot_count(library: Library, model_id: str, dim: int) -> int:

@@ -6,15 +6,18 @@ Pure: a path in, a ParsedPaper or an IngestError out; it never raises for a bad 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from litreview.core.paper import IngestError, ParsedPaper
 from litreview.core.reference import Reference
 from litreview.ingest.pdf.header import NO_TEXT_LAYER, UNREADABLE_TEXT, normalize_arxiv_from_meta, read_header
 from litreview.ingest.pdf.layout import MUPDF_LOCK, Layout, open_pdf
 from litreview.ingest.pdf.references import extract_references, parse_reference
+
+T = TypeVar("T")
 
 __all__ = [
     "NO_TEXT_LAYER",
@@ -36,20 +39,14 @@ def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) 
     Safe to call from several threads: MuPDF is not thread-safe, so calls are serialised by a lock (use
     processes for parallel extraction).
     """
-    path = Path(path)
-    with MUPDF_LOCK:
-        try:
-            opened = open_pdf(path)
-            if isinstance(opened, IngestError):
-                return opened
-            with opened as doc:
-                layout = Layout(doc, path)
-                paper = read_header(layout, max(1, max_pages))
-                if references and paper.title is not None:  # a scan has no text to read references from
-                    paper = replace(paper, references=tuple(extract_references(layout)))
-                return paper
-        except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
-            return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
+
+    def read(layout: Layout) -> ParsedPaper:
+        paper = read_header(layout, max(1, max_pages))
+        if references and paper.title is not None:  # a scan has no text to read references from
+            paper = replace(paper, references=tuple(extract_references(layout)))
+        return paper
+
+    return _read_layout(path, read)
 
 
 def read_pdf_full(path: str | Path) -> ParsedPaper | IngestError:
@@ -59,6 +56,11 @@ def read_pdf_full(path: str | Path) -> ParsedPaper | IngestError:
 
 def read_references(path: str | Path) -> list[Reference] | IngestError:
     """Only the reference list of the PDF at `path` (empty for a scan or a paper without one); never raises."""
+    return _read_layout(path, extract_references)
+
+
+def _read_layout(path: str | Path, read: Callable[[Layout], T]) -> T | IngestError:
+    """`read(layout)` of the PDF at `path` under the MuPDF lock; an IngestError for a file that cannot be read."""
     path = Path(path)
     with MUPDF_LOCK:
         try:
@@ -66,7 +68,7 @@ def read_references(path: str | Path) -> list[Reference] | IngestError:
             if isinstance(opened, IngestError):
                 return opened
             with opened as doc:
-                return extract_references(Layout(doc, path))
+                return read(Layout(doc, path))
         except Exception as exc:  # noqa: BLE001 - a bad PDF must never stop a batch
             return IngestError(str(path), f"damaged PDF: {type(exc).__name__}: {exc}")
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from litreview.core.paper import Publication
 from litreview.ingest.pdf.layout import Line
 
 _Y = r"(?P<year>(?:19|20)\d\d)"
@@ -70,15 +71,9 @@ _CORRECTION_RE = re.compile(
 
 
 @dataclass(frozen=True)
-class Bibliographic:
+class Bibliographic(Publication):
     """The publication facts of one PDF; `confidence` holds one 0..1 value per field found."""
 
-    venue: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    page_range: str | None = None
-    year: int | None = None
-    entry_type: str | None = None
     confidence: dict[str, float] = field(default_factory=dict)
 
 

@@ -14,15 +14,15 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QTableView,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
+
+from litreview.gui.panel_layout import panel_rows
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -134,13 +134,7 @@ class ImportLogPanel(QWidget):
             header.resizeSection(column, width)
         self.view.selectionModel().currentRowChanged.connect(self._update_reimport)
         self.model.modelReset.connect(self._update_reimport)
-        top = QHBoxLayout()
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.reimport_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.view, 1)
+        panel_rows(self, (self.summary, self.reimport_button), self.view)
 
     def selected_file(self) -> str | None:
         """The file of the selected row when it can be read again with another encoding."""

@@ -27,14 +27,13 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSceneMouseEvent,
     QGraphicsView,
-    QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from litreview.core.text import count_of
+from litreview.gui.panel_layout import panel_rows
 
 SCALE = 300.0  # map coordinates in [-1, 1] -> scene units
 DOT = 5.0
@@ -131,13 +130,7 @@ class MapPanel(QWidget):
         self.status.setWordWrap(True)
         self.recluster = QPushButton("Cluster now")
         self.recluster.clicked.connect(self.sig_recluster_requested)
-        top = QHBoxLayout()
-        top.addWidget(self.status, 1)
-        top.addWidget(self.recluster)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.view, 1)
+        panel_rows(self, (self.status, self.recluster), self.view)
         self._dots: dict[int, _Dot] = {}
         self._labels: list[_Label] = []
         self._marker: QGraphicsEllipseItem | None = None

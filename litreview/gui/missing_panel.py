@@ -14,19 +14,18 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from litreview.core.paper import Paper
 from litreview.core.text import count_of
+from litreview.gui.panel_layout import panel_rows
 
 COLUMNS = ("Title", "Authors", "Year", "DOI", "Cited by")
 MISSING_LIMIT = 200  # the most works listed
@@ -106,18 +105,8 @@ class MissingPanel(QWidget):
         self.export_button.clicked.connect(lambda: self.sig_export_requested.emit(list(self.works)))
         self.placeholder_button.clicked.connect(self._placeholder)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        top = QHBoxLayout()
-        top.addWidget(self.scope, 1)
-        top.addWidget(self.refresh_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.placeholder_button)
-        bottom.addWidget(self.export_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(bottom)
+        panel_rows(self, (self.scope, self.refresh_button), self.table,
+                   (self.status, self.placeholder_button, self.export_button))
         self._update_buttons()
 
     def scope_list_id(self) -> int | None:

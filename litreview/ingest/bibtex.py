@@ -23,8 +23,8 @@ from litreview.core.paper import IngestError, ParsedPaper
 
 __all__ = [
     "MONTH_MACROS", "TEX_LOGOS", "BibtexParseResult", "DecodedBib", "arxiv_id_from_fields", "decode_bib_bytes",
-    "doi_from_fields", "latex_to_unicode", "parse_bibtex_files", "parse_file_field", "read_bib_text", "split_authors",
-    "year_from_fields",
+    "decode_file", "doi_from_fields", "latex_to_unicode", "parse_bibtex_files", "parse_file_field", "read_bib_text",
+    "split_authors", "year_from_fields",
 ]  # fmt: skip
 
 MONTH_MACROS = {
@@ -190,6 +190,23 @@ def decode_bib_bytes(raw: bytes, encoding: str | None = None) -> DecodedBib:
         if chosen is not None:
             return chosen
     return DecodedBib(raw.decode(guess, errors="replace"), guess, "detected")
+
+
+def decode_file(path: Path, encoding: str | None, errors: list[IngestError],
+                notices: list[IngestError]) -> DecodedBib | None:
+    """A text file decoded as decode_bib_bytes does, its notice (how it was read) added to `notices`; None, with the
+    reason in `errors`, when it cannot be read or decoded (an unknown or unfitting `encoding`: this file only)."""
+    try:
+        decoded = decode_bib_bytes(path.read_bytes(), encoding)
+    except OSError as exc:
+        errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
+        return None
+    except (UnicodeError, LookupError) as exc:
+        errors.append(IngestError(str(path), f"cannot decode file: {exc}"))
+        return None
+    if decoded.notice():
+        notices.append(IngestError(str(path), decoded.notice() or ""))
+    return decoded
 
 
 def read_bib_text(path: Path, encoding: str | None = None) -> tuple[str, str | None]:
@@ -506,17 +523,10 @@ def parse_bibtex_files(paths: Sequence[str | Path], encoding: str | None = None)
     libraries = []
     for raw_path in paths:
         path = Path(raw_path)
-        try:
-            decoded = decode_bib_bytes(path.read_bytes(), encoding)
-            text, warning = decoded.text, decoded.entry_warning()
-            if decoded.notice():
-                notices.append(IngestError(str(path), decoded.notice() or ""))
-        except OSError as exc:
-            errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
+        decoded = decode_file(path, encoding, errors, notices)
+        if decoded is None:
             continue
-        except (UnicodeError, LookupError) as exc:  # an encoding that cannot be decoded: this file only
-            errors.append(IngestError(str(path), f"cannot decode file: {exc}"))
-            continue
+        text, warning = decoded.text, decoded.entry_warning()
         file_warnings[str(path)] = [warning] if warning else []
         splitter_logger = logging.getLogger("bibtexparser.splitter")
         previous_level = splitter_logger.level

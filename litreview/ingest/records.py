@@ -41,24 +41,17 @@ def read_files(
     failed; an unreadable file or a FileProblem is one error for the whole file. Files are decoded as the BibTeX
     reader decodes .bib files (BOMs honoured; else UTF-8; else detection), or with `encoding` when the user named
     one; a file not read as plain UTF-8 gets a notice saying how it was read (for the import log)."""
-    from litreview.ingest.bibtex import decode_bib_bytes
+    from litreview.ingest.bibtex import decode_file
 
     records: list[ParsedPaper] = []
     errors: list[IngestError] = []
     notices: list[IngestError] = []
     seen = 0
     for path in map(Path, paths):
-        try:
-            decoded = decode_bib_bytes(path.read_bytes(), encoding)
-        except OSError as exc:
-            errors.append(IngestError(str(path), f"cannot read file: {exc.strerror or exc}"))
-            continue
-        except (UnicodeError, LookupError) as exc:  # an encoding that cannot be decoded: this file only
-            errors.append(IngestError(str(path), f"cannot decode file: {exc}"))
+        decoded = decode_file(path, encoding, errors, notices)
+        if decoded is None:
             continue
         text, encoding_warning = decoded.text.lstrip("\ufeff"), decoded.entry_warning()
-        if decoded.notice():
-            notices.append(IngestError(str(path), decoded.notice() or ""))
         try:
             for item in records_of(path, text, encoding_warning):
                 seen += 1

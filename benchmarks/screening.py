@@ -133,6 +133,49 @@ def rerank_10k(synergy: list[Path], arxiv: Path | None) -> dict | None:
             "rerank_cpu_s": round(time.process_time() - cpu, 3)}
 
 
+def ranker_configs(citation: float | None, embedding: str | None) -> list[RankerConfig]:
+    """The default RankerConfig, or one per --embedding-weight value ("0.5", or "1u": uncentred), with the
+    overrides given."""
+    from dataclasses import replace
+
+    base = RankerConfig()
+    configs = []
+    for value in embedding.split(",") if embedding else [None]:
+        config = base
+        if citation is not None:
+            config = replace(config, citation_weight=citation)
+        if value is not None:
+            value = value.strip()
+            config = replace(config, embedding_weight=float(value.rstrip("u")),
+                             embedding_center=not value.endswith("u"))
+        if config != base:
+            name = f"svm-tfidf-cit{config.citation_weight:g}"
+            if config.embedding_weight > 0:
+                name += f"-emb{config.embedding_weight:g}" + ("c" if config.embedding_center else "")
+            config = replace(config, name=name)
+        configs.append(config)
+    return configs
+
+
+def check_floors(report: dict, key: str) -> None:
+    """Print (and record in `report`) the issue's floors for litreview side `key` against ASReview."""
+    reviews = report["reviews"]
+    ours, theirs = report[f"{key}_mean"], report["asreview_mean"]
+    worst = min(r[key]["wss@95"] - r["asreview"]["wss@95"] for r in reviews)
+    floors = {
+        "mean WSS@95 >= ASReview + 0.03": ours["wss@95"] >= theirs["wss@95"] + 0.03,
+        "no review below ASReview - 0.02": worst >= -0.02,
+        "mean RRF@10 >= ASReview": ours["rrf@10"] >= theirs["rrf@10"],
+    }
+    report.setdefault("floors", {})[key] = floors
+    report.setdefault("worst_review_gap", {})[key] = round(worst, 4)
+    print(f"floors for {reviews[0][key]['tool']}:")
+    for name, ok in floors.items():
+        print(f"  floor {name}: {'met' if ok else 'NOT met'}")
+    print(f"  (mean WSS@95 gap {ours['wss@95'] - theirs['wss@95']:+.4f}, worst review gap {worst:+.4f}, "
+          f"mean RRF@10 gap {ours['rrf@10'] - theirs['rrf@10']:+.4f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "synergy")
@@ -145,6 +188,9 @@ def main() -> int:
     parser.add_argument("--no-litreview", action="store_true", help="only ASReview's side (fills the --workdir cache)")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--citation-weight", type=float, help="override RankerConfig.citation_weight (experiments)")
+    parser.add_argument("--embedding-weight", help="override RankerConfig.embedding_weight; a comma list runs each "
+                        "in turn, a 'u' after a weight leaves the block uncentred (experiments; the floors are "
+                        "checked for each)")
     args = parser.parse_args()
 
     folders = synergy_folders(args.data)
@@ -156,12 +202,8 @@ def main() -> int:
         from litreview.embedding import load_embedder
 
         embedder = load_embedder(None, device="cpu")
-    config = RankerConfig()
-    if args.citation_weight is not None:
-        from dataclasses import replace
-
-        config = replace(config, citation_weight=args.citation_weight, name=f"svm-tfidf-cit{args.citation_weight:g}")
-    report: dict = {"config": repr(config), "reviews": []}
+    configs = ranker_configs(args.citation_weight, args.embedding_weight)
+    report: dict = {"configs": [repr(c) for c in configs], "reviews": []}
     print(f"{'review':15} {'records':>7} {'incl':>4}  {'tool':28} {'WSS@95':>7} {'RRF@10':>7} {'ATD':>6} "
           f"{'s/sim':>6}")
     for folder in folders:
@@ -171,8 +213,10 @@ def main() -> int:
                  "prepare_s": round(prepared.seconds, 1)}
         sides = []
         if not args.no_litreview:
-            sides.append(("litreview", "litreview " + config.name + (" +emb" if prepared.model_id else ""),
-                          run_litreview(prepared, rows_by_seed, config)))
+            for number, config in enumerate(configs):
+                key = "litreview" if number == 0 else f"litreview:{config.name}"
+                sides.append((key, "litreview " + config.name + (" +vec" if prepared.model_id else ""),
+                              run_litreview(prepared, rows_by_seed, config)))
         if not args.no_asreview:
             runs, label = run_asreview(args.asreview_python, prepared, rows_by_seed, args.workdir)
             sides.append(("asreview", label, runs))
@@ -189,25 +233,16 @@ def main() -> int:
         report["reviews"].append(entry)
 
     reviews = report["reviews"]
-    for key in ("litreview", "asreview"):
-        if all(key in r for r in reviews):
+    keys = ["asreview"] + ([] if args.no_litreview else
+                           ["litreview"] + [f"litreview:{c.name}" for c in configs[1:]])
+    for key in keys:
+        if reviews and all(key in r for r in reviews):
             report[f"{key}_mean"] = {k: round(float(np.mean([r[key][k] for r in reviews])), 4) for k in METRICS}
-            print(f"{'MEAN':15} {'':7} {'':4}  {key:28} " + " ".join(
+            print(f"{'MEAN':15} {'':7} {'':4}  {reviews[0][key]['tool'][:28]:28} " + " ".join(
                 f"{report[f'{key}_mean'][k]:7.4f}" for k in METRICS))
-    if "asreview_mean" in report and "litreview_mean" in report:
-        ours, theirs = report["litreview_mean"], report["asreview_mean"]
-        worst = min(r["litreview"]["wss@95"] - r["asreview"]["wss@95"] for r in reviews)
-        floors = {
-            "mean WSS@95 >= ASReview + 0.03": ours["wss@95"] >= theirs["wss@95"] + 0.03,
-            "no review below ASReview - 0.02": worst >= -0.02,
-            "mean RRF@10 >= ASReview": ours["rrf@10"] >= theirs["rrf@10"],
-        }
-        report["floors"] = floors
-        report["worst_review_gap"] = round(worst, 4)
-        for name, ok in floors.items():
-            print(f"floor {name}: {'met' if ok else 'NOT met'}")
-        print(f"  (mean WSS@95 gap {ours['wss@95'] - theirs['wss@95']:+.4f}, worst review gap {worst:+.4f}, "
-              f"mean RRF@10 gap {ours['rrf@10'] - theirs['rrf@10']:+.4f})")
+    for key in keys[1:]:
+        if "asreview_mean" in report and f"{key}_mean" in report:
+            check_floors(report, key)
     speed = None if args.no_litreview else rerank_10k(folders, args.arxiv)
     if speed is not None:
         report["rerank_10k"] = speed

@@ -153,6 +153,7 @@ class RankerConfig:
     c: float = 0.11
     use_tfidf: bool = True
     embedding_weight: float = 0.0  # scale of the embedding block in the joint feature space (0 = not used)
+    embedding_center: bool = True  # subtract the candidates' mean vector (then re-normalise) before scaling
     citation_weight: float = 0.3  # scale of the citation block (0 = not used)
     balance_ratio: float = 9.8  # negatives' total weight = positives' / ratio (ASReview's "balanced")
     query: str = "max"  # "max": the most likely relevant first
@@ -171,6 +172,9 @@ class Ranker:
         self.data = data
         self.config = config or RankerConfig()
         self.matrix = self._joint_matrix()
+        self.dense = None  # the embedding block (scaled), kept dense: its products are BLAS calls
+        if data.vectors is not None and self.config.embedding_weight > 0:
+            self.dense = (self._embedding_block() * np.float32(self.config.embedding_weight)).astype(np.float64)
         self._column_of: dict[int, int] = {}
         self._columns = np.zeros((self.data.size, 0), dtype=np.float64)
         self._fit: tuple[np.ndarray, np.ndarray] | None = None  # the last model: w = sum coefs[j] * x[rows[j]]
@@ -182,19 +186,35 @@ class Ranker:
         blocks = []
         if cfg.use_tfidf:
             blocks.append(data.tfidf)
-        if data.vectors is not None and cfg.embedding_weight > 0:
-            blocks.append(sparse.csr_matrix(data.vectors * np.float32(cfg.embedding_weight)))
         if data.citations is not None and cfg.citation_weight > 0:
             blocks.append(data.citations * np.float32(cfg.citation_weight))
         if not blocks:
             blocks.append(data.tfidf)
         return sparse.hstack(blocks, format="csr", dtype=np.float64)
 
+    def _embedding_block(self) -> np.ndarray:
+        """The stored vectors, rows unit length; centred first when configured: sentence embeddings share a
+        large common component (any two abstracts have cosine ~0.2-0.5), which in a linear kernel is a near
+        constant that swamps the topical differences TF-IDF's near-zero baseline keeps. Papers without a
+        vector stay zero rows."""
+        from litreview.index.vectors import normalize_rows
+
+        vectors = np.asarray(self.data.vectors, dtype=np.float32)
+        if not self.config.embedding_center:
+            return vectors
+        present = np.abs(vectors).sum(axis=1) > 0
+        if present.sum() < 2:
+            return vectors
+        centred = np.where(present[:, None], vectors - vectors[present].mean(axis=0), 0.0).astype(np.float32)
+        return normalize_rows(centred)
+
     def _kernel(self, rows: np.ndarray) -> np.ndarray:
         """K[:, rows] (candidates x decided rows), computing the columns not seen before."""
         new = list(dict.fromkeys(int(r) for r in rows if int(r) not in self._column_of))
         if new:
             block = (self.matrix @ self.matrix[new].T).toarray()
+            if self.dense is not None:
+                block += self.dense @ self.dense[new].T
             used = len(self._column_of)
             if used + len(new) > self._columns.shape[1]:  # grow by doubling: amortised O(1) copies per column
                 grown = np.zeros((self.data.size, max(2 * self._columns.shape[1], used + len(new), 64)))
@@ -218,11 +238,22 @@ class Ranker:
         return self._classifier_scores(labeled, y)
 
     def _similarity(self, positives: np.ndarray) -> np.ndarray:
+        """Each row's mean cosine to the inclusions: by the embedding vectors where the row and some inclusion
+        have one, else in the joint TF-IDF | citation space (a paper not embedded yet, a cited work known only by
+        its title). Both are mean cosines but not on one scale (sentence-embedding cosines run higher), which is
+        why the list suggestions rank works without vectors apart from the library's papers."""
         self._fit = (positives, np.full(len(positives), 1.0 / len(positives)))
-        if self.data.vectors is not None:
-            centroid = self.data.vectors[positives].mean(axis=0)
-            return np.asarray(self.data.vectors @ centroid, dtype=np.float64)
-        return self._kernel(positives).mean(axis=1)
+        vectors = self.data.vectors
+        if vectors is None:
+            return self._kernel(positives).mean(axis=1)
+        has_vector = np.abs(vectors).sum(axis=1) > 0
+        embedded = positives[has_vector[positives]]
+        if len(embedded) == 0:
+            return self._kernel(positives).mean(axis=1)
+        scores = np.asarray(vectors @ vectors[embedded].mean(axis=0), dtype=np.float64)
+        if has_vector.all():
+            return scores
+        return np.where(has_vector, scores, self._kernel(positives).mean(axis=1))
 
     def _classifier_scores(self, labeled: np.ndarray, y: np.ndarray) -> np.ndarray:
         cfg = self.config

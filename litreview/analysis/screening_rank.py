@@ -23,7 +23,8 @@ def _ranker(library, ids: list[int], model_id: str | None, dim: int | None, isol
     stamp = conn.execute("SELECT count(*), max(rowid) FROM vectors WHERE model_id = ? AND dim = ?",
                          (model_id or "", dim or 0)).fetchone()
     edited = conn.execute("SELECT max(updated_at) FROM papers").fetchone()[0]
-    links = conn.execute("SELECT count(*) FROM cited_works").fetchone()[0]
+    links = (conn.execute("SELECT count(*) FROM cited_works").fetchone()[0],
+             *conn.execute("SELECT count(*), count(cited_paper_id), max(id) FROM paper_references").fetchone())
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     key = (path, tuple(ids), model_id, dim, tuple(stamp), edited, links)
     cached = _CACHE.get("ranker")

@@ -119,6 +119,7 @@ def measure(papers: int, decisions: int, interval_ms: int, watch_ms: float | Non
         asked: list[float] = []
         latencies: list[float] = []
         opened: list[float] = []
+        deciding: list[float] = []
 
         def ranked() -> None:
             if not opened:
@@ -134,6 +135,7 @@ def measure(papers: int, decisions: int, interval_ms: int, watch_ms: float | Non
                 return
             asked.append(time.perf_counter())
             view.decide("include" if len(asked) <= 2 or len(asked) % 10 == 0 else "exclude")
+            deciding.append(time.perf_counter() - asked[-1])  # the GUI thread's own work for a decision
 
         heartbeat, ticker = QTimer(), QTimer()
         heartbeat.setInterval(10)
@@ -166,6 +168,7 @@ def measure(papers: int, decisions: int, interval_ms: int, watch_ms: float | Non
         "decisions": len(asked), "rankings_swapped_in": len(latencies),
         "rank_latency_s_median": round(sorted(latencies)[len(latencies) // 2], 3) if latencies else None,
         "rank_latency_s_max": round(max(latencies), 3) if latencies else None,
+        "decide_on_gui_thread_ms_max": round(1000 * max(deciding), 1) if deciding else None,
         "longest_gap_ms_while_screening": round(max(during), 1) if during else None,
         "longest_gap_ms_overall": round(gaps[-1], 1) if gaps else None,
         "longest_gap_ends_at_s": round(worst[1] - started, 2) if gaps else None,  # opening asked at 0.1 s

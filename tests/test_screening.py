@@ -119,6 +119,54 @@ def test_citations_link_papers_that_share_references(library) -> None:
     assert order[0] == 1
 
 
+def test_embedding_block_is_centred_and_adds_to_the_kernel() -> None:
+    texts = ["heart failure trial", "heart failure outcomes", "soil nitrogen", "soil crops", "no vector here"]
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(5, 8)).astype(np.float32) + 3.0  # a large shared component, as sentence vectors have
+    vectors[4] = 0.0  # a paper not embedded yet
+    data = scr.build_data(range(5), texts, vectors=vectors)
+    plain = scr.Ranker(data)
+    mixed = scr.Ranker(data, scr.RankerConfig(embedding_weight=0.5))
+    block = mixed.dense / 0.5
+    unit = vectors[:4] / np.linalg.norm(vectors[:4], axis=1, keepdims=True)
+    centred = unit - unit.mean(axis=0)  # less the mean of the papers that have a vector
+    assert np.allclose(block[:4], centred / np.linalg.norm(centred, axis=1, keepdims=True), atol=1e-6)
+    assert not block[4].any()
+    rows = np.array([0, 2])
+    assert np.allclose(mixed._kernel(rows), plain._kernel(rows) + 0.25 * block @ block[rows].T)
+
+
+def test_cold_start_ranks_rows_without_a_vector_by_their_text(library) -> None:
+    texts = ["heart failure trial", "heart failure outcomes registry", "soil nitrogen crops", "heart failure drugs"]
+    vectors = np.eye(4, dtype=np.float32)
+    vectors[3] = 0.0  # row 3 has no vector: scored in the TF-IDF space, where it shares "heart failure"
+    data = scr.build_data(range(4), texts, vectors=vectors)
+    ranker = scr.Ranker(data)
+    scores = ranker.scores([0], [1])
+    assert scores[1] == scores[2] == 0.0  # orthogonal vectors
+    assert scores[3] == pytest.approx(float(ranker._kernel(np.array([0]))[3, 0])) and scores[3] > 0
+
+
+def test_parsed_references_link_papers_and_missing_works(library) -> None:
+    from litreview.analysis.screening_eval import load_screening_data
+    from litreview.core.reference import Reference
+    from litreview.library.references import store_references
+
+    ids = _papers(library, 4)
+    shared = Reference(raw="Smith J. A shared classic. 1990.", authors=("Smith, J",), title="A shared classic work",
+                       year=1990)
+    with library.transaction() as conn:
+        store_references(conn, ids[0], [shared])
+        store_references(conn, ids[2], [shared])
+    work = {"work_id": int(library.conn.execute("SELECT id FROM external_works").fetchone()[0]),
+            "title": "A shared classic work"}
+    data = load_screening_data(library, ids, works=[work])
+    assert list(data.paper_ids) == [*ids, -work["work_id"]]
+    links = (data.citations @ data.citations.T).toarray()
+    assert links[0, 2] > 0 and links[0, 4] > 0 and links[2, 4] > 0  # co-citing, and citing the work itself
+    assert links[1, 0] == 0 and links[3, 4] == 0
+
+
 def _cli(capsys, *argv: str) -> str:
     from litreview.cli import main
 

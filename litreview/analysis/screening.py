@@ -141,18 +141,37 @@ class RankerConfig:
     ASReview). 0.3 is the default: the best mean that keeps every review within the floor. That weight was
     picked on these five reviews, so their figures are in-sample for it (held-out reviews will tell).
 
-    The embedding block brought no gain on the two reviews where it was measured (mean WSS@95 0.586 with it,
-    0.589 without) and costs an embedding pass, so its weight is 0 by default; the ranker still uses stored
-    vectors for the cold start. Balancing (ASReview's "balanced", ratio 9.8) and the max query strategy were
-    kept from ASReview's tuned defaults; the SVM is trained in its dual on the linear kernel (exact, and fast
-    enough to retrain after every decision). The whole-benchmark figures against ASReview are printed by
-    benchmarks/screening.py and recorded in its docstring.
+    The embedding block (the offline default model, MiniLM, on CPU; rows unit length, centred on the candidates'
+    mean, scaled by the weight beside the unit-length TF-IDF rows) was measured on 2026-12-02 with
+    `benchmarks/screening.py --workdir DIR --embedding-weight 0,1` (and `0.3,0.5,1u`), 5 seeds, WSS@95 / RRF@10:
+
+    | embedding weight   | Donners       | Nelson        | Meijboom      | Menon         | Chou          |
+    |--------------------|---------------|---------------|---------------|---------------|---------------|
+    | 0 (default)        | 0.808 / 0.914 | 0.353 / 0.282 | 0.758 / 0.744 | 0.558 / 0.710 | 0.351 / 0.225 |
+    | 0.3                | 0.828 / 0.900 | 0.348 / 0.310 | 0.648 / 0.778 | (not run)     | (not run)     |
+    | 0.5                | 0.809 / 0.829 | 0.353 / 0.282 | (not run)     | (not run)     | (not run)     |
+    | 1.0                | 0.727 / 0.600 | 0.364 / 0.264 | 0.639 / 0.772 | 0.646 / 0.748 | 0.031 / 0.200 |
+    | 1.0 uncentred      | 0.777 / 0.814 | 0.372 / 0.267 | (not run)     | (not run)     | (not run)     |
+
+    Added to TF-IDF and citations, the embeddings hurt more than they help: at 1.0 Menon gains 0.09 but Chou loses
+    0.32, Meijboom 0.12 (below ASReview's 0.743) and Donners 0.08; the five-review mean falls from 0.566 / 0.575 to
+    0.481 / 0.517 (ASReview 0.494 / 0.520). Even at 0.3 Meijboom loses 0.11 while the small reviews move within
+    noise. So the classifier does not use them (weight 0): a rule from the measurement, not a tuned value (no
+    weight between 0 and 0.3 was tried, and none was picked per review); these five reviews are the only evidence,
+    and Menon shows a review can gain. The ranker still uses stored vectors for the cold start (inclusions only),
+    where it has nothing to learn from, and the "More like this reading list" suggestions start there.
+
+    Balancing (ASReview's "balanced", ratio 9.8) and the max query strategy were kept from ASReview's tuned
+    defaults; the SVM is trained in its dual on the linear kernel (exact, and fast enough to retrain after every
+    decision). The whole-benchmark figures against ASReview are printed by benchmarks/screening.py and recorded in
+    its docstring.
     """
 
     classifier: str = "svm"  # "svm" (hinge loss, libsvm on the linear kernel) | "ridge" (weighted least squares)
     c: float = 0.11
     use_tfidf: bool = True
     embedding_weight: float = 0.0  # scale of the embedding block in the joint feature space (0 = not used)
+    embedding_center: bool = True  # subtract the candidates' mean vector (then re-normalise) before scaling
     citation_weight: float = 0.3  # scale of the citation block (0 = not used)
     balance_ratio: float = 9.8  # negatives' total weight = positives' / ratio (ASReview's "balanced")
     query: str = "max"  # "max": the most likely relevant first
@@ -171,6 +190,9 @@ class Ranker:
         self.data = data
         self.config = config or RankerConfig()
         self.matrix = self._joint_matrix()
+        self.dense = None  # the embedding block (scaled), kept dense: its products are BLAS calls
+        if data.vectors is not None and self.config.embedding_weight > 0:
+            self.dense = (self._embedding_block() * np.float32(self.config.embedding_weight)).astype(np.float64)
         self._column_of: dict[int, int] = {}
         self._columns = np.zeros((self.data.size, 0), dtype=np.float64)
         self._fit: tuple[np.ndarray, np.ndarray] | None = None  # the last model: w = sum coefs[j] * x[rows[j]]
@@ -182,19 +204,35 @@ class Ranker:
         blocks = []
         if cfg.use_tfidf:
             blocks.append(data.tfidf)
-        if data.vectors is not None and cfg.embedding_weight > 0:
-            blocks.append(sparse.csr_matrix(data.vectors * np.float32(cfg.embedding_weight)))
         if data.citations is not None and cfg.citation_weight > 0:
             blocks.append(data.citations * np.float32(cfg.citation_weight))
         if not blocks:
             blocks.append(data.tfidf)
         return sparse.hstack(blocks, format="csr", dtype=np.float64)
 
+    def _embedding_block(self) -> np.ndarray:
+        """The stored vectors, rows unit length; centred first when configured: sentence embeddings share a
+        large common component (any two abstracts have cosine ~0.2-0.5), which in a linear kernel is a near
+        constant that swamps the topical differences TF-IDF's near-zero baseline keeps. Papers without a
+        vector stay zero rows."""
+        from litreview.index.vectors import normalize_rows
+
+        vectors = np.asarray(self.data.vectors, dtype=np.float32)
+        if not self.config.embedding_center:
+            return vectors
+        present = np.abs(vectors).sum(axis=1) > 0
+        if present.sum() < 2:
+            return vectors
+        centred = np.where(present[:, None], vectors - vectors[present].mean(axis=0), 0.0).astype(np.float32)
+        return normalize_rows(centred)
+
     def _kernel(self, rows: np.ndarray) -> np.ndarray:
         """K[:, rows] (candidates x decided rows), computing the columns not seen before."""
         new = list(dict.fromkeys(int(r) for r in rows if int(r) not in self._column_of))
         if new:
             block = (self.matrix @ self.matrix[new].T).toarray()
+            if self.dense is not None:
+                block += self.dense @ self.dense[new].T
             used = len(self._column_of)
             if used + len(new) > self._columns.shape[1]:  # grow by doubling: amortised O(1) copies per column
                 grown = np.zeros((self.data.size, max(2 * self._columns.shape[1], used + len(new), 64)))
@@ -218,11 +256,22 @@ class Ranker:
         return self._classifier_scores(labeled, y)
 
     def _similarity(self, positives: np.ndarray) -> np.ndarray:
+        """Each row's mean cosine to the inclusions: by the embedding vectors where the row and some inclusion
+        have one, else in the joint TF-IDF | citation space (a paper not embedded yet, a cited work known only by
+        its title). Both are mean cosines but not on one scale (sentence-embedding cosines run higher), which is
+        why the list suggestions rank works without vectors apart from the library's papers."""
         self._fit = (positives, np.full(len(positives), 1.0 / len(positives)))
-        if self.data.vectors is not None:
-            centroid = self.data.vectors[positives].mean(axis=0)
-            return np.asarray(self.data.vectors @ centroid, dtype=np.float64)
-        return self._kernel(positives).mean(axis=1)
+        vectors = self.data.vectors
+        if vectors is None:
+            return self._kernel(positives).mean(axis=1)
+        has_vector = np.abs(vectors).sum(axis=1) > 0
+        embedded = positives[has_vector[positives]]
+        if len(embedded) == 0:
+            return self._kernel(positives).mean(axis=1)
+        scores = np.asarray(vectors @ vectors[embedded].mean(axis=0), dtype=np.float64)
+        if has_vector.all():
+            return scores
+        return np.where(has_vector, scores, self._kernel(positives).mean(axis=1))
 
     def _classifier_scores(self, labeled: np.ndarray, y: np.ndarray) -> np.ndarray:
         cfg = self.config

@@ -24,7 +24,7 @@ import numpy as np
 from litreview.core.progress import Progress
 
 __all__ = ["PreparedReview", "SynergyFormatError", "SynergyReview", "load_labels", "load_screening_data",
-           "pick_priors", "prepare_review", "prior_rows", "run_synergy_eval"]
+           "pick_priors", "prepare_review", "prior_rows", "reference_links", "run_synergy_eval"]
 
 
 class SynergyFormatError(Exception):
@@ -72,10 +72,30 @@ def _paper_of_work(library) -> dict[str, int]:
     return mapping
 
 
+def reference_links(library, paper_ids: Sequence[int]) -> dict[int, list[str]]:
+    """paper id -> its links in the parsed-reference graph (litreview.analysis.citations): "ref:p<id>" for each
+    library paper it cites and "ref:w<id>" for each external work, plus its own "ref:p<id>" when it has
+    references or is cited, so that citing, being cited and sharing a reference all link two papers."""
+    wanted = {int(p) for p in paper_ids}
+    links: dict[int, list[str]] = {}
+    for citing, cited, work in library.conn.execute(
+            "SELECT paper_id, cited_paper_id, work_id FROM paper_references"
+            " WHERE cited_paper_id IS NOT NULL OR work_id IS NOT NULL"):
+        if citing in wanted:
+            links.setdefault(int(citing), []).append(f"ref:p{cited}" if cited is not None else f"ref:w{work}")
+        if cited is not None and cited in wanted:
+            links.setdefault(int(cited), [])
+    for paper_id, tokens in links.items():
+        tokens.append(f"ref:p{paper_id}")
+    return links
+
+
 def load_screening_data(library, paper_ids: Sequence[int], *, model_id: str | None = None, dim: int | None = None,
-                        isolated: bool = False):
+                        isolated: bool = False, works: Sequence[Mapping] = ()):
     """ScreeningData for these papers from what the library stores: title + abstract, the vectors of
-    (model_id, dim) when given, citation links and OpenAlex ids."""
+    (model_id, dim) when given, citation links (OpenAlex `referenced_works` and the parsed-reference graph) and
+    OpenAlex ids. `works`: external works the library lacks (`citations.missing_works` items), appended as rows
+    with id -work_id: their title for TF-IDF, no vector, and their "ref:w<id>" link to the papers citing them."""
     from litreview.analysis.screening import build_data
     from litreview.library.citations import cited_by_paper
     from litreview.pipeline import embedding_text
@@ -83,6 +103,13 @@ def load_screening_data(library, paper_ids: Sequence[int], *, model_id: str | No
     ids = [int(p) for p in paper_ids]
     rows = {int(r[0]): r[1:] for r in library.conn.execute("SELECT id, title, abstract, external_ids FROM papers")}
     texts = [embedding_text(*rows[p][:2]) if p in rows else "" for p in ids]
+    cited = cited_by_paper(library, ids)
+    for paper_id, tokens in reference_links(library, ids).items():
+        cited.setdefault(paper_id, []).extend(tokens)
+    for work in works:
+        ids.append(-int(work["work_id"]))
+        texts.append(embedding_text(work.get("title") or "", ""))
+        cited[-int(work["work_id"])] = [f"ref:w{int(work['work_id'])}"]
     own = {}
     for p in ids:
         key = json.loads((rows.get(p) or (None, None, "{}"))[2] or "{}").get("openalex")
@@ -99,8 +126,7 @@ def load_screening_data(library, paper_ids: Sequence[int], *, model_id: str | No
             for row, p in enumerate(ids):
                 if p in where:
                     vectors[row] = matrix[where[p]]
-    return build_data(ids, texts, vectors=vectors, cited=cited_by_paper(library, ids), own_ids=own, model=model_id,
-                      isolated=isolated)
+    return build_data(ids, texts, vectors=vectors, cited=cited, own_ids=own, model=model_id, isolated=isolated)
 
 
 def pick_priors(truth: np.ndarray, seed: int) -> list[int]:

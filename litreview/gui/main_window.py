@@ -349,6 +349,7 @@ class MainWindow(QMainWindow):
             (self.missing_dock.visibilityChanged, self.request_missing),
             (self.missing.sig_export_requested, self.export_missing),
             (self.missing.sig_placeholder_requested, self.add_placeholder),
+            (self.list_suggestions.sig_placeholder_added, self.on_list_placeholder_added),  # list suggestions (#18)
             (self.screening.sig_message, self.on_error),  # screening (#18)
             (self._start_timer.timeout, self.zotero_watch.apply_settings),  # watched folder (#17)
             (self._start_timer.timeout, self.zotero_watch.check_zotero_on_start),  # Zotero changes at start (#17)
@@ -848,6 +849,16 @@ class MainWindow(QMainWindow):
         self.on_papers_changed()
         self.request_missing()
         self.select_paper(int(reply.value))
+        self.statusBar().showMessage("Added a placeholder record; import its PDF or BibTeX entry to complete it.",
+                                     10_000)
+
+    # -- "More like this reading list": a suggested missing work added as a placeholder (#18) ------------------
+    @Slot(int)
+    def on_list_placeholder_added(self, paper_id: int) -> None:
+        """Re-read the table (the related panel keeps the list's new suggestions, which the presenter asked for)."""
+        self._reload_table()
+        self.refresh_lists()
+        self.request_missing()
         self.statusBar().showMessage("Added a placeholder record; import its PDF or BibTeX entry to complete it.",
                                      10_000)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QPainter, QPalette
+from PySide6.QtGui import QAction, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,6 +26,7 @@ from litreview.core.text import count_of
 from litreview.gui.paper_table_model import PaperIdRole, encode_paper_ids
 
 if TYPE_CHECKING:
+    from litreview.analysis.list_suggestions import MissingSuggestion
     from litreview.analysis.related import RelatedResult
     from litreview.workers.messages import Reply
 
@@ -34,32 +35,47 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 class RelatedModel(QAbstractTableModel):
-    """Read-only rows of one RelatedAnswer: score, title (year), why."""
+    """Read-only rows of one RelatedAnswer: score, title (year), why. After the library's papers, list suggestions
+    may hold works the library lacks (`missing`): shown in italics as "not in library", with no paper id."""
 
     HEADERS = ("Similarity", "Paper", "Why")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._results: tuple[RelatedResult, ...] = ()
+        self._missing: tuple[MissingSuggestion, ...] = ()
 
-    def set_results(self, results: Sequence[RelatedResult]) -> None:
+    def set_results(self, results: Sequence[RelatedResult], missing: Sequence[MissingSuggestion] = ()) -> None:
         self.beginResetModel()
-        self._results = tuple(results)
+        self._results, self._missing = tuple(results), tuple(missing)
         self.endResetModel()
 
     @property
     def results(self) -> tuple[RelatedResult, ...]:
         return self._results
 
+    @property
+    def missing(self) -> tuple[MissingSuggestion, ...]:
+        """The rows after the library's papers: works cited by the library that it lacks."""
+        return self._missing
+
+    def missing_at(self, row: int) -> MissingSuggestion | None:
+        """The missing work shown in `row`, or None for a library paper's row."""
+        offset = row - len(self._results)
+        return self._missing[offset] if 0 <= offset < len(self._missing) else None
+
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._results)
+        return 0 if parent.isValid() else len(self._results) + len(self._missing)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._results):
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
+        work = self.missing_at(index.row())
+        if work is not None:
+            return self._missing_data(work, index.column(), role)
         result = self._results[index.row()]
         if role == PaperIdRole:
             return result.paper_id
@@ -79,6 +95,27 @@ class RelatedModel(QAbstractTableModel):
                 return result.title
         return None
 
+    @staticmethod
+    def _missing_data(work: MissingSuggestion, column: int, role: int):
+        if role == ScoreRole:
+            return work.score
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{work.score:.2f}"
+            if column == 1:
+                title = f"{work.title} ({work.year})" if work.year else work.title
+                return f"{title} · not in library"
+            return ", ".join(work.why)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            cited = count_of(work.cited_by, "paper")
+            return (f"{work.title}\nNot in your library: cited by {cited} of it. Right-click to add it as a "
+                    "placeholder.")
+        return None
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
@@ -87,6 +124,8 @@ class RelatedModel(QAbstractTableModel):
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
+        if self.missing_at(index.row()) is not None:  # no paper to drag onto a list
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
     def mimeTypes(self) -> list[str]:
@@ -95,7 +134,7 @@ class RelatedModel(QAbstractTableModel):
         return [PAPER_IDS_MIME]
 
     def mimeData(self, indexes):
-        rows = sorted({i.row() for i in indexes if i.isValid()})
+        rows = sorted({i.row() for i in indexes if i.isValid() and i.row() < len(self._results)})
         return encode_paper_ids([self._results[r].paper_id for r in rows])
 
 
@@ -141,7 +180,8 @@ class RelatedPanel(QWidget):
     sig_export_requested = Signal(object)
     sig_evidence_requested = Signal(int, int)  # (selected paper, related paper): passage evidence (issue 19)
     sig_more_like_list_requested = Signal(int, str)  # (list id, name): "More like this reading list" (issue 18)
-    sig_dismiss_requested = Signal(int, object)  # (list id, paper ids): suggestions dismissed for that list
+    sig_dismiss_requested = Signal(int, object)  # (list id, ids): suggestions dismissed (-work id: a missing work)
+    sig_placeholder_requested = Signal(int, object)  # (list id, missing_works item): add it as a placeholder
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -211,12 +251,15 @@ class RelatedPanel(QWidget):
             self.model.set_results(())
             self.status.setText(reply.error)
             return
-        if reply.value.list_id != self._list_query[0]:
+        answer = reply.value
+        if answer.list_id != self._list_query[0]:
             return
-        self.model.set_results(reply.value.results)
-        count = len(reply.value.results)
-        self.status.setText(f"{count_of(count, 'paper')} like the reading list “{self._list_query[1]}”" if count
-                            else f"Nothing to suggest for “{self._list_query[1]}” (is it empty?).")
+        self.model.set_results(answer.results, answer.missing)
+        count, name = len(answer.results), self._list_query[1]
+        text = f"{count_of(count, 'paper')} like the reading list “{name}”"
+        if answer.missing:
+            text += f", then {count_of(len(answer.missing), 'work')} not in the library"
+        self.status.setText(text if count or answer.missing else f"Nothing to suggest for “{name}” (is it empty?).")
 
     def expect(self, paper_id: int, title: str) -> None:
         """A request for `paper_id` is in flight: clear the old rows now so they can never be mistaken."""
@@ -248,8 +291,14 @@ class RelatedPanel(QWidget):
         )
 
     def selected_ids(self) -> list[int]:
+        """The selected library papers (not the missing works)."""
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
-        return [self.model.results[r].paper_id for r in rows]
+        return [self.model.results[r].paper_id for r in rows if r < len(self.model.results)]
+
+    def selected_missing(self) -> list[MissingSuggestion]:
+        """The selected works that are not in the library."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [work for work in map(self.model.missing_at, rows) if work is not None]
 
     @Slot(QModelIndex)
     def _activated(self, index: QModelIndex) -> None:
@@ -259,13 +308,19 @@ class RelatedPanel(QWidget):
 
     @Slot(QPoint)
     def _context_menu(self, pos: QPoint) -> None:
-        ids = self.selected_ids()
+        ids, works = self.selected_ids(), self.selected_missing()
         index = self.view.indexAt(pos)
-        if not ids and index.isValid():
-            ids = [int(index.data(PaperIdRole))]
-        if not ids:
+        if not ids and not works and index.isValid():
+            work = self.model.missing_at(index.row())
+            ids, works = ([], [work]) if work is not None else ([int(index.data(PaperIdRole))], [])
+        if not ids and not works:
             return
         menu = QMenu(self)
+        if works and self._list_query is not None:  # list suggestions the library lacks (issue 18)
+            self._missing_actions(menu, self._list_query[0], works)
+        if not ids:
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+            return
         open_action = QAction("Show paper", menu)
         open_action.triggered.connect(lambda: self.sig_navigate_requested.emit(ids[0]))
         menu.addAction(open_action)
@@ -286,3 +341,11 @@ class RelatedPanel(QWidget):
         export_all.triggered.connect(lambda: self.sig_export_requested.emit([r.paper_id for r in self.model.results]))
         menu.addAction(export_all)
         menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def _missing_actions(self, menu: QMenu, list_id: int, works: Sequence[MissingSuggestion]) -> None:
+        """'Add as placeholder' (the first selected work) and 'Dismiss' for suggestions not in the library."""
+        add = menu.addAction("Add as placeholder (not in library)")
+        add.triggered.connect(lambda: self.sig_placeholder_requested.emit(list_id, dict(works[0].work)))
+        drop = menu.addAction("Dismiss work" if len(works) == 1 else f"Dismiss {len(works)} works")
+        drop.triggered.connect(lambda: self.sig_dismiss_requested.emit(list_id, [w.dismiss_id for w in works]))
+        menu.addSeparator()

@@ -14,10 +14,13 @@
    without its passages, extrapolated linearly); passage query p95 at 100k synthetic passages.
 5. Bad input: a 1,000-page generated PDF bounded by the setting; PDFs without a text layer give no passages.
 6. The reader (--reader-only): time from asking for a page to the page shown, highlights painted.
+7. GUI stall (--stall-only): the longest GUI-thread gap while the main window's worker splits and embeds
+   passages (benchmarks/ui_stall.py's heartbeat, per worker stage).
 
     .venv/bin/python benchmarks/passages.py [--limit N] [--keep DIR] [--skip-scale] [--skip-st]
     .venv/bin/python benchmarks/passages.py --scale-only      # passage query p95 at --scale passages
     .venv/bin/python benchmarks/passages.py --reader-only     # reader: page shown time
+    .venv/bin/python benchmarks/passages.py --stall-only [--limit N]  # GUI stall while passages are split, embedded
 """
 
 from __future__ import annotations
@@ -347,6 +350,27 @@ def reader_timing(data: Path) -> None:
           f"{max(times) * 1000:.0f} ms (floor < 300 ms)")
 
 
+def stall_while_passages_embed(data: Path, limit: int | None) -> None:
+    """The real main window (offscreen) imports --limit ground-truth PDFs with the real worker, model child
+    process and full text on, while a 10 ms heartbeat on the GUI thread records the gaps (benchmarks/ui_stall.py);
+    prints the longest gap in each worker stage, the passage stages ("passages": split, "embed passages") first."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from ui_stall import measure_stall
+
+    stall = measure_stall(data / "ground-truth", None, limit)
+    stages = stall["longest_gap_ms_by_stage"]
+    passage_gap = max((stages.get(name, 0.0) for name in ("passages", "embed passages")), default=0.0)
+    print(f"GUI stall: {stall['pdfs']} PDFs imported with full text in {stall['import_s']} s ({stall['status']}: "
+          f"{stall['summary']})")
+    for name in ("passages", "embed passages"):
+        print(f"  longest gap while the worker was in '{name}': {stages.get(name, 'no beats')} ms")
+    others = {name: gap for name, gap in stages.items() if name not in ("passages", "embed passages")}
+    print(f"  other stages: {json.dumps(others)}")
+    print(f"  worst gaps: {json.dumps(stall['worst_gaps'])}")
+    print(f"  longest gap while passages were split or embedded: {passage_gap} ms; overall {stall['longest_gap_ms']} ms"
+          f" (floor < 100 ms)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -357,6 +381,8 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--scale-only", action="store_true", help="only the query-at-scale test")
     parser.add_argument("--reader-only", action="store_true", help="only the reader's page-shown time")
+    parser.add_argument("--stall-only", action="store_true",
+                        help="only the GUI stall while passages embed (the main window imports --limit PDFs)")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"PDFs not found at {args.data} (see docs/test-data.md)", file=sys.stderr)
@@ -367,6 +393,9 @@ def main() -> int:
 
     if args.reader_only:
         reader_timing(args.data)
+        return 0
+    if args.stall_only:
+        stall_while_passages_embed(args.data, args.limit)
         return 0
     if args.scale_only:
         from litreview.embedding import load_embedder

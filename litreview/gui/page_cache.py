@@ -20,6 +20,7 @@ from litreview.ingest.pdf.render import RenderedPage
 
 Key = tuple[str, int, float]  # (path, page from 1, zoom in pixels a point)
 CACHED_PAGES = 12
+RENDER_WAIT_S = 10.0  # the longest wait for a page the child is rendering before it is rendered here
 
 
 def to_image(rendered: RenderedPage) -> QImage:
@@ -60,9 +61,17 @@ class PageCache(QObject):
         from litreview.ingest.pdf.render import render_document_page
 
         image = self.get(key)
+        if image is not None:
+            return image
+        future = self._pending.pop(key, None)
+        if future is not None and not future.cancel():  # the child is at it already: its page comes sooner
+            try:
+                image = to_image(future.result(timeout=RENDER_WAIT_S))
+            except Exception:  # noqa: BLE001 - the child failed or is stuck: render here, where a failure is shown
+                image = None
         if image is None:
             image = to_image(render_document_page(doc, key[1], key[2]))
-            self.put(key, image)
+        self.put(key, image)
         return image
 
     def prefetch(self, keys: Iterable[Key]) -> None:

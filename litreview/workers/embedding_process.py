@@ -147,11 +147,11 @@ class EmbeddingProcess:
         return str(self._ready.get("document_prompt") or "")
 
     @property
-    def tokenizer_json(self) -> str | None:
-        """The model's fast tokenizer as `tokenizers` JSON, for counting passage tokens (embedding.tokens)."""
+    def tokenizer_file(self) -> str | None:
+        """The model's fast tokenizer saved as `tokenizers` JSON, for counting passage tokens (embedding.tokens)."""
         self.wait_ready()
         assert self._ready is not None
-        return self._ready.get("tokenizer_json")
+        return self._ready.get("tokenizer_file")
 
     def _receive(self) -> dict[str, Any]:
         assert self._proc.stdout is not None
@@ -238,7 +238,7 @@ def _serve(config: dict[str, Any]) -> int:
     except Exception as exc:
         _write_message(out, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    from litreview.embedding.tokens import tokenizer_json
+    from litreview.embedding.tokens import tokenizer_file
 
     spec = getattr(embedder, "spec", None)
     tokenizer = getattr(embedder, "tokenizer", None)
@@ -247,7 +247,7 @@ def _serve(config: dict[str, Any]) -> int:
         # What passage splitting needs to count tokens as the model does (embedding.tokens).
         "max_length": getattr(embedder, "max_length", None),
         "document_prompt": getattr(embedder, "document_prompt", None) or getattr(spec, "document_prompt", None),
-        "tokenizer_json": tokenizer_json(tokenizer) if tokenizer is not None else None,
+        "tokenizer_file": tokenizer_file(tokenizer) if tokenizer is not None else None,
     })
     while True:
         try:

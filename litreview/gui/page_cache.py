@@ -111,10 +111,10 @@ class PageCache(QObject):
             import os
             from concurrent.futures import ProcessPoolExecutor
 
-            from litreview.ingest.pdf_process import exit_with_parent
+            from litreview.ingest.pdf_process import background_child
 
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=exit_with_parent, initargs=(os.getpid(),))
+                                             initializer=background_child, initargs=(os.getpid(),))
         return self._pool
 
     def close(self) -> None:

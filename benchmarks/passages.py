@@ -14,10 +14,13 @@
    without its passages, extrapolated linearly); passage query p95 at 100k synthetic passages.
 5. Bad input: a 1,000-page generated PDF bounded by the setting; PDFs without a text layer give no passages.
 6. The reader (--reader-only): time from asking for a page to the page shown, highlights painted.
+7. GUI stall (--stall-only): the longest GUI-thread gap while the main window's worker splits and embeds
+   passages (benchmarks/ui_stall.py's heartbeat, per worker stage).
 
     .venv/bin/python benchmarks/passages.py [--limit N] [--keep DIR] [--skip-scale] [--skip-st]
     .venv/bin/python benchmarks/passages.py --scale-only      # passage query p95 at --scale passages
     .venv/bin/python benchmarks/passages.py --reader-only     # reader: page shown time
+    .venv/bin/python benchmarks/passages.py --stall-only [--limit N]  # GUI stall while passages are split, embedded
 """
 
 from __future__ import annotations
@@ -317,34 +320,71 @@ def bad_input(tmp: Path) -> None:
           f"read, truncated={result.truncated}, {seconds:.1f} s")
 
 
-def reader_timing(data: Path) -> None:
-    """Time from asking the reader for a page to the page shown (rendered, highlighted), offscreen Qt."""
+def reader_timing(data: Path, dwell_s: float = 1.0) -> None:
+    """Time from asking the reader for a page to the page shown (rendered, highlighted), offscreen Qt: each PDF
+    opened at page 1, then pages 2-6 turned, once at once (no time for the neighbours to be rendered ahead)
+    and once with `dwell_s` seconds on each page before the next (a reader reading; not timed)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
     from litreview.gui.reader import ReaderWidget
 
     app = QApplication.instance() or QApplication([])
-    reader = ReaderWidget()
-    reader.resize(1000, 1200)
-    reader.show()
-    times = []
     pdfs = sorted((data / "ground-truth").glob("*.pdf"))[:20]
-    for path in pdfs:
-        start = time.perf_counter()
-        if not reader.open(path, 1, [(72, 100, 300, 112)]):
-            continue
-        app.processEvents()
-        times.append(time.perf_counter() - start)
-        for page in range(2, min(reader.page_count, 6) + 1):
-            start = time.perf_counter()
-            reader.go_to(page)
+
+    def dwell(seconds: float) -> None:
+        until = time.perf_counter() + seconds
+        while time.perf_counter() < until:
             app.processEvents()
-            times.append(time.perf_counter() - start)
-    reader.close()
-    print(f"reader: {len(times)} pages shown from {len(pdfs)} PDFs at {reader.zoom:.0%}: p50 "
-          f"{np.percentile(times, 50) * 1000:.0f} ms, p95 {np.percentile(times, 95) * 1000:.0f} ms, max "
-          f"{max(times) * 1000:.0f} ms (floor < 300 ms)")
+            time.sleep(0.005)
+
+    for pause in (0.0, dwell_s):
+        reader = ReaderWidget()
+        reader.resize(1000, 1200)
+        reader.show()
+        dwell(2.0)  # the window is up (and the prefetch child started on the first page) before timing
+        opened, turned = [], []
+        for path in pdfs:
+            start = time.perf_counter()
+            if not reader.open(path, 1, [(72, 100, 300, 112)]):
+                continue
+            app.processEvents()
+            opened.append(time.perf_counter() - start)
+            for page in range(2, min(reader.page_count, 6) + 1):
+                dwell(pause)
+                start = time.perf_counter()
+                reader.go_to(page)
+                app.processEvents()
+                turned.append(time.perf_counter() - start)
+        zoom = reader.zoom
+        reader.close()
+        times = opened + turned
+        label = "pages turned at once" if not pause else f"pages turned after {pause:g} s on each"
+        print(f"reader ({label}): {len(times)} pages shown from {len(pdfs)} PDFs at {zoom:.0%}: p50 "
+              f"{np.percentile(times, 50) * 1000:.0f} ms, p95 {np.percentile(times, 95) * 1000:.0f} ms, max "
+              f"{max(times) * 1000:.0f} ms (floor < 300 ms); opened at page 1: p95 "
+              f"{np.percentile(opened, 95) * 1000:.0f} ms; turned: p95 {np.percentile(turned, 95) * 1000:.0f} ms")
+
+
+def stall_while_passages_embed(data: Path, limit: int | None) -> None:
+    """The real main window (offscreen) imports --limit ground-truth PDFs with the real worker, model child
+    process and full text on, while a 10 ms heartbeat on the GUI thread records the gaps (benchmarks/ui_stall.py);
+    prints the longest gap in each worker stage, the passage stages ("passages": split, "embed passages") first."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from ui_stall import measure_stall
+
+    stall = measure_stall(data / "ground-truth", None, limit)
+    stages = stall["longest_gap_ms_by_stage"]
+    passage_gap = max((stages.get(name, 0.0) for name in ("passages", "embed passages")), default=0.0)
+    print(f"GUI stall: {stall['pdfs']} PDFs imported with full text in {stall['import_s']} s ({stall['status']}: "
+          f"{stall['summary']})")
+    for name in ("passages", "embed passages"):
+        print(f"  longest gap while the worker was in '{name}': {stages.get(name, 'no beats')} ms")
+    others = {name: gap for name, gap in stages.items() if name not in ("passages", "embed passages")}
+    print(f"  other stages: {json.dumps(others)}")
+    print(f"  worst gaps: {json.dumps(stall['worst_gaps'])}")
+    print(f"  longest gap while passages were split or embedded: {passage_gap} ms; overall {stall['longest_gap_ms']} ms"
+          f" (floor < 100 ms)")
 
 
 def main() -> int:
@@ -357,6 +397,8 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--scale-only", action="store_true", help="only the query-at-scale test")
     parser.add_argument("--reader-only", action="store_true", help="only the reader's page-shown time")
+    parser.add_argument("--stall-only", action="store_true",
+                        help="only the GUI stall while passages embed (the main window imports --limit PDFs)")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"PDFs not found at {args.data} (see docs/test-data.md)", file=sys.stderr)
@@ -367,6 +409,9 @@ def main() -> int:
 
     if args.reader_only:
         reader_timing(args.data)
+        return 0
+    if args.stall_only:
+        stall_while_passages_embed(args.data, args.limit)
         return 0
     if args.scale_only:
         from litreview.embedding import load_embedder

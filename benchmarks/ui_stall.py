@@ -126,7 +126,7 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
                 self.outcomes: list[JobOutcome] = []
                 self.progress = 0
                 self.related = 0
-                self.stages: list[tuple[float, str]] = []  # (time, what the worker reported last)
+                self.stages: list[tuple[float, str, str]] = []  # (time, stage, what the worker reported last)
 
             @Slot()
             def beat(self) -> None:
@@ -140,7 +140,8 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
             @Slot(object)
             def progressed(self, progress) -> None:
                 self.progress += 1
-                self.stages.append((time.perf_counter(), f"{progress.stage} {progress.current}".strip()))
+                self.stages.append((time.perf_counter(), progress.stage,
+                                    f"{progress.stage} {progress.current}".strip()))
 
             @Slot(object)
             def answered(self, reply) -> None:
@@ -176,9 +177,14 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
     gaps = sorted((b - a) * 1000 for a, b in zip(probe.beats, probe.beats[1:], strict=False))
     worst = sorted(zip(probe.beats, probe.beats[1:], strict=False), key=lambda pair: pair[0] - pair[1])[:5]
 
-    def stage_at(moment: float) -> str:
-        earlier = [label for at, label in probe.stages if at <= moment]
+    def stage_at(moment: float, field: int = 2) -> str:
+        earlier = [entry[field] for entry in probe.stages if entry[0] <= moment]
         return earlier[-1] if earlier else "before the first progress report"
+
+    by_stage: dict[str, float] = {}  # the worker's stage (as the GUI last heard of it) -> longest gap in it
+    for a, b in zip(probe.beats, probe.beats[1:], strict=False):
+        stage = stage_at(b, 1)
+        by_stage[stage] = max(by_stage.get(stage, 0.0), round((b - a) * 1000, 1))
 
     outcome = probe.outcomes[0] if probe.outcomes else None
     return {
@@ -192,6 +198,7 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
         "p99_gap_ms": round(gaps[int(len(gaps) * 0.99)], 1) if gaps else None,
         "median_gap_ms": round(gaps[len(gaps) // 2], 1) if gaps else None,
         "gaps_over_100ms": sum(1 for g in gaps if g > 100),
+        "longest_gap_ms_by_stage": by_stage,
         "worst_gaps": [
             {"ms": round((b - a) * 1000, 1), "at_s": round(a - started, 2), "worker_was": stage_at(b)} for a, b in worst
         ],

@@ -75,7 +75,7 @@ def test_the_toolbar_fits_a_narrow_window(tmp_path: Path, qtbot) -> None:
     from litreview.gui.reader import ReaderWidget
 
     paper = make_paper(tmp_path / f"{'a-long-file-name-as-downloads-have-' * 3}.pdf")
-    widget = ReaderWidget()
+    widget = ReaderWidget(prefetch=False)
     qtbot.addWidget(widget)
     assert widget.open(paper.path, 1)
     widget.resize(360, 600)
@@ -88,3 +88,33 @@ def test_the_toolbar_fits_a_narrow_window(tmp_path: Path, qtbot) -> None:
     for control in controls:
         assert control.geometry().right() < widget.width(), control
         assert control.width() >= control.minimumSizeHint().width(), control
+
+
+def test_the_neighbouring_pages_are_rendered_ahead_in_a_child(qtbot, tmp_path: Path, reader) -> None:
+    from litreview.ingest.pdf.render import render_page
+
+    paper = make_paper(tmp_path / "paper.pdf")
+    reader.open(paper.path, 2, [(72, 100, 300, 112)])
+    key = lambda page: (str(paper.path), page, reader.zoom * reader.devicePixelRatioF())  # noqa: E731
+    qtbot.waitUntil(lambda: reader.pages.get(key(1)) is not None and reader.pages.get(key(3)) is not None,
+                    timeout=30_000)
+    ahead = reader.pages.get(key(3))
+    expected = render_page(str(paper.path), 3, key(3)[2])
+    assert (ahead.width(), ahead.height()) == (expected.width, expected.height)
+    reader.next_page()
+    assert reader.page == 3 and reader.rendered_image().width() == expected.width
+    # The highlighted page 2 came from the cache unpainted: its clean image has no yellow where the box was.
+    clean = reader.pages.get(key(2))
+    colour = clean.pixelColor(int(74 * key(2)[2]), int(106 * key(2)[2]))
+    assert colour.blue() > 190 or colour.red() < 100
+
+
+def test_without_prefetch_no_child_is_started(qtbot, tmp_path: Path) -> None:
+    from litreview.gui.reader import ReaderWidget
+
+    widget = ReaderWidget(prefetch=False)
+    qtbot.addWidget(widget)
+    paper = make_paper(tmp_path / "paper.pdf")
+    assert widget.open(paper.path, 1)
+    widget.next_page()
+    assert widget.page == 2 and widget.pages.pending() == 0 and widget.pages._pool is None

@@ -4,6 +4,7 @@ resumable indexing, passage search and the CLI."""
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from pathlib import Path
 
@@ -362,8 +363,28 @@ def test_passages_fit_a_real_tokenizer_window(tmp_path: Path, paper) -> None:
     count, window, key = document_token_counter(embedder)
     assert window == 48 and key.startswith("tokenizer:")
     assert count("") == len(embedder.tokenizer("")["input_ids"])  # the special tokens are counted
+    travelled = pickle.loads(pickle.dumps(count))  # it can go to the PDF reader's child process
+    for text in ("Dark matter halos.", "Über-naïve 3.5% co-operation (n = 12)", paper.body[2][0]):
+        assert travelled(text) == count(text) == len(embedder.tokenizer(text)["input_ids"])
     result = read_passages(paper.path, count, window)
     assert isinstance(result, PassageResult) and len(result.passages) > 10
     assert all(len(embedder.tokenizer(p.text)["input_ids"]) <= 48 for p in result.passages)
     for page, sentences in paper.body.items():
         assert set(body_words(" ".join(sentences))) <= set(body_words(text_of(result.passages, page)))
+
+
+def test_passages_split_in_the_child_process_are_those_split_here(tmp_path: Path, library) -> None:
+    from litreview.library.passages import PassageRepository
+    from litreview.pipeline import drive, run_import
+    from litreview.pipeline.fulltext import split_pending
+
+    make_paper(tmp_path / "one.pdf", seed=3, pages=2)
+    embedder = BagOfWordsEmbedder()
+    drive(run_import(library, [tmp_path], embedder=embedder))
+    split = {}
+    for in_child in (True, False):
+        library.conn.execute("DELETE FROM passage_sources")
+        summary = drive(split_pending(library, embedder, in_child=in_child))
+        assert summary.papers == 1 and summary.passages > 0
+        split[in_child] = [(p.page, p.kind, p.section, p.text, p.boxes) for p in PassageRepository(library).of_paper(1)]
+    assert split[True] == split[False]

@@ -66,6 +66,15 @@ def test_a_frozen_app_starts_the_child_through_its_launcher(tmp_path, monkeypatc
         assert vectors.shape == (2, child.dim) and vectors.dtype == np.float32
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
         assert not np.allclose(vectors[0], vectors[1])
+        # Passage splitting counts tokens with the child's model tokenizer and window (embedding.tokens).
+        from litreview.embedding import load_embedder
+        from litreview.embedding.tokens import TokenizerCounter, document_token_counter
+
+        count, window, key = document_token_counter(child)
+        assert isinstance(count, TokenizerCounter) and window == child.max_length and key.startswith("tokenizer:")
+        in_process = load_embedder(str(tiny_models["bert"]))
+        text = "Dark matter halos, in the cold dark matter model."
+        assert count(text) == len(in_process.tokenizer(text)["input_ids"])
     finally:
         child.close()
     assert child._proc.returncode == 0

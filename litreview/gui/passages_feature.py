@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 
 from litreview.core.text import count_of
 from litreview.gui.passage_results import PassageResultsPanel
@@ -40,6 +40,12 @@ class PassagesFeature(QObject):
         window.search_mode.setItemData(window.search_mode.findData("passages"),
                                        "Search the PDFs' full text: paper, page and passage (hybrid)",
                                        Qt.ItemDataRole.ToolTipRole)
+        window.installEventFilter(self)  # the window's close stops the reader's page-rendering child
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.reader.pages.close()
+        return False
 
     # -- passage search ------------------------------------------------------------------------------------
     def search(self, text: str) -> None:

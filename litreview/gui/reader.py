@@ -1,7 +1,9 @@
 """The in-app reader (issue 19): a PDF's pages rendered by PyMuPDF into a QImage, no extra Qt module.
 
 Opens at a page with a passage's boxes highlighted; page up/down, zoom, find in the document. A standalone
-widget: the main window opens it from passage results, related evidence and the details pane.
+widget: the main window opens it from passage results, related evidence and the details pane. The page shown is
+rendered at once at the zoom shown; the pages before and after it are rendered ahead in a child process
+(gui.page_cache), so turning a page shows a cached image.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from litreview.gui.page_cache import PageCache
+
 Box = tuple[float, float, float, float]
 
 HIGHLIGHT = QColor(255, 210, 0, 110)  # passage boxes
@@ -34,8 +38,10 @@ class ReaderWidget(QWidget):
 
     pageChanged = Signal(int)  # noqa: N815 - Qt naming
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, prefetch: bool = True) -> None:
+        """`prefetch`: render the neighbouring pages ahead in a child process."""
         super().__init__(parent)
+        self.pages = PageCache(self, in_child=prefetch)
         self._doc = None
         self._path: Path | None = None
         self._page = 1
@@ -103,6 +109,7 @@ class ReaderWidget(QWidget):
     def close_document(self) -> None:
         if self._doc is not None:
             self._doc.close()
+            self.pages.forget(str(self._path))
         self._doc = None
         self._found.clear()
         self._find_text = ""
@@ -166,23 +173,21 @@ class ReaderWidget(QWidget):
     def _render(self) -> None:
         if self._doc is None:
             return
-        import pymupdf
-
         zoom = self.zoom * self.devicePixelRatioF()
-        page = self._doc[self._page - 1]
         try:
-            pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+            image = self.pages.render(self._key(self._page), self._doc)
         except Exception as exc:  # noqa: BLE001 - a damaged page is reported on its own
             self.image_label.setPixmap(QPixmap())
             self.status.setText(f"page {self._page} cannot be shown: {exc}")
             return
-        image = QImage(pix.samples, pix.width, pix.height, pix.stride, QImage.Format.Format_RGB888).copy()
-        painter = QPainter(image)
-        for boxes, colour in ((self._highlights.get(self._page, []), HIGHLIGHT),
-                              (self._found.get(self._page, []), FOUND)):
-            for x0, y0, x1, y1 in boxes:
-                painter.fillRect(QRectF(x0 * zoom, y0 * zoom, (x1 - x0) * zoom, (y1 - y0) * zoom), colour)
-        painter.end()
+        marks = ((self._highlights.get(self._page, []), HIGHLIGHT), (self._found.get(self._page, []), FOUND))
+        if any(boxes for boxes, _ in marks):
+            image = image.copy()  # the cached page stays clean
+            painter = QPainter(image)
+            for boxes, colour in marks:
+                for x0, y0, x1, y1 in boxes:
+                    painter.fillRect(QRectF(x0 * zoom, y0 * zoom, (x1 - x0) * zoom, (y1 - y0) * zoom), colour)
+            painter.end()
         pixmap = QPixmap.fromImage(image)
         pixmap.setDevicePixelRatio(self.devicePixelRatioF())
         self.image_label.setPixmap(pixmap)
@@ -193,7 +198,13 @@ class ReaderWidget(QWidget):
         if self._highlights.get(self._page):
             top = min(box[1] for box in self._highlights[self._page]) * self.zoom
             self.scroll.verticalScrollBar().setValue(max(0, int(top) - 40))
+        self.pages.prefetch(self._key(page) for page in (self._page + 1, self._page - 1)
+                            if 1 <= page <= self.page_count)
+
+    def _key(self, page: int) -> tuple[str, int, float]:
+        return str(self._path), page, round(self.zoom * self.devicePixelRatioF(), 4)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.close_document()
+        self.pages.close()
         super().closeEvent(event)

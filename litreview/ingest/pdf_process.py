@@ -30,6 +30,14 @@ def exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def background_child(parent_pid: int) -> None:
+    """Initializer of a child that works for the app in the background: it yields the cores to the app's GUI
+    thread when they are busy (nice 10, as the embedding child) and exits with its parent."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+    exit_with_parent(parent_pid)
+
+
 def _read_pdf(path: Path) -> ParsedPaper | IngestError:
     from litreview.ingest.readers.pdf import read_file
 
@@ -78,7 +86,7 @@ class PdfReader:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=exit_with_parent,
+                initializer=background_child,
                 initargs=(os.getpid(),),
             )
         return self._pool

@@ -8,6 +8,7 @@ GUI worker drive the same code). Resumable: every paper's passages are stored in
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -70,10 +71,16 @@ def split_pending(
     cancel: CancelToken | None = None,
     batch: str | None = None,
     summary: FulltextSummary | None = None,
+    in_child: bool | None = None,
 ) -> Generator[Progress, None, FulltextSummary]:
-    """Split the PDFs of papers not yet split for this embedder's tokenizer and window; log what was cut."""
-    from litreview.embedding.tokens import document_token_counter
+    """Split the PDFs of papers not yet split for this embedder's tokenizer and window; log what was cut.
+
+    The PDFs are read in the PDF reader's child process (ingest.pdf_process) unless `in_child` is false or the
+    token counter cannot travel there (a slow tokenizer): MuPDF holds the GIL while it lays a page out, so read
+    on the worker thread it would stall the window; a crash or hang in MuPDF costs that file, not the app."""
+    from litreview.embedding.tokens import PieceCounter, TokenizerCounter, document_token_counter
     from litreview.ingest.pdf.passages import read_passages
+    from litreview.ingest.pdf_process import PdfReader
     from litreview.library.passages import PassageRepository, max_passages
 
     cancel = cancel or CancelToken()
@@ -83,9 +90,22 @@ def split_pending(
     bound = max_passages(library)
     repo = PassageRepository(library)
     todo = pending_splits(library, splitter)
+    travels = isinstance(count, (PieceCounter, TokenizerCounter))
+    reader = PdfReader([path for _, path, _ in todo], in_child=travels and in_child is not False,
+                       read=functools.partial(read_passages, count_tokens=count, max_tokens=window,
+                                              max_passages=bound), kind="PDF's full text")
+    try:
+        yield from _split(library, repo, reader, todo, splitter, bound, cancel, batch, summary)
+    finally:
+        reader.close()
+    return summary
+
+
+def _split(library: Library, repo, reader, todo: list[tuple[int, Path, str]], splitter: str, bound: int,
+           cancel: CancelToken, batch: str, summary: FulltextSummary) -> Generator[Progress, None, None]:
     for done, (paper_id, path, sha256) in enumerate(todo, start=1):
         cancel.raise_if_cancelled()
-        result = read_passages(path, count, window, max_passages=bound)
+        result = reader.read(path)
         notes: list[str] = []
         with library.transaction() as conn:
             if hasattr(result, "reason"):  # IngestError: the file cannot be opened any more
@@ -115,7 +135,6 @@ def split_pending(
         summary.papers += 1
         summary.warnings += [f"{path.name}: {note}" for note in notes]
         yield Progress("passages", done, len(todo), current=path.name)
-    return summary
 
 
 def embed_pending_passages(
@@ -156,8 +175,10 @@ def index_passages(
     index: IndexService | None = None,
     cancel: CancelToken | None = None,
     batch: str | None = None,
+    in_child: bool | None = None,
 ) -> Generator[Progress, None, FulltextSummary]:
-    """Split what is not split yet, then embed and index what is not embedded yet."""
-    summary = yield from split_pending(library, embedder, cancel=cancel, batch=batch)
+    """Split what is not split yet (in a child process unless `in_child` is false), then embed and index what
+    is not embedded yet."""
+    summary = yield from split_pending(library, embedder, cancel=cancel, batch=batch, in_child=in_child)
     summary.embedded = yield from embed_pending_passages(library, embedder, index=index, cancel=cancel)
     return summary

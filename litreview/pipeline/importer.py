@@ -292,7 +292,8 @@ def run_import(
         if fulltext:
             from litreview.pipeline.fulltext import index_passages
 
-            passages = yield from index_passages(library, embedder, cancel=cancel, batch=importer.batch)
+            passages = yield from index_passages(library, embedder, cancel=cancel, batch=importer.batch,
+                                                 in_child=extract_in_child)
             importer.summary.fulltext = passages.to_json()
     return importer.summary
 

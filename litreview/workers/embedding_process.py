@@ -133,6 +133,26 @@ class EmbeddingProcess:
         assert self._ready is not None
         return int(self._ready["dim"])
 
+    @property
+    def max_length(self) -> int | None:
+        """The model's window in tokens (None when the child did not say)."""
+        self.wait_ready()
+        assert self._ready is not None
+        return self._ready.get("max_length")
+
+    @property
+    def document_prompt(self) -> str:
+        self.wait_ready()
+        assert self._ready is not None
+        return str(self._ready.get("document_prompt") or "")
+
+    @property
+    def tokenizer_file(self) -> str | None:
+        """The model's fast tokenizer saved as `tokenizers` JSON, for counting passage tokens (embedding.tokens)."""
+        self.wait_ready()
+        assert self._ready is not None
+        return self._ready.get("tokenizer_file")
+
     def _receive(self) -> dict[str, Any]:
         assert self._proc.stdout is not None
         try:
@@ -218,7 +238,17 @@ def _serve(config: dict[str, Any]) -> int:
     except Exception as exc:
         _write_message(out, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    _write_message(out, {"ok": True, "model_id": embedder.model_id, "dim": int(embedder.dim)})
+    from litreview.embedding.tokens import tokenizer_file
+
+    spec = getattr(embedder, "spec", None)
+    tokenizer = getattr(embedder, "tokenizer", None)
+    _write_message(out, {
+        "ok": True, "model_id": embedder.model_id, "dim": int(embedder.dim),
+        # What passage splitting needs to count tokens as the model does (embedding.tokens).
+        "max_length": getattr(embedder, "max_length", None),
+        "document_prompt": getattr(embedder, "document_prompt", None) or getattr(spec, "document_prompt", None),
+        "tokenizer_file": tokenizer_file(tokenizer) if tokenizer is not None else None,
+    })
     while True:
         try:
             request = _read_message(source)

@@ -366,14 +366,15 @@ def reader_timing(data: Path, dwell_s: float = 1.0) -> None:
               f"{np.percentile(opened, 95) * 1000:.0f} ms; turned: p95 {np.percentile(turned, 95) * 1000:.0f} ms")
 
 
-def stall_while_passages_embed(data: Path, limit: int | None) -> None:
+def stall_while_passages_embed(data: Path, limit: int | None, trace: bool = False) -> None:
     """The real main window (offscreen) imports --limit ground-truth PDFs with the real worker, model child
     process and full text on, while a 10 ms heartbeat on the GUI thread records the gaps (benchmarks/ui_stall.py);
     prints the longest gap in each worker stage, the passage stages ("passages": split, "embed passages") first."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
+    from stall_trace import StallTracer
     from ui_stall import measure_stall
 
-    stall = measure_stall(data / "ground-truth", None, limit)
+    stall = measure_stall(data / "ground-truth", None, limit, StallTracer() if trace else None)
     stages = stall["longest_gap_ms_by_stage"]
     passage_gap = max((stages.get(name, 0.0) for name in ("passages", "embed passages")), default=0.0)
     print(f"GUI stall: {stall['pdfs']} PDFs imported with full text in {stall['import_s']} s ({stall['status']}: "
@@ -399,6 +400,7 @@ def main() -> int:
     parser.add_argument("--reader-only", action="store_true", help="only the reader's page-shown time")
     parser.add_argument("--stall-only", action="store_true",
                         help="only the GUI stall while passages embed (the main window imports --limit PDFs)")
+    parser.add_argument("--trace", action="store_true", help="--stall-only: where the GUI thread was at late beats")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"PDFs not found at {args.data} (see docs/test-data.md)", file=sys.stderr)
@@ -411,7 +413,7 @@ def main() -> int:
         reader_timing(args.data)
         return 0
     if args.stall_only:
-        stall_while_passages_embed(args.data, args.limit)
+        stall_while_passages_embed(args.data, args.limit, args.trace)
         return 0
     if args.scale_only:
         from litreview.embedding import load_embedder

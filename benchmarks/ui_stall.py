@@ -94,7 +94,8 @@ def measure_startup(count: int, repeats: int) -> dict:
     return {"library_build_s": round(build_s, 2), "runs": runs}
 
 
-def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
+def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None) -> dict:  # noqa: ANN001
+    """The import stall; `tracer` (benchmarks/stall_trace.StallTracer) also prints where the GUI thread was."""
     from PySide6.QtCore import QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
@@ -131,6 +132,8 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
             @Slot()
             def beat(self) -> None:
                 self.beats.append(time.perf_counter())
+                if tracer is not None:
+                    tracer.beat()
 
             @Slot(object)
             def done(self, outcome: JobOutcome) -> None:
@@ -165,12 +168,17 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None) -> dict:
         client.sig_replied.connect(probe.answered)
         heartbeat.start()
         mover.start()
+        if tracer is not None:
+            tracer.start()
         started = time.perf_counter()
         QTimer.singleShot(100, lambda: window.import_paths(files))
         app.exec()
         elapsed = time.perf_counter() - started
         heartbeat.stop()
         mover.stop()
+        if tracer is not None:
+            tracer.stop()
+            tracer.report()
         client.shutdown()
         window.reader.library.close()
         window.close()

@@ -141,7 +141,7 @@ def _word_count(text: str) -> int:
 
 
 def _letters(text: str) -> int:
-    return sum(1 for char in text if char.isalpha())
+    return sum(map(str.isalpha, text))
 
 
 # ---------------------------------------------------------------------------------------------------- title

@@ -586,15 +586,10 @@ def _split_names(text: str) -> list[str] | str | None:
     pieces = [_LEADING_AND_RE.sub("", piece) if piece[:1] in "a&" else piece for piece in pieces]
     names: list[str] = []
     for piece in pieces:
-        piece = _without_suffix(piece)
-        if _SUFFIX_RE.fullmatch(piece) and names:
+        piece, suffix, initials = _piece_facts(piece)
+        if suffix and names:
             continue  # "Saltveit, M. E., Jr."
-        if (
-            _INITIALS_ONLY_RE.match(piece)
-            and names
-            and not semicolons
-            and _SURNAMES_RE.fullmatch(names[-1])
-        ):
+        if initials and names and not semicolons and _SURNAMES_RE.fullmatch(names[-1]):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         names.append(piece)
@@ -629,6 +624,14 @@ def _split_names(text: str) -> list[str] | str | None:
     if len(middle) > 1 or middle and styles[0] != next(iter(middle)) and not (styles[0] == 1 and middle == {2}):
         return None
     return result
+
+
+@functools.lru_cache(maxsize=8192)
+def _piece_facts(piece: str) -> tuple[str, bool, bool]:
+    """A piece of an author list without its "Jr"/"III", whether it is only such a suffix, whether it is only
+    initials; worked out once per piece, as an entry's author list is read again for every place it may end."""
+    piece = _without_suffix(piece)
+    return piece, _SUFFIX_RE.fullmatch(piece) is not None, _INITIALS_ONLY_RE.match(piece) is not None
 
 
 def _without_suffix(name: str) -> str:

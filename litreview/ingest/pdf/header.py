@@ -911,7 +911,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)
     texts = ["\n".join(line.text for line in lines)]
     for number in range(lines[-1].page + 1 if lines else header + 1, last):
-        texts.append("\n".join(line.text for line in layout.lines(number)))
+        texts.append("\n".join(layout.text(number)))
     full_text = _clean_full_text("\n".join(texts))
     if main_abstract is not None:
         abstract, abstract_source, abstract_conf = main_abstract[1], "pdf-heading", main_abstract[2]

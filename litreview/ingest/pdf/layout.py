@@ -305,13 +305,15 @@ class Layout:
         self.metadata: dict[str, Any] = doc.metadata or {}
         self._flags = text_flags()
         self._pages: dict[int, Page] = {}
+        self._textpages: dict[int, Any] = {}  # pages read as plain text only: laid out from the same TextPage later
 
     def page(self, number: int) -> Page:
         """Page `number` (from 0), laid out on first use."""
         page = self._pages.get(number)
         if page is None:
             source = self.doc[number]
-            data = source.get_text("dict", flags=self._flags)
+            textpage = self._textpages.pop(number, None) or source.get_textpage(flags=self._flags)
+            data = textpage.extractDICT(cb=source.cropbox)  # what get_text("dict") gives
             lines = page_lines(data, number)
             rect = source.rect
             page = Page(number, rect.width, rect.height, lines)
@@ -321,6 +323,18 @@ class Layout:
 
     def lines(self, number: int) -> list[Line]:
         return self.page(number).lines
+
+    def text(self, number: int) -> list[str]:
+        """The text lines of page `number` for a reader that needs no layout (a paper's full text): those of the
+        laid-out page when it is laid out, else read from MuPDF's plain text (far cheaper than a layout; a glyph
+        soup without a text encoding may break into lines differently). The TextPage is kept for a later layout."""
+        page = self._pages.get(number)
+        if page is not None:
+            return [line.text for line in page.lines]
+        textpage = self._textpages.get(number)
+        if textpage is None:
+            textpage = self._textpages[number] = self.doc[number].get_textpage(flags=self._flags)
+        return [text for text in map(clean, textpage.extractText().split("\n")) if text]
 
     def page_numbers(self) -> list[int]:
         """The pages a whole-document reader lays out: all of them, or for a very long document the first

@@ -114,6 +114,10 @@ class _Row:
 
     @classmethod
     def of(cls, lines: list[Line]) -> _Row:
+        if len(lines) == 1:  # most rows are one line
+            line = lines[0]
+            return cls(lines, line.text, line.x0, line.x1, line.y0, line.y1, line.size, line.page, line.column,
+                       line.marker, line.italics, line.bold)
         lines = sorted(lines, key=lambda line: line.x0)  # a number set a hair lower than its text still leads
         first = lines[0]
         sizes = Counter()

@@ -116,6 +116,7 @@ def _font_style(font: str) -> tuple[bool, bool]:
 def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
     """The lines of one page's `get_text("dict")` output, in PyMuPDF's reading order."""
     lines: list[Line] = []
+    font_styles = _FONT_STYLES
     for block_number, block in enumerate(data.get("blocks", ())):
         for line in block.get("lines", ()):
             # (span, its text, characters that are not space, size to 0.1, bold, italic), each worked out once
@@ -127,7 +128,8 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
                 if not raw_text:
                     continue
                 flags = span["flags"]
-                font_bold, font_italic = _font_style(span["font"])
+                font = span["font"]
+                font_bold, font_italic = font_styles.get(font) or _font_style(font)
                 bold = bool(flags & 16) or font_bold
                 italic = bool(flags & 2) or font_italic
                 count = len(raw_text.strip())

@@ -601,11 +601,11 @@ def _split_names(text: str) -> list[str] | str | None:
     styles = []
     for index, name in enumerate(names):
         last = index == len(names) - 1
-        if last and " " not in name and "," not in name and _ONE_SURNAME_RE.fullmatch(name) and not semicolons:
+        if last and not semicolons and " " not in name and "," not in name and _ONE_SURNAME_RE.fullmatch(name):
             return _INCOMPLETE  # a surname whose initials may follow
         if last and semicolons and "," not in name and _SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
-        if last and _PARTICLE_ONLY_RE.fullmatch(name):
+        if last and len(name) <= 6 and _PARTICLE_ONLY_RE.fullmatch(name):  # no particle is longer than "degli."
             return _INCOMPLETE  # "...; St." before "Angelo, S.K."
         if last and styles and styles[0] == 1 and _SPACED_SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."

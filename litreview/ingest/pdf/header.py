@@ -832,6 +832,9 @@ def _translations(
 # ---------------------------------------------------------------------------------------------------- reading
 
 
+_WORDLIKE_RE = re.compile(r"[(\"'“‘\[]?[^\W\d_]+(?:[-'’.][^\W\d_]+)*[.,;:!?)\]”’\"]*")
+
+
 def _readable(text: str) -> bool:
     """Whether extracted text reads as words, not the glyph soup of a broken font encoding."""
     tokens = text.split()
@@ -839,9 +842,7 @@ def _readable(text: str) -> bool:
         return False
     if text.count("\ufffd") > 0.05 * len(text):
         return False
-    wordlike = sum(
-        1 for token in tokens if re.fullmatch(r"[(\"'“‘\[]?[^\W\d_]+(?:[-'’.][^\W\d_]+)*[.,;:!?)\]”’\"]*", token)
-    )
+    wordlike = sum(1 for token in tokens if _WORDLIKE_RE.fullmatch(token))
     return wordlike >= 0.4 * len(tokens)
 
 

@@ -650,7 +650,7 @@ def _without_suffix(name: str) -> str:
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
     name = _without_suffix(name.strip(" .,")).strip(" .,")
-    if not name or len(name) > 60 or any(char.isdigit() for char in name):
+    if not name or len(name) > 60 or any(map(str.isdigit, name)):
         return None
     if len(name.split()) > 6:
         return None

@@ -149,6 +149,8 @@ def main() -> int:
     parser.add_argument("--only", help="only PDFs whose name contains this")
     parser.add_argument("--graph", action="store_true", help="also score resolution and `missing` in a library")
     parser.add_argument("--thesis", action="store_true", help="time a generated 300-page thesis")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="time N passes over the PDFs and report the fastest (CPU time varies on a busy machine)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -191,7 +193,16 @@ def main() -> int:
     print(HEADER)
     for key in sorted(tallies, key=lambda name: (name == "ALL", name)):
         print(tallies[key].row(key))
-    print(f"\nheader + references: {len(records)} PDFs, {len(records) / cpu:.1f} PDFs/s CPU on one core")
+    passes = [cpu]
+    for _ in range(args.repeat - 1):
+        _clear_caches()  # a later pass must not find the names of the same PDFs already parsed
+        start = time.process_time()
+        for record in records:
+            read_pdf(truth_dir / record["pdf"], references=True)
+        passes.append(time.process_time() - start)
+    cpu = min(passes)
+    print(f"\nheader + references: {len(records)} PDFs, {len(records) / cpu:.1f} PDFs/s CPU on one core"
+          f" (fastest of {len(passes)} passes; all: {', '.join(f'{len(records) / value:.1f}' for value in passes)})")
     print("floors: recall >= 0.95, precision >= 0.95, title >= 0.90, surname >= 0.93, year >= 0.95, venue >= 0.85,"
           " DOI >= 0.95, >= 15 PDFs/s")
     if args.graph:
@@ -217,6 +228,15 @@ def main() -> int:
         print(f"\nother PDFs: {len(others)}, errors {errors}, with references {sum(1 for c in counts if c)}, "
               f"median count {sorted(counts)[len(counts) // 2] if counts else 0}, {len(others) / elapsed:.1f} PDFs/s")
     return 0
+
+
+def _clear_caches() -> None:
+    """Empty litreview's memoised functions (functools caches), so that each timed pass starts as the first."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("litreview."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 def thesis(pages: int = 300, entries: int = 250) -> None:

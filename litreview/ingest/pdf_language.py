@@ -23,6 +23,8 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
 
 def _script_language(text: str) -> str | None:
     """The language implied by a non-Latin script when that script dominates the letters."""
+    if text.isascii():
+        return None  # Latin script only
     counts = {"ja": 0, "zh": 0, "ko": 0, "ru": 0, "el": 0, "ar": 0}
     letters = 0
     for char in text:

@@ -47,6 +47,7 @@ _PROCEEDINGS_RE = re.compile(
     r"(?P<pages>\d+\s*[-–]\s*\d+)"
 )
 _PROCEEDINGS_YEAR_RE = re.compile(r"\b" + _Y + r"\b")
+_ANY_YEAR_RE = re.compile(r"(?:19|20)\d\d")  # what `_Y` needs: a line without it matches no pattern naming a year
 # Article numbers: "Volume 2010, Article ID 157939, 6 pages" (Hindawi), "September 2015 | Volume 6 | Article 892"
 _ARTICLE_ID_RE = re.compile(r"\bVolume\s+" + _VOL + r",\s+Article\s+ID\s+(?P<pages>\d+)", re.IGNORECASE)
 _FRONTIERS_RE = re.compile(_Y + r"\s*\|\s*Volume\s+" + _VOL + r"\s*\|\s*Article\s+(?P<pages>\d+)", re.IGNORECASE)
@@ -102,7 +103,8 @@ def _pages(text: str) -> str:
 
 def _from_text(text: str) -> dict[str, Any] | None:
     """The fields one citation line gives, or None."""
-    for pattern in _JOURNAL_PATTERNS:
+    has_year = _ANY_YEAR_RE.search(text) is not None  # every journal layout names a year: most lines are no citation
+    for pattern in _JOURNAL_PATTERNS if has_year else ():
         match = pattern.search(text)
         if not match:
             continue
@@ -127,7 +129,7 @@ def _from_text(text: str) -> dict[str, Any] | None:
                 "page_range": _pages(match.group("pages")),
                 "year": int(year.group("year")) if year else None,
             }
-    for pattern in (_ARTICLE_ID_RE, _FRONTIERS_RE, _VOLUME_ISSUE_RE):
+    for pattern in (_ARTICLE_ID_RE, _FRONTIERS_RE, _VOLUME_ISSUE_RE) if has_year else (_ARTICLE_ID_RE,):
         match = pattern.search(text)
         if match:
             groups = match.groupdict()

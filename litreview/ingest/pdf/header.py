@@ -141,7 +141,7 @@ def _word_count(text: str) -> int:
 
 
 def _letters(text: str) -> int:
-    return sum(1 for char in text if char.isalpha())
+    return sum(map(str.isalpha, text))
 
 
 # ---------------------------------------------------------------------------------------------------- title
@@ -832,6 +832,9 @@ def _translations(
 # ---------------------------------------------------------------------------------------------------- reading
 
 
+_WORDLIKE_RE = re.compile(r"[(\"'“‘\[]?[^\W\d_]+(?:[-'’.][^\W\d_]+)*[.,;:!?)\]”’\"]*")
+
+
 def _readable(text: str) -> bool:
     """Whether extracted text reads as words, not the glyph soup of a broken font encoding."""
     tokens = text.split()
@@ -839,9 +842,7 @@ def _readable(text: str) -> bool:
         return False
     if text.count("\ufffd") > 0.05 * len(text):
         return False
-    wordlike = sum(
-        1 for token in tokens if re.fullmatch(r"[(\"'“‘\[]?[^\W\d_]+(?:[-'’.][^\W\d_]+)*[.,;:!?)\]”’\"]*", token)
-    )
+    wordlike = sum(1 for token in tokens if _WORDLIKE_RE.fullmatch(token))
     return wordlike >= 0.4 * len(tokens)
 
 
@@ -911,7 +912,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)
     texts = ["\n".join(line.text for line in lines)]
     for number in range(lines[-1].page + 1 if lines else header + 1, last):
-        texts.append("\n".join(line.text for line in layout.lines(number)))
+        texts.append("\n".join(layout.text(number)))
     full_text = _clean_full_text("\n".join(texts))
     if main_abstract is not None:
         abstract, abstract_source, abstract_conf = main_abstract[1], "pdf-heading", main_abstract[2]

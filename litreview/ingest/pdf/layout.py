@@ -98,72 +98,88 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def span_bold(span: dict[str, Any]) -> bool:
-    font = span["font"].lower()
-    return bool(span["flags"] & 16) or "bold" in font or "black" in font
+_FONT_STYLES: dict[str, tuple[bool, bool]] = {}  # font name -> (its name says bold, its name says italic)
 
 
-def _span_italic(span: dict[str, Any]) -> bool:
-    font = span["font"].lower()
-    return bool(span["flags"] & 2) or "italic" in font or "oblique" in font
+def _font_style(font: str) -> tuple[bool, bool]:
+    """Whether a font's name says bold ("Bold", "Black") and italic ("Italic", "Oblique"); read once per font."""
+    style = _FONT_STYLES.get(font)
+    if style is None:
+        lower = font.lower()
+        style = ("bold" in lower or "black" in lower, "italic" in lower or "oblique" in lower)
+        if len(_FONT_STYLES) > 4096:
+            _FONT_STYLES.clear()
+        _FONT_STYLES[font] = style
+    return style
 
 
 def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
     """The lines of one page's `get_text("dict")` output, in PyMuPDF's reading order."""
     lines: list[Line] = []
+    font_styles = _FONT_STYLES
     for block_number, block in enumerate(data.get("blocks", ())):
         for line in block.get("lines", ()):
             # (span, its text, characters that are not space, size to 0.1, bold, italic), each worked out once
             facts = []
-            for span in line.get("spans", ()):
-                raw_text = span.get("text")
-                if raw_text:
-                    facts.append((span, raw_text, len(raw_text.strip()), round(span["size"], 1), span_bold(span),
-                                  _span_italic(span)))
-            if not facts:
-                continue
             weights: dict[float, int] = {}
             bold_chars = italic_chars = total = 0
-            for _, _, count, size, bold, italic in facts:
-                if not count:
+            for span in line.get("spans", ()):
+                raw_text = span.get("text")
+                if not raw_text:
                     continue
-                weights[size] = weights.get(size, 0) + count
-                total += count
-                if bold:
-                    bold_chars += count
-                if italic:
-                    italic_chars += count
+                flags = span["flags"]
+                font = span["font"]
+                font_bold, font_italic = font_styles.get(font) or _font_style(font)
+                bold = bool(flags & 16) or font_bold
+                italic = bool(flags & 2) or font_italic
+                count = len(raw_text.strip())
+                size = round(span["size"], 1)
+                facts.append((span, raw_text, count, size, bold, italic))
+                if count:
+                    weights[size] = weights.get(size, 0) + count
+                    total += count
+                    if bold:
+                        bold_chars += count
+                    if italic:
+                        italic_chars += count
             if not total:
                 continue
-            dominant = max(weights, key=weights.__getitem__)
-            raw = "".join(fact[1] for fact in facts)
+            dominant = max(weights, key=weights.__getitem__) if len(weights) > 1 else next(iter(weights))
+            raw = "".join([fact[1] for fact in facts])
             text = clean(raw)
             if not text:
                 continue
-            main_parts = []
-            for span, raw_text, count, _, _, _ in facts:
-                small = span["size"] < 0.85 * dominant or span["flags"] & 1
-                main_parts.append("," if small and count else raw_text)
+            small_below = 0.85 * dominant
+            main_parts = None  # only built when a span is small or raised
+            for index, (span, raw_text, count, _, _, _) in enumerate(facts):
+                if count and (span["size"] < small_below or span["flags"] & 1):
+                    if main_parts is None:
+                        main_parts = [fact[1] for fact in facts[:index]]
+                    main_parts.append(",")
+                elif main_parts is not None:
+                    main_parts.append(raw_text)
+            main_text = text if main_parts is None else clean("".join(main_parts))
             lead = ""
-            for fact in facts:
-                if not fact[4]:
-                    break
-                lead += fact[1]
-            lead = clean(lead) if len(lead.strip()) < len(text) else ""
-            italics = tuple(clean(fact[1]) for fact in facts if fact[5] and fact[2])
+            if facts[0][4]:
+                for fact in facts:
+                    if not fact[4]:
+                        break
+                    lead += fact[1]
+                lead = clean(lead) if len(lead.strip()) < len(text) else ""
+            italics = tuple([clean(fact[1]) for fact in facts if fact[5] and fact[2]]) if italic_chars else ()
             marker = ""
             first = next(fact[0] for fact in facts if fact[2])
-            if (first["size"] < 0.85 * dominant or first["flags"] & 1) and len(first["text"].strip()) < len(text):
+            if (first["size"] < small_below or first["flags"] & 1) and len(first["text"].strip()) < len(text):
                 marker = clean(first["text"])
             x0, _, x1, _ = line["bbox"]
             # Font bounding boxes are often far taller than the glyphs; place the line by its baseline instead.
-            baseline = max(fact[0]["origin"][1] for fact in facts if fact[3] == dominant)
+            baseline = max([fact[0]["origin"][1] for fact in facts if fact[3] == dominant])
             y0, y1 = baseline - 0.8 * dominant, baseline + 0.25 * dominant
             direction = line.get("dir", (1.0, 0.0))
             lines.append(
                 Line(
                     text,
-                    clean("".join(main_parts)),
+                    main_text,
                     dominant,
                     bold_chars > total / 2,
                     x0,
@@ -291,13 +307,15 @@ class Layout:
         self.metadata: dict[str, Any] = doc.metadata or {}
         self._flags = text_flags()
         self._pages: dict[int, Page] = {}
+        self._textpages: dict[int, Any] = {}  # pages read as plain text only: laid out from the same TextPage later
 
     def page(self, number: int) -> Page:
         """Page `number` (from 0), laid out on first use."""
         page = self._pages.get(number)
         if page is None:
             source = self.doc[number]
-            data = source.get_text("dict", flags=self._flags)
+            textpage = self._textpages.pop(number, None) or source.get_textpage(flags=self._flags)
+            data = textpage.extractDICT(cb=source.cropbox)  # what get_text("dict") gives
             lines = page_lines(data, number)
             rect = source.rect
             page = Page(number, rect.width, rect.height, lines)
@@ -307,6 +325,18 @@ class Layout:
 
     def lines(self, number: int) -> list[Line]:
         return self.page(number).lines
+
+    def text(self, number: int) -> list[str]:
+        """The text lines of page `number` for a reader that needs no layout (a paper's full text): those of the
+        laid-out page when it is laid out, else read from MuPDF's plain text (far cheaper than a layout; a glyph
+        soup without a text encoding may break into lines differently). The TextPage is kept for a later layout."""
+        page = self._pages.get(number)
+        if page is not None:
+            return [line.text for line in page.lines]
+        textpage = self._textpages.get(number)
+        if textpage is None:
+            textpage = self._textpages[number] = self.doc[number].get_textpage(flags=self._flags)
+        return [text for text in map(clean, textpage.extractText().split("\n")) if text]
 
     def page_numbers(self) -> list[int]:
         """The pages a whole-document reader lays out: all of them, or for a very long document the first

@@ -114,6 +114,10 @@ class _Row:
 
     @classmethod
     def of(cls, lines: list[Line]) -> _Row:
+        if len(lines) == 1:  # most rows are one line
+            line = lines[0]
+            return cls(lines, line.text, line.x0, line.x1, line.y0, line.y1, line.size, line.page, line.column,
+                       line.marker, line.italics, line.bold)
         lines = sorted(lines, key=lambda line: line.x0)  # a number set a hair lower than its text still leads
         first = lines[0]
         sizes = Counter()
@@ -586,15 +590,10 @@ def _split_names(text: str) -> list[str] | str | None:
     pieces = [_LEADING_AND_RE.sub("", piece) if piece[:1] in "a&" else piece for piece in pieces]
     names: list[str] = []
     for piece in pieces:
-        piece = _without_suffix(piece)
-        if _SUFFIX_RE.fullmatch(piece) and names:
+        piece, suffix, initials = _piece_facts(piece)
+        if suffix and names:
             continue  # "Saltveit, M. E., Jr."
-        if (
-            _INITIALS_ONLY_RE.match(piece)
-            and names
-            and not semicolons
-            and _SURNAMES_RE.fullmatch(names[-1])
-        ):
+        if initials and names and not semicolons and _SURNAMES_RE.fullmatch(names[-1]):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         names.append(piece)
@@ -602,11 +601,11 @@ def _split_names(text: str) -> list[str] | str | None:
     styles = []
     for index, name in enumerate(names):
         last = index == len(names) - 1
-        if last and " " not in name and "," not in name and _ONE_SURNAME_RE.fullmatch(name) and not semicolons:
+        if last and not semicolons and " " not in name and "," not in name and _ONE_SURNAME_RE.fullmatch(name):
             return _INCOMPLETE  # a surname whose initials may follow
         if last and semicolons and "," not in name and _SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # "...; Sreedhara Reddy" before its ", P."
-        if last and _PARTICLE_ONLY_RE.fullmatch(name):
+        if last and len(name) <= 6 and _PARTICLE_ONLY_RE.fullmatch(name):  # no particle is longer than "degli."
             return _INCOMPLETE  # "...; St." before "Angelo, S.K."
         if last and styles and styles[0] == 1 and _SPACED_SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."
@@ -631,6 +630,14 @@ def _split_names(text: str) -> list[str] | str | None:
     return result
 
 
+@functools.lru_cache(maxsize=8192)
+def _piece_facts(piece: str) -> tuple[str, bool, bool]:
+    """A piece of an author list without its "Jr"/"III", whether it is only such a suffix, whether it is only
+    initials; worked out once per piece, as an entry's author list is read again for every place it may end."""
+    piece = _without_suffix(piece)
+    return piece, _SUFFIX_RE.fullmatch(piece) is not None, _INITIALS_ONLY_RE.match(piece) is not None
+
+
 def _without_suffix(name: str) -> str:
     """The name without "Jr", "III" ...; kept whole when only a surname would remain ("Yaminsky IV": initials)."""
     if not _SUFFIX_HINT_RE.search(name):
@@ -643,7 +650,7 @@ def _without_suffix(name: str) -> str:
 def _parse_name(name: str) -> tuple[str, int] | None:
     """ "Surname, Given" and the pattern that read it, for one written name; None when it is no person's name."""
     name = _without_suffix(name.strip(" .,")).strip(" .,")
-    if not name or len(name) > 60 or any(char.isdigit() for char in name):
+    if not name or len(name) > 60 or any(map(str.isdigit, name)):
         return None
     if len(name.split()) > 6:
         return None

@@ -177,3 +177,20 @@ def test_resume_indexes_the_passages_an_import_left_out(qtbot, make_window, tmp_
     with qtbot.waitSignal(window.client.sig_job_done, timeout=120_000) as again:
         window.client.start(resume_job())
     assert again.args[0].status == "finished" and again.args[0].result is None  # nothing left to do
+
+
+def test_full_text_progress_does_not_reload_the_paper_table(make_window) -> None:
+    """Splitting and embedding passages changes no paper row: their progress reports must not re-read the table (a
+    reload on the GUI thread while the worker writes vectors froze the window past 100 ms in benchmarks/passages.py
+    --stall-only); the import's own stages still do."""
+    from litreview.core.ops import JobKind
+    from litreview.pipeline.fulltext import EMBED_STAGE, SPLIT_STAGE
+    from litreview.workers.messages import JobProgress
+
+    window = make_window()
+    for stage in (SPLIT_STAGE, EMBED_STAGE):
+        window._last_table_reload = 0.0
+        window.on_progress(JobProgress(1, JobKind.IMPORT, stage, 64, 503))
+        assert window._last_table_reload == 0.0, stage
+    window.on_progress(JobProgress(1, JobKind.IMPORT, "extract", 3, 8))
+    assert window._last_table_reload > 0.0

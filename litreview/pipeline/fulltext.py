@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 PASSAGE_BATCH = 64  # passages embedded per step
 
 
+SPLIT_STAGE, EMBED_STAGE = "passages", "embed passages"  # full text's progress stages: no paper row changes in them
+
 @dataclass
 class FulltextSummary:
     """What one passage run did: papers split, passages stored and embedded, and what was cut or skipped."""
@@ -134,7 +136,7 @@ def _split(library: Library, repo, reader, todo: list[tuple[int, Path, str]], sp
                 )
         summary.papers += 1
         summary.warnings += [f"{path.name}: {note}" for note in notes]
-        yield Progress("passages", done, len(todo), current=path.name)
+        yield Progress(SPLIT_STAGE, done, len(todo), current=path.name)
 
 
 def embed_pending_passages(
@@ -155,7 +157,7 @@ def embed_pending_passages(
     todo = without_vectors(index.store, model_id, dim, PassageRepository(library).texts())
     return (yield from embed_batches(
         library, embedder, todo, index.store, index, cancel=cancel or CancelToken(), batch_size=batch_size,
-        stage="embed passages", unit="passages", save=lambda: index.save(model_id, dim),
+        stage=EMBED_STAGE, unit="passages", save=lambda: index.save(model_id, dim),
         # also when re-split passages took vectors away
         save_anyway=_snapshot_count(library, model_id, dim) != index.store.count(model_id, dim),
     ))

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from litreview.ingest.pdf.render import RenderedPage
+if TYPE_CHECKING:  # importing litreview.ingest.pdf compiles the readers' patterns: not at start-up
+    from litreview.ingest.pdf.render import RenderedPage
 
 Key = tuple[str, int, float]  # (path, page from 1, zoom in pixels a point)
 CACHED_PAGES = 12

@@ -184,11 +184,11 @@ def test_full_text_progress_does_not_reload_the_paper_table(make_window) -> None
     reload on the GUI thread while the worker writes vectors froze the window past 100 ms in benchmarks/passages.py
     --stall-only); the import's own stages still do."""
     from litreview.core.ops import JobKind
-    from litreview.pipeline.fulltext import EMBED_STAGE, SPLIT_STAGE
+    from litreview.core.progress import EMBED_PASSAGES_STAGE, SPLIT_PASSAGES_STAGE
     from litreview.workers.messages import JobProgress
 
     window = make_window()
-    for stage in (SPLIT_STAGE, EMBED_STAGE):
+    for stage in (SPLIT_PASSAGES_STAGE, EMBED_PASSAGES_STAGE):
         window._last_table_reload = 0.0
         window.on_progress(JobProgress(1, JobKind.IMPORT, stage, 64, 503))
         assert window._last_table_reload == 0.0, stage

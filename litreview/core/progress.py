@@ -8,6 +8,9 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+# full text's progress stages (pipeline.fulltext): no paper row changes in them (the window does not re-read)
+SPLIT_PASSAGES_STAGE, EMBED_PASSAGES_STAGE = "passages", "embed passages"
+
 T = TypeVar("T")
 
 

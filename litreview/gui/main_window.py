@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from litreview.core.paper import Paper
+from litreview.core.progress import EMBED_PASSAGES_STAGE, SPLIT_PASSAGES_STAGE
 from litreview.core.text import count_of
 from litreview.gui.details_pane import DetailsPane
 from litreview.gui.export_dialog import ExportDialog
@@ -49,7 +50,6 @@ from litreview.gui.reading_lists_panel import ReadingListsPanel
 from litreview.gui.related_panel import RelatedPanel
 from litreview.gui.search_results import SEARCH_PAGE, results_text  # #15
 from litreview.gui.zotero_watch import WatchSettingsBox, ZoteroWatch, zotero_source  # (#17)
-from litreview.pipeline.fulltext import EMBED_STAGE, SPLIT_STAGE
 from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
 if TYPE_CHECKING:
@@ -677,7 +677,7 @@ class MainWindow(QMainWindow):
         self.progress_label.setText(describe_progress(progress))
         # new rows appear while the import runs; a big library reloads less often (each reload re-reads its ids)
         every = 2.0 if self.table_model.total < 20_000 else 10.0
-        if (progress.kind in ("import", "resume") and progress.stage not in (SPLIT_STAGE, EMBED_STAGE)
+        if (progress.kind in ("import", "resume") and progress.stage not in (SPLIT_PASSAGES_STAGE, EMBED_PASSAGES_STAGE)
                 and time.monotonic() - self._last_table_reload > every):
             self._reload_table()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from litreview.core.progress import CancelToken, Progress
+from litreview.core.progress import EMBED_PASSAGES_STAGE, SPLIT_PASSAGES_STAGE, CancelToken, Progress
 from litreview.library.db import Library
 
 if TYPE_CHECKING:
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 PASSAGE_BATCH = 64  # passages embedded per step
 
-
-SPLIT_STAGE, EMBED_STAGE = "passages", "embed passages"  # full text's progress stages: no paper row changes in them
 
 @dataclass
 class FulltextSummary:
@@ -136,7 +134,7 @@ def _split(library: Library, repo, reader, todo: list[tuple[int, Path, str]], sp
                 )
         summary.papers += 1
         summary.warnings += [f"{path.name}: {note}" for note in notes]
-        yield Progress(SPLIT_STAGE, done, len(todo), current=path.name)
+        yield Progress(SPLIT_PASSAGES_STAGE, done, len(todo), current=path.name)
 
 
 def embed_pending_passages(
@@ -157,7 +155,7 @@ def embed_pending_passages(
     todo = without_vectors(index.store, model_id, dim, PassageRepository(library).texts())
     return (yield from embed_batches(
         library, embedder, todo, index.store, index, cancel=cancel or CancelToken(), batch_size=batch_size,
-        stage=EMBED_STAGE, unit="passages", save=lambda: index.save(model_id, dim),
+        stage=EMBED_PASSAGES_STAGE, unit="passages", save=lambda: index.save(model_id, dim),
         # also when re-split passages took vectors away
         save_anyway=_snapshot_count(library, model_id, dim) != index.store.count(model_id, dim),
     ))

@@ -54,3 +54,23 @@ class StallTracer:
               file=sys.stderr)
         for stack, count in self.samples.most_common(most):
             print(f"--- {count}x\n{stack}", file=sys.stderr)
+
+
+def run_timed(app, timers, tracer: StallTracer | None, before_exec=None) -> tuple[float, float]:  # noqa: ANN001
+    """Start `timers` (the heartbeat first) and the tracer, run `app`'s event loop (after `before_exec()`), stop
+    them, print the tracer's report; returns when the loop started (perf_counter) and the seconds it ran."""
+    for timer in timers:
+        timer.start()
+    if tracer is not None:
+        tracer.start()
+    started = time.perf_counter()
+    if before_exec is not None:
+        before_exec()
+    app.exec()
+    elapsed = time.perf_counter() - started
+    for timer in timers:
+        timer.stop()
+    if tracer is not None:
+        tracer.stop()
+        tracer.report()
+    return started, elapsed

@@ -166,19 +166,10 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None)
         client.sig_job_done.connect(probe.done)
         client.sig_progress.connect(probe.progressed)
         client.sig_replied.connect(probe.answered)
-        heartbeat.start()
-        mover.start()
-        if tracer is not None:
-            tracer.start()
-        started = time.perf_counter()
-        QTimer.singleShot(100, lambda: window.import_paths(files))
-        app.exec()
-        elapsed = time.perf_counter() - started
-        heartbeat.stop()
-        mover.stop()
-        if tracer is not None:
-            tracer.stop()
-            tracer.report()
+        from stall_trace import run_timed
+
+        started, elapsed = run_timed(app, (heartbeat, mover), tracer,
+                            lambda: QTimer.singleShot(100, lambda: window.import_paths(files)))
         client.shutdown()
         window.reader.library.close()
         window.close()

@@ -107,18 +107,9 @@ def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, b
         copier.timeout.connect(probe.copy_next)
         client.sig_job_done.connect(probe.done)
         QTimer.singleShot(int(timeout * 1000), app.quit)
-        heartbeat.start()
-        copier.start()
-        if tracer is not None:
-            tracer.start()
-        started = time.perf_counter()
-        app.exec()
-        elapsed = time.perf_counter() - started
-        heartbeat.stop()
-        copier.stop()
-        if tracer is not None:
-            tracer.stop()
-            tracer.report()
+        from stall_trace import run_timed
+
+        started, elapsed = run_timed(app, (heartbeat, copier), tracer)
         papers = window.reader.count()
         window.close()
         client.shutdown()

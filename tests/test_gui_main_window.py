@@ -409,3 +409,18 @@ def test_the_window_reads_the_library_once_when_it_opens(make_window, monkeypatc
     assert reads == ["added"]
     header = window.table.horizontalHeader()
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (4, Qt.SortOrder.DescendingOrder)
+
+
+def test_select_paper_finds_a_paper_newer_than_the_table(make_window, library_path) -> None:
+    """Navigating to a paper written after the table's last read (just imported, a placeholder, a link from the
+    details pane) selects it rather than doing nothing: the table is read again."""
+    from litreview.core.paper import ParsedPaper
+    from litreview.pipeline import add_records
+
+    window = make_window()
+    with open_library(library_path) as library:
+        add_records(library, [ParsedPaper(source="test", title="Written behind the table's back", origin="test:new")])
+        new_id = int(library.conn.execute("SELECT max(id) FROM papers").fetchone()[0])
+    assert window.table_model.row_of(new_id) is None
+    window.select_paper(new_id)
+    assert window.current_paper_id() == new_id

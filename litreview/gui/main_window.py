@@ -476,6 +476,9 @@ class MainWindow(QMainWindow):
             self.table_model.set_filter("")
             self.table_model.clear_results()
             row = self.table_model.row_of(paper_id)
+        if row is None:  # newer than the table's last read (just imported or added as a placeholder)
+            self._reload_table()
+            row = self.table_model.row_of(paper_id)
         if row is None:
             return
         index = self.table_model.index(row, 0)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QPainter, QPalette
@@ -245,14 +245,8 @@ class RelatedPanel(QWidget):
     @Slot(object)
     def show_list_answer(self, reply: Reply) -> None:
         """Show a `ListAnswer` if it is for the list expected."""
-        if self._list_query is None:
-            return
-        if reply.error:
-            self.model.set_results(())
-            self.status.setText(reply.error)
-            return
-        answer = reply.value
-        if answer.list_id != self._list_query[0]:
+        answer = self._awaited(reply, "list_id", self._list_query[0] if self._list_query else None)
+        if answer is None:
             return
         self.model.set_results(answer.results, answer.missing)
         count, name = len(answer.results), self._list_query[1]
@@ -260,6 +254,17 @@ class RelatedPanel(QWidget):
         if answer.missing:
             text += f", then {count_of(len(answer.missing), 'work')} not in the library"
         self.status.setText(text if count or answer.missing else f"Nothing to suggest for “{name}” (is it empty?).")
+
+    def _awaited(self, reply: Reply, key: str, expected: int | None) -> Any:
+        """The reply's answer when one is awaited and it is for `expected` (its `key`), else None; an error reply
+        for an awaited answer is shown in place of the rows."""
+        if expected is None:
+            return None
+        if reply.error:
+            self.model.set_results(())
+            self.status.setText(reply.error)
+            return None
+        return reply.value if getattr(reply.value, key) == expected else None
 
     def expect(self, paper_id: int, title: str) -> None:
         """A request for `paper_id` is in flight: clear the old rows now so they can never be mistaken."""
@@ -275,14 +280,8 @@ class RelatedPanel(QWidget):
     @Slot(object)
     def show_answer(self, reply: Reply) -> None:
         """Show a reply to "find related" (a RelatedAnswer, or why there is none) if it is for the paper expected."""
-        if self._query_id is None:
-            return
-        if reply.error:
-            self.model.set_results(())
-            self.status.setText(reply.error)
-            return
-        answer = reply.value
-        if answer.paper_id != self._query_id:
+        answer = self._awaited(reply, "paper_id", self._query_id)
+        if answer is None:
             return
         self.model.set_results(answer.results)
         count = len(answer.results)

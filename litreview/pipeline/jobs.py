@@ -55,9 +55,11 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
             raise
         except Exception as exc:
             model_problem = error_message(exc)
+    # PDFs are read in the child process however few there are: MuPDF holds the GIL while it lays a page out, so
+    # on the worker thread one big PDF froze the window (168.8 ms in benchmarks/passages.py --stall-only --limit 3)
     summary = yield from run_import(services.library, paths, embedder=embedder, index=services.index(),
-                                    cancel=cancel, readers=services.readers(), fulltext=fulltext,
-                                    encoding=encoding, reread=encoding is not None)
+                                    cancel=cancel, extract_in_child=True, readers=services.readers(),
+                                    fulltext=fulltext, encoding=encoding, reread=encoding is not None)
     return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
 

@@ -179,6 +179,20 @@ def test_openalex_page_and_inverted_index(tmp_path: Path) -> None:
     assert "neither a title nor an abstract" in result.errors[0].reason
 
 
+def test_openalex_titles_lose_the_markup_databases_leave_in_them(tmp_path: Path) -> None:
+    """OpenAlex titles carry escaped and inline HTML ('&lt;p&gt;…&lt;/p&gt;', '<i>E. coli</i>', '&amp;'): the
+    record's title is the text, as a reader of the table expects; a title that is about a '<' sign keeps it."""
+    titles = ["&lt;p&gt;Concomitant Use of rFVIIa and Emicizumab&lt;/p&gt;",
+              "Growth of <i>E. coli</i> in <sup>13</sup>C", "Risk &amp; benefit of statins",
+              "Is x < 3 or x > 5 in <scp>Covid</scp>-19?"]
+    page = {"results": [{"id": f"https://openalex.org/W{n}", "title": title} for n, title in enumerate(titles)]}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert [work.title for work in openalex.read_openalex([path]).records] == [
+        "Concomitant Use of rFVIIa and Emicizumab", "Growth of E. coli in 13C", "Risk & benefit of statins",
+        "Is x < 3 or x > 5 in Covid-19?"]
+
+
 def test_table_authors_and_delimiters(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text('Title;Abstract;Authors;Year\nOne;Text;"Doe, Jane; Roe, Rick";2019\n;;;\n', encoding="utf-8")

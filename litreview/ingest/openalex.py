@@ -14,7 +14,7 @@ from pathlib import Path
 
 from litreview.core.identifiers import normalize_doi
 from litreview.core.paper import IngestError, ParsedPaper
-from litreview.ingest.records import ReadResult, clean, page_range, paper_record, parse_year
+from litreview.ingest.records import ReadResult, clean, markup_free, page_range, paper_record, parse_year
 
 __all__ = ["SUFFIXES", "abstract_from_inverted_index", "openalex_key", "read", "read_openalex", "sniff"]
 
@@ -143,7 +143,7 @@ def _record(work: object, name: str, number: int) -> ParsedPaper | IngestError:
     entry = key or entry
     if key is None:
         return IngestError(name, "not an OpenAlex work (no 'id' like https://openalex.org/W…)", entry)
-    title = clean(work.get("title") or work.get("display_name"))
+    title = markup_free(work.get("title") or work.get("display_name"))
     abstract = abstract_from_inverted_index(work.get("abstract_inverted_index"))
     if not title and not abstract:
         return IngestError(name, "work has neither a title nor an abstract", entry)

@@ -93,6 +93,18 @@ def clean(value: object) -> str | None:
     return text or None
 
 
+_MARKUP = re.compile(r"</?(?:p|i|b|em|strong|sup|sub|scp|span|u|br|mml:[a-z]+)\b[^<>]*/?>", re.IGNORECASE)
+
+
+def markup_free(value: object) -> str | None:
+    """`clean`, with the HTML that databases leave in titles gone: entities decoded ("&lt;p&gt;" → "<p>", "&amp;"
+    → "&") and inline tags (p, i, b, sup, sub, span, MathML...) removed, their text kept."""
+    import html
+
+    text = clean(value)
+    return clean(_MARKUP.sub("", html.unescape(text))) if text else None
+
+
 def parse_year(value: object) -> int | None:
     """The first plausible year (1500-2099) in a date field ("2011/05/11", "2018 Jun", "10 15" -> None)."""
     match = _YEAR.search(str(value or ""))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -552,12 +553,15 @@ def _collect_abstract(lines: list[Line], start: int, first_text: str) -> tuple[s
     return _join_lines(parts), ended
 
 
-def _find_abstract(
-    lines: list[Line], title: _Run | None, *, first_block: bool = True
-) -> tuple[str | None, str | None, float]:
-    """(abstract, source, confidence)."""
-    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
-    title_bottom = title.y1 if title else -1.0
+def _title_end(lines: list[Line], title: _Run | None) -> tuple[int, float]:
+    """The page and bottom edge of the title block (or the first line's page and -1 without a title)."""
+    return (title.lines[0].page if title else (lines[0].page if lines else 0)), (title.y1 if title else -1.0)
+
+
+def _under_abstract_headings(lines: list[Line], title: _Run | None) -> Iterator[tuple[Line, int, str, bool]]:
+    """Each abstract heading below the title, in reading order: (heading line, where the heading word ends in
+    it, the text collected under it, whether the text ended at a stop heading)."""
+    title_page, title_bottom = _title_end(lines, title)
     for index, line in enumerate(lines):
         if line.page == title_page and line.y1 < title_bottom:
             continue
@@ -568,9 +572,18 @@ def _find_abstract(
         if remainder and remainder[0].islower() and not line.text[: match.end()].strip().endswith((":", ".")):
             continue  # "Summary statistics are ..." is a sentence, not a heading
         text, ended = _collect_abstract(lines, index + 1, remainder)
+        yield line, match.end(), text, ended
+
+
+def _find_abstract(
+    lines: list[Line], title: _Run | None, *, first_block: bool = True
+) -> tuple[str | None, str | None, float]:
+    """(abstract, source, confidence)."""
+    for _, _, text, ended in _under_abstract_headings(lines, title):
         if _word_count(text) >= 15:
             confidence = 0.9 if ended else 0.65
             return text, "pdf-heading", confidence
+    title_page, title_bottom = _title_end(lines, title)
     for index, line in enumerate(lines):
         if line.page == title_page and line.y1 < title_bottom:
             continue
@@ -584,8 +597,7 @@ def _find_abstract(
 
 def _first_block_abstract(lines: list[Line], title: _Run | None) -> tuple[str | None, str | None, float]:
     """No heading: the first long body paragraph after the title block and before the Introduction."""
-    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
-    title_bottom = title.y1 if title else -1.0
+    title_page, title_bottom = _title_end(lines, title)
     candidates: list[Line] = []
     for line in lines:
         if line.page != title_page or line.y0 < title_bottom:
@@ -710,22 +722,11 @@ def _original_title_above(lines: list[Line], title: _Run, body_size: float) -> _
 
 def _headed_abstracts(lines: list[Line], title: _Run | None) -> list[tuple[str | None, str, float]]:
     """Every abstract under a heading on the header pages: (language, text, confidence), in reading order."""
-    title_page = title.lines[0].page if title else (lines[0].page if lines else 0)
-    title_bottom = title.y1 if title else -1.0
     found: list[tuple[str | None, str, float]] = []
-    for index, line in enumerate(lines):
-        if line.page == title_page and line.y1 < title_bottom:
-            continue
-        match = _ABSTRACT_HEADING_RE.match(line.text)
-        if not match:
-            continue
-        remainder = line.text[match.end() :].strip()
-        if remainder and remainder[0].islower() and not line.text[: match.end()].strip().endswith((":", ".")):
-            continue
-        text, ended = _collect_abstract(lines, index + 1, remainder)
+    for line, heading_end, text, ended in _under_abstract_headings(lines, title):
         if _word_count(text) < 15:
             continue
-        heading = re.sub(r"[\s:.\-—–]+", "", line.text[: match.end()]).casefold()
+        heading = re.sub(r"[\s:.\-—–]+", "", line.text[:heading_end]).casefold()
         language = detect_language(text) or _HEADING_LANGUAGE.get(heading)
         found.append((language, text, 0.9 if ended else 0.65))
     return found

@@ -190,6 +190,9 @@ def _runs(lines: list[Line]) -> list[_Run]:
     return runs
 
 
+_TITLE_WORD_RE = re.compile(r"[(\"'“‘]?[^\W\d_][\w'’\-–:,.?!)]*")
+
+
 def _title_candidate_ok(run: _Run, page_height: float) -> bool:
     text = run.text
     if run.y0 > 0.75 * page_height or len(run.lines) > 6:
@@ -197,14 +200,14 @@ def _title_candidate_ok(run: _Run, page_height: float) -> bool:
     if _letters(text) < 6 or _word_count(text) < 2 and len(text) < 12:
         return False
     words = text.split()
-    wordlike = sum(1 for word in words if re.fullmatch(r"[(\"'“‘]?[^\W\d_][\w'’\-–:,.?!)]*", word))
+    wordlike = sum(1 for word in words if _TITLE_WORD_RE.fullmatch(word))
     if _letters(text) < 0.6 * len(text.replace(" ", "")) or wordlike < 0.7 * len(words):
         return False  # equations, codes and garbled glyphs
     return not _TITLE_NOISE_RE.search(text)
 
 
 def _is_noise_line(line: Line) -> bool:
-    return bool(_TITLE_NOISE_RE.search(line.text)) and len(line.text.split()) <= 8
+    return len(line.text.split()) <= 8 and bool(_TITLE_NOISE_RE.search(line.text))
 
 
 def _meta_title(metadata: dict[str, Any]) -> str | None:
@@ -496,7 +499,7 @@ def _join_lines(texts: list[str]) -> str:
         text = text.strip()
         if not text:
             continue
-        if out and _HYPHEN_END_RE.search(out) and text[:1].islower():
+        if out and _HYPHEN_END_RE.search(out, len(out) - 2) and text[:1].islower():  # only the end: no rescan
             out = out[:-1] + text if _drop_line_end_hyphen(out, text) else out[:-1] + "-" + text
         elif out and (_CJK_RE.match(out[-1]) or _CJK_RE.match(text[0]) or out[-1] in "，。、；："):
             out += text  # Chinese and Japanese lines join without a space

@@ -117,14 +117,15 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
     """The lines of one page's `get_text("dict")` output, in PyMuPDF's reading order."""
     lines: list[Line] = []
     font_styles = _FONT_STYLES
+    tenths: dict[float, float] = {}  # font size -> rounded to 0.1; a page uses few sizes
     for block_number, block in enumerate(data.get("blocks", ())):
         for line in block.get("lines", ()):
             # (span, its text, characters that are not space, size to 0.1, bold, italic), each worked out once
             facts = []
             weights: dict[float, int] = {}
             bold_chars = italic_chars = total = 0
-            for span in line.get("spans", ()):
-                raw_text = span.get("text")
+            for span in line["spans"]:
+                raw_text = span["text"]
                 if not raw_text:
                     continue
                 flags = span["flags"]
@@ -133,7 +134,9 @@ def page_lines(data: dict[str, Any], page_number: int) -> list[Line]:
                 bold = bool(flags & 16) or font_bold
                 italic = bool(flags & 2) or font_italic
                 count = len(raw_text.strip())
-                size = round(span["size"], 1)
+                size = tenths.get(span["size"])
+                if size is None:
+                    size = tenths[span["size"]] = round(span["size"], 1)
                 facts.append((span, raw_text, count, size, bold, italic))
                 if count:
                     weights[size] = weights.get(size, 0) + count

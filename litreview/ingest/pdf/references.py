@@ -50,16 +50,16 @@ _BIOGRAPHY_RE = re.compile(
 )
 _YEAR = r"(?:1[89]\d\d|20[0-4]\d)"  # page numbers in the 1600s and 1700s are far commoner than such years
 # Not a page of a range ("1750–1752"), a decimal or a part of an identifier.
-_YEAR_RE = re.compile(rf"(?<![\d/:\-–])(?<!\d\.)({_YEAR})[a-z]?(?![\d])(?!\s*[-–—]\s*\d)")
+_YEAR_RE = re.compile(rf"(?=[12])(?<![\d/:\-–])(?<!\d\.)({_YEAR})[a-z]?(?![\d])(?!\s*[-–—]\s*\d)")
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_LABEL_RE = re.compile(
     r"(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*[:.]?\s*(?=10\.)|\bDOI\s*[:.]?\s*(?=10\.)", re.IGNORECASE
 )
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_PMID_RE = re.compile(r"\bPMID\s*:?\s*(\d{5,9})\b", re.IGNORECASE)
-_PMCID_RE = re.compile(r"\bPMCID\s*:?\s*PMC\d+\b|\bPMC\d{5,9}\b", re.IGNORECASE)
+_URL_RE = re.compile(r"(?=[hw])(?:https?://|www\.)\S+", re.IGNORECASE)
+_PMID_RE = re.compile(r"(?=p)\bPMID\s*:?\s*(\d{5,9})\b", re.IGNORECASE)
+_PMCID_RE = re.compile(r"(?=p)(?:\bPMCID\s*:?\s*PMC\d+\b|\bPMC\d{5,9}\b)", re.IGNORECASE)
 _ARXIV_RE = re.compile(
-    r"(?:arxiv(?:\s+preprint)?\s*(?:arxiv)?\s*:?\s*|arxiv\.org/(?:abs|pdf)/|\babs/)(\d{4}\.\d{4,5}(?:v\d+)?"
+    r"(?=a)(?:arxiv(?:\s+preprint)?\s*(?:arxiv)?\s*:?\s*|arxiv\.org/(?:abs|pdf)/|\babs/)(\d{4}\.\d{4,5}(?:v\d+)?"
     r"|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
     re.IGNORECASE,
 )
@@ -190,9 +190,9 @@ def _heading_like(row: _Row, body: float) -> bool:
 # ---------------------------------------------------------------------------------------------------- section
 
 
-def _sections(rows: list[_Row], *, unlabelled: bool = True) -> list[list[_Row]]:
-    """The rows of each reference section (usually one; a thesis may have one per chapter); with `unlabelled`,
-    a numbered list at the end when no heading is found."""
+def _sections(rows: list[_Row], *, unlabelled_from: float | None = 0.5) -> list[list[_Row]]:
+    """The rows of each reference section (usually one; a thesis may have one per chapter); when no heading is
+    found, a numbered list that starts after the `unlabelled_from` share of the rows (None: none looked for)."""
     body = _body_size(rows)
     starts = [
         i
@@ -208,8 +208,8 @@ def _sections(rows: list[_Row], *, unlabelled: bool = True) -> list[list[_Row]]:
             sections.append(section)
     if len(sections) > 1:  # "References" also heads table columns: keep the sections that read as lists
         sections = [section for section in sections if _year_share(section) >= 0.3] or sections[-1:]
-    if not sections and unlabelled:
-        start = _unlabelled_list(rows)
+    if not sections and unlabelled_from is not None:
+        start = _unlabelled_list(rows, unlabelled_from)
         if start is not None:
             section = _section_rows(rows, start - 1, len(rows), body, headed=False)
             if section:
@@ -221,9 +221,9 @@ def _year_share(rows: list[_Row]) -> float:
     return sum(1 for row in rows if _YEAR_RE.search(row.text)) / max(1, len(rows))
 
 
-def _unlabelled_list(rows: list[_Row]) -> int | None:
-    """Where a numbered list without a heading starts in the last part of the document, if there is one."""
-    tail = max(0, int(len(rows) * 0.5))
+def _unlabelled_list(rows: list[_Row], share: float) -> int | None:
+    """Where a numbered list without a heading starts after the `share` of `rows`, if there is one."""
+    tail = max(0, int(len(rows) * share))
     for style, pattern in _NUMBERED.items():
         if style == "plain":
             continue
@@ -490,11 +490,11 @@ def _join(rows: list[_Row]) -> str:
         first_token = text.split(" ", 1)[0]
         if _continues_identifier(last_token, first_token) or previous_soft:
             out += text
-        elif _BROKEN_WORD_RE.search(out) and text[:1].islower():
+        elif text[:1].islower() and _BROKEN_WORD_RE.search(out, len(out) - 3):  # the end only, not all of `out`
             out = out[:-1] + text
         elif out.endswith(("-", "/", "\u2010")) and re.match(r"\d", text):
             out += text  # page ranges and URLs broken after the dash or slash
-        elif _BROKEN_NAME_RE.search(out) and text[:1].isupper():
+        elif text[:1].isupper() and _BROKEN_NAME_RE.search(out, len(out) - 2):
             out += text  # a double-barrelled name broken after its hyphen: "González-" "Peñas"
         else:
             out += " " + text
@@ -541,13 +541,13 @@ _NAME_PATTERNS = [
     ),
 ]
 _INITIALS_ONLY_RE = re.compile(rf"^(?:{_INITIALS}|{_UP}{{1,3}})$")
-_ET_AL_RE = re.compile(r"\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b", re.IGNORECASE)
+_ET_AL_RE = re.compile(r"(?=[eua])(?:\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+others\b)", re.IGNORECASE)
 
 
 _INCOMPLETE = "incomplete"
 _CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
-_SEMICOLON_SEPARATORS = re.compile(rf"\s*;\s*|\s*,?{_CONJUNCTION}")
-_COMMA_SEPARATORS = re.compile(rf"\s*,\s*|{_CONJUNCTION}")
+_SEMICOLON_SEPARATORS = re.compile(rf"(?=[\s;,&])(?:\s*;\s*|\s*,?{_CONJUNCTION})")
+_COMMA_SEPARATORS = re.compile(rf"(?=[\s,&])(?:\s*,\s*|{_CONJUNCTION})")
 _LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
 _ORGANISATION_RE = re.compile(
     r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
@@ -672,8 +672,8 @@ def _parse_name(name: str) -> tuple[str, int] | None:
 
 
 # Where an author list may end: punctuation, or just before a year.
-_NAME_END_RE = re.compile(r"[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$")
-_BEFORE_YEAR_RE = re.compile(rf"[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
+_NAME_END_RE = re.compile(r"(?=[.:,;\s(“\"])(?:[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$)")
+_BEFORE_YEAR_RE = re.compile(rf"(?=[.,\s])[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
 
 
 def _author_block(text: str) -> tuple[list[str], str]:
@@ -698,7 +698,7 @@ def _author_block(text: str) -> tuple[list[str], str]:
         return [], text
     names, end = best
     rest = text[end:]
-    rest = re.sub(r"^[.:,;\s]+", "", rest)
+    rest = rest.lstrip(".:,; \t\n\r\f\v")
     return names, rest
 
 
@@ -737,8 +737,7 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
     folded = text.casefold()
     if any(word in folded for word in _TRAILING_NOISE_WORDS):  # the pattern is slow; most entries have none
         text = _TRAILING_NOISE_RE.sub("", text)
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s+([.,;:])", r"\1", text).strip(" ,;")
+    text = re.sub(r" ([.,;:])", r"\1", " ".join(text.split())).strip(" ,;")
     return text, found
 
 
@@ -801,7 +800,7 @@ _VOLUME_PATTERNS = [
 ]
 _PAGES_RE = re.compile(r"\b(?:pp?\.?|pages?)\s*(?P<pages>\w?\d+(?:\s*[-–—]+\s*\w?\d+)?)", re.IGNORECASE)
 _VENUE_END_RE = re.compile(
-    rf"(?:[,.;:]?\s*\(?{_YEAR}[a-z]?\b|[,.;]?\s*\bvol(?:ume)?\b\.?|[,.;]?\s*\bv\.\s*\d|[,.;]?\s*\bpp?\.\s*\d"
+    rf"(?=[,.;:\s(12vpn])(?:[,.;:]?\s*\(?{_YEAR}[a-z]?\b|[,.;]?\s*\bvol(?:ume)?\b\.?|[,.;]?\s*\bv\.\s*\d|[,.;]?\s*\bpp?\.\s*\d"
     r"|[,.;]?\s*\bpages\b|[,.;]?\s*\bno\.\s*\d|[,.;]?\s+\d+\s*[(:,;]|[,.;]?\s+\d+\s*$|[,.;]?\s+\d+[–-]\d+"
     r"|[,;]\s*ed(?:s|itors?)?\.?\s|\s*\(eds?\.?\))",
     re.IGNORECASE,
@@ -835,6 +834,8 @@ def _organisation(text: str) -> tuple[list[str], int]:
     return found
 
 
+_ENTRY_NUMBER_RE = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*")
+_QUOTED_TITLE_RE = re.compile(r"^[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])\s*")
 _MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
 _NUMBER_LABEL_RE = re.compile(r"\b(?:vols?|volume|no|nos|pp?|n|v)\.?\s*$", re.IGNORECASE)
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
@@ -847,11 +848,13 @@ _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]
 
 def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     """Parse one reference string into its fields (any field may be None)."""
-    text = re.sub(r"\s+", " ", raw).strip()
-    text = re.sub(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*", "", text)
+    text = " ".join(raw.split())
+    text = _ENTRY_NUMBER_RE.sub("", text)
     text = _KEY_LABEL_RE.sub("", text).strip()
-    text = _SPACED_HYPHEN_RE.sub("-", text)  # "Guimarães- Pinto", "Anti- Multidrug": one word
-    text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
+    if "- " in text:
+        text = _SPACED_HYPHEN_RE.sub("-", text)  # "Guimarães- Pinto", "Anti- Multidrug": one word
+    if "et al." in text:
+        text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     body, ids = _identifiers(text)
     authors, rest = _author_block(body)
     if authors:
@@ -872,7 +875,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         rest = rest[year_match.end() :]
     title: str | None = None
     after = rest
-    quoted = re.match(r"^[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])\s*", rest)
+    quoted = _QUOTED_TITLE_RE.match(rest)
     if quoted:
         title, after = quoted.group(1), rest[quoted.end() :]
     elif rest:
@@ -920,15 +923,17 @@ def _first_year(text: str) -> int | None:
 
 
 _LETTER_RE = re.compile(rf"[{_LETTER}]")
+_IN_RE = re.compile(r"^(?:in:?|em:?|en:?)\s+", re.IGNORECASE)
+_BOOK_EDITORS_RE = re.compile(r"^[^()]{2,200}?(?:\(eds?\.?\)|,\s*eds?\.|,\s*editors?\.?)[.,:]?\s*")
 
 
 def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None, str | None, str | None, str | None]:
     text = text.strip(" .,;")
     if not text:
         return None, None, None, None
-    venue_text = re.sub(r"^(?:in:?|em:?|en:?)\s+", "", text, flags=re.IGNORECASE)
+    venue_text = _IN_RE.sub("", text)
     # "In: Chopra VL, Khoshoo TN (eds) Book" and "In Seiler HG, Sigel H, editors. Book": the book, not its editors
-    venue_text = re.sub(r"^[^()]{2,200}?(?:\(eds?\.?\)|,\s*eds?\.|,\s*editors?\.?)[.,:]?\s*", "", venue_text)
+    venue_text = _BOOK_EDITORS_RE.sub("", venue_text)
     end = _VENUE_END_RE.search(venue_text)
     venue = venue_text[: end.start()] if end else venue_text
     venue = venue.strip(" .,;:")
@@ -964,16 +969,28 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
 # ---------------------------------------------------------------------------------------------------- entry point
 
 
+# A word that every HEADING_RE heading holds, looked for in a page's plain text before laying the page out
+_HEADING_WORD_RE = re.compile(r"refer[êe]n|r[ée]f[ée]ren|bibliogra|literat|cited|riferimenti|литература|参考文献", re.I)
+
+
 def _reference_sections(layout: Layout) -> list[list[_Row]]:
     """The reference sections, laying out pages from the end back only as far as the last list's heading
     (reference lists close a paper: the body pages need not be laid out); a list without a heading is looked for
     in the whole document."""
     numbers = layout.page_numbers()
+    last_heading = None
     for first in range(len(numbers) - 1, -1, -1):
+        if not _HEADING_WORD_RE.search("\n".join(layout.text(numbers[first]))):
+            continue  # no heading's word in the page's plain text: not worth a layout
         page = layout.page(numbers[first])
         if not any(HEADING_RE.match(line.text.strip()) for line in page.lines):
             continue
-        sections = _sections(_rows(layout.pages(numbers[first:])), unlabelled=False)
+        sections = _sections(_rows(layout.pages(numbers[first:])), unlabelled_from=None)
+        if sections:
+            return sections
+        last_heading = first if last_heading is None else last_heading
+    if last_heading is not None:  # a heading set in body type over a numbered list: the list from there on
+        sections = _sections(_rows(layout.pages(numbers[last_heading:])), unlabelled_from=0.0)
         if sections:
             return sections
     return _sections(_rows(layout.pages(numbers)))

@@ -7,6 +7,7 @@ Greek and Arabic scripts) apart from a paragraph or two; it says None rather tha
 from __future__ import annotations
 
 import re
+import string
 
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -21,13 +22,18 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
 }
 
 
+_ASCII_LETTERS = string.ascii_letters.encode()
+_ASCII_RUN_RE = re.compile(r"[\x00-\x7f]+")
+
+
 def _script_language(text: str) -> str | None:
     """The language implied by a non-Latin script when that script dominates the letters."""
     if text.isascii():
         return None  # Latin script only
     counts = {"ja": 0, "zh": 0, "ko": 0, "ru": 0, "el": 0, "ar": 0}
-    letters = 0
-    for char in text:
+    ascii_text = text.encode("ascii", "ignore")
+    letters = len(ascii_text) - len(ascii_text.translate(None, _ASCII_LETTERS))
+    for char in _ASCII_RUN_RE.sub("", text):  # the other scripts' letters are not ASCII
         if not char.isalpha():
             continue
         letters += 1

@@ -546,6 +546,7 @@ _ET_AL_RE = re.compile(r"(?=[eua])(?:\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+other
 
 _INCOMPLETE = "incomplete"
 _CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
+_CONJUNCTION_WORDS = (" and ", " und ", " e ", " y ")  # _CONJUNCTION's words in text with single spaces
 _SEMICOLON_SEPARATORS = re.compile(rf"(?=[\s;,&])(?:\s*;\s*|\s*,?{_CONJUNCTION})")
 _COMMA_SEPARATORS = re.compile(rf"(?=[\s,&])(?:\s*,\s*|{_CONJUNCTION})")
 _LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
@@ -556,7 +557,7 @@ _ORGANISATION_RE = re.compile(
     r"|centers|centres)\b",
     re.IGNORECASE,
 )
-_SUFFIX_HINT_RE = re.compile(r"(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\.?$")  # cheap: a suffix may end the name
+_SUFFIXES = ("Jr", "Sr", "Jnr", "II", "III", "IV", "Filho", "Neto")  # a cheap test: a suffix may end the name
 _SUFFIX_RE = re.compile(r"(?:^|[\s,]+)(?:Jr|Sr|Jnr|II|III|IV|Filho|Neto)\b\.?$")  # not "Cechinel-Filho"
 
 
@@ -585,8 +586,11 @@ def _split_names(text: str) -> list[str] | str | None:
     if not text:
         return None if not etal else []
     semicolons = ";" in text
-    separators = _SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS
-    pieces = [piece.strip() for piece in separators.split(text) if piece and piece.strip()]
+    if "&" in text or any(word in text for word in _CONJUNCTION_WORDS):
+        parts = (_SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS).split(text)
+    else:  # only the punctuation separates: no pattern needed
+        parts = text.split(";" if semicolons else ",")
+    pieces = [piece.strip() for piece in parts if piece and piece.strip()]
     pieces = [_LEADING_AND_RE.sub("", piece) if piece[:1] in "a&" else piece for piece in pieces]
     names: list[str] = []
     for piece in pieces:
@@ -640,7 +644,7 @@ def _piece_facts(piece: str) -> tuple[str, bool, bool]:
 
 def _without_suffix(name: str) -> str:
     """The name without "Jr", "III" ...; kept whole when only a surname would remain ("Yaminsky IV": initials)."""
-    if not _SUFFIX_HINT_RE.search(name):
+    if not (name[:-1] if name.endswith(".") else name).endswith(_SUFFIXES):
         return name.strip()
     bare = _SUFFIX_RE.sub("", name).strip()
     return bare if bare and (" " in bare.strip(" .,") or "," in bare.strip(" .,")) else name.strip()

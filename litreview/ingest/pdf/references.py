@@ -182,9 +182,10 @@ def _heading_like(row: _Row, body: float) -> bool:
     words = row.text.split()
     if not words or len(words) > 8:
         return False
+    if row.size >= body + 0.8 or row.bold:
+        return True
     letters = [char for char in row.text if char.isalpha()]
-    shouting = bool(letters) and all(char.isupper() for char in letters) and len(letters) > 3
-    return row.size >= body + 0.8 or row.bold or shouting
+    return bool(letters) and all(char.isupper() for char in letters) and len(letters) > 3  # shouting
 
 
 # ---------------------------------------------------------------------------------------------------- section

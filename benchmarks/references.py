@@ -13,6 +13,9 @@ every second distinct ground-truth work, and prints how well stored references r
 (precision and recall over the references paired with ground truth), then checks `missing` on the PMC papers:
 which works the ground truth says are cited by two or more of them, and where `missing` ranks them.
 
+It also prints how the CPU time of a pass divides between MuPDF (opening, text pages, their "dict" and plain text)
+and the Python readers.
+
     .venv/bin/python benchmarks/references.py [--data DIR] [--all] [--graph] [--show-misses N]
 """
 
@@ -26,8 +29,10 @@ import sys
 import time
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -205,6 +210,7 @@ def main() -> int:
           f" (fastest of {len(passes)} passes; all: {', '.join(f'{len(records) / value:.1f}' for value in passes)})")
     print("floors: recall >= 0.95, precision >= 0.95, title >= 0.90, surname >= 0.93, year >= 0.95, venue >= 0.85,"
           " DOI >= 0.95, >= 15 PDFs/s")
+    mupdf_share([truth_dir / record["pdf"] for record in records])
     if args.graph:
         graph(records, truth_dir)
     if args.thesis:
@@ -228,6 +234,51 @@ def main() -> int:
         print(f"\nother PDFs: {len(others)}, errors {errors}, with references {sum(1 for c in counts if c)}, "
               f"median count {sorted(counts)[len(counts) // 2] if counts else 0}, {len(others) / elapsed:.1f} PDFs/s")
     return 0
+
+
+def mupdf_share(paths: list[Path]) -> None:
+    """One more pass, timing what MuPDF itself does (open and close, text pages, their "dict" and plain text) apart
+    from the Python readers, with the number of pages each step touched."""
+    import pymupdf
+
+    from litreview.ingest.pdf import read_pdf
+
+    spent: dict[str, float] = defaultdict(float)
+    calls: dict[str, int] = defaultdict(int)
+    originals = {
+        ("open", pymupdf, "open"): pymupdf.open,
+        ("open", pymupdf.Document, "close"): pymupdf.Document.close,
+        ("text page", pymupdf.Page, "get_textpage"): pymupdf.Page.get_textpage,
+        ("dict", pymupdf.TextPage, "extractDICT"): pymupdf.TextPage.extractDICT,
+        ("plain text", pymupdf.TextPage, "extractText"): pymupdf.TextPage.extractText,
+    }
+
+    def timed(step: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[step] += time.process_time() - start
+                calls[step] += 1
+        return call
+
+    _clear_caches()
+    for (step, owner, name), function in originals.items():
+        setattr(owner, name, timed(step, function))
+    try:
+        start = time.process_time()
+        for path in paths:
+            read_pdf(path, references=True)
+        total = time.process_time() - start
+    finally:
+        for (_, owner, name), function in originals.items():
+            setattr(owner, name, function)
+    mupdf = sum(spent.values())
+    steps = ", ".join(f"{step} {spent[step]:.2f} s ({calls[step]})" for step in ("open", "text page", "dict",
+                                                                                 "plain text"))
+    print(f"of {total:.2f} s CPU: MuPDF {mupdf:.2f} s ({mupdf / total:.0%}; {steps}), the Python readers"
+          f" {total - mupdf:.2f} s")
 
 
 def _clear_caches() -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.data_location import data_dir  # noqa: E402
+from tests.data_location import DATA_ENV, data_dir  # noqa: E402
 
 DATA = data_dir()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -124,9 +124,11 @@ def measure_startup(count: int, repeats: int, *, rounds: int = 1, gui_settings: 
             if checkout == ROOT:
                 build_s = build_scifact_library(libraries[name], count)
             else:  # its own code writes its own schema
-                subprocess.run([sys.executable, "-c", BUILD_IN_CHECKOUT, str(libraries[name]), str(count)],
-                               cwd=checkout, check=True, capture_output=True,
-                               env={**os.environ, "PYTHONPATH": str(checkout)})
+                built = subprocess.run([sys.executable, "-c", BUILD_IN_CHECKOUT, str(libraries[name]), str(count)],
+                                       cwd=checkout, capture_output=True, text=True,
+                                       env={**os.environ, "PYTHONPATH": str(checkout), DATA_ENV: str(DATA)})
+                if built.returncode:
+                    raise SystemExit(f"could not build the library with {checkout}'s code:\n{built.stderr}")
         runs: dict[str, list[dict]] = {name: [] for name in checkouts}
         for _ in range(rounds):
             for name, checkout in checkouts.items():

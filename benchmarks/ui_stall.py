@@ -1,8 +1,12 @@
 """How responsive the real main window stays, and how fast it appears (issue #7's floors). Prints the figures.
 
 1. Startup: a fresh process opens a library of --startup-papers papers (SciFact abstracts) and shows the main
-   window; prints the seconds from process start to the first event-loop turn after show(), and whether torch
-   had been imported by then (it must not be). Floor: < 1.0 s, torch not imported.
+   window; prints the seconds from process start to the first event-loop turn after show() (wall clock, and the
+   process's CPU seconds, steadier on a busy machine), and whether torch had been imported by then (it must not
+   be). Floor: < 1.0 s, torch not imported. The window's settings are a fresh profile (a temporary
+   XDG_CONFIG_HOME), or a copy of --gui-settings (a saved litreview.conf: its layout); never the user's own.
+   --compare-with DIR runs the same probe on another checkout of the project (e.g. `git worktree add --detach
+   DIR COMMIT`), alternating with this one for --rounds rounds, and prints both medians.
 2. Stall: the real main window (offscreen) imports the ground-truth PDFs with embedding, with the real worker
    thread and model, while a 10 ms QTimer heartbeat on the GUI thread records the gaps between beats; the
    selection moves every 250 ms so "find related" requests run too. Prints the longest gap. Floor: < 100 ms.
@@ -11,6 +15,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/ui_stall.py [--model NAME] [--pdfs DIR] [--limit N]
         [--startup-papers 5000] [--table-papers 100000] [--skip-startup] [--skip-import]
+        [--repeats 3] [--rounds 1] [--gui-settings FILE] [--compare-with DIR]
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.data_location import data_dir  # noqa: E402
+from tests.data_location import DATA_ENV, data_dir  # noqa: E402
 
 DATA = data_dir()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -35,7 +42,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 STARTUP_PROBE = r"""
 import time
-T0 = time.perf_counter()
+T0, C0 = time.perf_counter(), time.process_time()
 import json, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -46,6 +53,7 @@ window.show()
 result = {}
 def shown():
     result["shown_s"] = time.perf_counter() - T0
+    result["shown_cpu_s"] = time.process_time() - C0
     result["rows_loaded"] = window.table_model.rowCount()
     result["papers"] = window.reader.count()
     result["torch_imported"] = "torch" in sys.modules
@@ -79,19 +87,64 @@ def build_scifact_library(path: Path, count: int) -> float:
     return time.perf_counter() - start
 
 
-def measure_startup(count: int, repeats: int) -> dict:
+BUILD_IN_CHECKOUT = r"""
+import sys, time
+from pathlib import Path
+sys.path.insert(0, str(Path.cwd() / "benchmarks"))
+import ui_stall
+print(ui_stall.build_scifact_library(Path(sys.argv[1]), int(sys.argv[2])))
+"""
+
+
+def probe_startup(checkout: Path, library: Path, gui_settings: Path | None, tmp: Path) -> dict:
+    """One start-up of `checkout`'s window over `library`, with a fresh settings profile (or a copy of
+    `gui_settings`)."""
+    config = tmp / "xdg-config"
+    shutil.rmtree(config, ignore_errors=True)
+    (config / "litreview").mkdir(parents=True)
+    if gui_settings is not None:
+        shutil.copy(gui_settings, config / "litreview" / "litreview.conf")
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(library)], capture_output=True, text=True,
+                         cwd=checkout, check=True,
+                         env={**os.environ, "PYTHONPATH": str(checkout), "XDG_CONFIG_HOME": str(config)})
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["spawn_to_shown_s"] = time.perf_counter() - started
+    return result
+
+
+def measure_startup(count: int, repeats: int, *, rounds: int = 1, gui_settings: Path | None = None,
+                    compare_with: Path | None = None) -> dict:
+    """`repeats` start-ups of this checkout (and of `compare_with`, alternating) in each of `rounds` rounds."""
+    checkouts = {"this": ROOT, **({"other": compare_with.resolve()} if compare_with else {})}
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "library.sqlite"
-        build_s = build_scifact_library(path, count)
-        runs = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(path)], capture_output=True, text=True,
-                                 cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            result["spawn_to_shown_s"] = time.perf_counter() - started
-            runs.append(result)
-    return {"library_build_s": round(build_s, 2), "runs": runs}
+        libraries, build_s = {}, 0.0
+        for name, checkout in checkouts.items():
+            libraries[name] = Path(tmp) / f"{name}.sqlite"
+            if checkout == ROOT:
+                build_s = build_scifact_library(libraries[name], count)
+            else:  # its own code writes its own schema
+                built = subprocess.run([sys.executable, "-c", BUILD_IN_CHECKOUT, str(libraries[name]), str(count)],
+                                       cwd=checkout, capture_output=True, text=True,
+                                       env={**os.environ, "PYTHONPATH": str(checkout), DATA_ENV: str(DATA)})
+                if built.returncode:
+                    raise SystemExit(f"could not build the library with {checkout}'s code:\n{built.stderr}")
+        runs: dict[str, list[dict]] = {name: [] for name in checkouts}
+        for _ in range(rounds):
+            for name, checkout in checkouts.items():
+                runs[name] += [probe_startup(checkout, libraries[name], gui_settings, Path(tmp))
+                               for _ in range(repeats)]
+    result = {"library_build_s": round(build_s, 2), "runs": runs["this"], "load_average": os.getloadavg()}
+    if compare_with:
+        result["other_checkout"] = str(compare_with)
+        result["other_runs"] = runs["other"]
+    return result
+
+
+def startup_medians(runs: list[dict]) -> str:
+    return (f"median {statistics.median(r['spawn_to_shown_s'] for r in runs):.3f} s wall "
+            f"(in-process {statistics.median(r['shown_s'] for r in runs):.3f} s, "
+            f"CPU {statistics.median(r['shown_cpu_s'] for r in runs):.3f} s) of {len(runs)}")
 
 
 def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None) -> dict:  # noqa: ANN001
@@ -256,17 +309,27 @@ def main() -> int:
     parser.add_argument("--model", help="embedding model (default: the offline default)")
     parser.add_argument("--startup-papers", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=1, help="start-up: rounds of --repeats runs (alternating "
+                        "with --compare-with)")
+    parser.add_argument("--gui-settings", type=Path, help="start-up: a saved litreview.conf to start from (its "
+                        "window layout); default: a fresh profile")
+    parser.add_argument("--compare-with", type=Path, help="start-up: another checkout of the project to time too")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--table-papers", type=int, default=100_000, help="0 skips the table timings")
     args = parser.parse_args()
     if not args.skip_startup:
-        startup = measure_startup(args.startup_papers, args.repeats)
+        startup = measure_startup(args.startup_papers, args.repeats, rounds=args.rounds,
+                                  gui_settings=args.gui_settings, compare_with=args.compare_with)
         worst = max(run["spawn_to_shown_s"] for run in startup["runs"])
         print(json.dumps({"startup": startup}, indent=1))
         torch_loaded = any(run["torch_imported"] for run in startup["runs"])
-        print(f"time to window shown with {args.startup_papers} papers: worst {worst:.3f} s of {args.repeats} "
-              f"(floor < 1.0 s); torch imported before the window was up: {torch_loaded}")
+        load = " ".join(f"{x:.2f}" for x in startup["load_average"])
+        print(f"time to window shown with {args.startup_papers} papers: worst {worst:.3f} s of "
+              f"{len(startup['runs'])} (floor < 1.0 s); torch imported before the window was up: {torch_loaded}")
+        print(f"start-up, this checkout: {startup_medians(startup['runs'])}; load average {load}")
+        if args.compare_with:
+            print(f"start-up, {args.compare_with}: {startup_medians(startup['other_runs'])}")
     if args.table_papers:
         table = measure_table(args.table_papers)
         print(json.dumps({"table": table}, indent=1))

@@ -11,9 +11,10 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litreview.core.paper import Paper
+if TYPE_CHECKING:
+    from litreview.core.paper import Paper
 
 SORT_COLUMNS = {
     "title": "p.title COLLATE NOCASE",

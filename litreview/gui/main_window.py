@@ -7,6 +7,7 @@ asks for every write and every long or model-backed answer through a worker clie
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -34,12 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from litreview.core.paper import Paper
 from litreview.core.progress import EMBED_PASSAGES_STAGE, SPLIT_PASSAGES_STAGE
 from litreview.core.text import count_of
 from litreview.gui.details_pane import DetailsPane
-from litreview.gui.export_dialog import ExportDialog
-from litreview.gui.import_log_panel import ImportLogPanel
+from litreview.gui.lazy_dock import LazyDock
 from litreview.gui.library_reader import LibraryReader
 from litreview.gui.map_panel import MapPanel
 from litreview.gui.merge_action import MergeAction
@@ -53,6 +52,9 @@ from litreview.gui.zotero_watch import WatchSettingsBox, ZoteroWatch, zotero_sou
 from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
 if TYPE_CHECKING:
+    from litreview.core.paper import Paper
+    from litreview.gui.import_log_panel import ImportLogPanel
+    from litreview.gui.screening_view import ScreeningView
     from litreview.library.lists import ReadingLists
     from litreview.library.settings import ModelChoice
 
@@ -60,6 +62,16 @@ STATUS_WIDEST = "not embedded, 99 warnings"
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"),
                 ("Passages", "passages"))  # passages: full-text passage search (issue 19)
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
+
+
+def __getattr__(name: str) -> type:
+    """`ExportDialog` is imported when first used, not at start-up (#20); tests may still replace it here."""
+    if name == "ExportDialog":
+        from litreview.gui.export_dialog import ExportDialog
+
+        globals()[name] = ExportDialog
+        return ExportDialog
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def importable_paths(paths: Sequence[Path]) -> list[Path]:
@@ -195,6 +207,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def _lazy_dock(self, title: str, name: str, build: Callable[[], QWidget], area: Qt.DockWidgetArea) -> LazyDock:
+        """A dock that starts hidden: its content (and its module) is made on first show (start-up time, #20)."""
+        dock = LazyDock(title, name, build, self)
+        self.addDockWidget(area, dock)
+        dock.hide()
+        return dock
+
     def _create_docks(self) -> None:
         self.related = RelatedPanel()
         right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
@@ -204,10 +223,8 @@ class MainWindow(QMainWindow):
         self.list_suggestions = ListSuggestions(self.client, self.related, self)
         self.lists = ReadingListsPanel()
         self.lists_dock = self._dock("Reading lists", "lists_dock", self.lists, left)
-        self.import_log = ImportLogPanel()
-        self.log_dock = self._dock("Import log", "import_log_dock", self.import_log,
-                                   Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.log_dock.hide()
+        self.log_dock = self._lazy_dock("Import log", "import_log_dock", self._build_import_log,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.map = MapPanel()
         self.map_dock = self._dock("Map", "map_dock", self.map, right)
         self.splitDockWidget(self.related_dock, self.map_dock, Qt.Orientation.Vertical)
@@ -223,11 +240,30 @@ class MainWindow(QMainWindow):
         self.passages = PassagesFeature(self)
 
         # screening view (#18)
+        self.screening_dock = self._lazy_dock("Screening", "screening_dock", self._build_screening, right)
+
+    def _build_import_log(self) -> ImportLogPanel:
+        from litreview.gui.import_log_panel import ImportLogPanel
+
+        panel = ImportLogPanel()
+        panel.sig_reimport.connect(self.reimport_with_encoding)  # re-import with another encoding (#15)
+        panel.set_rows(self.reader.import_log())
+        return panel
+
+    @property
+    def import_log(self) -> ImportLogPanel:
+        return self.log_dock.content()
+
+    def _build_screening(self) -> ScreeningView:  # screening view (#18)
         from litreview.gui.screening_view import ScreeningView
 
-        self.screening = ScreeningView(self.client, self.reader)
-        self.screening_dock = self._dock("Screening", "screening_dock", self.screening, right)
-        self.screening_dock.hide()
+        view = ScreeningView(self.client, self.reader)
+        view.sig_message.connect(self.on_error)
+        return view
+
+    @property
+    def screening(self) -> ScreeningView:
+        return self.screening_dock.content()
 
     def _create_status_bar(self) -> None:
         self.progress_label = QLabel()
@@ -339,7 +375,6 @@ class MainWindow(QMainWindow):
             (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
             (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
             (related.sig_export_requested, self.export_related),
-            (self.import_log.sig_reimport, self.reimport_with_encoding),  # re-import with another encoding (#15)
             (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
             (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
             (lists.sig_remove_requested, self.remove_from_list), (lists.sig_reorder_requested, self.reorder_list),
@@ -352,7 +387,6 @@ class MainWindow(QMainWindow):
             (self.missing.sig_export_requested, self.export_missing),
             (self.missing.sig_placeholder_requested, self.add_placeholder),
             (self.list_suggestions.sig_placeholder_added, self.on_list_placeholder_added),  # list suggestions (#18)
-            (self.screening.sig_message, self.on_error),  # screening (#18)
             (self._start_timer.timeout, self.zotero_watch.apply_settings),  # watched folder (#17)
             (self._start_timer.timeout, self.zotero_watch.check_zotero_on_start),  # Zotero changes at start (#17)
         )
@@ -738,7 +772,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15_000)
 
     def refresh_import_log(self) -> None:
-        self.import_log.set_rows(self.reader.import_log())
+        if self.log_dock.built:  # else read when the dock first shows
+            self.import_log.set_rows(self.reader.import_log())
 
     # -- re-import a text file with another encoding (#15) -------------------------------------------------------
     @Slot(str, str)
@@ -816,8 +851,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def request_missing(self, *_: object) -> int | None:
         """Recompute the missing works on the worker, for the whole library or the chosen reading list; only
-        while the dock shows (it is recomputed when it appears)."""
-        if getattr(self, "_closed", True) or not self.missing_dock.isVisible():
+        while the dock shows (it is recomputed when it appears). Not before the start timer, which asks then: the
+        worker opens the library after the window is up, not while it is shown (start-up time, #20)."""
+        if getattr(self, "_closed", True) or not self.missing_dock.isVisible() or self._start_timer.isActive():
             return None
         from litreview.gui.missing_panel import missing_for
 
@@ -889,7 +925,8 @@ class MainWindow(QMainWindow):
         """Open the Export dialog (or, with `destination`, export straight away: scripts and tests)."""
         remembered = self.settings.value("export/folder")
         folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else self.export_folder
-        dialog = ExportDialog(papers, what=what, folder=folder, parent=self)
+        export_dialog = sys.modules[__name__].ExportDialog  # imported on first use; a test may replace it
+        dialog = export_dialog(papers, what=what, folder=folder, parent=self)
         if fmt:
             dialog.set_format(fmt)
         if destination is not None:

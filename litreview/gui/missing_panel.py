@@ -7,7 +7,7 @@ only shows it and asks, through signals, for an export or a placeholder record.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from litreview.core.paper import Paper
 from litreview.core.text import count_of
 from litreview.gui.panel_layout import panel_rows
+
+if TYPE_CHECKING:
+    from litreview.core.paper import Paper
 
 COLUMNS = ("Title", "Authors", "Year", "DOI", "Cited by")
 MISSING_LIMIT = 200  # the most works listed
@@ -40,6 +42,8 @@ def missing_for(services: Any, *, paper_ids: list[int] | None = None, k: int = M
 
 def work_as_paper(work: dict[str, Any], number: int) -> Paper:
     """A missing work as a Paper for the exporters (it has no library id: `number` stands in, negative)."""
+    from litreview.core.paper import Paper
+
     return Paper(
         id=-number, title=work.get("title"), authors=tuple(str(a) for a in work.get("authors") or ()),
         year=work.get("year"), venue=work.get("venue"), doi=work.get("doi"), arxiv_id=work.get("arxiv_id"),

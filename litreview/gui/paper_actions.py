@@ -13,8 +13,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 
 from litreview.core.text import count_of
-from litreview.gui.edit_dialog import EditPaperDialog, changed_fields
-from litreview.gui.trash_panel import TrashPanel
 from litreview.gui.undo import (
     JobCommand,
     WorkerCommand,
@@ -27,20 +25,21 @@ from litreview.gui.undo import (
 from litreview.workers.messages import Reply
 
 if TYPE_CHECKING:
+    from litreview.gui.edit_dialog import EditPaperDialog
     from litreview.gui.main_window import MainWindow
+    from litreview.gui.trash_panel import TrashPanel
 
 
 class PaperActions(QObject):
-    """Owns the undo stack and the Trash view of one window."""
+    """Owns the undo stack and the Trash view of one window (the view and the Edit paper dialog, with their
+    modules, are made when first opened: start-up time, #20)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.client = window.client
         self.undo_stack = QUndoStack(self)
-        self.trash_panel = TrashPanel(window)
-        self.trash_panel.sig_restore_requested.connect(self.restore)
-        self.trash_panel.sig_empty_requested.connect(self.empty)
+        self._trash_panel: TrashPanel | None = None
 
         self.delete_action = QAction("&Delete (move to the trash)", window)
         self.delete_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")])
@@ -59,6 +58,16 @@ class PaperActions(QObject):
         self.editor: EditPaperDialog | None = None
         for action in (self.undo_action, self.redo_action, self.trash_action, self.edit_paper_action):
             window.addAction(action)
+
+    @property
+    def trash_panel(self) -> TrashPanel:
+        if self._trash_panel is None:
+            from litreview.gui.trash_panel import TrashPanel
+
+            self._trash_panel = TrashPanel(self.window)
+            self._trash_panel.sig_restore_requested.connect(self.restore)
+            self._trash_panel.sig_empty_requested.connect(self.empty)
+        return self._trash_panel
 
     def menu_actions(self) -> list[QAction]:
         return [self.undo_action, self.redo_action, self.edit_paper_action, self.delete_action, self.trash_action]
@@ -86,6 +95,8 @@ class PaperActions(QObject):
             return None
         if self.editor is not None:
             self.editor.deleteLater()
+        from litreview.gui.edit_dialog import EditPaperDialog
+
         self.editor = dialog = EditPaperDialog(paper, self.window)
         dialog.accepted.connect(lambda: self.save_edit(paper, dialog.values))
         dialog.open()
@@ -93,6 +104,8 @@ class PaperActions(QObject):
 
     def save_edit(self, paper: dict, values: dict) -> bool:
         """Save what changed (on the worker, undoable); returns whether anything had."""
+        from litreview.gui.edit_dialog import changed_fields
+
         changes = changed_fields(paper, values)
         if not changes:
             self.window.statusBar().showMessage("Nothing changed", 5_000)
@@ -146,5 +159,5 @@ class PaperActions(QObject):
         self.window.on_papers_changed()
         if self.window.current_paper_id() is None:  # the paper shown went to the trash
             self.window.details.show_paper(None)
-        if self.trash_panel.isVisible():
+        if self._trash_panel is not None and self._trash_panel.isVisible():
             self.refresh_trash()

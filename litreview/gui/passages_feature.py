@@ -9,41 +9,64 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
 
 from litreview.core.text import count_of
-from litreview.gui.passage_results import PassageResultsPanel
-from litreview.gui.reader import ReaderWidget
 
 if TYPE_CHECKING:
     from litreview.gui.main_window import MainWindow
+    from litreview.gui.passage_results import PassageResultsPanel
+    from litreview.gui.reader import ReaderWidget
     from litreview.workers.messages import Reply
 
 
 class PassagesFeature(QObject):
-    """Passage search results, related evidence and the reader, as docks of `window`."""
+    """Passage search results, related evidence and the reader, as docks of `window`.
+
+    The docks start hidden; each one's panel (and its module) is made when the dock first shows (#20)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.results = PassageResultsPanel()
-        self.results_dock = window._dock("Passages", "passages_dock", self.results, left)
-        self.evidence = PassageResultsPanel()
-        self.evidence_dock = window._dock("Evidence", "evidence_dock", self.evidence, right)
-        self.reader = ReaderWidget()
-        self.reader_dock = window._dock("Reader", "reader_dock", self.reader, right)
+        self.results_dock = window._lazy_dock("Passages", "passages_dock", lambda: self._results_panel(
+            self.open_passage), left)
+        self.evidence_dock = window._lazy_dock("Evidence", "evidence_dock", lambda: self._results_panel(
+            self.read_passage), right)
+        self.reader_dock = window._lazy_dock("Reader", "reader_dock", self._reader_widget, right)
         self._reader_placed = False
         self.docks = (self.results_dock, self.evidence_dock, self.reader_dock)
-        for dock in self.docks:
-            dock.hide()
-        self.results.sig_open_requested.connect(self.open_passage)
-        self.evidence.sig_open_requested.connect(self.read_passage)
         window.related.sig_evidence_requested.connect(self.show_evidence)
         window.search_mode.setItemData(window.search_mode.findData("passages"),
                                        "Search the PDFs' full text: paper, page and passage (hybrid)",
                                        Qt.ItemDataRole.ToolTipRole)
         window.installEventFilter(self)  # the window's close stops the reader's page-rendering child
 
+    @staticmethod
+    def _results_panel(on_open) -> PassageResultsPanel:  # noqa: ANN001 - a slot taking a PassageResult
+        from litreview.gui.passage_results import PassageResultsPanel
+
+        panel = PassageResultsPanel()
+        panel.sig_open_requested.connect(on_open)
+        return panel
+
+    @staticmethod
+    def _reader_widget() -> ReaderWidget:
+        from litreview.gui.reader import ReaderWidget
+
+        return ReaderWidget()
+
+    @property
+    def results(self) -> PassageResultsPanel:
+        return self.results_dock.content()
+
+    @property
+    def evidence(self) -> PassageResultsPanel:
+        return self.evidence_dock.content()
+
+    @property
+    def reader(self) -> ReaderWidget:
+        return self.reader_dock.content()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.window and event.type() == QEvent.Type.Close:
+        if watched is self.window and event.type() == QEvent.Type.Close and self.reader_dock.built:
             self.reader.pages.close()
         return False
 

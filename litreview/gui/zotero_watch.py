@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings, QTimer, Slot
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
-from litreview.gui.file_dialogs import path_row
 from litreview.workers.messages import JobOutcome, Reply
 
 WATCH_FOLDER_KEY = "watch/folder"
@@ -46,6 +45,8 @@ class WatchSettingsBox(QWidget):
         self.settings = settings
         self.folder = QLineEdit(str(settings.value(WATCH_FOLDER_KEY, "") or ""))
         self.folder.setPlaceholderText("A folder whose new PDFs and .bib files are imported while the app runs")
+        from litreview.gui.file_dialogs import path_row  # with the Settings dialog, not at start-up (#20)
+
         row = path_row(self, self.folder, "Watched folder")
         row.setContentsMargins(0, 0, 0, 0)
         self.watch = QCheckBox("Import new and changed PDFs and .bib files from this folder")

@@ -151,7 +151,8 @@ def test_cancel_from_the_status_bar_keeps_imported_papers(qtbot, make_window, dr
     progress = []
     window.client.sig_progress.connect(progress.append)
     drop_on(window, [drop_folder])
-    qtbot.waitUntil(lambda: any(p.done >= 2 for p in progress), timeout=10_000)
+    # three files read: two papers at least, whichever place corrupt.pdf takes in the order
+    qtbot.waitUntil(lambda: any(p.done >= 3 for p in progress), timeout=10_000)
     assert window.cancel_button.isVisible()
     with qtbot.waitSignal(window.client.sig_job_done, timeout=10_000) as done:
         window.cancel_button.click()
@@ -234,17 +235,17 @@ def test_related_panel_ignores_answers_for_another_paper(qtbot):
 
 def test_export_dialog_proposes_the_last_folder(qtbot, make_window, tmp_path, monkeypatch):
     """The export dialog opened in the home folder every time; now it proposes the folder of the last export."""
-    import litreview.gui.main_window as main_window_module
+    import litreview.gui.export_dialog as export_dialog_module
     from litreview.core.paper import Paper
 
     proposed = []
-    original = main_window_module.ExportDialog
+    original = export_dialog_module.ExportDialog
 
     def recording(*args, folder=None, **kwargs):
         proposed.append(folder)
         return original(*args, folder=folder, **kwargs)
 
-    monkeypatch.setattr(main_window_module, "ExportDialog", recording)
+    monkeypatch.setattr(export_dialog_module, "ExportDialog", recording)
     window = make_window()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

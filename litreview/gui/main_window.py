@@ -7,7 +7,6 @@ asks for every write and every long or model-backed answer through a worker clie
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -62,16 +61,6 @@ STATUS_WIDEST = "not embedded, 99 warnings"
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"),
                 ("Passages", "passages"))  # passages: full-text passage search (issue 19)
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
-
-
-def __getattr__(name: str) -> type:
-    """`ExportDialog` is imported when first used, not at start-up (#20); tests may still replace it here."""
-    if name == "ExportDialog":
-        from litreview.gui.export_dialog import ExportDialog
-
-        globals()[name] = ExportDialog
-        return ExportDialog
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def importable_paths(paths: Sequence[Path]) -> list[Path]:
@@ -925,8 +914,9 @@ class MainWindow(QMainWindow):
         """Open the Export dialog (or, with `destination`, export straight away: scripts and tests)."""
         remembered = self.settings.value("export/folder")
         folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else self.export_folder
-        export_dialog = sys.modules[__name__].ExportDialog  # imported on first use; a test may replace it
-        dialog = export_dialog(papers, what=what, folder=folder, parent=self)
+        from litreview.gui.export_dialog import ExportDialog  # on first use: not at start-up (#20)
+
+        dialog = ExportDialog(papers, what=what, folder=folder, parent=self)
         if fmt:
             dialog.set_format(fmt)
         if destination is not None:

@@ -482,3 +482,16 @@ def test_resolution_and_missing_on_the_shared_papers(shared_data: Path, tmp_path
     ]
     unlisted = [key for key in wanted if not any(fuzz.ratio(key, title) >= 90 for title in missing)]
     assert len(unlisted) <= 0.1 * len(wanted), unlisted
+
+
+@pytest.mark.parametrize("heading", [
+    "References", "REFERENCES", "4. References", "Reference list", "Notes and references", "Bibliography",
+    "Bibliographie", "Literature Cited", "Works cited", "Cited literature", "Literatur", "Literaturverzeichnis",
+    "Referências bibliográficas", "Referencias", "Références", "Riferimenti bibliografici", "Bibliografia",
+    "Литература", "参考文献",
+])
+def test_a_page_is_laid_out_for_every_reference_heading(heading):
+    """Pages are laid out only when their plain text holds a heading's word: each heading must have one."""
+    from litreview.ingest.pdf.references import _HEADING_WORD_RE, HEADING_RE
+
+    assert HEADING_RE.match(heading) and _HEADING_WORD_RE.search(heading)

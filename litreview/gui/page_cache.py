@@ -108,14 +108,9 @@ class PageCache(QObject):
 
     def _executor(self):
         if self._pool is None:
-            import multiprocessing
-            import os
-            from concurrent.futures import ProcessPoolExecutor
+            from litreview.ingest.pdf_process import background_pool
 
-            from litreview.ingest.pdf_process import background_child
-
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=background_child, initargs=(os.getpid(),))
+            self._pool = background_pool()
         return self._pool
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from litreview.core.paper import IngestError, ParsedPaper
 from litreview.ingest.registry import FileRead
@@ -36,6 +37,15 @@ def background_child(parent_pid: int) -> None:
     if hasattr(os, "nice"):
         os.nice(10)
     exit_with_parent(parent_pid)
+
+
+def background_pool() -> Any:
+    """A pool of one spawned child that works for the app in the background (`background_child`)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=background_child, initargs=(os.getpid(),))
 
 
 def _read_pdf(path: Path) -> ParsedPaper | IngestError:
@@ -80,15 +90,7 @@ class PdfReader:
 
     def _executor(self):
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=background_child,
-                initargs=(os.getpid(),),
-            )
+            self._pool = background_pool()
         return self._pool
 
     def close(self, *, kill: bool = False) -> None:

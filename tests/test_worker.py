@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from functools import partial
 
@@ -178,6 +179,24 @@ def test_only_the_latest_related_answer_is_shown(qtbot, threaded, papers):
         pass
     assert [a.request_id for a in answers] == [latest]
     assert answers[0].value.paper_id == 3
+
+
+def test_a_related_query_replaced_while_it_waited_is_not_run(qtbot, threaded, papers):
+    """Selections made while the worker is busy queue requests; only the newest is computed (running the backlog
+    held the GIL for 100+ ms at a time while the window wanted to paint)."""
+    client = threaded()
+    busy, ran = threading.Event(), []
+    client.query(lambda services: busy.wait(10))  # holds the worker while the selection moves three times
+    for paper_id in (1, 2, 3):
+        client.query(lambda services, paper_id=paper_id: ran.append(paper_id) or paper_id, channel="related",
+                     latest_only=True)
+    answers = replies(client, "related")
+    busy.set()
+    qtbot.waitUntil(lambda: bool(answers), timeout=10_000)
+    with qtbot.assertNotEmitted(client.sig_replied, wait=200):
+        pass
+    assert ran == [3]
+    assert [a.value for a in answers] == [3]
 
 
 def test_cancel_stops_within_a_batch_and_keeps_what_was_done(qtbot, threaded, papers, library_path):

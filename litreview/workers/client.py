@@ -95,6 +95,12 @@ class _ClientBase(QObject):
     def _runner_of_jobs(self) -> JobRunner:
         raise NotImplementedError
 
+    def superseded(self, request_id: int, channel: str) -> bool:
+        """Whether a newer request (or `invalidate`) replaced `request_id` on its latest-only channel; its reply
+        will be dropped. Safe to call from the worker thread (one dict read; ids only grow)."""
+        latest = self._latest.get(channel)
+        return latest is not None and request_id != latest
+
     def invalidate(self, channel: str) -> None:
         """Forget the pending request of a latest-only channel (e.g. the selection was cleared)."""
         self._latest[channel] = next(self._ids)
@@ -115,8 +121,7 @@ class _ClientBase(QObject):
     @Slot(object)
     def _on_reply(self, reply: Reply) -> None:
         handler = self._handlers.pop(reply.request_id, None)
-        latest = self._latest.get(reply.channel)
-        if latest is not None and reply.request_id != latest:
+        if self.superseded(reply.request_id, reply.channel):
             return
         if handler is not None:
             handler(reply)
@@ -147,7 +152,8 @@ class WorkerClient(_ClientBase):
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("litreview-worker")
-        self._worker = LibraryWorker(LibrarySession(library_path, backend=backend), progress_interval=progress_interval)
+        self._worker = LibraryWorker(LibrarySession(library_path, backend=backend), progress_interval=progress_interval,
+                                     superseded=self.superseded)
         self._worker.moveToThread(self._thread)
         worker = self._worker
         for signal, slot in ((worker.sig_progress, self._on_progress), (worker.sig_job_done, self._on_job_done),

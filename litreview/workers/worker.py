@@ -9,6 +9,7 @@ The GUI never talks to it directly: `litreview.workers.client.WorkerClient` rela
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
@@ -52,9 +53,11 @@ class LibraryWorker(QObject):
     sig_error = Signal(str)
     sig_closed = Signal()
 
-    def __init__(self, session: LibrarySession, *, progress_interval: float = 0.1) -> None:
+    def __init__(self, session: LibrarySession, *, progress_interval: float = 0.1,
+                 superseded: Callable[[int, str], bool] = lambda request_id, channel: False) -> None:
         super().__init__()
         self.session = session
+        self.superseded = superseded  # (request id, channel) -> a newer request replaced it; called on this thread
         self.runner = JobRunner(
             on_progress=self._emit_progress, on_done=self._emit_done, progress_interval=progress_interval
         )
@@ -71,8 +74,14 @@ class LibraryWorker(QObject):
 
     @Slot(int, str, object)
     def run_query(self, request_id: int, channel: str, query: Query) -> None:
-        """Answer a query now (between two batches of the running job)."""
-        if not self._closed:
+        """Answer a query now (between two batches of the running job). A query that a newer request on its
+        latest-only channel replaced while it waited (selections made during a long batch) is not run: its reply
+        would be dropped, and running the backlog would hold the GIL while the window wants to paint."""
+        if self._closed:
+            return
+        if self.superseded(request_id, channel):
+            self.sig_reply.emit(Reply(request_id, channel, error="superseded by a newer request"))
+        else:
             self.sig_reply.emit(answer(self.session, request_id, channel, query))
 
     def _schedule_step(self) -> None:

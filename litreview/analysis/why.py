@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -62,7 +63,10 @@ def phrases(text: str) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=256)
 def _counts(text: str) -> Counter[str]:
+    """How often `text` uses each term and phrase; remembered (a related query counts each text up to four
+    times, and the selection comes back to the same papers). Read it, never change it."""
     return Counter(terms(text)) + Counter(phrases(text))
 
 

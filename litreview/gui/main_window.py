@@ -425,6 +425,9 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.request_map()
+        from litreview.pipeline.jobs import prepare_import
+
+        self.client.query(prepare_import)  # on the worker: the window's first drop then finds the readers loaded
         if self._resume_on_start:
             from litreview.pipeline.jobs import resume_job
 

@@ -63,6 +63,17 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
     return WithWarning(summary, f"not embedded: {model_problem}") if model_problem else summary
 
 
+def prepare_import(services: Services) -> None:
+    """A query the window sends once it is up: import what an import runs on (the importer and the readers of
+    every format, the full-text and embedding steps). Modules are shared by the threads, so the first drop then
+    neither loads the readers on the GUI thread (35 ms) nor starts with the worker importing modules while the
+    window wants the GIL (30-50 ms of stall in benchmarks/ui_stall.py). The services are not touched."""
+    from litreview.ingest.registry import default_registry
+    from litreview.pipeline import embed, fulltext, importer  # noqa: F401
+
+    default_registry()
+
+
 def embed_job() -> Job:
     """Embed every paper with no current vector for the chosen model (after a model change or an edit)."""
     return Job(JobKind.EMBED, _embed)

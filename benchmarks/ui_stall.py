@@ -16,6 +16,7 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/ui_stall.py [--model NAME] [--pdfs DIR] [--limit N]
         [--startup-papers 5000] [--table-papers 100000] [--skip-startup] [--skip-import]
         [--repeats 3] [--rounds 1] [--gui-settings FILE] [--compare-with DIR] [--drop-after-ms 100]
+        [--without-passages]
 """
 
 from __future__ import annotations
@@ -148,10 +149,12 @@ def startup_medians(runs: list[dict]) -> str:
 
 
 def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None,  # noqa: ANN001
-                  drop_after_ms: int = 100) -> dict:
+                  drop_after_ms: int = 100, passages: bool = True) -> dict:
     """The import stall; `tracer` (benchmarks/stall_trace.StallTracer) also prints where the GUI thread was. The
     files are dropped `drop_after_ms` after the event loop starts (the heartbeat runs from the start, so what the
-    window does on its own after start-up counts too)."""
+    window does on its own after start-up counts too). Without `passages` the import skips splitting and embedding
+    the PDFs' full text (the work of an import before full-text passages existed, for a like-with-like
+    comparison with an older checkout); it is started through the window's client instead of a drop."""
     from PySide6.QtCore import QObject, QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
@@ -226,8 +229,16 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None,
         client.sig_replied.connect(probe.answered)
         from stall_trace import run_timed
 
+        def drop() -> None:
+            if passages:
+                window.import_paths(files)
+            else:
+                from litreview.pipeline.jobs import import_job
+
+                client.start(import_job(files, fulltext=False))
+
         started, elapsed = run_timed(app, (heartbeat, mover), tracer,
-                            lambda: QTimer.singleShot(drop_after_ms, lambda: window.import_paths(files)))
+                            lambda: QTimer.singleShot(drop_after_ms, drop))
         client.shutdown()
         window.reader.library.close()
         window.close()
@@ -321,6 +332,8 @@ def main() -> int:
     parser.add_argument("--compare-with", type=Path, help="start-up: another checkout of the project to time too")
     parser.add_argument("--drop-after-ms", type=int, default=100, help="stall: drop the files this long after the "
                         "event loop starts (a user's first drop comes seconds after the window appears)")
+    parser.add_argument("--without-passages", action="store_true", help="stall: import without splitting and "
+                        "embedding full-text passages (what an import did before they existed)")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--table-papers", type=int, default=100_000, help="0 skips the table timings")
@@ -341,7 +354,8 @@ def main() -> int:
         table = measure_table(args.table_papers)
         print(json.dumps({"table": table}, indent=1))
     if not args.skip_import:
-        stall = measure_stall(args.pdfs, args.model, args.limit, drop_after_ms=args.drop_after_ms)
+        stall = measure_stall(args.pdfs, args.model, args.limit, drop_after_ms=args.drop_after_ms,
+                              passages=not args.without_passages)
         print(json.dumps({"stall": stall}, indent=1))
         print(f"longest GUI-thread stall while importing {stall['pdfs']} PDFs with embedding: "
               f"{stall['longest_gap_ms']} ms (floor < 100 ms)")

@@ -199,6 +199,19 @@ def test_a_related_query_replaced_while_it_waited_is_not_run(qtbot, threaded, pa
     assert [a.value for a in answers] == [3]
 
 
+def test_a_request_not_sent_latest_only_always_runs(qtbot, threaded, papers):
+    """Only latest-only requests are skipped when replaced: another request on the same channel (a write, say)
+    runs even though a newer latest-only request exists."""
+    client = threaded()
+    busy, ran = threading.Event(), []
+    client.query(lambda services: busy.wait(10))
+    client.query(lambda services: ran.append("write"), channel="related")
+    client.query(lambda services: ran.append("newest"), channel="related", latest_only=True)
+    busy.set()
+    qtbot.waitUntil(lambda: len(ran) == 2, timeout=10_000)
+    assert ran == ["write", "newest"]
+
+
 def test_cancel_stops_within_a_batch_and_keeps_what_was_done(qtbot, threaded, papers, library_path):
     client = threaded(step_delay=0.1)
     outcomes, progress = [], []

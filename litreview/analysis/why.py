@@ -65,8 +65,8 @@ def phrases(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def _counts(text: str) -> Counter[str]:
-    """How often `text` uses each term and phrase; remembered (a related query counts each text up to four
-    times, and the selection comes back to the same papers). Read it, never change it."""
+    """How often `text` uses each term and phrase; remembered (a related query over k hits counted its own text
+    2k times and each hit's twice, and the selection comes back to the same papers). Read it, never change it."""
     return Counter(terms(text)) + Counter(phrases(text))
 
 

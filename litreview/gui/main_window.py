@@ -7,6 +7,7 @@ asks for every write and every long or model-backed answer through a worker clie
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 STATUS_WIDEST = "not embedded, 99 warnings"
 SEARCH_MODES = (("Filter", "filter"), ("Keyword", "keyword"), ("Semantic", "semantic"), ("Hybrid", "hybrid"),
                 ("Passages", "passages"))  # passages: full-text passage search (issue 19)
+log = logging.getLogger(__name__)
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app" / "litreview.svg"
 
 
@@ -69,6 +71,12 @@ def importable_paths(paths: Sequence[Path]) -> list[Path]:
 
     readers = default_registry()
     return [p for p in paths if p.is_dir() or readers.accepts_name(p)]
+
+
+def _log_failure(reply: Reply) -> None:
+    """The reply handler of a query whose answer nobody waits for (a failure is a bug worth a warning)."""
+    if not reply.ok:
+        log.warning("background query failed: %s", reply.error)
 
 
 def format_eta(seconds: float | None) -> str:
@@ -427,7 +435,7 @@ class MainWindow(QMainWindow):
         self.request_map()
         from litreview.pipeline.jobs import prepare_import
 
-        self.client.query(prepare_import)  # on the worker: the window's first drop then finds the readers loaded
+        self.client.query(prepare_import, _log_failure)  # on the worker: the first drop finds the readers loaded
         if self._resume_on_start:
             from litreview.pipeline.jobs import resume_job
 

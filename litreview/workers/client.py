@@ -41,6 +41,7 @@ class _ClientBase(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._latest: dict[str, int] = {}  # latest-only channel -> newest request id
+        self._latest_only: set[int] = set()  # latest-only requests not answered yet (the worker may skip these)
         self._handlers: dict[int, ReplyHandler | None] = {}
         self._running_jobs: set[int] = set()
         self.last_job_id = 0
@@ -63,6 +64,7 @@ class _ClientBase(QObject):
         self._handlers[request_id] = on_reply
         if latest_only:
             self._latest[channel] = request_id
+            self._latest_only.add(request_id)
         return request_id
 
     def start(self, job: Job) -> int:
@@ -96,10 +98,10 @@ class _ClientBase(QObject):
         raise NotImplementedError
 
     def superseded(self, request_id: int, channel: str) -> bool:
-        """Whether a newer request (or `invalidate`) replaced `request_id` on its latest-only channel; its reply
-        will be dropped. Safe to call from the worker thread (one dict read; ids only grow)."""
-        latest = self._latest.get(channel)
-        return latest is not None and request_id != latest
+        """Whether `request_id` was sent latest-only and a newer request on its channel (or `invalidate`) replaced
+        it: its reply would be dropped, so the worker need not run it. Called on the worker thread (a set and a
+        dict read; ids only grow). Other requests always run, even on a channel with latest-only history."""
+        return request_id in self._latest_only and self._latest.get(channel) != request_id
 
     def invalidate(self, channel: str) -> None:
         """Forget the pending request of a latest-only channel (e.g. the selection was cleared)."""
@@ -121,7 +123,9 @@ class _ClientBase(QObject):
     @Slot(object)
     def _on_reply(self, reply: Reply) -> None:
         handler = self._handlers.pop(reply.request_id, None)
-        if self.superseded(reply.request_id, reply.channel):
+        self._latest_only.discard(reply.request_id)
+        latest = self._latest.get(reply.channel)
+        if latest is not None and reply.request_id != latest:
             return
         if handler is not None:
             handler(reply)

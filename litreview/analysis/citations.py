@@ -128,13 +128,14 @@ def reference_step(library: Library, *, cancel: CancelToken | None = None) -> Ge
     the step existed, or whose reading was interrupted), then resolve every unresolved reference. Each paper
     commits on its own, so a killed run resumes where it stopped. Returns how many papers were read."""
     from litreview.core.paper import IngestError
-    from litreview.ingest.pdf import read_references
     from litreview.library.references import mark_failed, queue_missing, queued, store_references
 
     cancel = cancel or CancelToken()
     with library.transaction() as conn:
         queue_missing(conn)
     todo = queued(library.conn)
+    if todo:  # the PDF readers (160 ms to import on the worker, beside the window) only when there is one to read
+        from litreview.ingest.pdf import read_references
     for done, (paper_id, paths) in enumerate(todo, start=1):
         cancel.raise_if_cancelled()
         existing = [path for path in paths if Path(path).is_file()]

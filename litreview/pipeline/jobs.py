@@ -65,9 +65,12 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
 
 def prepare_import(services: Services) -> None:
     """A query the window sends once it is up: import what an import runs on (the importer and the readers of
-    every format, the full-text and embedding steps). Modules are shared by the threads, so the first drop then
-    neither loads the readers on the GUI thread (35 ms) nor starts with the worker importing modules while the
-    window wants the GIL (30-50 ms of stall in benchmarks/ui_stall.py). The services are not touched."""
+    every format, the full-text and embedding steps, the index and its search). Modules are shared by the
+    threads, so the first drop then neither loads the readers on the GUI thread (35 ms) nor starts with the
+    worker importing modules while the window wants the GIL (30-50 ms of stall in benchmarks/ui_stall.py).
+    The services are not touched."""
+    from litreview.index import search, service  # noqa: F401 - the index an import adds to, related queries
+    from litreview.ingest import zotero  # noqa: F401 - the importer asks whether a path is a Zotero library
     from litreview.ingest.registry import default_registry
     from litreview.pipeline import embed, fulltext, importer  # noqa: F401
 

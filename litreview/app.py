@@ -48,8 +48,16 @@ def ensure_library(path: Path | str | None) -> Path:
     return resolved
 
 
+GIL_SWITCH_S = 0.001
+
+
 def create_window(library_path: Path, *, backend=None, settings=None):
-    """The main window over `library_path` and its started WorkerClient. Needs a QApplication."""
+    """The main window over `library_path` and its started WorkerClient. Needs a QApplication.
+
+    The worker thread shares the GIL with the GUI thread, and every Python call Qt makes while painting (a model's
+    data(), a slot) waits for it; while the worker runs Python each of those waits up to the switch interval. 1 ms
+    instead of 5 ms keeps the window's frames short during an import (benchmarks/ui_stall.py)."""
+    sys.setswitchinterval(GIL_SWITCH_S)
     from litreview.gui.library_reader import LibraryReader, ReadOnlyLibrary
     from litreview.gui.main_window import MainWindow
     from litreview.workers.client import WorkerClient

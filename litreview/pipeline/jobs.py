@@ -64,17 +64,19 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
 
 
 def prepare_import(services: Services) -> None:
-    """A query the window sends once it is up: import what an import runs on (the importer and the readers of
-    every format, the full-text and embedding steps, the index and its search). Modules are shared by the
-    threads, so the first drop then neither loads the readers on the GUI thread (35 ms) nor starts with the
-    worker importing modules while the window wants the GIL (30-50 ms of stall in benchmarks/ui_stall.py).
-    The services are not touched."""
+    """A query the window sends once it is up: load what an import runs on (the importer and the readers of
+    every format, the full-text step and the PDF reading it hands to its child, the embedding step, the index and
+    its search, sqlite-utils with its plugins for the library's row reads). Modules are shared by the threads, so
+    the first drop then neither loads the readers on the GUI thread (35 ms) nor has the worker importing modules
+    while the window wants the GIL (30-160 ms at a time in benchmarks/ui_stall.py)."""
     from litreview.index import search, service  # noqa: F401 - the index an import adds to, related queries
     from litreview.ingest import zotero  # noqa: F401 - the importer asks whether a path is a Zotero library
+    from litreview.ingest.pdf import passages  # noqa: F401 - what the full-text step sends to its child
     from litreview.ingest.registry import default_registry
     from litreview.pipeline import embed, fulltext, importer  # noqa: F401
 
     default_registry()
+    services.library.db  # noqa: B018 - sqlite-utils, which reads its plugins' entry points from disk on first use
 
 
 def embed_job() -> Job:

@@ -74,3 +74,22 @@ def run_timed(app, timers, tracer: StallTracer | None, before_exec=None) -> tupl
         tracer.stop()
         tracer.report()
     return started, elapsed
+
+
+def heartbeat_probe(tracer: StallTracer | None = None):  # noqa: ANN201 - a QObject subclass, Qt imported lazily
+    """The base of a benchmark's GUI-thread probe: a slot `beat()` for a 10 ms QTimer that records when it ran
+    (and tells `tracer`). Subclass it for the job watching."""
+    from PySide6.QtCore import QObject, Slot
+
+    class HeartbeatProbe(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.beats: list[float] = []
+
+        @Slot()
+        def beat(self) -> None:
+            self.beats.append(time.perf_counter())
+            if tracer is not None:
+                tracer.beat()
+
+    return HeartbeatProbe

@@ -157,7 +157,7 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None,
     `passages` the dropped files' import skips splitting and embedding their full text (the work of an import
     before full-text passages existed, for a like-with-like comparison with an older checkout); the drop goes
     through the window either way."""
-    from PySide6.QtCore import QObject, QSettings, QTimer, Slot
+    from PySide6.QtCore import QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
     from litreview.app import create_window, ensure_library
@@ -179,24 +179,19 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None,
         window.show()
         files = sorted(pdfs.glob("*.pdf"))[:limit] if limit else [pdfs]
 
-        class Probe(QObject):
+        from stall_trace import heartbeat_probe, run_timed
+
+        class Probe(heartbeat_probe(tracer)):
             """GUI-thread heartbeat and job watcher."""
 
             def __init__(self) -> None:
                 super().__init__()
-                self.beats: list[float] = []
                 self.outcomes: list[JobOutcome] = []
                 self.progress = 0
                 self.related = 0
                 self.stages: list[tuple[float, str, str]] = []  # (time, stage, what the worker reported last)
                 self.import_job: int | None = None
                 self.dropped = 0.0
-
-            @Slot()
-            def beat(self) -> None:
-                self.beats.append(time.perf_counter())
-                if tracer is not None:
-                    tracer.beat()
 
             @Slot(object)
             def done(self, outcome: JobOutcome) -> None:
@@ -231,7 +226,6 @@ def measure_stall(pdfs: Path, model: str | None, limit: int | None, tracer=None,
         client.sig_job_done.connect(probe.done)
         client.sig_progress.connect(probe.progressed)
         client.sig_replied.connect(probe.answered)
-        from stall_trace import run_timed
 
         def drop() -> None:
             from litreview.pipeline import jobs

@@ -19,7 +19,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +41,9 @@ def source_pdfs(folder: Path | None, count: int, into: Path) -> list[Path]:
 
 def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, backend,  # noqa: ANN001
             tracer=None) -> dict:  # noqa: ANN001
-    from PySide6.QtCore import QObject, QSettings, QTimer, Slot
+    from PySide6.QtCore import QSettings, QTimer, Slot
     from PySide6.QtWidgets import QApplication
+    from stall_trace import heartbeat_probe, run_timed
 
     from litreview.app import create_window, ensure_library
     from litreview.gui.zotero_watch import WATCH_ENABLED_KEY, WATCH_FOLDER_KEY
@@ -67,20 +67,13 @@ def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, b
         window.resize(1280, 800)
         window.show()
 
-        class Probe(QObject):
+        class Probe(heartbeat_probe(tracer)):
             def __init__(self) -> None:
                 super().__init__()
-                self.beats: list[float] = []
                 self.imported = 0
                 self.failed = 0
                 self.jobs = 0
                 self.copied = 0
-
-            @Slot()
-            def beat(self) -> None:
-                self.beats.append(time.perf_counter())
-                if tracer is not None:
-                    tracer.beat()
 
             @Slot()
             def copy_next(self) -> None:
@@ -107,7 +100,6 @@ def measure(pdfs: list[Path], every: float, model: str | None, timeout: float, b
         copier.timeout.connect(probe.copy_next)
         client.sig_job_done.connect(probe.done)
         QTimer.singleShot(int(timeout * 1000), app.quit)
-        from stall_trace import run_timed
 
         started, elapsed = run_timed(app, (heartbeat, copier), tracer)
         papers = window.reader.count()

@@ -41,7 +41,6 @@ class _ClientBase(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._latest: dict[str, int] = {}  # latest-only channel -> newest request id
-        self._latest_only: set[int] = set()  # latest-only requests not answered yet (the worker may skip these)
         self._handlers: dict[int, ReplyHandler | None] = {}
         self._running_jobs: set[int] = set()
         self.last_job_id = 0
@@ -64,7 +63,6 @@ class _ClientBase(QObject):
         self._handlers[request_id] = on_reply
         if latest_only:
             self._latest[channel] = request_id
-            self._latest_only.add(request_id)
         return request_id
 
     def start(self, job: Job) -> int:
@@ -77,7 +75,7 @@ class _ClientBase(QObject):
               latest_only: bool = False) -> int:
         """Run `query(services)` on the worker between job batches; returns the request id of its Reply."""
         request_id = self._new_request(on_reply, channel, latest_only)
-        self._send_query(request_id, channel, query)
+        self._send_query(request_id, channel, latest_only, query)
         return request_id
 
     def cancel(self) -> None:
@@ -91,17 +89,18 @@ class _ClientBase(QObject):
     def _send_job(self, job_id: int, job: Job) -> None:
         raise NotImplementedError
 
-    def _send_query(self, request_id: int, channel: str, query: Query) -> None:
+    def _send_query(self, request_id: int, channel: str, latest_only: bool, query: Query) -> None:
         raise NotImplementedError
 
     def _runner_of_jobs(self) -> JobRunner:
         raise NotImplementedError
 
     def superseded(self, request_id: int, channel: str) -> bool:
-        """Whether `request_id` was sent latest-only and a newer request on its channel (or `invalidate`) replaced
-        it: its reply would be dropped, so the worker need not run it. Called on the worker thread (a set and a
-        dict read; ids only grow). Other requests always run, even on a channel with latest-only history."""
-        return request_id in self._latest_only and self._latest.get(channel) != request_id
+        """Whether a newer latest-only request on `channel` (or `invalidate`) replaced `request_id`: its reply is
+        dropped, and the worker does not run it if it was sent latest-only. Also called on the worker thread
+        (one dict read; ids only grow)."""
+        latest = self._latest.get(channel)
+        return latest is not None and request_id != latest
 
     def invalidate(self, channel: str) -> None:
         """Forget the pending request of a latest-only channel (e.g. the selection was cleared)."""
@@ -123,9 +122,7 @@ class _ClientBase(QObject):
     @Slot(object)
     def _on_reply(self, reply: Reply) -> None:
         handler = self._handlers.pop(reply.request_id, None)
-        self._latest_only.discard(reply.request_id)
-        latest = self._latest.get(reply.channel)
-        if latest is not None and reply.request_id != latest:
+        if self.superseded(reply.request_id, reply.channel):
             return
         if handler is not None:
             handler(reply)
@@ -148,7 +145,7 @@ class WorkerClient(_ClientBase):
     """
 
     _req_job = Signal(int, object)
-    _req_query = Signal(int, str, object)
+    _req_query = Signal(int, str, bool, object)
     _req_shutdown = Signal()
 
     def __init__(self, library_path: Path | str, *, backend: Backend | None = None, progress_interval: float = 0.1,
@@ -171,8 +168,8 @@ class WorkerClient(_ClientBase):
     def _send_job(self, job_id: int, job: Job) -> None:
         self._req_job.emit(job_id, job)
 
-    def _send_query(self, request_id: int, channel: str, query: Query) -> None:
-        self._req_query.emit(request_id, channel, query)
+    def _send_query(self, request_id: int, channel: str, latest_only: bool, query: Query) -> None:
+        self._req_query.emit(request_id, channel, latest_only, query)
 
     def _runner_of_jobs(self) -> JobRunner:
         return self._worker.runner  # its cancel calls are thread-safe
@@ -217,7 +214,7 @@ class SyncWorkerClient(_ClientBase):
         self._runner.submit(job_id, job.kind, bind(job, self.session))
         self._runner.run_to_end()
 
-    def _send_query(self, request_id: int, channel: str, query: Query) -> None:
+    def _send_query(self, request_id: int, channel: str, latest_only: bool, query: Query) -> None:
         self._on_reply(answer(self.session, request_id, channel, query))
 
     def _runner_of_jobs(self) -> JobRunner:

@@ -57,7 +57,7 @@ class LibraryWorker(QObject):
                  superseded: Callable[[int, str], bool] = lambda request_id, channel: False) -> None:
         super().__init__()
         self.session = session
-        self.superseded = superseded  # (request id, channel) -> a newer request replaced it; called on this thread
+        self.superseded = superseded  # (request id, channel) -> a newer latest-only request replaced it
         self.runner = JobRunner(
             on_progress=self._emit_progress, on_done=self._emit_done, progress_interval=progress_interval
         )
@@ -72,14 +72,14 @@ class LibraryWorker(QObject):
         self.runner.submit(job_id, job.kind, bind(job, self.session))
         self._schedule_step()
 
-    @Slot(int, str, object)
-    def run_query(self, request_id: int, channel: str, query: Query) -> None:
-        """Answer a query now (between two batches of the running job). A query that a newer request on its
-        latest-only channel replaced while it waited (selections made during a long batch) is not run: its reply
+    @Slot(int, str, bool, object)
+    def run_query(self, request_id: int, channel: str, latest_only: bool, query: Query) -> None:
+        """Answer a query now (between two batches of the running job). A query sent `latest_only` that a newer
+        request on its channel replaced while it waited (selections made during a long batch) is not run: its reply
         would be dropped, and running the backlog would hold the GIL while the window wants to paint."""
         if self._closed:
             return
-        if self.superseded(request_id, channel):
+        if latest_only and self.superseded(request_id, channel):
             self.sig_reply.emit(Reply(request_id, channel, error="superseded by a newer request"))
         else:
             self.sig_reply.emit(answer(self.session, request_id, channel, query))

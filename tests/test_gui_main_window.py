@@ -309,7 +309,10 @@ def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder, tm
     from litreview.core.text import count_of
 
     window = make_window()
-    import_and_wait(qtbot, window, [drop_folder])  # also lets the window's first map request answer
+    replies = []
+    window.client.sig_replied.connect(lambda reply: replies.append(reply.channel))
+    import_and_wait(qtbot, window, [drop_folder])
+    qtbot.waitUntil(lambda: "map" in replies, timeout=10_000)  # the window's first map request has answered
     model_id, dim = window.reader.conn.execute("SELECT model_id, dim FROM vectors LIMIT 1").fetchone()
     ids = [row[0] for row in window.reader.conn.execute(
         "SELECT DISTINCT paper_id FROM vectors WHERE model_id = ? AND dim = ?", (model_id, dim))]
@@ -327,6 +330,21 @@ def test_map_is_marked_stale_after_an_import(qtbot, make_window, drop_folder, tm
     assert total > len(ids)
     qtbot.waitUntil(lambda: window.map.status.text().startswith(f"Map of {len(ids)} of {total} papers"), timeout=5_000)
     assert window.map.recluster.text() == "Recluster"
+
+
+def test_a_map_made_in_one_session_is_shown_when_the_library_opens_again(qtbot, make_window, drop_folder):
+    """The window asks for the stored map once the worker has loaded what imports and the map run on (#20)."""
+    window = make_window()
+    import_and_wait(qtbot, window, [drop_folder])
+    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000):
+        window.cluster_library()
+    qtbot.waitUntil(lambda: " in " in window.map.status.text() and "topic" in window.map.status.text(), timeout=10_000)
+    drawn = window.map.status.text()
+    make_window.close(window)
+
+    again = make_window()
+    assert not again.map.status.text().startswith(drawn)  # nothing is drawn before the start timer
+    qtbot.waitUntil(lambda: again.map.status.text() == drawn, timeout=10_000)
 
 
 # -- re-import with another encoding (#15) ---------------------------------------------------------------------

@@ -6,7 +6,6 @@ the first time a job or a semantic query needs it.
 
 from __future__ import annotations
 
-import gc
 import os
 import sqlite3
 import sys
@@ -58,10 +57,10 @@ def create_window(library_path: Path, *, backend=None, settings=None):
     The worker thread shares the GIL with the GUI thread, and every Python call Qt makes while painting (a model's
     data(), a slot) waits for it; while the worker runs Python each of those waits up to the switch interval. 1 ms
     instead of 5 ms keeps the window's frames short during an import (benchmarks/ui_stall.py). For the same reason
-    the objects made up to here (modules, the window's widgets, which live as long as the window) are moved out of
-    the garbage collector's reach: a full collection walks every tracked object holding the GIL, and one triggered
-    on the worker soon after start-up took 20 ms."""
+    what start-up made (modules, the window's widgets) is frozen out of the garbage collector's full passes
+    (`core.heap`)."""
     sys.setswitchinterval(GIL_SWITCH_S)
+    from litreview.core.heap import freeze_heap
     from litreview.gui.library_reader import LibraryReader, ReadOnlyLibrary
     from litreview.gui.main_window import MainWindow
     from litreview.workers.client import WorkerClient
@@ -69,7 +68,7 @@ def create_window(library_path: Path, *, backend=None, settings=None):
     reader = LibraryReader(ReadOnlyLibrary(library_path))
     client = WorkerClient(library_path, backend=backend)
     window = MainWindow(reader, client, settings=settings, resume_on_start=True)
-    gc.freeze()
+    freeze_heap()
     return window, client
 
 

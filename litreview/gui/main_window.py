@@ -52,6 +52,8 @@ from litreview.gui.zotero_watch import WatchSettingsBox, ZoteroWatch, zotero_sou
 from litreview.workers.messages import JobOutcome, JobProgress, Reply
 
 if TYPE_CHECKING:
+    from litreview.analysis.clusters import MapData
+    from litreview.core.ops import Services
     from litreview.core.paper import Paper
     from litreview.gui.import_log_panel import ImportLogPanel
     from litreview.gui.screening_view import ScreeningView
@@ -71,6 +73,20 @@ def importable_paths(paths: Sequence[Path]) -> list[Path]:
 
     readers = default_registry()
     return [p for p in paths if p.is_dir() or readers.accepts_name(p)]
+
+
+def _log_failure(reply: Reply) -> None:
+    """The reply handler of a query whose answer nobody waits for (a failure is a bug worth a warning)."""
+    if not reply.ok:
+        log.warning("background query failed: %s", reply.error)
+
+
+def _stored_map(services: Services) -> MapData | None:
+    """On the worker: the stored map of the serving model. The clusters module (numpy, its dataclasses) loads
+    there rather than on the GUI thread, where it took the window 10 ms in its first second."""
+    from litreview.analysis.clusters import serving_map
+
+    return serving_map(services)
 
 
 def format_eta(seconds: float | None) -> str:
@@ -426,21 +442,14 @@ class MainWindow(QMainWindow):
     def _after_start(self) -> None:
         if self._closed:
             return
+        self.request_map()
         from litreview.pipeline.jobs import prepare_import
 
-        # On the worker: the first drop then finds the readers loaded. The map's module is loaded there too, so the
-        # map is asked for once that is done: importing it here took the window 10 ms in its first second.
-        self.client.query(prepare_import, self._prepared)
+        self.client.query(prepare_import, _log_failure)  # on the worker: the first drop finds the readers loaded
         if self._resume_on_start:
             from litreview.pipeline.jobs import resume_job
 
             self.client.start(resume_job())  # an import cut short last time, or vectors missing for the library's model
-
-    def _prepared(self, reply: Reply) -> None:
-        if not reply.ok:  # nobody waits for this answer: a failure is a bug worth a warning
-            log.warning("preparing for imports failed: %s", reply.error)
-        if not self._closed:
-            self.request_map()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the layout and cancel running jobs; the app then shuts the worker down (cancel, save, join)."""
@@ -755,9 +764,7 @@ class MainWindow(QMainWindow):
 
     def request_map(self) -> int:
         """Ask for the stored map of the serving model; drawn by `on_map_ready`."""
-        from litreview.analysis.clusters import serving_map
-
-        return self.client.query(serving_map, self.on_map_ready, channel="map", latest_only=True)
+        return self.client.query(_stored_map, self.on_map_ready, channel="map", latest_only=True)
 
     def on_map_ready(self, reply: Reply) -> None:
         if reply.error:

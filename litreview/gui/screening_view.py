@@ -25,6 +25,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
 
+from litreview.core.heap import freeze_heap
 from litreview.workers.messages import Reply
 
 __all__ = ["IncludedCurve", "ScreeningState", "ScreeningView", "stopping_hint"]
@@ -154,20 +155,8 @@ def _open_project(services, name: str, paper_ids: list[int], source: str) -> dic
     opened = {"project": project, "total": len(screening.candidates(library, project)),
               "decisions": [(pid, d.decision) for pid, d in screening.current_decisions(library, project).items()],
               **_rank(services, project)}
-    _freeze_heap()
+    freeze_heap()  # the project's features live as long as the view: later full passes skip them
     return opened
-
-
-def _freeze_heap() -> None:
-    """Exempt every object alive now (the modules, the window, the project's features) from the cyclic garbage
-    collector. With them tracked, a full collection walked ~100,000 objects and took ~80 ms of CPU holding the GIL
-    (measured: gc.collect(2) after building 5,000 candidates' features); one falling between two decisions
-    stalled the GUI for that long (benchmarks/screening_stall.py --watch showed 130 ms collections on the worker
-    inside the worst gaps; with this freeze none over 0.5 ms). Reference counting still frees these objects; what
-    is not collected is a reference cycle among them that becomes garbage later (the features hold none)."""
-    import gc
-
-    gc.freeze()
 
 
 def _rank(services, project: int) -> dict:

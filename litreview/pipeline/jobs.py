@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from litreview.core.errors import error_message
+from litreview.core.heap import freeze_heap
 from litreview.core.ops import Job, JobGenerator, JobKind, Services, WithWarning
 from litreview.core.progress import Cancelled, CancelToken, Progress
 from litreview.core.text import count_of
@@ -66,11 +67,10 @@ def _import(services: Services, paths: Sequence[str], cancel: CancelToken, *, em
 def prepare_import(services: Services) -> None:
     """A query the window sends once it is up: load what an import runs on (the importer and the readers of
     every format, the full-text step and the PDF reading it hands to its child, the embedding step, the index and
-    its search, sqlite-utils with its plugins for the library's row reads) and the map's query, which the window
-    sends next. Modules are shared by the threads, so the first drop then neither loads the readers on the GUI
-    thread (35 ms) nor has the worker importing modules while the window wants the GIL (30-160 ms at a time in
-    benchmarks/ui_stall.py)."""
-    from litreview.analysis import clusters  # noqa: F401 - the map's query
+    its search, sqlite-utils with its plugins for the library's row reads). Modules are shared by the threads, so
+    the first drop then neither loads the readers on the GUI thread (35 ms) nor has the worker importing modules
+    while the window wants the GIL (30-160 ms at a time in benchmarks/ui_stall.py). They live as long as the app:
+    later full garbage collections skip them (`core.heap`)."""
     from litreview.index import search, service  # noqa: F401 - the index an import adds to, related queries
     from litreview.ingest import zotero  # noqa: F401 - the importer asks whether a path is a Zotero library
     from litreview.ingest.pdf import passages  # noqa: F401 - what the full-text step sends to its child
@@ -79,6 +79,7 @@ def prepare_import(services: Services) -> None:
 
     default_registry()
     services.library.db  # noqa: B018 - sqlite-utils, which reads its plugins' entry points from disk on first use
+    freeze_heap()
 
 
 def embed_job() -> Job:

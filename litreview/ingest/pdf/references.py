@@ -547,6 +547,7 @@ _ET_AL_RE = re.compile(r"(?=[eua])(?:\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+other
 
 _INCOMPLETE = "incomplete"
 _CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
+_CONJUNCTION_WORDS = (" and ", " und ", " e ", " y ")  # _CONJUNCTION's words in text with single spaces
 _SEMICOLON_SEPARATORS = re.compile(rf"(?=[\s;,&])(?:\s*;\s*|\s*,?{_CONJUNCTION})")
 _COMMA_SEPARATORS = re.compile(rf"(?=[\s,&])(?:\s*,\s*|{_CONJUNCTION})")
 _LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
@@ -574,8 +575,8 @@ _TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
 
 def _split_names(text: str) -> list[str] | str | None:
     """The names of an author list; _INCOMPLETE when `text` stops inside a name (a surname waiting for its
-    initials, an initial waiting for its surname); None when it is no author list. `text` has single spaces only
-    (as _identifiers leaves it)."""
+    initials, an initial waiting for its surname); None when it is no author list. `text` is a prefix of what
+    _identifiers leaves: single spaces between words, maybe one at its end."""
     text = text.strip().strip(",;:").strip()
     etal_match = _ET_AL_RE.search(text)
     etal = etal_match is not None
@@ -587,7 +588,7 @@ def _split_names(text: str) -> list[str] | str | None:
     if not text:
         return None if not etal else []
     semicolons = ";" in text
-    if "&" in text or " and " in text or " und " in text or " e " in text or " y " in text:  # _CONJUNCTION's words
+    if "&" in text or any(word in text for word in _CONJUNCTION_WORDS):
         parts = (_SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS).split(text)
     else:  # only the punctuation separates: no pattern needed
         parts = text.split(";" if semicolons else ",")

@@ -309,6 +309,33 @@ def test_no_reference_section_and_scans(tmp_path: Path) -> None:
     assert isinstance(paper, ParsedPaper) and paper.references == () and NO_TEXT_LAYER in paper.warnings
 
 
+def test_an_entry_that_opens_with_an_ampersand_is_read(tmp_path: Path) -> None:
+    # An entry whose author list was lost up to its "&" once raised IndexError, and the whole PDF was reported
+    # as damaged.
+    assert parse_reference("& (2001). Prophylaxis of pulmonary embolism. Lancet 351:1234-1240.").year == 2001
+    entries = [vancouver(work) for work in WORKS]
+    entries[3] = "& Tanaka Y. Mechanical compression devices compared. Chest 2010;137:55-62."
+    paper = read_pdf(numbered_two_column_pdf(tmp_path / "paper.pdf", "Ampersands in reference lists", entries),
+                     references=True)
+    assert isinstance(paper, ParsedPaper) and paper.title == "Ampersands in reference lists"
+    assert len(paper.references) == len(WORKS)
+    assert paper.references[3].title == "Mechanical compression devices compared"
+
+
+def test_a_reference_list_that_cannot_be_read_keeps_the_paper(tmp_path: Path, monkeypatch) -> None:
+    import litreview.ingest.pdf as pdf_package
+
+    def fail(layout):
+        raise ValueError("an unforeseen layout")
+
+    monkeypatch.setattr(pdf_package, "extract_references", fail)
+    path = numbered_two_column_pdf(tmp_path / "paper.pdf", "A paper whose references fail", [vancouver(WORKS[0])])
+    paper = read_pdf(path, references=True)
+    assert isinstance(paper, ParsedPaper) and paper.title == "A paper whose references fail"
+    assert paper.references == ()
+    assert "reference list not read: ValueError: an unforeseen layout" in paper.warnings
+
+
 def test_extract_json_references_keys(tmp_path: Path, capsys) -> None:
     path = numbered_two_column_pdf(tmp_path / "p.pdf", "Keys", [vancouver(work) for work in WORKS])
     assert cli_main(["extract", "--references", "--json", str(path)]) == 0

@@ -43,7 +43,12 @@ def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) 
     def read(layout: Layout) -> ParsedPaper:
         paper = read_header(layout, max(1, max_pages))
         if references and paper.title is not None:  # a scan has no text to read references from
-            paper = replace(paper, references=tuple(extract_references(layout)))
+            try:
+                found = tuple(extract_references(layout))
+            except Exception as exc:  # noqa: BLE001 - a reference list that cannot be read must not cost the paper
+                warning = f"reference list not read: {type(exc).__name__}: {exc}"
+                return replace(paper, warnings=(*paper.warnings, warning))
+            paper = replace(paper, references=found)
         return paper
 
     return _read_layout(path, read)

@@ -603,6 +603,8 @@ def _split_names(text: str) -> list[str] | str | None:
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         names.append(piece)
+    if not names:
+        return None  # only separators: "&"
     result = []
     styles = []
     for index, name in enumerate(names):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -917,7 +916,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
     texts = ["\n".join(line.text for line in lines)]
     for number in range(lines[-1].page + 1 if lines else header + 1, last):
         texts.append("\n".join(layout.text(number)))
-    full_text = _clean_full_text("\n".join(texts))
+    full_text = "\n".join(texts).strip()  # its lines are clean() already: NFKC, single spaces
     if main_abstract is not None:
         abstract, abstract_source, abstract_conf = main_abstract[1], "pdf-heading", main_abstract[2]
     if abstract is None:
@@ -1001,8 +1000,3 @@ def _tidy_title(text: str) -> str:
     """The title without the footnote markers that often trail it ("... Systems⋆", "... Models*†")."""
     text = re.sub(r"[\s*†‡§¶∗⋆★☆✝#,]+$", "", text)
     return _SPACE_RE.sub(" ", text).strip(" .,;:")
-
-
-def _clean_full_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return re.sub(r"[ \t]+", " ", text).strip()

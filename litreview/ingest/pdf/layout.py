@@ -310,14 +310,14 @@ class Layout:
         self.metadata: dict[str, Any] = doc.metadata or {}
         self._flags = text_flags()
         self._pages: dict[int, Page] = {}
-        self._textpages: dict[int, Any] = {}  # pages read as plain text only: laid out from the same TextPage later
+        # pages read as plain text only, (page, TextPage): laid out from the same TextPage later
+        self._textpages: dict[int, tuple[Any, Any]] = {}
 
     def page(self, number: int) -> Page:
         """Page `number` (from 0), laid out on first use."""
         page = self._pages.get(number)
         if page is None:
-            source = self.doc[number]
-            textpage = self._textpages.pop(number, None) or source.get_textpage(flags=self._flags)
+            source, textpage = self._textpages.pop(number, None) or self._textpage(number)
             data = textpage.extractDICT(cb=source.cropbox)  # what get_text("dict") gives
             lines = page_lines(data, number)
             rect = source.rect
@@ -336,10 +336,18 @@ class Layout:
         page = self._pages.get(number)
         if page is not None:
             return [line.text for line in page.lines]
-        textpage = self._textpages.get(number)
-        if textpage is None:
-            textpage = self._textpages[number] = self.doc[number].get_textpage(flags=self._flags)
-        return [text for text in map(clean, textpage.extractText().split("\n")) if text]
+        read = self._textpages.get(number)
+        if read is None:
+            read = self._textpages[number] = self._textpage(number)
+        text = read[1].extractText()
+        if not text.isascii():  # clean() for the whole page at once
+            text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+        return [" ".join(words) for words in map(str.split, text.split("\n")) if words]
+
+    def _textpage(self, number: int) -> tuple[Any, Any]:
+        """Page `number` loaded, and MuPDF's TextPage of it."""
+        source = self.doc[number]
+        return source, source.get_textpage(flags=self._flags)
 
     def page_numbers(self) -> list[int]:
         """The pages a whole-document reader lays out: all of them, or for a very long document the first

@@ -679,19 +679,15 @@ def _parse_name(name: str) -> tuple[str, int] | None:
     return None
 
 
-# Where an author list may end: punctuation, or just before a year.
-_NAME_END_RE = re.compile(r"(?=[.:,;\s(“\"])(?:[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$)")
-_BEFORE_YEAR_RE = re.compile(rf"(?=[.,\s])[.,]?\s+(?={_YEAR}[a-z]?[.,:;)])")
+# Where an author list may end, in its first 400 characters: punctuation, or just before a year. Zero-width, so
+# that every such place is found, in order, and only as far as the author list is read.
+_AUTHOR_END_RE = re.compile(rf"(?=[.:,;\s(“\"])(?=[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$|[.,]?\s+{_YEAR}[a-z]?[.,:;)])")
 
 
 def _author_block(text: str) -> tuple[list[str], str]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
-    candidates = sorted(
-        {m.start() for m in _NAME_END_RE.finditer(text[:400])}
-        | {m.start() for m in _BEFORE_YEAR_RE.finditer(text[:400])}
-    )
     best: tuple[list[str], int] | None = None
-    for end in candidates:
+    for end in map(re.Match.start, _AUTHOR_END_RE.finditer(text, 0, 400)):
         prefix = text[: end + 1] if text[end] == "." else text[:end]
         names = _split_names(prefix)
         if names == _INCOMPLETE:
@@ -977,8 +973,14 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
 # ---------------------------------------------------------------------------------------------------- entry point
 
 
-# A word that every HEADING_RE heading holds, looked for in a page's plain text before laying the page out
-_HEADING_WORD_RE = re.compile(r"refer[êe]n|r[ée]f[ée]ren|bibliogra|literat|cited|riferimenti|литература|参考文献", re.I)
+# A word that every HEADING_RE heading holds, in lower case
+_HEADING_WORD_RE = re.compile(r"refer[êe]n|r[ée]f[ée]ren|bibliogra|literat|cited|riferimenti|литература|参考文献")
+
+
+def _holds_heading_word(text: str) -> bool:
+    """Whether `text` (a page's plain text) holds a reference heading's word, so that the page is worth a layout.
+    It searches the lower-cased text: an IGNORECASE search of a whole page takes four times as long."""
+    return _HEADING_WORD_RE.search(text.lower()) is not None
 
 
 def _reference_sections(layout: Layout) -> list[list[_Row]]:
@@ -988,7 +990,7 @@ def _reference_sections(layout: Layout) -> list[list[_Row]]:
     numbers = layout.page_numbers()
     last_heading = None
     for first in range(len(numbers) - 1, -1, -1):
-        if not _HEADING_WORD_RE.search("\n".join(layout.text(numbers[first]))):
+        if not _holds_heading_word("\n".join(layout.text(numbers[first]))):
             continue  # no heading's word in the page's plain text: not worth a layout
         page = layout.page(numbers[first])
         if not any(HEADING_RE.match(line.text.strip()) for line in page.lines):

@@ -547,7 +547,7 @@ _ET_AL_RE = re.compile(r"(?=[eua])(?:\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+other
 
 _INCOMPLETE = "incomplete"
 _CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
-_CONJUNCTION_WORDS = (" and ", " und ", " e ", " y ")  # _CONJUNCTION's words in text with single spaces
+_CONJUNCTION_WORD_RE = re.compile(r"&| (?:and|und|e|y) ")  # _CONJUNCTION's words in text with single spaces
 _SEMICOLON_SEPARATORS = re.compile(rf"(?=[\s;,&])(?:\s*;\s*|\s*,?{_CONJUNCTION})")
 _COMMA_SEPARATORS = re.compile(rf"(?=[\s,&])(?:\s*,\s*|{_CONJUNCTION})")
 _LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
@@ -588,14 +588,14 @@ def _split_names(text: str) -> list[str] | str | None:
     if not text:
         return None if not etal else []
     semicolons = ";" in text
-    if "&" in text or any(word in text for word in _CONJUNCTION_WORDS):
+    if _CONJUNCTION_WORD_RE.search(text):
         parts = (_SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS).split(text)
     else:  # only the punctuation separates: no pattern needed
         parts = text.split(";" if semicolons else ",")
-    pieces = [piece for piece in map(str.strip, parts) if piece]
-    pieces = [_LEADING_AND_RE.sub("", piece) if piece[:1] in "a&" else piece for piece in pieces]
     names: list[str] = []
-    for piece in pieces:
+    for piece in map(str.strip, parts):
+        if not piece:
+            continue
         piece, suffix, initials = _piece_facts(piece)
         if suffix and names:
             continue  # "Saltveit, M. E., Jr."
@@ -640,8 +640,11 @@ def _split_names(text: str) -> list[str] | str | None:
 
 @functools.lru_cache(maxsize=8192)
 def _piece_facts(piece: str) -> tuple[str, bool, bool]:
-    """A piece of an author list without its "Jr"/"III", whether it is only such a suffix, whether it is only
-    initials; worked out once per piece, as an entry's author list is read again for every place it may end."""
+    """A piece of an author list without a leading "and" and its "Jr"/"III", whether it is only such a suffix,
+    whether it is only initials; worked out once per piece, as an entry's author list is read again for every
+    place it may end."""
+    if piece[:1] in "a&":
+        piece = _LEADING_AND_RE.sub("", piece)
     piece = _without_suffix(piece)
     return piece, _SUFFIX_RE.fullmatch(piece) is not None, _INITIALS_ONLY_RE.match(piece) is not None
 

@@ -389,6 +389,9 @@ def stall_while_passages_embed(data: Path, limit: int | None, trace: bool = Fals
 
 
 def main() -> int:
+    from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras
+
+    leave_out_pymupdf_extras()  # read PDFs as the app's processes do
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, help="only the first N PDFs")

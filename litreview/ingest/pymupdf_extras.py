@@ -5,8 +5,8 @@ loads an ONNX model into onnxruntime) and pymupdf4llm (Markdown output). litrevi
 pymupdf4llm also turns PyMuPDF's quad corrections off for the whole process; `layout.open_pdf` now makes that
 choice itself, so PDFs read the same with or without the extras. PyMuPDF goes on without the extras when their
 import raises ImportError, so a process that marks them absent before its first `import pymupdf` starts faster:
-on the 2-core VM `litreview import --no-embed` of 10 PDFs took 1.2 s instead of 2.0 s, with a peak of 76 MB
-instead of 154 MB.
+`litreview import --no-embed` of 10 PDFs took 1.9 s instead of 2.7 s on the 2-core VM, with a peak of 66 MB instead
+of 150 MB (benchmarks/pdf_startup.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ one PDF, and `litreview import --no-embed` of `--pdfs` PDFs into a new library (
     .venv/bin/python benchmarks/pdf_startup.py [--data DIR] [--pdfs 10] [--runs 5] [--compare-with CHECKOUT]
 
 --compare-with runs the same commands with another checkout's code (e.g. `git worktree add --detach ../before
-b85690f`, the commit before PyMuPDF's extras were left out: ingest/pymupdf_extras.py), alternating with this one;
+b85690f`, the commit before PyMuPDF's extras were left out: ingest/mupdf.py), alternating with this one;
 the medians are printed. CPU time is that of the process and its children.
 """
 

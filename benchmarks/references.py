@@ -147,9 +147,9 @@ HEADER = (
 
 
 def main() -> int:
-    from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras
+    from litreview.ingest.mupdf import load_pymupdf
 
-    leave_out_pymupdf_extras()  # read PDFs as the app's processes do
+    load_pymupdf()  # PyMuPDF as the app's processes have it, before anything here imports it
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared pdfs folder")
     parser.add_argument("--all", action="store_true", help="also run over every other PDF and print counts")

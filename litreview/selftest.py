@@ -104,7 +104,9 @@ def missing_contracts() -> list[str]:
 
 def write_sample_pdf(path: Path) -> Path:
     """A one-page paper with a title, authors, an "Abstract" heading and a body, as a real PDF."""
-    import pymupdf
+    from litreview.ingest.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     body = (
         "Molecules are naturally described as graphs. Learning directly on the graph avoids the loss of "

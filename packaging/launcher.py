@@ -13,9 +13,6 @@ import sys
 def main(argv: list[str]) -> int:
     """`--self-test` (the flag desktop packagers and CI call) runs the end-to-end check; `--embedding-child CONFIG`
     serves the embedding model to the app; anything else is the CLI."""
-    from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras
-
-    leave_out_pymupdf_extras()  # as the CLI does: the self-test reads a PDF too
     if argv[:1] == ["--embedding-child"]:
         from litreview.workers.embedding_process import main as serve_embeddings
 

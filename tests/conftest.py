@@ -18,6 +18,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from data_location import data_dir, missing_reason
 
+from litreview.ingest.mupdf import load_pymupdf
+
+load_pymupdf()  # PyMuPDF as the app's processes have it, before any test module imports it
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

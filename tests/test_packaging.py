@@ -112,8 +112,8 @@ def test_spec_excludes_nothing_the_app_imports(tmp_path, monkeypatch):
     excludes = _run_spec(tmp_path, monkeypatch)["Analysis"][1]["excludes"]
     probe = (
         "import json, sys\n"
-        "from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras\n"
-        "leave_out_pymupdf_extras()\n"
+        "from litreview.ingest.mupdf import load_pymupdf\n"
+        "load_pymupdf()\n"
         "import litreview.pipeline, litreview.ingest.pdf, litreview.ingest.bibtex, litreview.library.lists\n"
         "import litreview.export, litreview.index.service, litreview.embedding, litreview.selftest, hnswlib, pymupdf\n"
         "from litreview.export import export_papers\n"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import textwrap
 import unicodedata
 from pathlib import Path
@@ -434,10 +436,7 @@ def test_every_shared_pdf_extracts_without_exception(shared_data: Path) -> None:
 ])
 def test_processes_read_pdfs_without_pymupdfs_layout_analyser(tmp_path: Path, start: str) -> None:
     """PyMuPDF 2 loads an ONNX layout analyser and pymupdf4llm with every `import pymupdf` unless they are marked
-    absent first (litreview.ingest.pymupdf_extras); the processes litreview starts read PDFs without them."""
-    import subprocess
-    import sys
-
+    absent first (litreview.ingest.mupdf.load_pymupdf); the processes litreview starts read PDFs without them."""
     doc = pymupdf.open()
     _article_page(doc.new_page())
     path = _save(doc, tmp_path / "paper.pdf")
@@ -450,3 +449,31 @@ def test_processes_read_pdfs_without_pymupdfs_layout_analyser(tmp_path: Path, st
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded == {"pymupdf": True, "pymupdf.layout": False, "pymupdf4llm": False, "onnxruntime": False}
+
+
+def test_extract_json_of_a_damaged_page_stays_json(tmp_path: Path) -> None:
+    """MuPDF's error about a corrupt content stream is collected, not printed on standard output, where it would
+    come before the JSON line."""
+    doc = pymupdf.open()
+    _article_page(doc.new_page())
+    page = doc.new_page()
+    page.insert_text((72, 72), "Page two body text.", fontsize=10)
+    stream = page.get_contents()[0]
+    doc.update_stream(stream, b"x\x9c" + bytes(range(200)), compress=False)  # not deflate data
+    doc.xref_set_key(stream, "Filter", "/FlateDecode")
+    path = _save(doc, tmp_path / "damaged.pdf")
+    result = subprocess.run([sys.executable, "-m", "litreview", "extract", "--json", "--references", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    extracted = json.loads(result.stdout)  # the whole of standard output is the one JSON line
+    assert extracted["title"] == TITLE
+
+
+def test_pymupdf_comes_with_litreviews_settings() -> None:
+    """Quad corrections off and MuPDF's messages not printed: what importing pymupdf4llm used to set, made by
+    load_pymupdf itself (the test session, as the app, never imports pymupdf4llm)."""
+    from litreview.ingest.mupdf import load_pymupdf
+
+    loaded = load_pymupdf()
+    assert "pymupdf4llm" not in {name for name, module in sys.modules.items() if module is not None}
+    assert loaded.TOOLS.unset_quad_corrections() is True

@@ -334,6 +334,11 @@ def test_a_reference_list_that_cannot_be_read_keeps_the_paper(tmp_path: Path, mo
     assert isinstance(paper, ParsedPaper) and paper.title == "A paper whose references fail"
     assert paper.references == ()
     assert "reference list not read: ValueError: an unforeseen layout" in paper.warnings
+    with open_library(tmp_path / "lib.sqlite") as library:  # imported, the paper's reference job says why it failed
+        summary = drive(run_import(library, [path], extract_in_child=False))
+        assert summary.imported == 1
+        state, reason = library.conn.execute("SELECT state, reason FROM reference_jobs").fetchone()
+    assert (state, reason) == ("failed", "reference list not read: ValueError: an unforeseen layout")
 
 
 def test_extract_json_references_keys(tmp_path: Path, capsys) -> None:
@@ -515,7 +520,7 @@ def test_resolution_and_missing_on_the_shared_papers(shared_data: Path, tmp_path
     "References", "REFERENCES", "4. References", "Reference list", "Notes and references", "Bibliography",
     "Bibliographie", "Literature Cited", "Works cited", "Cited literature", "Literatur", "Literaturverzeichnis",
     "Referências bibliográficas", "Referencias", "Références", "Riferimenti bibliografici", "Bibliografia",
-    "Литература", "参考文献",
+    "Литература", "参考文献", "LİTERATURE CİTED", "BİBLİOGRAPHY",
 ])
 def test_a_page_is_laid_out_for_every_reference_heading(heading):
     """Pages are laid out only when their plain text holds a heading's word: each heading must have one."""

@@ -45,9 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras
-
-    leave_out_pymupdf_extras()
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C at any moment, start-up included: every write is a committed step

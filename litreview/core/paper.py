@@ -47,6 +47,7 @@ class ParsedPaper(Publication):
     warnings: tuple[str, ...] = ()
     origin: str | None = None  # "path" or "path:line" the record came from
     references: tuple[Reference, ...] = ()  # the PDF's reference list, when it was read
+    references_error: str | None = None  # why the reference list could not be read
     # The title, abstract and keywords printed in other languages than the record's own: (field, ISO 639-1
     # language, text), field "title" | "abstract" | "keywords". `title`/`abstract` stay in the paper's language.
     translations: tuple[tuple[str, str, str], ...] = ()

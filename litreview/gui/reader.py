@@ -89,7 +89,9 @@ class ReaderWidget(QWidget):
     def open(self, path: str | Path, page: int = 1, boxes: list[Box] | tuple[Box, ...] = ()) -> bool:
         """Show `path` at `page` with `boxes` (PDF points) highlighted there. False, with the reason shown,
         when the file cannot be opened."""
-        import pymupdf
+        from litreview.ingest.mupdf import load_pymupdf
+
+        pymupdf = load_pymupdf()
 
         self.close_document()
         try:

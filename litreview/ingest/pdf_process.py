@@ -33,11 +33,7 @@ def exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
 
 def background_child(parent_pid: int) -> None:
     """Initializer of a child that works for the app in the background: it yields the cores to the app's GUI
-    thread when they are busy (nice 10, as the embedding child), exits with its parent and imports PyMuPDF without
-    its extras."""
-    from litreview.ingest.pymupdf_extras import leave_out_pymupdf_extras
-
-    leave_out_pymupdf_extras()  # before the child's first `import pymupdf`
+    thread when they are busy (nice 10, as the embedding child) and exits with its parent."""
     if hasattr(os, "nice"):
         os.nice(10)
     exit_with_parent(parent_pid)

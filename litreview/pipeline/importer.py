@@ -24,9 +24,11 @@ from litreview.library import jobs
 from litreview.library.citations import add_cited
 from litreview.library.db import Library
 from litreview.library.papers import PaperRepository
-from litreview.library.references import store_references
+from litreview.library.references import mark_failed, store_references
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from litreview.embedding import Embedder
     from litreview.index.service import IndexService
 
@@ -356,8 +358,17 @@ def _import_file(importer: _Importer, path: Path, read: _Read) -> None:
         record = _with_fallback_title(parsed, path)
         paper_id = importer.store(record, path=str(path), sha256=sha256)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
-        store_references(library.conn, paper_id, parsed.references)
+        _store_references(library.conn, paper_id, parsed)
         jobs.finish_file(library, str(path), "extracted", paper_id, None)
+
+
+def _store_references(conn: sqlite3.Connection, paper_id: int, parsed: ParsedPaper) -> None:
+    """The paper's reference list, or the reason it could not be read (the reference step shows it, and reads
+    the PDF again when it is queued again)."""
+    if parsed.references_error:
+        mark_failed(conn, paper_id, parsed.references_error)
+    else:
+        store_references(conn, paper_id, parsed.references)
 
 
 def _attach_linked_file(importer: _Importer, paper_id: int, path: Path, reader: Reader | None,
@@ -396,7 +407,7 @@ def _attach_linked_file(importer: _Importer, paper_id: int, path: Path, reader: 
             return
         importer.repo.fill_missing(paper_id, parsed)
         importer.repo.add_file(paper_id, str(path), sha256, size, parsed.pages)
-        store_references(library.conn, paper_id, parsed.references)
+        _store_references(library.conn, paper_id, parsed)
         jobs.finish_file(library, str(path), "extracted", paper_id, None)
 
 

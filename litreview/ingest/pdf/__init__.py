@@ -46,8 +46,8 @@ def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) 
             try:
                 found = tuple(extract_references(layout))
             except Exception as exc:  # noqa: BLE001 - a reference list that cannot be read must not cost the paper
-                warning = f"reference list not read: {type(exc).__name__}: {exc}"
-                return replace(paper, warnings=(*paper.warnings, warning))
+                reason = f"reference list not read: {type(exc).__name__}: {exc}"
+                return replace(paper, warnings=(*paper.warnings, reason), references_error=reason)
             paper = replace(paper, references=found)
         return paper
 

@@ -86,16 +86,21 @@ class Page:
 
 def text_flags() -> int:
     """The PyMuPDF text flags every reader uses: ligatures and whitespace kept, text outside the page dropped."""
-    import pymupdf
+    from litreview.ingest.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     return pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 
 
+def normalise(text: str) -> str:
+    """Soft hyphens dropped, then NFKC (a soft hyphen can stand between a letter and its combining accent)."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text.replace("\u00ad", ""))
+
+
 def clean(text: str) -> str:
-    """NFKC, soft hyphens dropped, whitespace collapsed."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return " ".join(text.split())
+    """normalise(), whitespace collapsed."""
+    return " ".join(normalise(text).split())
 
 
 _FONT_STYLES: dict[str, tuple[bool, bool]] = {}  # font name -> (its name says bold, its name says italic)
@@ -311,13 +316,13 @@ class Layout:
         self._flags = text_flags()
         self._pages: dict[int, Page] = {}
         # pages read as plain text only, (page, TextPage): laid out from the same TextPage later
-        self._textpages: dict[int, tuple[Any, Any]] = {}
+        self._read_as_text: dict[int, tuple[Any, Any]] = {}
 
     def page(self, number: int) -> Page:
         """Page `number` (from 0), laid out on first use."""
         page = self._pages.get(number)
         if page is None:
-            source, textpage = self._textpages.pop(number, None) or self._textpage(number)
+            source, textpage = self._read_as_text.pop(number, None) or self._load(number)
             data = textpage.extractDICT(cb=source.cropbox)  # what get_text("dict") gives
             lines = page_lines(data, number)
             rect = source.rect
@@ -336,15 +341,13 @@ class Layout:
         page = self._pages.get(number)
         if page is not None:
             return [line.text for line in page.lines]
-        read = self._textpages.get(number)
-        if read is None:
-            read = self._textpages[number] = self._textpage(number)
-        text = read[1].extractText()
-        if not text.isascii():  # clean() for the whole page at once
-            text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+        if number not in self._read_as_text:
+            self._read_as_text[number] = self._load(number)
+        _, textpage = self._read_as_text[number]
+        text = normalise(textpage.extractText())  # clean() per line, normalised for the whole page at once
         return [" ".join(words) for words in map(str.split, text.split("\n")) if words]
 
-    def _textpage(self, number: int) -> tuple[Any, Any]:
+    def _load(self, number: int) -> tuple[Any, Any]:
         """Page `number` loaded, and MuPDF's TextPage of it."""
         source = self.doc[number]
         return source, source.get_textpage(flags=self._flags)
@@ -368,13 +371,10 @@ class Layout:
 
 def open_pdf(path: Path) -> Any:
     """The opened document, or an IngestError saying why it cannot be read."""
-    import pymupdf
+    from litreview.ingest.mupdf import load_pymupdf
 
-    # PyMuPDF's ascender/descender ("quad") corrections of character boxes, off: the readers here place lines by
-    # their baselines, so headers, reference lists and passages read the same on the 153 shared PDFs, and MuPDF's
-    # "dict" and plain text take about a fifth less CPU (benchmarks/references.py prints both). It was off before
-    # as a side effect of importing pymupdf4llm (ingest/pymupdf_extras.py); here it is chosen.
-    pymupdf.TOOLS.unset_quad_corrections(True)
+    pymupdf = load_pymupdf()
+
     try:
         size = path.stat().st_size
     except OSError as exc:

@@ -357,7 +357,9 @@ def passages_of(
 def _laid_out(layout: Layout, number: int, result: PassageResult) -> Page | None:
     """Page `number` laid out, or None (listed in `result.skipped`) when MuPDF cannot read it: it raised, or
     it reported errors and gave no text. Errors on a page that still gave text become a warning."""
-    import pymupdf
+    from litreview.ingest.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     pymupdf.TOOLS.mupdf_warnings(reset=True)
     try:

@@ -980,10 +980,15 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
 _HEADING_WORD_RE = re.compile(r"refer[êe]n|r[ée]f[ée]ren|bibliogra|literat|cited|riferimenti|литература|参考文献")
 
 
+# The letters that an IGNORECASE match takes for another one but that lower() does not turn into it: Turkish
+# dotted and dotless I ("BİBLİOGRAFYA"), and the tall Cyrillic te and three-legged te
+_CASELESS = str.maketrans({"İ": "i", "ı": "i", "\u1c84": "т", "\u1c85": "т"})
+
+
 def _holds_heading_word(text: str) -> bool:
     """Whether `text` (a page's plain text) holds a reference heading's word, so that the page is worth a layout.
     It searches the lower-cased text: an IGNORECASE search of a whole page takes four times as long."""
-    return _HEADING_WORD_RE.search(text.lower()) is not None
+    return _HEADING_WORD_RE.search(text.translate(_CASELESS).lower()) is not None
 
 
 def _reference_sections(layout: Layout) -> list[list[_Row]]:

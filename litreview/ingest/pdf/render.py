@@ -28,7 +28,9 @@ _documents: OrderedDict[str, Any] = OrderedDict()
 def render_page(path: str, page: int, zoom: float) -> RenderedPage:
     """Page `page` (from 1) of the PDF at `path`, `zoom` pixels a point, on white; the last OPEN_DOCUMENTS
     documents stay open for the next call. Raises for a page or file that cannot be rendered."""
-    import pymupdf
+    from litreview.ingest.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     key = str(Path(path))
     doc = _documents.pop(key, None)
@@ -45,7 +47,9 @@ def render_page(path: str, page: int, zoom: float) -> RenderedPage:
 
 def render_document_page(doc: Any, page: int, zoom: float) -> RenderedPage:
     """Page `page` (from 1) of an open PyMuPDF document (see render_page)."""
-    import pymupdf
+    from litreview.ingest.mupdf import load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     pix = doc[page - 1].get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
     return RenderedPage(pix.width, pix.height, pix.stride, pix.samples)

@@ -17,9 +17,9 @@ def test_plain_text_matches_layout_and_reused_textpage_lays_out_the_same(tmp_pat
     with pymupdf.open(path) as doc:
         layout = Layout(doc, path)
         texts = [layout.text(number) for number in range(doc.page_count)]
-        assert all(texts) and layout._textpages  # read as text only, kept for a later layout
+        assert all(texts) and layout._read_as_text  # read as text only, kept for a later layout
         reused = [layout.page(number) for number in range(doc.page_count)]
-        assert not layout._textpages
+        assert not layout._read_as_text
         fresh = [Layout(doc, path).page(number) for number in range(doc.page_count)]
         for number, (page, other) in enumerate(zip(reused, fresh, strict=True)):
             assert [vars(line) for line in page.lines] == [vars(line) for line in other.lines]

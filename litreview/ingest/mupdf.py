@@ -3,8 +3,8 @@
 PyMuPDF 2 imports two optional packages with every `import pymupdf`: its layout analyser (`pymupdf.layout`, which
 loads an ONNX model into onnxruntime) and pymupdf4llm (Markdown output). litreview calls neither. PyMuPDF goes on
 without them when their import raises ImportError, so `load_pymupdf` marks them absent before it imports PyMuPDF:
-`litreview import --no-embed` of 10 PDFs took 1.9 s instead of 2.7 s on the 2-core VM, with a peak of 66 MB instead
-of 150 MB (benchmarks/pdf_startup.py).
+`litreview import --no-embed` of 10 PDFs took 2.0 s instead of 2.9 s on the 2-core VM, with a peak of 66 MB instead
+of 149 MB (benchmarks/pdf_startup.py).
 
 Importing pymupdf4llm also changed two process-wide settings, which litreview now makes itself:
 - PyMuPDF's ascender/descender ("quad") corrections of character boxes are off. The readers place lines by their

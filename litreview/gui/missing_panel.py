@@ -95,6 +95,9 @@ class MissingPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The title gets what the narrow columns leave: at 100 px each they left it a few pixels ("…") in the dock
+        for column, width in ((1, 110), (2, 44), (3, 90), (4, 60)):
+            header.resizeSection(column, width)
         self.table.setMinimumSize(80, 40)  # the dock shares the right side with Related work and the map
         self.table.cellDoubleClicked.connect(self._open_doi)
         self.refresh_button = QPushButton("Refresh")

@@ -14,7 +14,7 @@ import pytest
 
 from litreview.analysis.citations import coupling, missing_works, reference_step, resolve_references
 from litreview.cli import main as cli_main
-from litreview.core.paper import ParsedPaper
+from litreview.core.paper import IngestError, ParsedPaper
 from litreview.ingest.pdf import NO_TEXT_LAYER, extraction_json, parse_reference, read_pdf, read_references
 from litreview.library import open_library
 from litreview.library.migrations import MIGRATIONS
@@ -334,6 +334,9 @@ def test_a_reference_list_that_cannot_be_read_keeps_the_paper(tmp_path: Path, mo
     assert isinstance(paper, ParsedPaper) and paper.title == "A paper whose references fail"
     assert paper.references == ()
     assert "reference list not read: ValueError: an unforeseen layout" in paper.warnings
+    alone = read_references(path)  # the reference step of papers imported before it existed says the same
+    assert isinstance(alone, IngestError)
+    assert alone.reason == "reference list not read: ValueError: an unforeseen layout"
     with open_library(tmp_path / "lib.sqlite") as library:  # imported, the paper's reference job says why it failed
         summary = drive(run_import(library, [path], extract_in_child=False))
         assert summary.imported == 1

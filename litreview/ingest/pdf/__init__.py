@@ -43,10 +43,8 @@ def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) 
     def read(layout: Layout) -> ParsedPaper:
         paper = read_header(layout, max(1, max_pages))
         if references and paper.title is not None:  # a scan has no text to read references from
-            try:
-                found = tuple(extract_references(layout))
-            except Exception as exc:  # noqa: BLE001 - a reference list that cannot be read must not cost the paper
-                reason = f"reference list not read: {type(exc).__name__}: {exc}"
+            found, reason = _reference_list(layout)
+            if reason is not None:  # the reference list cannot be read: that must not cost the paper
                 return replace(paper, warnings=(*paper.warnings, reason), references_error=reason)
             paper = replace(paper, references=found)
         return paper
@@ -60,8 +58,22 @@ def read_pdf_full(path: str | Path) -> ParsedPaper | IngestError:
 
 
 def read_references(path: str | Path) -> list[Reference] | IngestError:
-    """Only the reference list of the PDF at `path` (empty for a scan or a paper without one); never raises."""
-    return _read_layout(path, extract_references)
+    """Only the reference list of the PDF at `path` (empty for a scan or a paper without one), or an IngestError
+    saying why the file or its reference list cannot be read; never raises."""
+
+    def read(layout: Layout) -> list[Reference] | IngestError:
+        found, reason = _reference_list(layout)
+        return IngestError(str(path), reason) if reason is not None else list(found)
+
+    return _read_layout(path, read)
+
+
+def _reference_list(layout: Layout) -> tuple[tuple[Reference, ...], str | None]:
+    """The reference list of `layout`, or () and why it cannot be read (the reader failed on its layout)."""
+    try:
+        return tuple(extract_references(layout)), None
+    except Exception as exc:  # noqa: BLE001 - one unforeseen layout must not stop a batch
+        return (), f"reference list not read: {type(exc).__name__}: {exc}"
 
 
 def _read_layout(path: str | Path, read: Callable[[Layout], T]) -> T | IngestError:

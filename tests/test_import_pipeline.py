@@ -462,6 +462,28 @@ def test_reimport_of_changed_bib_updates_in_place(library: Library, tmp_path: Pa
     assert len(papers(library)) == 6
 
 
+UNMATCHABLE_RIS = (  # records find_duplicate cannot match: no title, a short title without author and year
+    "TY  - JOUR\nAB  - Grazing shapes the flowering of alpine meadows over three decades.\nER  - \n\n"
+    "TY  - GEN\nTI  - Editorial\nER  - \n\n"
+    "TY  - GEN\nTI  - Editorial\nER  - \n\n"  # the same record twice in one file: two papers, as written
+    "TY  - JOUR\nTI  - Pollinator networks of alpine meadows under grazing\nAU  - Lovelace, Ada\nPY  - 2021\nER  - \n"
+)
+
+
+def test_a_file_imported_again_adds_none_of_its_records_again(library: Library, tmp_path: Path, capsys) -> None:
+    ris = write(tmp_path / "export.ris", UNMATCHABLE_RIS)
+    first = cli_import(library.path, capsys, ris)
+    assert (first["imported"], first["duplicates"], first["failed"]) == (4, 0, [])
+    ids = [row["id"] for row in papers(library)]
+    for _ in range(2):
+        again = cli_import(library.path, capsys, ris)
+        assert (again["imported"], again["updated"], again["duplicates"]) == (0, 0, 4)
+        assert [row["id"] for row in papers(library)] == ids
+    # The same records in another file are not known to be the same: an untitled record stays its own paper.
+    other = cli_import(library.path, capsys, write(tmp_path / "other.ris", UNMATCHABLE_RIS))
+    assert (other["imported"], other["duplicates"]) == (3, 1)
+
+
 GBK_RIS = (
     "TY  - JOUR\nAU  - 王小明\nTI  - 深度学习在自然语言处理中的应用研究\nJO  - 软件学报\nPY  - 2020\nER  - \n\n"
     "TY  - JOUR\nAU  - 李娜\nTI  - 超导材料的低温性质\nJO  - 物理学报\nPY  - 2021\nER  - \n"

@@ -196,6 +196,22 @@ class PaperRepository:
         ).fetchall()
         return next((row[0] for row in rows if row[0] not in exclude), None)
 
+    def find_same_record(self, record: ParsedPaper, *, exclude: Collection[int] = ()) -> int | None:
+        """A paper imported earlier from the same file as `record` with exactly its title, authors, year and
+        abstract, not in `exclude`: the same record imported again, where find_duplicate cannot tell (no title,
+        or a short one without author and year)."""
+        if not record.origin:
+            return None
+        origin_file = record.origin.rsplit(":", 1)[0]
+        values = self._row_values(record)
+        rows = self.conn.execute(
+            "SELECT id FROM papers WHERE title_key IS ? AND title IS ? AND authors = ? AND year IS ? "
+            "AND abstract IS ? AND (origin = ? OR substr(origin, 1, ?) = ?) ORDER BY id",
+            (values["title_key"], values["title"], values["authors"], values["year"], values["abstract"],
+             origin_file, len(origin_file) + 1, origin_file + ":"),
+        ).fetchall()
+        return next((row[0] for row in rows if row[0] not in exclude), None)
+
     def find_by_origin(self, origin: str, *, exclude: Collection[int] = ()) -> int | None:
         """The paper first imported from `origin` (a file and the line its record starts on), not in `exclude`."""
         rows = self.conn.execute("SELECT id FROM papers WHERE origin = ? ORDER BY id", (origin,)).fetchall()

@@ -128,6 +128,7 @@ class _Importer:
         self.batch = batch
         self.summary = ImportSummary()
         self.claimed: set[int] = set()  # papers a keyed entry of this import was matched to by its key
+        self.stored: set[int] = set()  # papers this import inserted or matched as the same record of a file
         self.reread = reread  # the encoding a file is read again with: its records replace what it gave before
 
     def log(self, path: str, outcome: str, **details: object) -> None:
@@ -177,7 +178,15 @@ class _Importer:
             self.summary.duplicates += 1
             self.log(path, "duplicate", paper_id=duplicate.paper_id, entry=entry, reason=f"merged: {duplicate.reason}")
             return duplicate.paper_id
+        if record.source != "pdf":
+            same = repo.find_same_record(record, exclude=self.stored)
+            if same is not None:  # imported again from the same file: one paper, even without a title to match
+                self.stored.add(same)
+                self.summary.duplicates += 1
+                self.log(path, "duplicate", paper_id=same, entry=entry, reason="unchanged since last import")
+                return same
         paper_id = repo.insert(record)
+        self.stored.add(paper_id)
         if record.source == "bibtex":
             self.claimed.add(paper_id)
         self.summary.imported += 1

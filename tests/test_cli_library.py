@@ -78,6 +78,16 @@ def test_doctor_reports_integrity(capsys, library_path):
     assert report["integrity"] == "ok" and report["papers"] == 0 and report["index_consistent"] is True
 
 
+def test_doctor_finds_no_problem_in_a_library_imported_without_embedding(capsys, library_path, tmp_path):
+    from test_import_pipeline import make_pdf
+
+    pdf = make_pdf(tmp_path / "paper.pdf", title="Grazing and the flowering of alpine meadows")
+    assert run_cli(capsys, "--library", str(library_path), "import", str(pdf), "--no-embed")[0] == 0
+    code, out, _ = run_cli(capsys, "--library", str(library_path), "doctor", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["papers"] == 1 and report["problems"] == []
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["import", "--help"]])
 def test_console_script_help(argv):
     result = subprocess.run([sys.executable, "-m", "litreview", *argv], capture_output=True, text=True, timeout=60)

@@ -122,22 +122,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _papers_without_vectors(library) -> int:
-    """Papers with a title or abstract whose current text has no vector for the library's model and dim."""
+def _papers_without_vectors(library) -> set[int]:
+    """Papers with a title or abstract whose current text has no vector for the library's model and dim (none
+    while the library has no model: nothing was ever embedded, as after imports with --no-embed only)."""
     model_id, dim = library.get_setting("model_id"), library.get_setting("dim")
     if not model_id or not dim:
-        return 0
+        return set()
     from litreview.pipeline import pending_embeddings
 
-    return len(pending_embeddings(library, model_id, int(dim)))
+    return {paper_id for paper_id, _, _ in pending_embeddings(library, model_id, int(dim))}
 
 
-def _stale_job_rows(library) -> list[str]:
-    """Job rows an import left behind: finished files still marked in progress, and extra rows for one file."""
+def _stale_job_rows(library, waiting: set[int]) -> list[str]:
+    """Job rows an import left behind: finished files still marked in progress, and extra rows for one file.
+    A file whose paper is `waiting` for its vector (or, in a library that never embedded, was only read) is not
+    finished: the vectors' own problem line says what to run."""
+    rows = library.conn.execute("SELECT state, paper_id FROM jobs WHERE state IN ('extracted', 'embedded')")
+    never_embedded = not library.get_setting("model_id")
+    unfinished = sum(
+        1 for state, paper_id in rows
+        if state == "embedded" or not (paper_id in waiting or never_embedded)
+    )
     problems = []
-    unfinished = library.conn.execute(
-        "SELECT count(*) FROM jobs WHERE state IN ('extracted', 'embedded')"
-    ).fetchone()[0]
     if unfinished:
         problems.append(
             f"{unfinished} import job rows were left in progress (extracted or embedded, never indexed); "
@@ -166,21 +172,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         queued = library.conn.execute("SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0]
         if queued:
             problems.append(f"{queued} queued files from an interrupted import (run the import again to resume)")
-        missing = _papers_without_vectors(library)
-        if missing:
+        waiting = _papers_without_vectors(library)
+        if waiting:
             problems.append(
-                f"{count_of(missing, 'paper')} have no vector for the library's model "
+                f"{count_of(len(waiting), 'paper')} have no vector for the library's model "
                 f"{library.get_setting('model_id')} ({library.get_setting('dim')} dims); "
                 "run 'litreview import --resume' to embed them"
             )
-        problems.extend(_stale_job_rows(library))
+        problems.extend(_stale_job_rows(library, waiting))
         result = {
             "integrity": integrity_text,
             "papers": library.conn.execute("SELECT count(*) FROM papers").fetchone()[0],
             "vectors": library.conn.execute("SELECT count(*) FROM vectors").fetchone()[0],
             "trash": library.conn.execute("SELECT count(*) FROM trash").fetchone()[0],
             "index_consistent": True,
-            "papers_without_vectors": missing,
+            "papers_without_vectors": len(waiting),
             "problems": problems,
         }
         try:

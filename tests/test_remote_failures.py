@@ -56,7 +56,7 @@ def test_refused_connection_names_the_endpoint_and_what_to_do() -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1/embeddings"
     with pytest.raises(RemoteEmbeddingError) as caught:
         RemoteEmbedder(url, dim=8, retries=1, backoff=0.01).embed_documents(["x"])
-    one_line_naming(caught, url, "connection refused", "after 2 attempt(s)", "start it or check the URL")
+    one_line_naming(caught, url, "connection refused", "after 2 attempts", "start it or check the URL")
 
 
 def test_lost_connection() -> None:
@@ -80,7 +80,7 @@ def test_server_error_quotes_the_body_and_timeout_says_what_to_change(server) ->
     url = f"{base}/v1/embeddings"
     with pytest.raises(RemoteEmbeddingError) as caught:
         RemoteEmbedder(url, dim=8, retries=1, backoff=0.01).embed_documents(["x"])
-    one_line_naming(caught, url, "HTTP 500", "injected", "after 2 attempt(s)", "server's log")
+    one_line_naming(caught, url, "HTTP 500", "injected", "after 2 attempts", "server's log")
     state.delay = 0.4
     with pytest.raises(RemoteEmbeddingError) as caught:
         RemoteEmbedder(url, dim=8, retries=0, timeout=0.1).embed_documents(["x"])

@@ -8,6 +8,7 @@ import sys
 import time
 
 from litreview.cli.common import add_json_flag, add_model_flag, model_name, open_from_args, print_json
+from litreview.core.text import count_of
 
 WARNINGS_SHOWN = 20  # notes (missing attachments, items left in Zotero's trash) printed without --json
 
@@ -149,7 +150,7 @@ def _watch(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"files": [str(path) for path in paths], **summary.to_json()})
         else:
-            print(f"{len(paths)} file(s): imported {summary.imported}, updated {summary.updated}, "
+            print(f"{count_of(len(paths), 'file')}: imported {summary.imported}, updated {summary.updated}, "
                   f"duplicates {summary.duplicates}, failed {len(summary.failed)}, embedded {summary.embedded}")
             for error in summary.failed:
                 print(f"  failed: {error.path}: {error.reason}")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from litreview.cli.common import add_command, open_from_args, print_json, warn
+from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -138,7 +139,7 @@ def _decide(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"decision": args.decision, "ids": args.ids})
     else:
-        warn(f"{args.decision}: {len(acts)} paper(s)")
+        warn(f"{args.decision}: {count_of(len(acts), 'paper')}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from litreview.cli.common import add_command, changing_papers, list_rows, open_from_args, print_result
+from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,8 +26,8 @@ def cmd_rm(args: argparse.Namespace) -> int:
     with changing_papers(args, trash.UnknownPaper) as library:
         moved = trash.move_to_trash(library, args.ids)
         trash.empty_expired(library)
-    return print_result(args, {"trashed": moved}, f"moved {len(moved)} paper(s) to the trash (undo with: litreview "
-                                                  f"trash restore {' '.join(map(str, moved))})")
+    undo = f"undo with: litreview trash restore {' '.join(map(str, moved))}"
+    return print_result(args, {"trashed": moved}, f"moved {count_of(len(moved), 'paper')} to the trash ({undo})")
 
 
 def cmd_trash_list(args: argparse.Namespace) -> int:
@@ -53,4 +54,4 @@ def cmd_trash_empty(args: argparse.Namespace) -> int:
 
     with open_from_args(args, create=False) as library:
         removed = trash.empty(library, older_than_days=args.older_than)
-    return print_result(args, {"deleted": removed}, f"deleted {removed} paper(s) for good")
+    return print_result(args, {"deleted": removed}, f"deleted {count_of(removed, 'paper')} for good")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from litreview.core.progress import Cancelled, CancelToken
+from litreview.core.text import count_of
 from litreview.embedding.base import PromptedEmbedder
 from litreview.embedding.errors import RemoteEmbeddingError
 
@@ -166,7 +167,7 @@ class Endpoint:
             hint = "check the model name (?model=) against the server's" if self.model or "model" in said else (
                 "check the URL and options")
             return f"{where} refused the request (HTTP {code} {reason}{said}); {hint}"
-        return (f"{where} failed (HTTP {code} {reason}{said}, after {attempts} attempt(s)); "
+        return (f"{where} failed (HTTP {code} {reason}{said}, after {count_of(attempts, 'attempt')}); "
                 "see the server's log, then run again")
 
     def request(self, texts: list[str], *, retries: int | None = None) -> np.ndarray:
@@ -209,7 +210,7 @@ class Endpoint:
     def _connection_failure(self, exc: BaseException, attempts: int) -> str:
         reason = getattr(exc, "reason", exc)
         where = f"the embedding server at {self.shown}"
-        tried = f"after {attempts} attempt(s)"
+        tried = f"after {count_of(attempts, 'attempt')}"
         if isinstance(reason, (TimeoutError, socket.timeout)) or "timed out" in str(reason):
             return (f"{where} did not answer within {self.timeout:g} s ({tried}); it may be overloaded: "
                     "lower ?batch_size= or raise ?timeout=")

@@ -99,6 +99,26 @@ def test_record_citation_links_couple_too(library) -> None:
     assert c not in links  # a cites c: a direct citation, neither coupling nor co-citation
 
 
+def test_the_why_names_shared_works_by_title_and_counts_those_known_by_an_identifier_only(library) -> None:
+    add_records(library, [ParsedPaper(source="openalex", title=title, abstract=f"Grazing of meadows. {FILLER}",
+                                      external_ids={"openalex": f"W{n}"})
+                          for n, title in enumerate(["Grazing meadows", "Grazed meadows", "Meadow flowers"])])
+    a, b, _ = (row["id"] for row in library.query("SELECT id FROM papers ORDER BY id"))
+    with library.transaction() as conn:
+        add_cited(conn, a, ["openalex:W7", "openalex:W8", "openalex:W2"])
+        add_cited(conn, b, ["openalex:W7", "openalex:W8", "openalex:W2"])
+    embedder = _embed(library)
+    results = related_results(library, IndexService(library), a, embedder.model_id, embedder.dim, k=2)
+    coupled = next(result for result in results if result.paper_id == b)
+    assert coupled.shared_references == ("Meadow flowers",)  # W2 is paper c; W7 and W8 have no title to show
+    assert coupled.why[:2] == ("both cite: Meadow flowers", "2 more shared references")
+    assert not any("openalex:" in reason for result in results for reason in result.why)
+    with library.transaction() as conn:
+        conn.execute("DELETE FROM cited_works WHERE cited_id = 'openalex:W2'")
+    results = related_results(library, IndexService(library), a, embedder.model_id, embedder.dim, k=2)
+    assert next(result for result in results if result.paper_id == b).why[0] == "2 shared references"
+
+
 def test_fusion_adds_citation_strength_and_keeps_text_alone_unchanged() -> None:
     text = {1: 0.8, 2: 0.7, 3: 0.1}
     links = {3: CitationLink(coupling=0.9), 2: CitationLink()}

@@ -11,7 +11,7 @@ import json
 import math
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Collection, Generator
+from collections.abc import Collection, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -160,7 +160,7 @@ def coupling(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[tu
     links = CitationGraph.load(conn).links(paper_id)
     scored = sorted(((other, link) for other, link in links.items() if link.shared),
                     key=lambda item: (-len(item[1].shared), item[0]))
-    return [(other, len(link.shared), work_titles(conn, list(link.shared[:3]))) for other, link in scored[:k]]
+    return [(other, len(link.shared), work_titles(conn, link.shared, 3)) for other, link in scored[:k]]
 
 
 def cocitation(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[tuple[int, int]]:
@@ -170,9 +170,20 @@ def cocitation(conn: sqlite3.Connection, paper_id: int, *, k: int = 10) -> list[
     return counts.most_common(k)
 
 
-def work_titles(conn: sqlite3.Connection, keys: list[str]) -> list[str]:
-    """Display titles of CitationGraph keys (the identifier when no title is known)."""
-    return [title for _, title in _key_titles(conn, keys)]
+def work_titles(conn: sqlite3.Connection, keys: Sequence[str], limit: int) -> list[str]:
+    """The titles of the first `limit` CitationGraph keys whose work has one: a work known only by an identifier
+    (an OpenAlex citation link, "openalex:W1986364825") or without a title is not named."""
+    titles: list[str] = []
+    for key in keys:
+        if len(titles) == limit:
+            break
+        if key.startswith("o:"):
+            continue
+        table = "papers" if key.startswith("p") else "external_works"  # from CitationGraph: a fixed name
+        row = conn.execute(f"SELECT title FROM {table} WHERE id = ?", (int(key[1:]),)).fetchone()
+        if row and row[0]:
+            titles.append(row[0])
+    return titles
 
 
 def missing_works(
@@ -291,13 +302,3 @@ def _graph_edges(conn: sqlite3.Connection) -> Generator[tuple[int, str], None, N
         yield citing, (f"p{paper}" if paper is not None else f"o:{cited}")
 
 
-def _key_titles(conn: sqlite3.Connection, keys: list[str]) -> list[tuple[str, str]]:
-    titles = []
-    for key in keys:
-        if key.startswith("o:"):
-            titles.append((key, key[2:]))
-            continue
-        table = "papers" if key.startswith("p") else "external_works"
-        row = conn.execute(f"SELECT title FROM {table} WHERE id = ?", (int(key[1:]),)).fetchone()
-        titles.append((key, (row[0] if row else None) or "(untitled)"))
-    return titles

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from litreview.core.ops import Services
+from litreview.core.text import count_of
 from litreview.library import settings
 from litreview.library.db import Library
 
@@ -95,13 +96,14 @@ def explain(library: Library, paper_id: int, hits: list[tuple[int, float]], coun
         if pid not in rows:
             continue
         link = links.get(pid)
-        shared = tuple(work_titles(library.conn, list(link.shared[:SHARED_NAMED]))) if link else ()
+        shared = tuple(work_titles(library.conn, link.shared, SHARED_NAMED)) if link else ()
         cited_by = link.cocited_by if link else 0
         why = [f"both cite: {title}" for title in shared]
-        if len(link.shared if link else ()) > len(shared):
-            why.append(f"{len(link.shared) - len(shared)} more shared references")
+        unnamed = len(link.shared) - len(shared) if link else 0  # works known by an identifier only, or beyond
+        if unnamed:
+            why.append(count_of(unnamed, 'more shared reference' if shared else 'shared reference'))
         if cited_by:
-            why.append(f"cited together by {cited_by} library paper{'s' if cited_by > 1 else ''}")
+            why.append(f"cited together by {count_of(cited_by, 'library paper')}")
         why += shared_terms(query_text, texts[pid], doc_freq=doc_freq, n_docs=n_docs)
         results.append(RelatedResult(paper_id=pid, score=score, title=rows[pid].get("title") or "(untitled)",
                                      year=rows[pid].get("year"), why=tuple(why), shared_references=shared,

@@ -60,4 +60,4 @@ def test_related_without_embeddings_says_so(library, library_path, capsys) -> No
     with library.transaction() as conn:
         conn.execute("INSERT INTO papers(id, title) VALUES (1, 'x')")
     code, err = run_json(capsys, "--library", str(library_path), "related", "1")
-    assert code == 1 and "no embeddings" in err
+    assert code == 1 and "no embeddings" in err and "run 'litreview import --resume'" in err  # what to do next

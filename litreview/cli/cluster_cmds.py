@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from litreview.cli.common import add_command, open_from_args, print_json
+from litreview.cli.common import NO_EMBEDDINGS, add_command, open_from_args, print_json
 from litreview.core.text import count_of
 
 
@@ -58,7 +58,7 @@ def _model_or_fail(library, model: str | None, dim: int | None) -> tuple[str, in
             raise CommandError("--dim needs --model")
         found = serving_model(library)
         if found is None:
-            raise CommandError("the library has no embeddings yet; import papers with embedding first")
+            raise CommandError(NO_EMBEDDINGS)
         return found
     dims = [entry["dim"] for entry in VectorStore(library).models() if entry["model"] == model]
     if not dims or (dim is not None and dim not in dims):

@@ -113,6 +113,9 @@ def print_rows(args: argparse.Namespace, rows: Sequence[Any], line: Callable[[An
         print(empty)
 
 
+NO_EMBEDDINGS = "the library has no embeddings yet; run 'litreview import --resume' to embed its papers"
+
+
 def warn(message: str) -> None:
     print(message, file=sys.stderr)
 

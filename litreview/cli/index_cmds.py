@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from litreview.cli.common import add_command, open_from_args, print_json, warn
+from litreview.cli.common import NO_EMBEDDINGS, add_command, open_from_args, print_json, warn
 from litreview.cli.embed_cmds import add_option_flag, parse_options
 from litreview.core.text import count_of
 
@@ -82,7 +82,7 @@ def _current_model_or_fail(library) -> tuple[str, int]:
 
     model = serving_model(library)
     if model is None:
-        raise CommandError("the library has no embeddings yet; import papers with embedding first")
+        raise CommandError(NO_EMBEDDINGS)
     return model
 
 
@@ -144,7 +144,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             model = serving_model(library)
             if model is None:
                 if mode == "semantic":
-                    raise CommandError("semantic search needs embeddings; import papers with embedding first")
+                    raise CommandError(NO_EMBEDDINGS)
                 warn("litreview: the library has no embeddings; searching by keyword only")
                 mode = "keyword"
             else:

@@ -204,6 +204,18 @@ def test_table_authors_and_delimiters(tmp_path: Path) -> None:
     assert "no title or abstract column" in table.read_table([bad]).errors[0].reason
 
 
+def test_table_columns_named_in_the_plural_or_summary(tmp_path: Path) -> None:
+    path = tmp_path / "arxiv.csv"  # the columns of a public arXiv dataset: titles, summaries, terms
+    path.write_text('titles,summaries,terms\nNeural ODEs for segmentation,"We propose a method.","[\'cs.CV\']"\n',
+                    encoding="utf-8")
+    assert _reader_for(path).name == "CSV/TSV"
+    record = table.read_table([path]).records[0]
+    assert (record.title, record.abstract) == ("Neural ODEs for segmentation", "We propose a method.")
+    summary = tmp_path / "api.csv"  # arXiv's API calls the abstract "summary"
+    summary.write_text("id,title,summary\n2401.1,A title,An abstract.\n", encoding="utf-8")
+    assert table.read_table([summary]).records[0].abstract == "An abstract."
+
+
 @pytest.fixture(scope="module")
 def synergy(shared_data: Path) -> Path:
     return data_part(shared_data, "synergy/Donners_2021", "the SYNERGY review Donners_2021")

@@ -26,7 +26,7 @@ SUFFIXES = frozenset({".csv", ".tsv", ".tab"})
 # Our field -> accepted column names (normalised: lower case, runs of non-alphanumerics as "_"), first wins.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("title", "primary_title", "article_title", "document_title", "ti", "original_title"),
-    "abstract": ("abstract", "notes_abstract", "abstract_note", "ab", "original_abstract", "description"),
+    "abstract": ("abstract", "notes_abstract", "abstract_note", "ab", "original_abstract", "description", "summary"),
     "authors": ("authors", "author", "author_names", "first_authors", "author_full_names", "au", "creators"),
     "year": ("year", "publication_year", "py", "pubyear", "date", "publication_date", "date_published"),
     "venue": ("journal", "source_title", "publication_title", "secondary_title", "journal_name", "source",
@@ -48,8 +48,8 @@ _SOURCE_VENUE = re.compile(r"^(.*?) \(\d{4}\)")  # Embase "Source": "Journal (20
 def sniff(head: str) -> bool:
     """Whether the header line names a title or abstract column."""
     first = head.lstrip("\ufeff").split("\n", 1)[0]
-    names = {_normalise(cell) for cell in re.split(r"[,;\t|]", first)}
-    return bool(names & {*COLUMNS["title"], *COLUMNS["abstract"]})
+    names = [_normalise(cell) for cell in re.split(r"[,;\t|]", first)]
+    return _column(names, COLUMNS["title"]) is not None or _column(names, COLUMNS["abstract"]) is not None
 
 
 def read(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
@@ -58,6 +58,14 @@ def read(paths: Sequence[Path], encoding: str | None = None) -> ReadResult:
 
 def _normalise(name: str) -> str:
     return _NAME.sub("_", name.strip().strip('"').lower()).strip("_")
+
+
+def _column(names: list[str], aliases: tuple[str, ...]) -> int | None:
+    """The index of the first of `names` (normalised) that is one of `aliases`, the first alias first; a plural
+    name counts as its singular ("titles", "summaries")."""
+    singular = [name[:-3] + "y" if name.endswith("ies") else name.removesuffix("s") for name in names]
+    return next((index for alias in aliases for index in range(len(names)) if alias in (names[index], singular[index])),
+                None)
 
 
 def _delimiter(path: Path, header: str) -> str:
@@ -80,8 +88,7 @@ def _records_of(path: Path, text: str, encoding_warning: str | None) -> Iterator
     except (StopIteration, csv.Error) as exc:
         raise FileProblem("empty file (no header row)") from exc
     names = [_normalise(h) for h in header]
-    columns = {field: next((names.index(a) for a in aliases if a in names), None)
-               for field, aliases in COLUMNS.items()}
+    columns = {field: _column(names, aliases) for field, aliases in COLUMNS.items()}
     if columns["title"] is None and columns["abstract"] is None:
         raise FileProblem("no title or abstract column (header: " + ", ".join(header[:8])
                           + ("…" if len(header) > 8 else "") + ")", line=1)

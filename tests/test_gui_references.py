@@ -150,8 +150,9 @@ def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(q
     bib.write_text("@article{okafor2015, title={Shared Ancestry of Citation Graphs}, author={Okafor, Nkechi and "
                    "Lindqvist, Britt}, journal={Journal of Graphs}, year={2015}, doi={10.5555/shared.2015}}\n",
                    encoding="utf-8")
-    with qtbot.waitSignal(window.client.sig_job_done, timeout=30_000):
+    with qtbot.waitSignals([window.client.sig_job_done, window.client.sig_papers_changed], timeout=30_000):
         window.import_paths([bib])
+    qtbot.waitUntil(lambda: not window._related_timer.isActive(), timeout=5_000)  # the selected paper's refresh
     assert window.reader.count() == 4
     merged = window.reader.paper(row["id"])
     assert json.loads(merged["external_ids"]) == {}

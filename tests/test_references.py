@@ -193,6 +193,20 @@ def test_organisations_editors_and_particles(raw, authors, title) -> None:
     assert list(reference.authors) == authors and reference.title == title
 
 
+def test_a_long_list_of_given_names_first_with_middle_initials_is_read_whole() -> None:
+    names = ("Waleed Ammar, Dirk Groeneveld, Chandra Bhagavatula, Iz Beltagy, Miles Crawford, Doug Downey, Kyle Lo, "
+             "Tyler C. Murray, Hsu-Han Ooi, Matthew E. Peters, Joanna Power, Sam Skjonsberg, L. Sifre, Lucy Lu Wang, "
+             "Chris Wilhelm, Zheng Yuan, Madeleine van Zuylen, Maria A. Okafor, Jonas B. Lindqvist, Akira C. Tanaka, "
+             "Fatima D. Haddad, Pedro E. Alves, Ingrid F. Berg, Tomasz G. Nowak, Aisha H. Bello, Carlos I. Ruiz, "
+             "Greta J. Weber, Hiroshi K. Sato, and Oren Etzioni").split(", ")
+    raw = ", ".join(names) + ". 2018. Construction of the literature graph in semantic scholar. In NAACL-HLT."
+    assert len(raw.split(". 2018")[0]) > 400  # longer than the author lists read before
+    reference = parse_reference(raw)
+    assert len(reference.authors) == len(names)
+    assert reference.authors[7] == "Murray, Tyler C." and reference.authors[12] == "Sifre, L."  # not "Skjonsberg, L."
+    assert reference.title == "Construction of the literature graph in semantic scholar" and reference.year == 2018
+
+
 @pytest.mark.parametrize(
     ("raw", "year"),
     [

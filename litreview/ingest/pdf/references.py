@@ -617,6 +617,8 @@ def _split_names(text: str) -> list[str] | str | None:
             return _INCOMPLETE  # "...; St." before "Angelo, S.K."
         if last and styles and styles[0] == 1 and _SPACED_SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."
+        if last and styles and styles[0] == 2 and _TRAILING_INITIAL_RE.search(name):
+            return _INCOMPLETE  # a given-names-first list's "..., Tyler C." before its "Murray", ", L." before "Sifre"
         if semicolons and not last and _ONE_WORD_NAME_RE.fullmatch(name) and styles:
             result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
             styles.append(styles[-1])
@@ -682,15 +684,16 @@ def _parse_name(name: str) -> tuple[str, int] | None:
     return None
 
 
-# Where an author list may end, in its first 400 characters: punctuation, or just before a year. Zero-width, so
-# that every such place is found, in order, and only as far as the author list is read.
+AUTHOR_LIST_CHARS = 3000  # an author list runs at most this far into an entry (a consortium lists 100 names)
+# Where an author list may end, in its first AUTHOR_LIST_CHARS characters: punctuation, or just before a year.
+# Zero-width, so that every such place is found, in order, and only as far as the author list is read.
 _AUTHOR_END_RE = re.compile(rf"(?=[.:,;\s(“\"])(?=[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$|[.,]?\s+{_YEAR}[a-z]?[.,:;)])")
 
 
 def _author_block(text: str) -> tuple[list[str], str]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
     best: tuple[list[str], int] | None = None
-    for end in map(re.Match.start, _AUTHOR_END_RE.finditer(text, 0, 400)):
+    for end in map(re.Match.start, _AUTHOR_END_RE.finditer(text, 0, AUTHOR_LIST_CHARS)):
         prefix = text[: end + 1] if text[end] == "." else text[:end]
         names = _split_names(prefix)
         if names == _INCOMPLETE:

@@ -88,6 +88,19 @@ def test_doctor_finds_no_problem_in_a_library_imported_without_embedding(capsys,
     assert code == 0 and report["papers"] == 1 and report["problems"] == []
 
 
+def test_output_cut_short_by_its_reader_ends_quietly(library_path):
+    with open_library(library_path) as library, library.transaction():
+        repo = PaperRepository(library)
+        for n in range(3000):  # far more than a pipe holds
+            repo.insert(ParsedPaper(source="test", title=f"Grazing and the flowering of alpine meadows, part {n}"))
+    with subprocess.Popen([sys.executable, "-m", "litreview", "--library", str(library_path), "list"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert "Grazing" in process.stdout.readline()  # `litreview list | head -1`
+        process.stdout.close()
+        err = process.stderr.read()
+        assert process.wait(timeout=60) == 141 and "Traceback" not in err, err
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["import", "--help"]])
 def test_console_script_help(argv):
     result = subprocess.run([sys.executable, "-m", "litreview", *argv], capture_output=True, text=True, timeout=60)

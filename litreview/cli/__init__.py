@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Modules under litreview.cli that each add their subcommands.
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C at any moment, start-up included: every write is a committed step
         print("litreview: interrupted; what was done is kept. Run the same command again to finish.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `litreview list | head`: the reader has gone; nothing more to say (Python's advice)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _main(argv: list[str] | None) -> int:

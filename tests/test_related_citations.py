@@ -119,6 +119,29 @@ def test_the_why_names_shared_works_by_title_and_counts_those_known_by_an_identi
     assert next(result for result in results if result.paper_id == b).why[0] == "2 shared references"
 
 
+def test_a_records_citation_links_are_its_reference_list_and_cite_library_papers(library, capsys) -> None:
+    from litreview.cli import main as cli_main
+    from litreview.library.references import citing_papers, reference_counts, references_of
+
+    add_records(library, [ParsedPaper(source="openalex", title=f"Record {n}", authors=("Ada Okafor",), year=2020 + n,
+                                      external_ids={"openalex": f"W{n}"}) for n in range(2)])
+    a, b = (row["id"] for row in library.query("SELECT id FROM papers ORDER BY id"))
+    with library.transaction() as conn:
+        add_cited(conn, a, ["openalex:W9", "openalex:W1"])
+    references = references_of(library.conn, a)
+    assert [(ref["raw"], ref["paper_id"], ref["title"]) for ref in references] == [
+        ("Record 1 (openalex:W1)", b, "Record 1"), ("openalex:W9", None, None)]
+    assert references[0]["authors"] == ["Ada Okafor"] and references[0]["year"] == 2021
+    assert citing_papers(library.conn, b) == [a]
+    assert reference_counts(library.conn, a) == (2, 1, 0) and reference_counts(library.conn, b) == (0, 0, 1)
+    path = library.path
+    library.close()
+    assert cli_main(["--library", str(path), "refs", str(a), "--json"]) == 0
+    assert [ref["paper_id"] for ref in json.loads(capsys.readouterr().out)] == [b, None]
+    assert cli_main(["--library", str(path), "citing", str(b), "--json"]) == 0
+    assert [paper["paper_id"] for paper in json.loads(capsys.readouterr().out)] == [a]
+
+
 def test_fusion_adds_citation_strength_and_keeps_text_alone_unchanged() -> None:
     text = {1: 0.8, 2: 0.7, 3: 0.1}
     links = {3: CitationLink(coupling=0.9), 2: CitationLink()}

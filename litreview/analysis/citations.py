@@ -292,11 +292,9 @@ def _graph_edges(conn: sqlite3.Connection) -> Generator[tuple[int, str], None, N
         " WHERE cited_paper_id IS NOT NULL OR work_id IS NOT NULL"
     ):
         yield citing, (f"p{cited}" if cited is not None else f"w{work}")
-    own: dict[str, int] = {}
-    for paper_id, external in conn.execute("SELECT id, external_ids FROM papers WHERE external_ids LIKE '%openalex%'"):
-        key = _json(external, {}).get("openalex")
-        if key:
-            own.setdefault(f"openalex:{key}", int(paper_id))
+    from litreview.library.citations import papers_by_link_id
+
+    own = papers_by_link_id(conn)
     for citing, cited in conn.execute("SELECT paper_id, cited_id FROM cited_works"):
         paper = own.get(cited)
         yield citing, (f"p{paper}" if paper is not None else f"o:{cited}")

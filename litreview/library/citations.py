@@ -1,7 +1,9 @@
-"""Citation links stored with papers (the works a paper cites, as "scheme:id"), for screening's citation signal."""
+"""Citation links stored with papers (the works a paper cites, as "scheme:id": OpenAlex's referenced_works), for
+screening's citation signal, the citation graph and a record's reference list."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 
@@ -23,3 +25,27 @@ def cited_by_paper(library: Library, paper_ids: Iterable[int] | None = None) -> 
         if wanted is None or paper_id in wanted:
             links.setdefault(int(paper_id), []).append(cited)
     return links
+
+
+def papers_by_link_id(conn: sqlite3.Connection) -> dict[str, int]:
+    """Library papers by the id citation links name them with ("openalex:W2741809807" -> paper id)."""
+    found: dict[str, int] = {}
+    for paper_id, external in conn.execute("SELECT id, external_ids FROM papers WHERE external_ids LIKE '%openalex%'"):
+        key = _link_id(external)
+        if key:
+            found.setdefault(key, int(paper_id))
+    return found
+
+
+def link_id_of(conn: sqlite3.Connection, paper_id: int) -> str | None:
+    """The id citation links name `paper_id` with, if it has one."""
+    row = conn.execute("SELECT external_ids FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    return _link_id(row[0]) if row else None
+
+
+def _link_id(external_ids: str | None) -> str | None:
+    try:
+        key = json.loads(external_ids or "{}").get("openalex")
+    except (ValueError, AttributeError):  # not a JSON object: no ids to match
+        return None
+    return f"openalex:{key}" if key else None

@@ -171,39 +171,66 @@ def queued(conn: sqlite3.Connection) -> list[tuple[int, list[str]]]:
     return list(found.items())
 
 
-def _reference_dict(row: sqlite3.Row | tuple, names: list[str]) -> dict[str, Any]:
+def _reference_dict(row: sqlite3.Row | tuple, names: Sequence[str]) -> dict[str, Any]:
     item = dict(zip(names, row, strict=True))
     item["authors"] = json.loads(item["authors"] or "[]")
     return item
 
 
+_REFERENCE_FIELDS = ("position", "raw", "authors", "title", "venue", "year", "volume", "issue", "pages", "doi",
+                     "arxiv_id", "pmid", "url", "confidence", "paper_id", "match_confidence", "work_id")
+
+
 def references_of(conn: sqlite3.Connection, paper_id: int) -> list[dict[str, Any]]:
-    """The paper's references in list order, each with the library paper it resolves to (`paper_id`, or None)."""
+    """The paper's references in list order, each with the library paper it resolves to (`paper_id`, or None):
+    its PDF's reference list, or where it has none its record's citation links (OpenAlex's referenced_works), a
+    linked work in the library with that paper's title, authors and year."""
     cursor = conn.execute(
         "SELECT position, raw, authors, title, venue, year, volume, issue, pages, doi, arxiv_id, pmid, url,"
         " confidence, cited_paper_id AS paper_id, match_confidence, work_id FROM paper_references"
         " WHERE paper_id = ? ORDER BY position",
         (paper_id,),
     )
-    names = [column[0] for column in cursor.description]
-    return [_reference_dict(row, names) for row in cursor]
+    return [_reference_dict(row, _REFERENCE_FIELDS) for row in cursor] or _linked_works(conn, paper_id)
+
+
+def _linked_works(conn: sqlite3.Connection, paper_id: int) -> list[dict[str, Any]]:
+    from litreview.library.citations import papers_by_link_id
+
+    cited = [row[0] for row in conn.execute(
+        "SELECT cited_id FROM cited_works WHERE paper_id = ? ORDER BY cited_id", (paper_id,))]
+    in_library = papers_by_link_id(conn) if cited else {}
+    works = []
+    for position, cited_id in enumerate(cited):
+        work: dict[str, Any] = dict.fromkeys(_REFERENCE_FIELDS)
+        work.update(position=position, raw=cited_id, authors=[], confidence=1.0)
+        found = in_library.get(cited_id)
+        row = conn.execute("SELECT title, authors, year, venue, doi FROM papers WHERE id = ?", (found,)).fetchone()
+        if row is not None:  # a paper of the library: shown by its title, authors and year
+            title, authors, year, venue, doi = row
+            work.update(raw=f"{title} ({cited_id})" if title else cited_id, title=title,
+                        authors=json.loads(authors or "[]"), year=year, venue=venue, doi=doi, paper_id=found,
+                        match_confidence=1.0)
+        works.append(work)
+    return works
 
 
 def citing_papers(conn: sqlite3.Connection, paper_id: int) -> list[int]:
-    """Library papers whose reference lists point to `paper_id`."""
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT DISTINCT paper_id FROM paper_references WHERE cited_paper_id = ? AND paper_id != ?"
-            " ORDER BY paper_id",
-            (paper_id, paper_id),
-        )
-    ]
+    """Library papers whose reference lists, or citation links, point to `paper_id`."""
+    from litreview.library.citations import link_id_of
+
+    citing = {row[0] for row in conn.execute(
+        "SELECT DISTINCT paper_id FROM paper_references WHERE cited_paper_id = ?", (paper_id,))}
+    link_id = link_id_of(conn, paper_id)
+    if link_id:
+        citing.update(row[0] for row in conn.execute("SELECT paper_id FROM cited_works WHERE cited_id = ?",
+                                                     (link_id,)))
+    citing.discard(paper_id)
+    return sorted(citing)
 
 
 def reference_counts(conn: sqlite3.Connection, paper_id: int) -> tuple[int, int, int]:
     """(references, of which in the library, library papers citing it): the details pane's counts."""
-    total, resolved = conn.execute(
-        "SELECT count(*), count(cited_paper_id) FROM paper_references WHERE paper_id = ?", (paper_id,)
-    ).fetchone()
-    return int(total), int(resolved), len(citing_papers(conn, paper_id))
+    references = references_of(conn, paper_id)
+    in_library = sum(1 for reference in references if reference["paper_id"] is not None)
+    return len(references), in_library, len(citing_papers(conn, paper_id))

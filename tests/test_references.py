@@ -449,6 +449,9 @@ def test_cli_refs_citing_missing(tmp_path: Path, capsys) -> None:
     assert cli_main(["--library", lib, "missing", "-k", "2", "--json"]) == 0
     missing = json.loads(capsys.readouterr().out)
     assert len(missing) == 2 and {"title", "authors", "year", "doi", "cited_by"} <= set(missing[0])
+    assert cli_main(["--library", lib, "missing", "--min-citing", "3"]) == 0  # an empty list says so
+    assert capsys.readouterr().out == "nothing missing: no work outside the library is cited at least 3 times by " \
+        "library papers\n"
     assert cli_main(["--library", lib, "refs", "999"]) == 1
 
 

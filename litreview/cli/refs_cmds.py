@@ -93,6 +93,10 @@ def cmd_missing(args: argparse.Namespace) -> int:
             for w in works
         ])
         return 0
+    if not works:
+        cited = {1: "once", 2: "twice"}.get(args.min_citing, f"{args.min_citing} times")
+        print(f"nothing missing: no work outside the library is cited at least {cited} by "
+              + (f"the papers of '{args.list}'" if args.list else "library papers"))
     for work in works:
         first = work["authors"][0].split(",")[0] if work["authors"] else "?"
         doi = f"  https://doi.org/{work['doi']}" if work["doi"] else ""

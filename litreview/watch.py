@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from litreview.core.progress import CancelToken
     from litreview.library.db import Library
     from litreview.pipeline import ImportSummary
 
@@ -101,25 +102,29 @@ class FolderWatcher:
 def watch_folder(
     library: Library,
     folder: str | Path,
+    cancel: CancelToken,
     *,
     interval_s: float = POLL_INTERVAL_S,
-    should_stop: Callable[[], bool] = lambda: False,
     on_batch: Callable[[list[Path], ImportSummary], None] | None = None,
     embedder=None,  # noqa: ANN001 - an Embedder, optional
 ) -> int:
-    """Poll `folder` every `interval_s` and import what became ready, until `should_stop()` (checked each poll).
-    Returns how many files were handed to the importer."""
+    """Poll `folder` every `interval_s` and import what became ready, until `cancel` is set (an import it stops
+    raises Cancelled). Returns how many files were handed to the importer."""
     from litreview.pipeline import drive, run_import
 
     watcher = FolderWatcher(Path(folder).expanduser().resolve())
     handed = 0
-    while not should_stop():
+    while not cancel.cancelled:
         ready = watcher.poll()
         if ready:
-            summary = drive(run_import(library, [str(path) for path in ready], embedder=embedder))
+            summary = drive(run_import(library, [str(path) for path in ready], embedder=embedder, cancel=cancel))
             watcher.mark_done(ready)
             handed += len(ready)
             if on_batch is not None:
                 on_batch(ready, summary)
-        time.sleep(interval_s)
+        next_poll = time.monotonic() + interval_s
+        # short sleeps, not a wait on the token's Event: the Ctrl-C handler sets it on this very thread, and would
+        # block forever if it came while the wait held the Event's lock
+        while not cancel.cancelled and time.monotonic() < next_poll:
+            time.sleep(0.05)
     return handed

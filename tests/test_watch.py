@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from litreview.core.progress import CancelToken
 from litreview.library.papers import PaperRepository
 from litreview.watch import MAX_WAIT_POLLS, FolderWatcher, watch_folder
 
@@ -69,7 +70,6 @@ def test_pdfs_copied_in_while_watching_are_imported_whole(shared_data: Path, tmp
     sources = _small_pdfs(shared_data, 5)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    finished = threading.Event()
 
     def copy_slowly() -> None:  # each file written in chunks, with pauses shorter than a poll
         for source in sources:
@@ -79,24 +79,21 @@ def test_pdfs_copied_in_while_watching_are_imported_whole(shared_data: Path, tmp
                     handle.write(data[start:start + 32_768])
                     handle.flush()
                     time.sleep(0.005)
-        finished.set()
 
     writer = threading.Thread(target=copy_slowly)
     batches: list[list[Path]] = []
     failures = []
-    deadline = time.monotonic() + 120
 
     def on_batch(paths, summary) -> None:
         batches.append(paths)
         failures.extend(summary.failed)
+        if sum(len(batch) for batch in batches) >= len(sources):
+            stop.cancel()
 
-    def should_stop() -> bool:
-        done = sum(len(batch) for batch in batches)
-        return (finished.is_set() and done >= len(sources)) or time.monotonic() > deadline
-
+    stop = CancelToken()
     writer.start()
     try:
-        handed = watch_folder(library, inbox, interval_s=0.1, should_stop=should_stop, on_batch=on_batch)
+        handed = watch_folder(library, inbox, stop, interval_s=0.1, on_batch=on_batch)
     finally:
         writer.join()
     assert handed == len(sources)

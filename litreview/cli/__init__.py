@@ -30,6 +30,9 @@ COMMAND_MODULES = (
 )
 
 
+INTERRUPTED = "litreview: interrupted; what was done is kept. Run the same command again to finish."
+
+
 class CommandError(Exception):
     """A command could not do its job; main() prints the message on one line and exits 1."""
 
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C at any moment, start-up included: every write is a committed step
-        print("litreview: interrupted; what was done is kept. Run the same command again to finish.", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except BrokenPipeError:  # `litreview list | head`: the reader has gone; nothing more to say (Python's advice)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

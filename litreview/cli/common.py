@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from litreview.core.progress import CancelToken
 
 
 def open_from_args(
@@ -33,6 +38,37 @@ def open_from_args(
     if getattr(library, "damage", None):
         warn(f"litreview: {library.damage}")
     return library
+
+
+@contextmanager
+def handle_ctrl_c(cancel: CancelToken | None = None) -> Iterator[None]:
+    """While the block runs, Ctrl-C sets `cancel`: the job stops at its next check, cleaning up as it goes. Without a
+    token (a step that writes nothing and checks none, like loading a model), or once it is set, Ctrl-C ends the
+    process at once with status 130: every step commits, so that is as safe as a kill. An ignored SIGINT (a
+    background job) stays ignored.
+
+    Python's own KeyboardInterrupt is raised wherever the main thread is, which can end the process badly even when
+    the CLI catches it: inside torch's C++, pybind11 calls std::terminate (status -6), and once it has passed through
+    code run by exec() (a dataclass made while torch is imported), Python kills itself with SIGINT at exit (-2)."""
+    from litreview.cli import INTERRUPTED
+
+    def say(line: str) -> None:  # not print(): the handler may run while the main thread writes to sys.stderr
+        os.write(2, (("\n" if os.isatty(2) else "") + line + "\n").encode())  # on a terminal, below the bar
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        if cancel is None or cancel.cancelled:
+            say(INTERRUPTED)
+            os._exit(130)
+        cancel.cancel()
+        say("litreview: stopping after the current step (Ctrl-C again to stop now)")
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def print_json(value: Any) -> None:

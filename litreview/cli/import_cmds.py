@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from litreview.cli.common import add_json_flag, add_model_flag, model_name, open_from_args, print_json
+from litreview.cli.common import add_json_flag, add_model_flag, handle_ctrl_c, model_name, open_from_args, print_json
 from litreview.core.text import count_of
 
 WARNINGS_SHOWN = 20  # notes (missing attachments, items left in Zotero's trash) printed without --json
@@ -89,11 +89,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             except LookupError as exc:
                 raise CommandError(f"unknown encoding {args.encoding!r}") from exc
         bar = ProgressBar(enabled=True)
+        cancel = CancelToken()
         try:
-            embedder = _embedder_for(library, args)
-            steps = run_import(library, paths, embedder=embedder, cancel=CancelToken(), encoding=args.encoding,
-                               fulltext=not args.no_fulltext)
-            summary = drive(steps, bar)
+            with handle_ctrl_c():
+                embedder = _embedder_for(library, args)
+            with handle_ctrl_c(cancel):
+                steps = run_import(library, paths, embedder=embedder, cancel=cancel, encoding=args.encoding,
+                                   fulltext=not args.no_fulltext)
+                summary = drive(steps, bar)
         except (KeyboardInterrupt, Cancelled):
             bar.close()
             print(
@@ -135,9 +138,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
+    from contextlib import suppress
     from pathlib import Path
 
     from litreview.cli import CommandError
+    from litreview.core.progress import Cancelled, CancelToken
     from litreview.watch import POLL_INTERVAL_S, watch_folder
 
     if len(args.paths) != 1 or not Path(args.paths[0]).expanduser().is_dir():
@@ -157,12 +162,13 @@ def _watch(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     with open_from_args(args) as library:
-        embedder = _embedder_for(library, args)
+        with handle_ctrl_c():
+            embedder = _embedder_for(library, args)
         print(f"watching {args.paths[0]} every {interval:g} s (Ctrl-C to stop)", file=sys.stderr)
-        try:
-            watch_folder(library, args.paths[0], interval_s=interval, on_batch=report, embedder=embedder)
-        except KeyboardInterrupt:
-            print("litreview: stopped watching; every file imported so far is kept.", file=sys.stderr)
+        cancel = CancelToken()
+        with handle_ctrl_c(cancel), suppress(Cancelled):  # Cancelled: Ctrl-C in the middle of an import
+            watch_folder(library, args.paths[0], cancel, interval_s=interval, on_batch=report, embedder=embedder)
+        print("litreview: stopped watching; every file imported so far is kept.", file=sys.stderr)
     return 0
 
 

@@ -89,7 +89,7 @@ def embed_batches(
             cancel.raise_if_cancelled()
             chunk = todo[start:start + batch_size]
             ids = [item_id for item_id, _, _ in chunk]
-            vectors = embedder.embed_documents([text for _, text, _ in chunk])
+            vectors = embedder.embed_documents([text for _, text, _ in chunk], cancel=cancel)  # between its batches
             with library.transaction() as conn:
                 store.put(model_id, dim, ids, vectors, [digest for _, _, digest in chunk])
                 if stored is not None:

@@ -97,7 +97,7 @@ def split_pending(
     try:
         yield from _split(library, repo, reader, todo, splitter, bound, cancel, batch, summary)
     finally:
-        reader.close()
+        reader.close(kill=cancel.cancelled)  # cancelled: the reads it has begun are not waited for
     return summary
 
 

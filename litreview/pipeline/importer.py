@@ -293,7 +293,7 @@ def run_import(
             _attach_linked_file(importer, paper_id, path, reader, processes)
             yield Progress("extract", done, total, current=path.name)
     finally:
-        processes.close()
+        processes.close(kill=cancel.cancelled)  # cancelled: the reads it has begun are not waited for
 
     from litreview.analysis.citations import reference_step
 
@@ -333,9 +333,9 @@ class _Processes:
                                                    in_child=self._in_child and reader.in_child, kind=reader.name)
         return self._running[reader.name]
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
         for process in self._running.values():
-            process.close()
+            process.close(kill=kill)
 
 
 def _import_file(importer: _Importer, path: Path, read: _Read) -> None:

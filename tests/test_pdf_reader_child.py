@@ -44,3 +44,17 @@ def test_a_hanging_read_is_cut_off_and_the_next_file_still_reads(shared_data, mo
         assert isinstance(reader.read(pdf), ParsedPaper)  # a fresh child took over
     finally:
         reader.close()
+
+
+def test_the_background_child_leaves_ctrl_c_to_the_app():
+    """A terminal's Ctrl-C goes to the whole process group: the child must not die of it (or print a traceback)
+    while the app lets the step in progress finish."""
+    import signal
+
+    from litreview.ingest.pdf_process import background_pool
+
+    pool = background_pool()
+    try:
+        assert pool.submit(signal.getsignal, signal.SIGINT).result(timeout=60) == signal.SIG_IGN
+    finally:
+        pool.shutdown()

@@ -9,6 +9,7 @@ files (skipped by hash) reads nothing.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +34,9 @@ def exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
 
 def background_child(parent_pid: int) -> None:
     """Initializer of a child that works for the app in the background: it yields the cores to the app's GUI
-    thread when they are busy (nice 10, as the embedding child) and exits with its parent."""
+    thread when they are busy (nice 10, as the embedding child) and exits with its parent. It ignores Ctrl-C,
+    which a terminal sends to the whole process group: the app decides what a Ctrl-C stops, and stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "nice"):
         os.nice(10)
     exit_with_parent(parent_pid)

@@ -482,6 +482,12 @@ def test_a_file_imported_again_adds_none_of_its_records_again(library: Library, 
     # The same records in another file are not known to be the same: an untitled record stays its own paper.
     other = cli_import(library.path, capsys, write(tmp_path / "other.ris", UNMATCHABLE_RIS))
     assert (other["imported"], other["duplicates"]) == (3, 1)
+    # A file exported again under the same name with another short-titled record: that one is new, not "unchanged".
+    erratum = "TY  - GEN\nTI  - Erratum\nJO  - {}\nPY  - 2021\nDO  - {}\nER  - \n"
+    write(tmp_path / "savedrecs.ris", erratum.format("Journal of Alpine Ecology", "10.1000/a"))
+    assert cli_import(library.path, capsys, tmp_path / "savedrecs.ris")["imported"] == 1
+    write(tmp_path / "savedrecs.ris", erratum.format("Plant Science Letters", "10.2000/b"))
+    assert cli_import(library.path, capsys, tmp_path / "savedrecs.ris")["imported"] == 1
 
 
 GBK_RIS = (

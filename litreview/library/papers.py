@@ -24,6 +24,7 @@ _FIELDS = (
     "title", "year", "venue", "doi", "arxiv_id", "abstract", "abstract_source", "language",
     "keywords", "full_text", "entry_type", "citation_key", "volume", "issue", "page_range", "pmid", "url",
 )
+_RECORD_FIELDS = (*(name for name in _FIELDS if name != "full_text"), "authors")  # what a record of a file says
 TITLE_MATCH_MIN = 95  # rapidfuzz ratio (0..100) of normalised titles that counts as the same title
 
 
@@ -196,21 +197,24 @@ class PaperRepository:
         ).fetchall()
         return next((row[0] for row in rows if row[0] not in exclude), None)
 
-    def find_same_record(self, record: ParsedPaper, *, exclude: Collection[int] = ()) -> int | None:
-        """A paper imported earlier from the same file as `record` with exactly its title, authors, year and
-        abstract, not in `exclude`: the same record imported again, where find_duplicate cannot tell (no title,
-        or a short one without author and year)."""
-        if not record.origin:
-            return None
-        origin_file = record.origin.rsplit(":", 1)[0]
-        values = self._row_values(record)
-        rows = self.conn.execute(
-            "SELECT id FROM papers WHERE title_key IS ? AND title IS ? AND authors = ? AND year IS ? "
-            "AND abstract IS ? AND (origin = ? OR substr(origin, 1, ?) = ?) ORDER BY id",
-            (values["title_key"], values["title"], values["authors"], values["year"], values["abstract"],
-             origin_file, len(origin_file) + 1, origin_file + ":"),
-        ).fetchall()
-        return next((row[0] for row in rows if row[0] not in exclude), None)
+    def records_from_file(self, origin_file: str) -> dict[tuple, list[int]]:
+        """The papers imported from `origin_file`, by the fields of their record (`record_fields`), oldest first:
+        what tells a record imported again from that file where find_duplicate cannot (no title, or a short one
+        without author and year)."""
+        columns = ", ".join(_RECORD_FIELDS)
+        found: dict[tuple, list[int]] = {}
+        for paper_id, *values in self.conn.execute(
+            f"SELECT id, {columns} FROM papers WHERE origin = ? OR (origin >= ? AND origin < ?) ORDER BY id",
+            (origin_file, origin_file + ":", origin_file + ";"),  # "file:line", ";" sorting right after ":"
+        ):
+            found.setdefault(tuple(values), []).append(int(paper_id))
+        return found
+
+    @classmethod
+    def record_fields(cls, record: ParsedPaper) -> tuple:
+        """The stored values of `record`'s own fields, as records_from_file keys them."""
+        values = cls._row_values(record)
+        return tuple(values[name] for name in _RECORD_FIELDS)
 
     def find_by_origin(self, origin: str, *, exclude: Collection[int] = ()) -> int | None:
         """The paper first imported from `origin` (a file and the line its record starts on), not in `exclude`."""

@@ -129,6 +129,7 @@ class _Importer:
         self.summary = ImportSummary()
         self.claimed: set[int] = set()  # papers a keyed entry of this import was matched to by its key
         self.stored: set[int] = set()  # papers this import inserted or matched as the same record of a file
+        self._from_file: dict[str, dict[tuple, list[int]]] = {}  # records_from_file, read once per file
         self.reread = reread  # the encoding a file is read again with: its records replace what it gave before
 
     def log(self, path: str, outcome: str, **details: object) -> None:
@@ -178,8 +179,8 @@ class _Importer:
             self.summary.duplicates += 1
             self.log(path, "duplicate", paper_id=duplicate.paper_id, entry=entry, reason=f"merged: {duplicate.reason}")
             return duplicate.paper_id
-        if record.source != "pdf":
-            same = repo.find_same_record(record, exclude=self.stored)
+        if record.source != "pdf" and record.origin:
+            same = self._same_record(record)
             if same is not None:  # imported again from the same file: one paper, even without a title to match
                 self.stored.add(same)
                 self.summary.duplicates += 1
@@ -193,6 +194,17 @@ class _Importer:
         self.summary.paper_ids.append(paper_id)
         self.log(path, "imported", paper_id=paper_id, entry=entry, reason="; ".join(record.warnings) or None)
         return paper_id
+
+
+    def _same_record(self, record: ParsedPaper) -> int | None:
+        """The paper an earlier import of `record`'s file made of this very record (every field the same), not
+        one this import already stored or claimed."""
+        origin_file = (record.origin or "").rsplit(":", 1)[0]
+        if origin_file not in self._from_file:
+            self._from_file[origin_file] = self.repo.records_from_file(origin_file)
+        known = self._from_file[origin_file].get(self.repo.record_fields(record), ())
+        return next((paper_id for paper_id in known if paper_id not in self.stored and paper_id not in self.claimed),
+                    None)
 
 
 def _with_fallback_title(record: ParsedPaper, path: Path) -> ParsedPaper:

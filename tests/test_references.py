@@ -18,7 +18,7 @@ from litreview.core.paper import IngestError, ParsedPaper
 from litreview.ingest.pdf import NO_TEXT_LAYER, extraction_json, parse_reference, read_pdf, read_references
 from litreview.library import open_library
 from litreview.library.migrations import MIGRATIONS
-from litreview.library.references import citing_papers, reference_counts, references_of
+from litreview.library.references import citing_papers, references_of
 from litreview.pipeline import drive, run_import
 
 # Works that the generated papers cite; each paper cites a slice of them, so some are cited by two or more.
@@ -390,7 +390,9 @@ def test_import_stores_resolves_and_never_duplicates(tmp_path: Path) -> None:
     with open_library(tmp_path / "lib.sqlite") as library:
         drive(run_import(library, [a, b], extract_in_child=False))
         ids = {Path(row[1]).name: row[0] for row in library.conn.execute("SELECT paper_id, path FROM files")}
-        assert reference_counts(library.conn, ids["a.pdf"]) == (6, 0, 0)
+        references = references_of(library.conn, ids["a.pdf"])
+        assert len(references) == 6 and all(reference["paper_id"] is None for reference in references)
+        assert citing_papers(library.conn, ids["a.pdf"]) == []
         missing = missing_works(library.conn)
         assert {work["title"] for work in missing} == {work[1] for work in WORKS[2:6]}
         assert all(work["cited_by"] == sorted([ids["a.pdf"], ids["b.pdf"]]) for work in missing)
@@ -450,8 +452,8 @@ def test_cli_refs_citing_missing(tmp_path: Path, capsys) -> None:
     missing = json.loads(capsys.readouterr().out)
     assert len(missing) == 2 and {"title", "authors", "year", "doi", "cited_by"} <= set(missing[0])
     assert cli_main(["--library", lib, "missing", "--min-citing", "3"]) == 0  # an empty list says so
-    assert capsys.readouterr().out == "nothing missing: no work outside the library is cited at least 3 times by " \
-        "library papers\n"
+    assert capsys.readouterr().out == "nothing missing: no work outside the library is cited at least 3 times in the " \
+        "reference lists of library papers (read from their PDFs)\n"
     assert cli_main(["--library", lib, "refs", "999"]) == 1
 
 

@@ -66,6 +66,7 @@ def test_a_pdf_waits_for_its_end_marker(tmp_path: Path) -> None:
     assert found[-1] == [broken]  # taken in the end: the PDF reader reports it
 
 
+@pytest.mark.timeout(120)  # a watch that never stops fails here
 def test_pdfs_copied_in_while_watching_are_imported_whole(shared_data: Path, tmp_path: Path, library) -> None:
     sources = _small_pdfs(shared_data, 5)
     inbox = tmp_path / "inbox"

@@ -146,7 +146,7 @@ def _stale_job_rows(library, waiting: set[int]) -> list[str]:
     problems = []
     if unfinished:
         problems.append(
-            f"{unfinished} import job rows were left in progress (extracted or embedded, never indexed); "
+            f"{count_of(unfinished, 'import job row')} left in progress (extracted or embedded, never indexed); "
             "run 'litreview import --resume' to finish them"
         )
     extra = library.conn.execute("SELECT count(*) - count(DISTINCT path) FROM jobs").fetchone()[0]
@@ -175,8 +175,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         waiting = _papers_without_vectors(library)
         if waiting:
             problems.append(
-                f"{count_of(len(waiting), 'paper')} have no vector for the library's model "
-                f"{library.get_setting('model_id')} ({library.get_setting('dim')} dims); "
+                f"{count_of(len(waiting), 'paper')} {'has' if len(waiting) == 1 else 'have'} no vector for the "
+                f"library's model {library.get_setting('model_id')} ({library.get_setting('dim')} dims); "
                 "run 'litreview import --resume' to embed them"
             )
         problems.extend(_stale_job_rows(library, waiting))

@@ -8,6 +8,7 @@ import json
 import sys
 
 from litreview.cli.common import add_command, open_from_args, print_json
+from litreview.core.text import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,7 +51,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
         print_json(out)
         return 0
     in_library = sum(1 for ref in out if ref["paper_id"] is not None)
-    print(f"{len(out)} references, {in_library} in the library")
+    print(f"{count_of(len(out), 'reference')}, {in_library} in the library")
     for ref in out:
         mark = f"[paper {ref['paper_id']}] " if ref["paper_id"] is not None else ""
         print(f"{ref['position']:4d}. {mark}{ref['raw']}")
@@ -66,7 +67,7 @@ def cmd_citing(args: argparse.Namespace) -> int:
     if args.json:
         print_json(out)
         return 0
-    print(f"{len(out)} library papers cite paper {args.id}")
+    print(f"{count_of(len(out), 'library paper')} {'cites' if len(out) == 1 else 'cite'} paper {args.id}")
     for paper in out:
         print(f"{paper['paper_id']:6d}  {paper['title']} ({paper['year'] or 'n.d.'})")
     return 0
@@ -95,8 +96,8 @@ def cmd_missing(args: argparse.Namespace) -> int:
         return 0
     if not works:
         cited = {1: "once", 2: "twice"}.get(args.min_citing, f"{args.min_citing} times")
-        print(f"nothing missing: no work outside the library is cited at least {cited} by "
-              + (f"the papers of '{args.list}'" if args.list else "library papers"))
+        print(f"nothing missing: no work outside the library is cited at least {cited} in the reference lists of "
+              + (f"the papers of '{args.list}'" if args.list else "library papers") + " (read from their PDFs)")
     for work in works:
         first = work["authors"][0].split(",")[0] if work["authors"] else "?"
         doi = f"  https://doi.org/{work['doi']}" if work["doi"] else ""

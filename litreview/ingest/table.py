@@ -36,7 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "volume": ("volume", "vl", "vol"),
     "issue": ("issue", "number", "is"),
     "pages": ("pages", "page_range", "start_page", "page_start", "bp"),
-    "url": ("url", "urls", "link", "open_url_link"),
+    "url": ("url", "link", "open_url_link"),
     "keywords": ("keywords", "author_keywords", "manual_tags", "de"),
     "label": ("label_included", "included", "final_included", "label"),
 }

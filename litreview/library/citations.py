@@ -37,6 +37,22 @@ def papers_by_link_id(conn: sqlite3.Connection) -> dict[str, int]:
     return found
 
 
+def papers_named_by(conn: sqlite3.Connection, link_ids: Iterable[str]) -> dict[str, int]:
+    """The library papers some of `link_ids` name ("openalex:W2741809807" -> paper id): one pass over the papers
+    in SQLite, cheap enough for the GUI thread where papers_by_link_id's JSON parsing of every paper is not."""
+    wanted = sorted({link_id.split(":", 1)[1] for link_id in link_ids if link_id.startswith("openalex:")})
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's limit on parameters is far above; a long list, in parts
+        chunk = wanted[start:start + 500]
+        for paper_id, key in conn.execute(
+            "SELECT id, json_extract(external_ids, '$.openalex') AS key FROM papers WHERE external_ids LIKE "
+            f"'%openalex%' AND json_valid(external_ids) AND key IN ({','.join('?' * len(chunk))}) ORDER BY id",
+            chunk,
+        ):
+            found.setdefault(f"openalex:{key}", int(paper_id))
+    return found
+
+
 def link_id_of(conn: sqlite3.Connection, paper_id: int) -> str | None:
     """The id citation links name `paper_id` with, if it has one."""
     row = conn.execute("SELECT external_ids FROM papers WHERE id = ?", (paper_id,)).fetchone()

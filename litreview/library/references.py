@@ -13,6 +13,7 @@ from typing import Any
 
 from litreview.core.reference import Reference
 from litreview.core.text import family_name, normalize_title
+from litreview.library.citations import link_id_of, papers_named_by
 
 FUZZY_SAME_WORK = 92  # rapidfuzz ratio of title keys that, with the same first surname, makes one work
 MIN_PREFIX = 15  # a title key this long that starts the other's is the same title cut short (same author and year)
@@ -195,18 +196,17 @@ def references_of(conn: sqlite3.Connection, paper_id: int) -> list[dict[str, Any
 
 
 def _linked_works(conn: sqlite3.Connection, paper_id: int) -> list[dict[str, Any]]:
-    from litreview.library.citations import papers_by_link_id
-
     cited = [row[0] for row in conn.execute(
         "SELECT cited_id FROM cited_works WHERE paper_id = ? ORDER BY cited_id", (paper_id,))]
-    in_library = papers_by_link_id(conn) if cited else {}
+    in_library = papers_named_by(conn, cited) if cited else {}
     works = []
     for position, cited_id in enumerate(cited):
         work: dict[str, Any] = dict.fromkeys(_REFERENCE_FIELDS)
         work.update(position=position, raw=cited_id, authors=[], confidence=1.0)
         found = in_library.get(cited_id)
-        row = conn.execute("SELECT title, authors, year, venue, doi FROM papers WHERE id = ?", (found,)).fetchone()
-        if row is not None:  # a paper of the library: shown by its title, authors and year
+        row = found is not None and conn.execute(
+            "SELECT title, authors, year, venue, doi FROM papers WHERE id = ?", (found,)).fetchone()
+        if row:  # a paper of the library: shown by its title, authors and year
             title, authors, year, venue, doi = row
             work.update(raw=f"{title} ({cited_id})" if title else cited_id, title=title,
                         authors=json.loads(authors or "[]"), year=year, venue=venue, doi=doi, paper_id=found,
@@ -217,8 +217,6 @@ def _linked_works(conn: sqlite3.Connection, paper_id: int) -> list[dict[str, Any
 
 def citing_papers(conn: sqlite3.Connection, paper_id: int) -> list[int]:
     """Library papers whose reference lists, or citation links, point to `paper_id`."""
-    from litreview.library.citations import link_id_of
-
     citing = {row[0] for row in conn.execute(
         "SELECT DISTINCT paper_id FROM paper_references WHERE cited_paper_id = ?", (paper_id,))}
     link_id = link_id_of(conn, paper_id)
@@ -227,10 +225,3 @@ def citing_papers(conn: sqlite3.Connection, paper_id: int) -> list[int]:
                                                      (link_id,)))
     citing.discard(paper_id)
     return sorted(citing)
-
-
-def reference_counts(conn: sqlite3.Connection, paper_id: int) -> tuple[int, int, int]:
-    """(references, of which in the library, library papers citing it): the details pane's counts."""
-    references = references_of(conn, paper_id)
-    in_library = sum(1 for reference in references if reference["paper_id"] is not None)
-    return len(references), in_library, len(citing_papers(conn, paper_id))

@@ -128,6 +128,7 @@ def test_a_records_citation_links_are_its_reference_list_and_cite_library_papers
     a, b = (row["id"] for row in library.query("SELECT id FROM papers ORDER BY id"))
     with library.transaction() as conn:
         add_cited(conn, a, ["openalex:W9", "openalex:W1"])
+        conn.execute("INSERT INTO papers (title, external_ids) VALUES ('Broken ids', '{\"openalex\": W9')")  # no JSON
     references = references_of(library.conn, a)
     assert [(ref["raw"], ref["paper_id"], ref["title"]) for ref in references] == [
         ("Record 1 (openalex:W1)", b, "Record 1"), ("openalex:W9", None, None)]

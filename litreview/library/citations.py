@@ -45,8 +45,8 @@ def papers_named_by(conn: sqlite3.Connection, link_ids: Iterable[str]) -> dict[s
     for start in range(0, len(wanted), 500):  # SQLite's limit on parameters is far above; a long list, in parts
         chunk = wanted[start:start + 500]
         for paper_id, key in conn.execute(
-            "SELECT id, json_extract(external_ids, '$.openalex') AS key FROM papers WHERE external_ids LIKE "
-            f"'%openalex%' AND json_valid(external_ids) AND key IN ({','.join('?' * len(chunk))}) ORDER BY id",
+            "SELECT id, CASE WHEN json_valid(external_ids) THEN json_extract(external_ids, '$.openalex') END AS key"
+            f" FROM papers WHERE external_ids LIKE '%openalex%' AND key IN ({','.join('?' * len(chunk))}) ORDER BY id",
             chunk,
         ):
             found.setdefault(f"openalex:{key}", int(paper_id))

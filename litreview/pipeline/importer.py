@@ -195,7 +195,6 @@ class _Importer:
         self.log(path, "imported", paper_id=paper_id, entry=entry, reason="; ".join(record.warnings) or None)
         return paper_id
 
-
     def _same_record(self, record: ParsedPaper) -> int | None:
         """The paper an earlier import of `record`'s file made of this very record (every field the same), not
         one this import already stored or claimed."""

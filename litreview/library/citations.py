@@ -3,9 +3,8 @@ screening's citation signal, the citation graph and a record's reference list.""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from litreview.library.db import Library
 
@@ -27,41 +26,37 @@ def cited_by_paper(library: Library, paper_ids: Iterable[int] | None = None) -> 
     return links
 
 
+# The OpenAlex id in a paper's external_ids (NULL where they are not JSON): its citation links' id, less "openalex:"
+_OPENALEX_ID = "CASE WHEN json_valid(external_ids) THEN json_extract(external_ids, '$.openalex') END"
+
+
 def papers_by_link_id(conn: sqlite3.Connection) -> dict[str, int]:
     """Library papers by the id citation links name them with ("openalex:W2741809807" -> paper id)."""
-    found: dict[str, int] = {}
-    for paper_id, external in conn.execute("SELECT id, external_ids FROM papers WHERE external_ids LIKE '%openalex%'"):
-        key = _link_id(external)
-        if key:
-            found.setdefault(key, int(paper_id))
-    return found
+    return _papers_named(conn, "")
 
 
 def papers_named_by(conn: sqlite3.Connection, link_ids: Iterable[str]) -> dict[str, int]:
-    """The library papers some of `link_ids` name ("openalex:W2741809807" -> paper id): one pass over the papers
-    in SQLite, cheap enough for the GUI thread where papers_by_link_id's JSON parsing of every paper is not."""
+    """The library papers some of `link_ids` name ("openalex:W2741809807" -> paper id), found in one pass over
+    the papers in SQLite: cheap enough for the GUI thread."""
     wanted = sorted({link_id.split(":", 1)[1] for link_id in link_ids if link_id.startswith("openalex:")})
     found: dict[str, int] = {}
     for start in range(0, len(wanted), 500):  # SQLite's limit on parameters is far above; a long list, in parts
         chunk = wanted[start:start + 500]
-        for paper_id, key in conn.execute(
-            "SELECT id, CASE WHEN json_valid(external_ids) THEN json_extract(external_ids, '$.openalex') END AS key"
-            f" FROM papers WHERE external_ids LIKE '%openalex%' AND key IN ({','.join('?' * len(chunk))}) ORDER BY id",
-            chunk,
-        ):
-            found.setdefault(f"openalex:{key}", int(paper_id))
+        found.update(_papers_named(conn, f" AND key IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def _papers_named(conn: sqlite3.Connection, condition: str, params: Sequence[str] = ()) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for paper_id, key in conn.execute(
+        f"SELECT id, {_OPENALEX_ID} AS key FROM papers WHERE external_ids LIKE '%openalex%' AND key <> ''"
+        f"{condition} ORDER BY id", params,
+    ):
+        found.setdefault(f"openalex:{key}", int(paper_id))
     return found
 
 
 def link_id_of(conn: sqlite3.Connection, paper_id: int) -> str | None:
     """The id citation links name `paper_id` with, if it has one."""
-    row = conn.execute("SELECT external_ids FROM papers WHERE id = ?", (paper_id,)).fetchone()
-    return _link_id(row[0]) if row else None
-
-
-def _link_id(external_ids: str | None) -> str | None:
-    try:
-        key = json.loads(external_ids or "{}").get("openalex")
-    except (ValueError, AttributeError):  # not a JSON object: no ids to match
-        return None
-    return f"openalex:{key}" if key else None
+    row = conn.execute(f"SELECT {_OPENALEX_ID} FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    return f"openalex:{row[0]}" if row and row[0] else None

@@ -5,7 +5,9 @@ soft title match (titles equal, or Ratcliff/Obershelp similarity >= 0.9, after r
 punctuation and spaces), else by first surname + year + venue; pairs are one-to-one. Prints per subset and in
 total: references found/expected, recall, precision, field F1 for title, first surname, year and venue (field
 values compared after the same normalisation, over every predicted and expected value), DOI exact (over the
-ground-truth DOIs that the PDF prints), and PDFs/s for header + references on one core. With --all it also runs
+ground-truth DOIs that the PDF prints), and PDFs/s for header + references on one core: what `litreview extract
+--references --json` does per file, and beside it the import's PDF reader, which also keeps the text of the first
+pages for keyword search. With --all it also runs
 over every other PDF in $LITREVIEW_TEST_DATA/pdfs and prints each one's reference count (errors would be listed).
 
 With --graph it imports the ground-truth PDFs into a temporary library together with a BibTeX file made from
@@ -164,7 +166,7 @@ def main() -> int:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     import pymupdf
 
-    from litreview.ingest.pdf import read_pdf
+    from litreview.ingest.pdf import extraction_json, read_pdf, read_pdf_full
 
     truth_dir = args.data / "ground-truth"
     records = [json.loads(line) for line in (truth_dir / "references.jsonl").read_text().splitlines() if line]
@@ -172,12 +174,9 @@ def main() -> int:
         records = [record for record in records if args.only in record["pdf"]]
     read_pdf(truth_dir / records[0]["pdf"], references=True)  # warm up imports
     tallies: dict[str, Tally] = defaultdict(Tally)
-    cpu = 0.0
     for record in records:
         path = truth_dir / record["pdf"]
-        start = time.process_time()
         paper = read_pdf(path, references=True)
-        cpu += time.process_time() - start
         references = list(getattr(paper, "references", ()))
         with pymupdf.open(path) as doc:
             printed = "".join(page.get_text("text") for page in doc).lower()
@@ -201,19 +200,26 @@ def main() -> int:
     print(HEADER)
     for key in sorted(tallies, key=lambda name: (name == "ALL", name)):
         print(tallies[key].row(key))
-    passes = [cpu]
-    for _ in range(args.repeat - 1):
-        _clear_caches()  # a later pass must not find the names of the same PDFs already parsed
-        start = time.process_time()
-        for record in records:
-            read_pdf(truth_dir / record["pdf"], references=True)
-        passes.append(time.process_time() - start)
-    cpu = min(passes)
-    print(f"\nheader + references: {len(records)} PDFs, {len(records) / cpu:.1f} PDFs/s CPU on one core"
-          f" (fastest of {len(passes)} passes; all: {', '.join(f'{len(records) / value:.1f}' for value in passes)})")
+    paths = [truth_dir / record["pdf"] for record in records]
+    readers = {
+        "header + references (extract --references)": lambda path: extraction_json(path, references=True),
+        "with the first pages' keyword text (import)": read_pdf_full,
+    }
+    passes: dict[str, list[float]] = defaultdict(list)
+    for _ in range(max(1, args.repeat)):
+        for name, reader in readers.items():  # alternating, so that a busy spell slows both alike
+            _clear_caches()  # a pass must not find the names of the same PDFs already parsed
+            start = time.process_time()
+            for path in paths:
+                reader(path)
+            passes[name].append(time.process_time() - start)
+    print()
+    for name, times in passes.items():
+        print(f"{name}: {len(paths)} PDFs, {len(paths) / min(times):.1f} PDFs/s CPU on one core (fastest of"
+              f" {len(times)} passes; all: {', '.join(f'{len(paths) / value:.1f}' for value in times)})")
     print("floors: recall >= 0.95, precision >= 0.95, title >= 0.90, surname >= 0.93, year >= 0.95, venue >= 0.85,"
           " DOI >= 0.95, >= 15 PDFs/s")
-    mupdf_share([truth_dir / record["pdf"] for record in records])
+    mupdf_share(paths)
     if args.graph:
         graph(records, truth_dir)
     if args.thesis:
@@ -240,8 +246,8 @@ def main() -> int:
 
 
 def mupdf_share(paths: list[Path]) -> None:
-    """One more pass, timing what MuPDF itself does (open and close, text pages, their "dict" and plain text) apart
-    from the Python readers, with the number of pages each step touched."""
+    """One more pass of header + references, timing what MuPDF itself does (open and close, text pages, their
+    "dict" and plain text) apart from the Python readers, with the number of pages each step touched."""
     import pymupdf
 
     from litreview.ingest.pdf import read_pdf
@@ -272,7 +278,7 @@ def mupdf_share(paths: list[Path]) -> None:
     try:
         start = time.process_time()
         for path in paths:
-            read_pdf(path, references=True)
+            read_pdf(path, references=True, full_text=False)
         total = time.process_time() - start
     finally:
         for (_, owner, name), function in originals.items():

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pymupdf
@@ -314,6 +315,24 @@ def test_thousand_page_book_reads_only_first_pages(tmp_path: Path) -> None:
     assert isinstance(paper, ParsedPaper)
     assert paper.pages == 1000 and paper.title == TITLE
     assert "uniqueword3" in paper.full_text and "uniqueword4" not in paper.full_text
+
+
+def test_without_full_text_the_metadata_is_the_same_and_the_language_still_read_from_the_first_pages(
+    tmp_path: Path,
+) -> None:
+    german = "Die Ergebnisse der Studie zeigen, dass die Methode robust ist und dass sie in der Praxis funktioniert. "
+    doc = pymupdf.open()
+    _article_page(doc.new_page(), abstract="A short abstract.")  # too short to tell the language by
+    for _ in range(2):
+        page, y = doc.new_page(), 72
+        for line in _wrap(german * 12, 95):
+            page.insert_text((72, y), line, fontsize=9.5)
+            y += 12
+    path = _save(doc, tmp_path / "de.pdf")
+    whole, header = read_pdf(path), read_pdf(path, full_text=False)
+    assert isinstance(whole, ParsedPaper) and isinstance(header, ParsedPaper)
+    assert whole.language == "de" and "Praxis" in whole.full_text
+    assert header.full_text is None and replace(whole, full_text=None) == header
 
 
 def test_language_heuristic() -> None:

@@ -32,16 +32,19 @@ __all__ = [
 ]
 
 
-def read_pdf(path: str | Path, *, max_pages: int = 3, references: bool = False) -> ParsedPaper | IngestError:
-    """Extract a paper's metadata from the first `max_pages` pages of the PDF at `path`, and with `references`
-    its reference list from all pages, in one reading; never raises.
+def read_pdf(
+    path: str | Path, *, max_pages: int = 3, references: bool = False, full_text: bool = True
+) -> ParsedPaper | IngestError:
+    """Extract a paper's metadata from the first `max_pages` pages of the PDF at `path`, with `full_text` the
+    text of those pages for keyword search, and with `references` its reference list from all pages, in one
+    reading; never raises.
 
     Safe to call from several threads: MuPDF is not thread-safe, so calls are serialised by a lock (use
     processes for parallel extraction).
     """
 
     def read(layout: Layout) -> ParsedPaper:
-        paper = read_header(layout, max(1, max_pages))
+        paper = read_header(layout, max(1, max_pages), full_text=full_text)
         if references and paper.title is not None:  # a scan has no text to read references from
             found, reason = _reference_list(layout)
             if reason is not None:  # the reference list cannot be read: that must not cost the paper
@@ -93,7 +96,7 @@ def _read_layout(path: str | Path, read: Callable[[Layout], T]) -> T | IngestErr
 def extraction_json(path: str | Path, *, references: bool = False) -> dict[str, Any]:
     """The `litreview extract --json` object for one PDF (keys fixed in CLI.md); `references` adds the
     "references" list."""
-    result = read_pdf(path, references=references)
+    result = read_pdf(path, references=references, full_text=False)  # the object has no text to fill
     base: dict[str, Any] = {
         "path": str(path),
         "title": None,

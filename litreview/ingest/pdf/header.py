@@ -886,8 +886,10 @@ def _year(text: str, metadata: dict[str, Any]) -> tuple[int | None, float]:
     return (int(match.group(1)), 0.3) if match else (None, 0.0)
 
 
-def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
-    """The paper's metadata from the first `max_pages` readable pages of `layout`."""
+def read_header(layout: Layout, max_pages: int = 3, *, full_text: bool = True) -> ParsedPaper:
+    """The paper's metadata from the first `max_pages` readable pages of `layout`; with `full_text`, also the
+    text of those pages for keyword search (its later pages are read only for it, or to tell the language of a
+    paper without a long abstract)."""
     path = layout.path
     metadata = layout.metadata
     pages = layout.page_count
@@ -913,12 +915,15 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         # The abstract may run on to the next page (or start there, after a long header): read it with layout.
         lines = header_lines + layout.lines(header + 1)
         abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)
-    texts = ["\n".join(line.text for line in lines)]
-    for number in range(lines[-1].page + 1 if lines else header + 1, last):
-        texts.append("\n".join(layout.text(number)))
-    full_text = "\n".join(texts).strip()  # its lines are clean() already: NFKC, single spaces
     if main_abstract is not None:
         abstract, abstract_source, abstract_conf = main_abstract[1], "pdf-heading", main_abstract[2]
+    long_abstract = abstract is not None and len(abstract) > 200
+    pages_text = None
+    if full_text or not long_abstract:
+        texts = ["\n".join(line.text for line in lines)]
+        for number in range(lines[-1].page + 1 if lines else header + 1, last):
+            texts.append("\n".join(layout.text(number)))
+        pages_text = "\n".join(texts).strip()  # its lines are clean() already: NFKC, single spaces
     if abstract is None:
         warnings.append("no abstract found")
     authors, author_conf = _pick_authors(header_lines, title_run)
@@ -939,7 +944,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         year, year_conf = bib.year, bib.confidence["year"]
     if is_correction_notice(title):
         warnings.append("correction notice (corrigendum, erratum or retraction), not the original article")
-    language = detect_language(abstract if abstract and len(abstract) > 200 else full_text)
+    language = detect_language(abstract if long_abstract else pages_text)
     if main_abstract is not None:
         language = main_abstract[0]
     elif translations and title:
@@ -976,7 +981,7 @@ def read_header(layout: Layout, max_pages: int = 3) -> ParsedPaper:
         doi=doi,
         arxiv_id=arxiv_id,
         language=language,
-        full_text=full_text,
+        full_text=pages_text if full_text else None,
         pages=pages,
         confidence=confidence,
         warnings=tuple(warnings),

@@ -208,6 +208,30 @@ def test_a_long_list_of_given_names_first_with_middle_initials_is_read_whole() -
 
 
 @pytest.mark.parametrize(
+    ("raw", "authors", "title"),
+    [
+        ("Roth, Alvin E. 1984. The evolution of the labor market for medical interns. J Polit Econ 92: 991-1016.",
+         ["Roth, Alvin E"], "The evolution of the labor market for medical interns"),
+        ("Demange, Gabrielle and Gale, David. “The Strategy Structure of Two-sided Matching Markets.” Econometrica, "
+         "July 1985, 53(4), pp. 873-88.", ["Demange, Gabrielle", "Gale, David"],
+         "The Strategy Structure of Two-sided Matching Markets"),
+        ("Azar, Jim, Smith, Randy K and Cordes, Davis, “Value-Oriented Requirements Prioritization”, IEEE Software, "
+         "2007.", ["Azar, Jim", "Smith, Randy K", "Cordes, Davis"], "Value-Oriented Requirements Prioritization"),
+        # written-out given names must not swallow a whole name or the next author
+        ("Tag H, Kalita P, Das AK, Namsa ND. Herbal medicines used in diabetes. J Ethnopharmacol 2012;141:786-95.",
+         ["Tag, H", "Kalita, P", "Das, AK", "Namsa, ND"], "Herbal medicines used in diabetes"),
+    ],
+)
+def test_inverted_names_with_written_out_given_names_are_read(raw: str, authors: list[str], title: str) -> None:
+    reference = parse_reference(raw)
+    assert list(reference.authors) == authors and reference.title == title
+
+
+def test_two_surnames_joined_by_and_are_not_one_name() -> None:
+    assert parse_reference("Koller and Friedman. Probabilistic Graphical Models. MIT Press, 2009.").authors == ()
+
+
+@pytest.mark.parametrize(
     ("raw", "year"),
     [
         ("A. Anand and R. Jay, “Eugenol synthase,” Biochim Biophys Acta, vol. 1864, no. 11, pp. 1539–1547, 2016.",

@@ -571,6 +571,8 @@ _SPACED_SURNAMES_RE = re.compile(rf"{_SURNAME}(?:\s{_SURNAME})*")
 _PARTICLE_ONLY_RE = re.compile(rf"{_PARTICLE}\.?")
 _ONE_WORD_NAME_RE = re.compile(rf"{_UP}[{_LOWER}]+")
 _TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
+# Given names written out, as an inverted name has them after its comma: "Alvin E.", "Mary Ann", "Jean-Pierre"
+_GIVEN_NAMES_RE = re.compile(rf"{_UP}[{_LOWER}]+(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}(?:\s+{_INITIALS}|\.)?")
 
 
 def _split_names(text: str) -> list[str] | str | None:
@@ -601,6 +603,16 @@ def _split_names(text: str) -> list[str] | str | None:
             continue  # "Saltveit, M. E., Jr."
         if initials and names and not semicolons and _SURNAMES_RE.fullmatch(names[-1]):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
+            continue
+        if (
+            names
+            and not semicolons
+            and _GIVEN_NAMES_RE.fullmatch(piece)
+            and _ONE_SURNAME_RE.fullmatch(names[-1])
+            and _parse_name(names[-1]) is None  # "Das AK" is a whole name
+            and f"{names[-1]}, {piece}" in text  # not "Koller and Friedman"
+        ):
+            names[-1] = f"{names[-1]}, {piece}"  # "Roth, Alvin E." split at its comma
             continue
         names.append(piece)
     if not names:

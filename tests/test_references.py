@@ -227,6 +227,25 @@ def test_inverted_names_with_written_out_given_names_are_read(raw: str, authors:
     assert list(reference.authors) == authors and reference.title == title
 
 
+@pytest.mark.parametrize(
+    ("printed", "meant"),
+    [
+        ("Dahlstr \u0308om", "Dahlström"),  # NFKC leaves a diaeresis glyph before its letter
+        ("D \u0301\u0131az, J.", "Díaz, J."),  # TeX's \\'{\\i}, the accent first
+        ("A\u0131\u0308meur, E.", "Aïmeur, E."),  # ... or after the dotless i
+        ("Jan Haji\u02c7c, Jan \u02c7St\u02c7ep\u00e1nek", "Jan Hajič, Jan Štěpánek"),  # a caron stays a glyph
+        ("Lema\u02c6\u0131tre G", "Lemaître G"),
+        ("J. Serr`a, Maria Ant`onia", "J. Serrà, Maria Antònia"),
+        ("L\u2019Abbe \u0301 KA", "L\u2019Abbé KA"),  # the accent after its letter
+        ("O\u2019Neil, ``quoted''", "O\u2019Neil, ``quoted''"),
+    ],
+)
+def test_accents_set_as_glyphs_of_their_own_go_on_their_letters(printed: str, meant: str) -> None:
+    from litreview.ingest.pdf.references import _mend_accents
+
+    assert _mend_accents(printed) == meant
+
+
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:
     assert parse_reference("Koller and Friedman. Probabilistic Graphical Models. MIT Press, 2009.").authors == ()
 

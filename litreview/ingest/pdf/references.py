@@ -456,8 +456,14 @@ def _split_score(groups: list[list[_Row]]) -> float:
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # publishers put them inside URLs and DOIs
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
 _LOOSE_ACCENT_RE = re.compile(r" ?([\u0300-\u0326\u0329-\u036f])([^\W\d_])")
+_STRANDED_ACCENT_RE = re.compile(r"([^\W\d_]) ?([\u0300-\u0326\u0329-\u036f])(?![^\W\d_])")  # no letter after it
 _LOOSE_CEDILLA_RE = re.compile(r"([^\W\d_]) ?([\u0327\u0328])")
 _LEADING_CEDILLA_RE = re.compile(r"(?<![^\W\d_])([\u0327\u0328])([^\W\d_])")  # " ̧Sahin": the mark before its letter
+# Accents that stay spacing glyphs after NFKC, before the letter they belong on: caron, circumflex, a grave
+# between letters ("Ant`onia"); and a dotless i under a mark
+_COMBINING_OF = {"ˇ": "\u030c", "ˆ": "\u0302", "`": "\u0300"}
+_SPACING_ACCENT_RE = re.compile(r"([ˇˆ]|(?<=[^\W\d_])`(?=[aeiou]))([^\W\d_])")
+_MARKED_DOTLESS_I_RE = re.compile("\u0131([\u0300-\u0315])")
 
 
 # Row ends and starts that say how two rows of one entry join.
@@ -467,14 +473,24 @@ _CAPITALISED_RE = re.compile(rf"^{_UP}[{_LOWER}]{{2,}}")
 
 
 def _mend_accents(text: str) -> str:
-    """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in"): put them on their letters."""
+    """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in", "Hajiˇc", "D ́ıaz"): put them on their
+    letters."""
+    if "ˇ" in text or "ˆ" in text or "`" in text:
+        text = _SPACING_ACCENT_RE.sub(lambda m: _accented(m.group(2), _COMBINING_OF[m.group(1)]), text)
     if not _COMBINING_RE.search(text):
         return text
-    text = text.replace("\u0131\u0301", "í").replace("\u0131 \u0301", "í")
-    text = _LOOSE_ACCENT_RE.sub(lambda m: m.group(2) + m.group(1), text)
+    # TeX's \'{\i}: a dotless i under its mark ("ı́") is an i with it, the mark before or after it
+    text = _MARKED_DOTLESS_I_RE.sub(lambda m: _accented("i", m.group(1)), text.replace("\u0131 \u0301", "\u0131\u0301"))
+    text = _LOOSE_ACCENT_RE.sub(lambda m: _accented(m.group(2), m.group(1)), text)
+    text = _STRANDED_ACCENT_RE.sub(lambda m: _accented(m.group(1), m.group(2)), text)  # "L’Abbe ́ KA"
     text = _LOOSE_CEDILLA_RE.sub(lambda m: m.group(1) + m.group(2), text)
     text = _LEADING_CEDILLA_RE.sub(lambda m: m.group(2) + m.group(1), text)  # what no letter stood before
     return unicodedata.normalize("NFC", text)
+
+
+def _accented(letter: str, mark: str) -> str:
+    """`letter` with the combining `mark` on it, composed (a dotless i takes it as an i)."""
+    return unicodedata.normalize("NFC", ("i" if letter == "\u0131" else letter) + mark)
 
 
 def _join(rows: list[_Row]) -> str:

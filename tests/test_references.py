@@ -217,12 +217,16 @@ def test_a_long_list_of_given_names_first_with_middle_initials_is_read_whole() -
          "The Strategy Structure of Two-sided Matching Markets"),
         ("Azar, Jim, Smith, Randy K and Cordes, Davis, “Value-Oriented Requirements Prioritization”, IEEE Software, "
          "2007.", ["Azar, Jim", "Smith, Randy K", "Cordes, Davis"], "Value-Oriented Requirements Prioritization"),
+        ("Matthew Peters, Luke Zettlemoyer, and Wen-tau Yih. 2018. Dissecting contextual word embeddings. In EMNLP.",
+         ["Peters, Matthew", "Zettlemoyer, Luke", "Yih, Wen-tau"], "Dissecting contextual word embeddings"),
+        ("Koichi Fukunaga and Shin’ichi Hirose, “An Experience with a Prolog-based Language,” in OOPSLA 1986.",
+         ["Fukunaga, Koichi", "Hirose, Shin’ichi"], "An Experience with a Prolog-based Language"),
         # written-out given names must not swallow a whole name or the next author
         ("Tag H, Kalita P, Das AK, Namsa ND. Herbal medicines used in diabetes. J Ethnopharmacol 2012;141:786-95.",
          ["Tag, H", "Kalita, P", "Das, AK", "Namsa, ND"], "Herbal medicines used in diabetes"),
     ],
 )
-def test_inverted_names_with_written_out_given_names_are_read(raw: str, authors: list[str], title: str) -> None:
+def test_written_out_given_names_are_read(raw: str, authors: list[str], title: str) -> None:
     reference = parse_reference(raw)
     assert list(reference.authors) == authors and reference.title == title
 

@@ -542,17 +542,19 @@ _SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`{_HYPHENS}]*[{_LETTER}]|{_UP}['’]{_U
 # "de" and "De" ("De Kok", "Da Silva"); a capital "E" or "Y" is an initial, not a particle
 _PARTICLE = rf"(?:(?i:{'|'.join(sorted((re.escape(p) for p in _PARTICLES if len(p) > 1), key=len, reverse=True))})|e|y)"
 _SURNAME = rf"(?:{_PARTICLE}\s+)*{_SURNAME_WORD}"
+# A given name: "Michael", and the East Asian "Wen-tau", "Shin'ichi"
+_GIVEN_WORD = rf"{_UP}[{_LOWER}]+(?:[-'’][{_LOWER}]{{2,4}}\b)?"
 _NAME_PATTERNS = [
     # Vancouver and MEDLINE: "Di Sciascio G", "Li JW-H", "Thorne R. F."
     re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
     # Inverted: "Bernhoft, A.", "Smith, John A.", "SILVA, J. A."
     re.compile(
-        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>{_UP}[{_LOWER}]+(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}"
+        rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*),\s*(?P<given>{_GIVEN_WORD}(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}"
         rf"(?:\s+{_INITIALS})?|{_INITIALS})$"
     ),
     # Given names first: "E. Braunwald", "Michael Collins", "J.-P. Sartre", "Mary Ann van der Berg"
     re.compile(
-        rf"^(?P<given>(?:(?!{_PARTICLE}\s)(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*"
+        rf"^(?P<given>(?:(?!{_PARTICLE}\s)(?:{_GIVEN_WORD}|{_UP}\.|{_UP})(?:-(?:{_UP}[{_LOWER}]+|{_UP}\.|{_UP}))*"
         rf"\s*(?<=[\s.])){{1,5}})"
         rf"(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME}){{0,2}})$"
     ),
@@ -588,7 +590,7 @@ _PARTICLE_ONLY_RE = re.compile(rf"{_PARTICLE}\.?")
 _ONE_WORD_NAME_RE = re.compile(rf"{_UP}[{_LOWER}]+")
 _TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
 # Given names written out, as an inverted name has them after its comma: "Alvin E.", "Mary Ann", "Jean-Pierre"
-_GIVEN_NAMES_RE = re.compile(rf"{_UP}[{_LOWER}]+(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}(?:\s+{_INITIALS}|\.)?")
+_GIVEN_NAMES_RE = re.compile(rf"{_GIVEN_WORD}(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}(?:\s+{_INITIALS}|\.)?")
 
 
 def _split_names(text: str) -> list[str] | str | None:

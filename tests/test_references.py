@@ -250,6 +250,19 @@ def test_accents_set_as_glyphs_of_their_own_go_on_their_letters(printed: str, me
     assert _mend_accents(printed) == meant
 
 
+@pytest.mark.parametrize(
+    ("raw", "surname"),
+    [
+        ("[Arons, 1997] Arons, B. (1997). Speechskimmer: skimming recorded speech. ACM TOCHI, 4(1):3-38.", "Arons, B"),
+        ("[Lei1] Tom Leinster, A general theory of self-similarity I, e-print math.DS/0411344.", "Leinster, Tom"),
+        ("[Arn94] Arnold, V. (1994). Topological methods. Springer.", "Arnold, V"),
+    ],
+)
+def test_an_entry_key_of_any_kind_is_no_part_of_the_authors(raw: str, surname: str) -> None:
+    reference = parse_reference(raw)
+    assert reference.authors[:1] == (surname,) and not reference.raw.startswith("[")
+
+
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:
     assert parse_reference("Koller and Friedman. Probabilistic Graphical Models. MIT Press, 2009.").authors == ()
 

@@ -76,6 +76,8 @@ _TRAILING_NOISE_RE = re.compile(
 )
 _TRAILING_NOISE_WORDS = ("cited", "accessed", "retrieved", "viewed", "available")  # one starts every noise
 _KEY_LABEL_RE = re.compile(r"^\[[A-Za-z][A-Za-z+.\-]*\s?(?:\d{2}|\d{4})[a-z]?\]")  # [Arn94], [JLR16], [Smith2004]
+# Any key an entry opens with, once it is known to be an entry: also [Mac], [Lei1], [Arons, 1997]
+_ENTRY_KEY_RE = re.compile(r"^\[[^\[\]\d][^\[\]]{0,39}\]\s*")
 _NUMBERED = {
     "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
     "dot": re.compile(r"^(\d{1,4})\.\s*(?=\D)"),
@@ -890,7 +892,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
     """Parse one reference string into its fields (any field may be None)."""
     text = " ".join(raw.split())
     text = _ENTRY_NUMBER_RE.sub("", text)
-    text = _KEY_LABEL_RE.sub("", text).strip()
+    text = _ENTRY_KEY_RE.sub("", text)
     if "- " in text:
         text = _SPACED_HYPHEN_RE.sub("-", text)  # "Guimarães- Pinto", "Anti- Multidrug": one word
     if "et al." in text:

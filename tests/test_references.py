@@ -396,6 +396,24 @@ def test_an_entry_that_opens_with_an_ampersand_is_read(tmp_path: Path) -> None:
     assert paper.references[3].title == "Mechanical compression devices compared"
 
 
+def test_a_rule_of_dashes_stands_for_the_authors_of_the_entry_before(tmp_path: Path) -> None:
+    entries = [vancouver(work) for work in WORKS]
+    entries[3] = '------, "Mechanical compression devices compared," Chest, vol. 137, pp. 55-62, 2010.'
+    paper = read_pdf(numbered_two_column_pdf(tmp_path / "paper.pdf", "Repeated authors in reference lists", entries),
+                     references=True)
+    assert isinstance(paper, ParsedPaper) and len(paper.references) == len(WORKS)
+    same = paper.references[3]
+    assert same.authors == paper.references[2].authors and same.authors
+    assert same.title == "Mechanical compression devices compared" and same.year == 2010
+    assert same.raw.startswith("------")
+    previous = ("Chen, M. S.", "Yu, P.")
+    assert parse_reference("———, “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.", (), previous).authors \
+        == previous  # the em dashes TeX sets
+    assert parse_reference(", “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.", (), previous).authors \
+        == previous  # a rule drawn as a line, not text, leaves its comma
+    assert parse_reference("———, “Title of a work,” Chest, 2010.").authors == ()  # none to stand for
+
+
 def test_a_reference_list_that_cannot_be_read_keeps_the_paper(tmp_path: Path, monkeypatch) -> None:
     import litreview.ingest.pdf as pdf_package
 

@@ -888,8 +888,13 @@ _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YE
 _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
 
 
-def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
-    """Parse one reference string into its fields (any field may be None)."""
+# An entry by the authors of the one before: a rule of dashes stands for their names (or was lost, leaving its comma)
+_SAME_AUTHORS_RE = re.compile(r"^(?:[—–_-]{2,}\s*)?[,.]\s*|^[—–_-]{2,}\s*")
+
+
+def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: tuple[str, ...] = ()) -> Reference:
+    """Parse one reference string into its fields (any field may be None); `previous_authors` are those of the
+    entry before, which one that opens with a rule of dashes ("———, “Title,” ...") stands for."""
     text = " ".join(raw.split())
     text = _ENTRY_NUMBER_RE.sub("", text)
     text = _ENTRY_KEY_RE.sub("", text)
@@ -897,8 +902,9 @@ def parse_reference(raw: str, italics: tuple[str, ...] = ()) -> Reference:
         text = _SPACED_HYPHEN_RE.sub("-", text)  # "Guimarães- Pinto", "Anti- Multidrug": one word
     if "et al." in text:
         text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
-    body, ids = _identifiers(text)
-    authors, rest = _author_block(body)
+    same_authors = _SAME_AUTHORS_RE.match(text) if previous_authors else None
+    body, ids = _identifiers(text[same_authors.end() :] if same_authors else text)
+    authors, rest = (list(previous_authors), body) if same_authors else _author_block(body)
     if authors:
         rest = _EDITORS_RE.sub("", rest)  # the names were a book's editors: "Kollert, W. and Kleine, M., eds. 2017"
     year: int | None = None
@@ -1061,5 +1067,5 @@ def extract_references(layout: Layout) -> list[Reference]:
             if len(raw) < 12 or not _THREE_LETTERS_RE.search(raw):
                 continue
             italics = tuple(text for row in group for text in row.italics)
-            references.append(parse_reference(raw, italics))
+            references.append(parse_reference(raw, italics, references[-1].authors if references else ()))
     return references

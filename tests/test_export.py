@@ -104,6 +104,23 @@ def test_bibtex_carries_the_reading_list_note_as_annote(tmp_path: Path) -> None:
     assert "annote" not in records[2].original_fields
 
 
+@pytest.mark.parametrize(
+    ("written", "family", "given", "suffix"),
+    [
+        ("V. V. Makarov", "Makarov", "V. V.", ""),
+        ("Makarov, V. V.", "Makarov", "V. V.", ""),  # family first, as reference lists and RIS write names
+        ("van Dijk, Jan", "van Dijk", "Jan", ""),
+        ("Ludwig van Beethoven", "van Beethoven", "Ludwig", ""),
+        ("John Smith, Jr.", "Smith", "John", "Jr."),
+    ],
+)
+def test_names_split_into_family_and_given_however_written(written: str, family: str, given: str,
+                                                           suffix: str) -> None:
+    from litreview.export.names import PersonName, split_display_name
+
+    assert split_display_name(written) == PersonName(family=family, given=given, suffix=suffix)
+
+
 def test_generated_keys_are_unique_and_avoid_original_keys() -> None:
     twin = Paper(id=3, title="Deep learning again", authors=("Jane Doe",), year=2020)
     owner = Paper(id=4, title="Other", citation_key="doe2020deep", original_fields={"title": "Other"})

@@ -127,9 +127,14 @@ def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(q
     assert panel.table.item(0, 3).text() == "10.5555/shared.2015"
     assert panel.table.item(0, 4).text() == "2"
 
+    assert panel.table.item(0, 1).text() == "N Okafor, B Lindqvist"  # as the library writes names
     out = window.export_missing(panel.works, fmt="ris", destination=tmp_path / "missing.ris")
     ris = out.read_text(encoding="utf-8")
     assert "Shared ancestry of citation graphs" in ris and "10.5555/shared.2015" in ris
+    assert "AU  - Okafor, N\n" in ris and "AU  - Lindqvist, B\n" in ris  # family first, once
+    bibtex = window.export_missing(panel.works, fmt="bibtex", destination=tmp_path / "missing.bib")
+    assert "author = {Okafor, N and Lindqvist, B}" in bibtex.read_text(encoding="utf-8")
+    assert "@article{okafor2015" in bibtex.read_text(encoding="utf-8")
 
     panel.table.selectRow(0)
     assert panel.placeholder_button.isEnabled()

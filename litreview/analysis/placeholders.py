@@ -13,7 +13,18 @@ from typing import Any
 from litreview.core.paper import ParsedPaper
 from litreview.library.placeholders import PLACEHOLDER_KEY, PLACEHOLDER_WARNING, is_placeholder
 
-__all__ = ["PLACEHOLDER_KEY", "PLACEHOLDER_WARNING", "add_placeholder", "is_placeholder", "placeholder_record"]
+__all__ = [
+    "PLACEHOLDER_KEY", "PLACEHOLDER_WARNING", "add_placeholder", "display_authors", "is_placeholder",
+    "placeholder_record",
+]
+
+
+def display_authors(work: dict[str, Any]) -> tuple[str, ...]:
+    """A missing work's authors as the library writes names ("V. V. Makarov"): a reference list gives them
+    family first ("Makarov, V. V.")."""
+    from litreview.ingest.records import display_name
+
+    return tuple(display_name(str(author)) for author in work.get("authors") or ())
 
 
 def placeholder_record(work: dict[str, Any]) -> ParsedPaper:
@@ -22,7 +33,7 @@ def placeholder_record(work: dict[str, Any]) -> ParsedPaper:
     if title is None and not (work.get("doi") or work.get("arxiv_id") or work.get("pmid")):
         raise ValueError("the work has neither a title nor an identifier to make a placeholder from")
     return ParsedPaper(
-        source="placeholder", title=title, authors=tuple(str(a) for a in work.get("authors") or ()),
+        source="placeholder", title=title, authors=display_authors(work),
         year=work.get("year"), venue=work.get("venue"), doi=work.get("doi"), arxiv_id=work.get("arxiv_id"),
         pmid=work.get("pmid"), entry_type="article", external_ids={PLACEHOLDER_KEY: "1"},
         warnings=(PLACEHOLDER_WARNING,), origin="references",

@@ -30,13 +30,18 @@ class PersonName:
 
 
 def split_display_name(name: str) -> PersonName:
-    """Split "Given [particles] Family [Jr.]" by the usual Western convention; one word -> literal."""
+    """Split "Given [particles] Family [Jr.]" by the usual Western convention, "Family, Given" at its comma; one
+    word -> literal."""
+    family, comma, given = name.partition(",")
+    if comma and "," not in given and family.strip() and given.strip().lower() not in _SUFFIXES | {""}:
+        return PersonName(family=" ".join(family.split()), given=" ".join(given.split()))
     words = name.split()
     if len(words) <= 1:
         return PersonName(literal=name.strip())
     suffix = ""
     if words[-1].lower().rstrip(",") in _SUFFIXES and len(words) > 2:
         suffix = words.pop()
+        words[-1] = words[-1].rstrip(",")  # "John Smith, Jr."
     family_start = len(words) - 1
     while family_start > 1 and words[family_start - 1].lower() in _PARTICLES:
         family_start -= 1

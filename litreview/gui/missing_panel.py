@@ -42,10 +42,11 @@ def missing_for(services: Any, *, paper_ids: list[int] | None = None, k: int = M
 
 def work_as_paper(work: dict[str, Any], number: int) -> Paper:
     """A missing work as a Paper for the exporters (it has no library id: `number` stands in, negative)."""
+    from litreview.analysis.placeholders import display_authors
     from litreview.core.paper import Paper
 
     return Paper(
-        id=-number, title=work.get("title"), authors=tuple(str(a) for a in work.get("authors") or ()),
+        id=-number, title=work.get("title"), authors=display_authors(work),
         year=work.get("year"), venue=work.get("venue"), doi=work.get("doi"), arxiv_id=work.get("arxiv_id"),
         pmid=work.get("pmid"), entry_type="article",
     )
@@ -62,7 +63,9 @@ class _ScopeBox(QComboBox):
 
 
 def _authors(work: dict[str, Any]) -> str:
-    names = [str(name) for name in work.get("authors") or ()]
+    from litreview.analysis.placeholders import display_authors
+
+    names = display_authors(work)
     return ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
 
 

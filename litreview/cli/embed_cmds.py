@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from litreview.cli.common import add_command, add_model_flag, model_name, print_json, warn
+from litreview.cli.common import add_command, add_model_flag, handle_ctrl_c, model_name, print_json, warn
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,7 +82,8 @@ def run_embed(args: argparse.Namespace) -> int:
     options = parse_options(args.option)
     args.model = model_name(args.model)
     try:
-        embedder = load_embedder(args.model, device=args.device, dim=args.dim, **options)
+        with handle_ctrl_c():  # Ctrl-C while torch loads ends the command cleanly
+            embedder = load_embedder(args.model, device=args.device, dim=args.dim, **options)
         vectors = embedder.embed_queries(texts) if args.query else embedder.embed_documents(texts)
     except ModelNotAvailable as exc:
         raise CommandError(str(exc)) from exc

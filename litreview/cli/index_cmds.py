@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from litreview.cli.common import NO_EMBEDDINGS, add_command, open_from_args, print_json, warn
+from litreview.cli.common import NO_EMBEDDINGS, add_command, handle_ctrl_c, open_from_args, print_json, warn
 from litreview.cli.embed_cmds import add_option_flag, parse_options
 from litreview.core.text import count_of
 
@@ -118,7 +118,8 @@ def _load_query_embedder(library, model_id: str, dim: int, device: str | None):
 
     name = model_choice(library).name or model_id
     try:
-        embedder = load_query_embedder(name, device=device, dim=dim)
+        with handle_ctrl_c():  # Ctrl-C while torch loads ends the command cleanly
+            embedder = load_query_embedder(name, device=device, dim=dim)
     except RemoteNotAllowed:
         raise  # the caller may fall back to keyword search
     except ModelNotAvailable as exc:
@@ -226,7 +227,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from litreview.embedding import ModelNotAvailable, load_embedder
 
         try:
-            embedder = load_embedder(args.model, device=args.device, **parse_options(args.option))
+            with handle_ctrl_c():
+                embedder = load_embedder(args.model, device=args.device, **parse_options(args.option))
         except (ModelNotAvailable, ValueError, TypeError) as exc:
             raise CommandError(str(exc)) from exc
 

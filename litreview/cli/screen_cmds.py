@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from litreview.cli.common import add_command, open_from_args, print_json, warn
+from litreview.cli.common import add_command, handle_ctrl_c, open_from_args, print_json, warn
 from litreview.core.text import count_of
 
 
@@ -238,7 +238,8 @@ def run_synergy_cli(args: argparse.Namespace) -> int:
         from litreview.embedding import ModelNotAvailable, load_embedder
 
         try:
-            embedder = load_embedder(args.model, device=args.device or "cpu")
+            with handle_ctrl_c():  # Ctrl-C while torch loads ends the command cleanly
+                embedder = load_embedder(args.model, device=args.device or "cpu")
         except (ModelNotAvailable, ValueError, TypeError) as exc:
             raise CommandError(str(exc)) from exc
     for folder in folders:

@@ -61,3 +61,28 @@ def test_related_without_embeddings_says_so(library, library_path, capsys) -> No
         conn.execute("INSERT INTO papers(id, title) VALUES (1, 'x')")
     code, err = run_json(capsys, "--library", str(library_path), "related", "1")
     assert code == 1 and "no embeddings" in err and "run 'litreview import --resume'" in err  # what to do next
+
+
+def test_related_and_search_read_a_library_another_process_owns(filled) -> None:
+    """The window owns the library (here: this process holds it open); `related` and `search` in another process
+    only read, so they answer through a read-only connection, building the index in memory, and write nothing."""
+    import subprocess
+    import sys
+
+    path, ids = filled
+
+    def cli(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "litreview", "--library", str(path), *argv],
+                              capture_output=True, text=True, timeout=120)
+
+    related = cli("related", str(ids[0]), "--json")
+    assert related.returncode == 0, related.stderr
+    assert [row["id"] for row in json.loads(related.stdout)] == [ids[1], ids[2]]
+    found = cli("search", "graph", "--mode", "keyword", "--json")
+    assert found.returncode == 0 and {row["id"] for row in json.loads(found.stdout)} == {ids[0], ids[1]}
+    refused = cli("reindex")  # a command that writes is still refused
+    assert refused.returncode == 1 and "open in litreview" in refused.stderr
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM index_snapshots").fetchone()[0] == 0  # nothing written

@@ -529,6 +529,12 @@ def test_cli_refs_citing_missing(tmp_path: Path, capsys) -> None:
     assert cli_main(["--library", lib, "missing", "-k", "2", "--json"]) == 0
     missing = json.loads(capsys.readouterr().out)
     assert len(missing) == 2 and {"title", "authors", "year", "doi", "cited_by"} <= set(missing[0])
+    assert cli_main(["--library", lib, "missing", "--json"]) == 0
+    total = len(json.loads(capsys.readouterr().out))
+    assert cli_main(["--library", lib, "missing", "-k", "1"]) == 0
+    shown = capsys.readouterr()
+    assert len(shown.out.splitlines()) == 1 < total  # a list cut short says so, and how to see it all
+    assert shown.err == f"the 1 most cited of {total} missing works; -k {total} lists them all\n"
     assert cli_main(["--library", lib, "missing", "--min-citing", "3"]) == 0  # an empty list says so
     assert capsys.readouterr().out == "nothing missing: no work outside the library is cited at least 3 times in the " \
         "reference lists of library papers (read from their PDFs)\n"

@@ -93,7 +93,7 @@ def cmd_related(args: argparse.Namespace) -> int:
 
     if args.k < 1:
         raise CommandError("-k must be at least 1")
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         if not library.query("SELECT 1 FROM papers WHERE id = ?", [args.paper_id]):
             raise CommandError(f"no paper with id {args.paper_id}")
         model_id, dim = _current_model_or_fail(library)
@@ -139,7 +139,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise CommandError("-k must be at least 1")
     query = " ".join(args.query)
-    with open_from_args(args, create=False) as library:
+    with open_from_args(args, create=False, reads_only=True) as library:
         mode, service, embedder = args.mode, None, None
         if mode != "keyword":
             model = serving_model(library)

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from litreview.cli.common import add_command, open_from_args, print_json
+from litreview.cli.common import add_command, open_from_args, print_json, warn
 from litreview.core.text import count_of
 
 
@@ -86,7 +86,8 @@ def cmd_missing(args: argparse.Namespace) -> int:
                 paper_ids = [paper_id for paper_id, _, _ in ReadingLists(library).items(args.list)]
             except ReadingListError as exc:
                 raise CommandError(str(exc)) from exc
-        works = missing_works(library.conn, paper_ids=paper_ids, min_citing=args.min_citing, k=args.k)
+        works = missing_works(library.conn, paper_ids=paper_ids, min_citing=args.min_citing)
+    total, works = len(works), works[: max(0, args.k)]
     if args.json:
         print_json([
             {"title": w["title"], "authors": w["authors"], "year": w["year"], "doi": w["doi"], "venue": w["venue"],
@@ -102,6 +103,8 @@ def cmd_missing(args: argparse.Namespace) -> int:
         first = work["authors"][0].split(",")[0] if work["authors"] else "?"
         doi = f"  https://doi.org/{work['doi']}" if work["doi"] else ""
         print(f"{len(work['cited_by']):3d}x  {first} {work['year'] or ''}: {work['title']}{doi}")
+    if total > len(works):
+        warn(f"the {len(works)} most cited of {total} missing works; -k {total} lists them all")
     return 0
 
 

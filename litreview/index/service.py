@@ -289,6 +289,8 @@ class IndexService:
 
     def _write_snapshot(self, key: tuple[str, int], state: _LoadedIndex) -> None:
         self._sync(key, state)
+        if self.library.read_only:
+            return  # a reader of a library another process owns keeps what it built in memory
         model_id, dim = key
         if not state.hashes:
             with self.library.transaction() as conn:

@@ -182,13 +182,18 @@ def test_resume_indexes_the_passages_an_import_left_out(qtbot, make_window, tmp_
 def test_full_text_progress_does_not_reload_the_paper_table(make_window) -> None:
     """Splitting and embedding passages changes no paper row: their progress reports must not re-read the table (a
     reload on the GUI thread while the worker writes vectors froze the window past 100 ms in benchmarks/passages.py
-    --stall-only); the import's own stages still do."""
+    --stall-only); the import's own stages still do. The first report of a stage reloads once: the stage before
+    has ended, and the rows must show what it did (they said "not embedded" through minutes of passages)."""
     from litreview.core.ops import JobKind
     from litreview.core.progress import EMBED_PASSAGES_STAGE, SPLIT_PASSAGES_STAGE
     from litreview.workers.messages import JobProgress
 
     window = make_window()
+    window.on_progress(JobProgress(1, JobKind.IMPORT, "embed", 7, 8))
     for stage in (SPLIT_PASSAGES_STAGE, EMBED_PASSAGES_STAGE):
+        window._last_table_reload = 0.0
+        window.on_progress(JobProgress(1, JobKind.IMPORT, stage, 1, 503))
+        assert window._last_table_reload > 0.0, stage
         window._last_table_reload = 0.0
         window.on_progress(JobProgress(1, JobKind.IMPORT, stage, 64, 503))
         assert window._last_table_reload == 0.0, stage

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.related_k = related_k
         self.last_export: Path | None = None
         self._last_table_reload = 0.0
+        self._progress_stage = ""  # the stage of the running job, to reload the table when one ends
         self.setWindowTitle(f"litreview — {Path(reader.library.path).name}")
         if APP_ICON.exists():
             self.setWindowIcon(QIcon(str(APP_ICON)))
@@ -722,17 +723,21 @@ class MainWindow(QMainWindow):
         else:
             self.progress_bar.setRange(0, 0)
         self.progress_label.setText(describe_progress(progress))
-        # new rows appear while the import runs; a big library reloads less often (each reload re-reads its ids)
+        # new rows appear while the import runs; a big library reloads less often (each reload re-reads its ids).
+        # The passage stages change no row, but the rows' status is final once the stage before them has ended.
         every = 2.0 if self.table_model.total < 20_000 else 10.0
-        if (progress.kind in ("import", "resume") and progress.stage not in (SPLIT_PASSAGES_STAGE, EMBED_PASSAGES_STAGE)
-                and time.monotonic() - self._last_table_reload > every):
+        stage_ended = progress.stage != self._progress_stage
+        self._progress_stage = progress.stage
+        if progress.kind in ("import", "resume") and (stage_ended or (
+                progress.stage not in (SPLIT_PASSAGES_STAGE, EMBED_PASSAGES_STAGE)
+                and time.monotonic() - self._last_table_reload > every)):
             self._reload_table()
 
     @Slot(object)
     def on_job_done(self, outcome: JobOutcome) -> None:
         text = describe_outcome(outcome)
-        if text:
-            self.statusBar().showMessage(text, 15_000)
+        if text:  # what an import did stays until the next message: it may have run for minutes unwatched
+            self.statusBar().showMessage(text, 0 if outcome.kind in ("import", "resume") else 15_000)
         if outcome.kind == "cluster" and outcome.status == "finished":
             self.request_map()
         if outcome.kind in ("import", "resume"):

@@ -170,6 +170,22 @@ def test_citations_lift_a_coupled_paper_and_the_why_names_the_shared_reference(p
     assert text_match.shared_references == () and "fin regeneration" in text_match.why
 
 
+def test_the_why_says_when_one_paper_cites_the_other_and_is_never_empty(papers) -> None:
+    from litreview.analysis.related import explain
+
+    library, ids = papers
+    graph = CitationGraph.load(library.conn)
+    [citing] = explain(library, ids["q"], [(ids["d"], 0.1)], graph=graph)  # D's list cites Q
+    assert citing.why[0] == "cites this paper"
+    [cited] = explain(library, ids["d"], [(ids["q"], 0.1)], graph=graph)
+    assert cited.why[0] == "cited by this paper"
+    add_records(library, [ParsedPaper(source="test", title="Glacier melt", abstract="Ice sheets thin."),
+                          ParsedPaper(source="test", title="Opera houses", abstract="Acoustics of halls.")])
+    first, second = (row["id"] for row in library.query("SELECT id FROM papers ORDER BY id DESC LIMIT 2"))
+    [unexplained] = explain(library, first, [(second, 0.1)], graph=graph)
+    assert unexplained.why == ("similar in meaning; no distinctive terms in common",)
+
+
 def test_cli_related_json_why_names_shared_references(papers, capsys) -> None:
     from litreview.cli import main as cli_main
 

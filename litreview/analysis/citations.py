@@ -261,6 +261,14 @@ class CitationGraph:
             graph.citers.setdefault(key, set()).add(citing)
         return graph
 
+    def cited_papers(self, paper_id: int) -> set[int]:
+        """The library papers `paper_id` cites."""
+        return {int(key[1:]) for key in self.targets.get(paper_id, ()) if key[0] == "p"}
+
+    def citing_papers(self, paper_id: int) -> set[int]:
+        """The library papers that cite `paper_id`."""
+        return set(self.citers.get(f"p{paper_id}", ()))
+
     def links(self, paper_id: int) -> dict[int, CitationLink]:
         """The library papers tied to `paper_id` by coupling or co-citation."""
         mine = self.targets.get(paper_id, set())

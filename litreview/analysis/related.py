@@ -70,9 +70,11 @@ class TermCounts:
 
 
 def explain(library: Library, paper_id: int, hits: list[tuple[int, float]], counts: TermCounts | None = None,
-            links: Mapping[int, CitationLink] | None = None) -> tuple[RelatedResult, ...]:
-    """The hits of `paper_id` as results with titles, years and the why: the works both cite (from `links`), who
-    cites both, then the distinctive terms both use."""
+            links: Mapping[int, CitationLink] | None = None, graph: CitationGraph | None = None,
+            ) -> tuple[RelatedResult, ...]:
+    """The hits of `paper_id` as results with titles, years and the why: a citation between the two (from
+    `graph`), the works both cite (from `links`), who cites both, then the distinctive terms both use; when none of
+    these, that the texts are close in meaning."""
     from litreview.analysis.citations import work_titles
     from litreview.analysis.why import common_terms, shared_terms
 
@@ -91,6 +93,8 @@ def explain(library: Library, paper_id: int, hits: list[tuple[int, float]], coun
     doc_freq = counts.frequencies(wanted)
     n_docs = counts.paper_count()
     links = links or {}
+    cites = graph.cited_papers(paper_id) if graph is not None else set()
+    citing = graph.citing_papers(paper_id) if graph is not None else set()
     results = []
     for pid, score in hits:
         if pid not in rows:
@@ -98,13 +102,18 @@ def explain(library: Library, paper_id: int, hits: list[tuple[int, float]], coun
         link = links.get(pid)
         shared = tuple(work_titles(library.conn, link.shared, SHARED_NAMED)) if link else ()
         cited_by = link.cocited_by if link else 0
-        why = [f"both cite: {title}" for title in shared]
+        why = ["cited by this paper"] if pid in cites else []
+        if pid in citing:
+            why.append("cites this paper")
+        why += [f"both cite: {title}" for title in shared]
         unnamed = len(link.shared) - len(shared) if link else 0  # works known by an identifier only, or beyond
         if unnamed:
             why.append(count_of(unnamed, 'more shared reference' if shared else 'shared reference'))
         if cited_by:
             why.append(f"cited together by {count_of(cited_by, 'library paper')}")
         why += shared_terms(query_text, texts[pid], doc_freq=doc_freq, n_docs=n_docs)
+        if not why:
+            why.append("similar in meaning; no distinctive terms in common")
         results.append(RelatedResult(paper_id=pid, score=score, title=rows[pid].get("title") or "(untitled)",
                                      year=rows[pid].get("year"), why=tuple(why), shared_references=shared,
                                      cocited_by=cited_by))
@@ -132,7 +141,7 @@ def related_results(library: Library, index_service: object, paper_id: int, mode
     text = {int(pid): float(score) for pid, score in found}
     text.update(_cosines(library, paper_id, model_id, dim, [pid for pid in links if pid not in text]))
     hits = fuse(text, links, k) if links else list(text.items())[:k]
-    return explain(library, paper_id, hits, counts, links)
+    return explain(library, paper_id, hits, counts, links, graph)
 
 
 def _cosines(library: Library, paper_id: int, model_id: str, dim: int, others: list[int]) -> dict[int, float]:

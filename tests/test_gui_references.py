@@ -145,6 +145,9 @@ def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(q
                                       ("10.5555/shared.2015",))[0]
     assert json.loads(row["external_ids"]) == {"placeholder": "1"}
     assert PLACEHOLDER_WARNING in json.loads(row["warnings"])
+    vector = "SELECT 1 FROM vectors WHERE paper_id = ?"
+    qtbot.waitUntil(lambda: bool(window.reader.library.query(vector, (row["id"],))),
+                    timeout=10_000)  # embedded by its title, as `doctor` expects of every paper
     qtbot.waitUntil(lambda: window.current_paper_id() == row["id"], timeout=5_000)
     assert window.details.cited_by_button.text() == "Cited by in library (2)"
     window.select_paper(window.ids["a"])

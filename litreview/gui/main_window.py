@@ -904,6 +904,7 @@ class MainWindow(QMainWindow):
         self.on_papers_changed()
         self.request_missing()
         self.select_paper(int(reply.value))
+        self.embed_missing()  # its title, so that Related and semantic search find it
         self.statusBar().showMessage("Added a placeholder record; import its PDF or BibTeX entry to complete it.",
                                      10_000)
 
@@ -914,6 +915,7 @@ class MainWindow(QMainWindow):
         self._reload_table()
         self.refresh_lists()
         self.request_missing()
+        self.embed_missing()
         self.statusBar().showMessage("Added a placeholder record; import its PDF or BibTeX entry to complete it.",
                                      10_000)
 

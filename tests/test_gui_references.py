@@ -102,10 +102,17 @@ def test_details_show_counts_translations_and_navigate_to_a_cited_paper(qtbot, w
     assert len(items) == 3
     assert [item.data(Qt.ItemDataRole.UserRole) for item in items] == [window.ids["c"], None, None]
     assert "Shared ancestry of citation graphs" in items[1].text()
+    assert items[0].text().startswith("● 1. Mbeki") and items[1].text().startswith("2. ")  # numbered as printed
 
+    window.search_box.blockSignals(True)
+    window.search_box.setText("redes")  # a filter that hides C
+    window.search_box.blockSignals(False)
+    window.table_model.set_filter("redes")
+    assert window.table_model.row_of(window.ids["c"]) is None
     details.citation_list.itemClicked.emit(items[1])  # an external work: nothing to go to
     details.citation_list.itemClicked.emit(items[0])
     qtbot.waitUntil(lambda: window.current_paper_id() == window.ids["c"], timeout=5_000)
+    assert window.search_box.text() == "" and window.statusBar().currentMessage() == "Search cleared to show the paper"
     assert details.paper_id == window.ids["c"]
     assert details.cited_by_button.text() == "Cited by in library (2)"
     # the open list follows the selection: now C's (empty) reference list
@@ -128,6 +135,8 @@ def test_missing_panel_lists_the_shared_work_exports_it_and_adds_a_placeholder(q
     assert panel.table.item(0, 4).text() == "2"
 
     assert panel.table.item(0, 1).text() == "N Okafor, B Lindqvist"  # as the library writes names
+    assert panel.table.item(0, 4).toolTip() == ("Cited by:\n• Redes de citação em revisões\n"
+                                                "• Coupling and co-citation")
     out = window.export_missing(panel.works, fmt="ris", destination=tmp_path / "missing.ris")
     ris = out.read_text(encoding="utf-8")
     assert "Shared ancestry of citation graphs" in ris and "10.5555/shared.2015" in ris
@@ -222,3 +231,29 @@ def test_imported_pdfs_that_share_references_are_related_and_the_why_names_one(q
     why_cell = win.related.model.index(0, 2).data()
     assert f"both cite: {first.shared_references[0]}" in why_cell
     assert win.related.model.results[1].shared_references == ()  # C: text alone
+
+
+def test_a_missing_work_without_doi_says_so_on_double_click(qtbot) -> None:
+    from litreview.gui.missing_panel import MissingPanel
+
+    panel = MissingPanel()
+    qtbot.addWidget(panel)
+    panel.set_works([{"title": "A report without identifiers", "authors": ["Tanaka, H"], "year": 2012,
+                      "doi": None, "cited_by": [1, 2], "citing_titles": ["One", "Two"]}])
+    panel.table.cellDoubleClicked.emit(0, 0)
+    assert panel.status.text() == "No DOI to open for this work: export the list, or search for its title"
+
+
+def test_a_new_missing_list_selects_nothing(qtbot) -> None:
+    """After "Add as placeholder" the list comes back without the added work: the selected row would now be the
+    next work, added by a second click."""
+    from litreview.gui.missing_panel import MissingPanel
+
+    panel = MissingPanel()
+    qtbot.addWidget(panel)
+    works = [{"title": f"Work {n}", "authors": [], "doi": None, "cited_by": [1, 2]} for n in range(3)]
+    panel.set_works(works)
+    panel.table.selectRow(0)
+    assert panel.placeholder_button.isEnabled()
+    panel.set_works(works[1:])
+    assert panel.selected_work() is None and not panel.placeholder_button.isEnabled()

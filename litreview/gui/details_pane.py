@@ -187,8 +187,9 @@ class DetailsPane(QWidget):
             return
         self._shown_list = which
         self.citation_list.clear()
-        if which == "references":
-            entries = [(ref.get("paper_id"), reference_label(ref)) for ref in self._paper.get("references") or []]
+        if which == "references":  # numbered as in the paper's list
+            entries = [(ref.get("paper_id"), f"{number}. {reference_label(ref)}")
+                       for number, ref in enumerate(self._paper.get("references") or [], 1)]
         else:
             entries = list(self._paper.get("cited_by") or [])
         for paper_id, text in entries:
@@ -199,6 +200,7 @@ class DetailsPane(QWidget):
             self.citation_list.addItem(item)
         if not entries:
             self.citation_list.addItem("(none)")
+        self.citation_list.scrollToTop()  # another paper's list starts at its top
         self.citation_list.show()
 
     @Slot(QListWidgetItem)

@@ -512,6 +512,8 @@ class MainWindow(QMainWindow):
     def select_paper(self, paper_id: int) -> None:
         """Navigate to a paper (clearing a filter or results that hide it)."""
         row = self.table_model.row_of(paper_id)
+        if row is None and (self.search_box.text() or self.clear_results_button.isVisible()):
+            self.statusBar().showMessage("Search cleared to show the paper", 8_000)
         if row is None:
             self.search_box.blockSignals(True)
             self.search_box.clear()

@@ -34,10 +34,20 @@ MISSING_LIMIT = 200  # the most works listed
 
 
 def missing_for(services: Any, *, paper_ids: list[int] | None = None, k: int = MISSING_LIMIT) -> list[dict]:
-    """Worker side: the works cited by at least two library papers (or two of `paper_ids`) that the library lacks."""
+    """Worker side: the works cited by at least two library papers (or two of `paper_ids`) that the library lacks,
+    each with the titles of the papers citing it ("citing_titles")."""
     from litreview.analysis.citations import missing_works
 
-    return missing_works(services.library.conn, paper_ids=paper_ids, min_citing=2, k=k)
+    works = missing_works(services.library.conn, paper_ids=paper_ids, min_citing=2, k=k)
+    citing = sorted({paper_id for work in works for paper_id in work["cited_by"]})
+    titles: dict[int, str] = {}
+    for start in range(0, len(citing), 500):
+        chunk = citing[start : start + 500]
+        titles.update(services.library.conn.execute(
+            f"SELECT id, title FROM papers WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+    for work in works:
+        work["citing_titles"] = [titles.get(paper_id) or f"paper {paper_id}" for paper_id in work["cited_by"]]
+    return works
 
 
 def work_as_paper(work: dict[str, Any], number: int) -> Paper:
@@ -115,8 +125,8 @@ class MissingPanel(QWidget):
         self.export_button.clicked.connect(lambda: self.sig_export_requested.emit(list(self.works)))
         self.placeholder_button.clicked.connect(self._placeholder)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        panel_rows(self, (self.scope, self.refresh_button), self.table,
-                   (self.status, self.placeholder_button, self.export_button))
+        panel_rows(self, (self.scope, self.refresh_button), (self.status,), self.table,
+                   (QWidget(), self.placeholder_button, self.export_button))  # the status line has the whole width
         self._update_buttons()
 
     def scope_list_id(self) -> int | None:
@@ -166,7 +176,11 @@ class MissingPanel(QWidget):
                     item.setToolTip(value)
                 if column == 3 and value:
                     item.setToolTip("Double-click to open the DOI")
+                if column == 4:
+                    citing = work.get("citing_titles") or ()
+                    item.setToolTip("Cited by:\n" + "\n".join(f"• {title}" for title in citing))
                 self.table.setItem(row, column, item)
+        self.table.clearSelection()  # the rows moved: a second "Add as placeholder" must not add another work
         self._say(f"{count_of(len(self.works), 'work')} cited by two or more papers"
                   if self.works else "Nothing missing: no work outside the library is cited twice")
         self._update_buttons()
@@ -187,6 +201,10 @@ class MissingPanel(QWidget):
 
     @Slot(int, int)
     def _open_doi(self, row: int, column: int) -> None:
-        doi = self.works[row].get("doi") if 0 <= row < len(self.works) else None
+        if not 0 <= row < len(self.works):
+            return
+        doi = self.works[row].get("doi")
         if doi:
             QDesktopServices.openUrl(QUrl(f"https://doi.org/{doi}"))
+        else:
+            self._say("No DOI to open for this work: export the list, or search for its title")

@@ -109,7 +109,7 @@ def test_related_before_any_embedding_says_why(qtbot, library_path, papers):
     client.start(import_job(papers, embed=False))
     assert client.session.embedder_loaded is False  # torch-free until an embedding is needed
     related(client, 1)
-    assert answers[-1].value is None and "no embeddings yet" in answers[-1].error
+    assert answers[-1].value is None and answers[-1].error == "no embeddings yet: choose Library → Embed missing papers"
     client.shutdown()
 
 

@@ -171,7 +171,7 @@ def find_related(services: Services, paper_id: int, k: int = 10) -> RelatedAnswe
     """
     model = settings.serving_model(services.library)
     if model is None:
-        raise LookupError("no embeddings yet: import or embed papers first")
+        raise LookupError("no embeddings yet: choose Library → Embed missing papers")
     from litreview.analysis.citations import CitationGraph
 
     counts = services.cached("related.term_counts", lambda: TermCounts(services.library))

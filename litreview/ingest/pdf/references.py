@@ -618,16 +618,16 @@ def _split_names(text: str) -> list[str] | str | None:
     for piece in map(str.strip, parts):
         if not piece:
             continue
-        piece, suffix, initials = _piece_facts(piece)
+        piece, suffix, initials, given = _piece_facts(piece)
         if suffix and names:
             continue  # "Saltveit, M. E., Jr."
         if initials and names and not semicolons and _SURNAMES_RE.fullmatch(names[-1]):
             names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
             continue
         if (
-            names
+            given
+            and names
             and not semicolons
-            and _GIVEN_NAMES_RE.fullmatch(piece)
             and _ONE_SURNAME_RE.fullmatch(names[-1])
             and _parse_name(names[-1]) is None  # "Das AK" is a whole name
             and f"{names[-1]}, {piece}" in text  # not "Koller and Friedman"
@@ -673,14 +673,15 @@ def _split_names(text: str) -> list[str] | str | None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _piece_facts(piece: str) -> tuple[str, bool, bool]:
+def _piece_facts(piece: str) -> tuple[str, bool, bool, bool]:
     """A piece of an author list without a leading "and" and its "Jr"/"III", whether it is only such a suffix,
-    whether it is only initials; worked out once per piece, as an entry's author list is read again for every
-    place it may end."""
+    whether it is only initials, whether it is only given names written out; worked out once per piece, as an
+    entry's author list is read again for every place it may end."""
     if piece[:1] in "a&":
         piece = _LEADING_AND_RE.sub("", piece)
     piece = _without_suffix(piece)
-    return piece, _SUFFIX_RE.fullmatch(piece) is not None, _INITIALS_ONLY_RE.match(piece) is not None
+    return (piece, _SUFFIX_RE.fullmatch(piece) is not None, _INITIALS_ONLY_RE.match(piece) is not None,
+            _GIVEN_NAMES_RE.fullmatch(piece) is not None)
 
 
 def _without_suffix(name: str) -> str:
@@ -1029,7 +1030,9 @@ _CASELESS = str.maketrans({"İ": "i", "ı": "i", "\u1c84": "т", "\u1c85": "т"}
 def _holds_heading_word(text: str) -> bool:
     """Whether `text` (a page's plain text) holds a reference heading's word, so that the page is worth a layout.
     It searches the lower-cased text: an IGNORECASE search of a whole page takes four times as long."""
-    return _HEADING_WORD_RE.search(text.translate(_CASELESS).lower()) is not None
+    if "İ" in text or "ı" in text or "\u1c84" in text or "\u1c85" in text:  # rare: a table lookup per character
+        text = text.translate(_CASELESS)
+    return _HEADING_WORD_RE.search(text.lower()) is not None
 
 
 def _reference_sections(layout: Layout) -> list[list[_Row]]:

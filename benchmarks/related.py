@@ -24,14 +24,20 @@ Measured (2026-12-02, shared 2-core machine, load 6-12, `benchmarks/related.py -
 | Meijboom_2021 (880, 37)| 0.284/0.194 | 0.222/0.162 | 0.319/0.214 | 0.332/0.214 | 0.303/0.206 | 0.335/0.211 |
 | mean                   | 0.355/0.265 | 0.476/0.386 | 0.487/0.358 | 0.529/0.388 | 0.524/0.401 | 0.481/0.373 |
 
-A direct citation between the two papers as a third signal (rule "+ direct 0.25": strength 1 - (1 - coupling/
-co-citation strength)(1 - 0.25 if one cites the other); measured 2026-12-02, same vectors, this script's row)
-gave P@10 0.600 / 0.319 / 0.687 on Donners / Meijboom / Nelson against 0.547 / 0.332 / 0.703 without: better on
-one review, worse on two, so the app does not rank by it; its "why" says when one paper cites the other.
+Fusion beats text alone on each of these three reviews; citations alone lose to text on Meijboom. w = 0.5 has the
+best mean P@10, beats text on each review by the widest worst-case margin (+0.048 P@10 on Meijboom) and is the app's
+CITATION_WEIGHT (chosen on these three reviews: in-sample for that one parameter).
 
-Fusion beats text alone on every review; citations alone lose to text on Meijboom. w = 0.5 has the best mean P@10,
-beats text on each review by the widest worst-case margin (+0.048 P@10 on Meijboom) and is the app's
-CITATION_WEIGHT (chosen on these reviews: in-sample for that one parameter; Chou_2004 and Menon_2022 not run).
+Checked later on the two reviews not used to choose (2026-12-02, same script, `--reviews Chou_2004,Menon_2022`;
+P@10 / MAP): Chou_2004 (1630 records, 9 included) text 0.044/0.031, +0.5 x cit 0.044/0.028; Menon_2022 (975, 74)
+text 0.484/0.299, +0.5 x cit 0.489/0.301. Over all five reviews the mean P@10 is 0.318 for text, 0.423 for the app's
+rule, 0.426 for w = 1.
+
+A direct citation between the two papers as a third signal (rule "+ direct 0.25": strength 1 - (1 - coupling and
+co-citation strength)(1 - 0.25 if one cites the other)) gave P@10 0.600 / 0.319 / 0.687 on Donners / Meijboom /
+Nelson against 0.547 / 0.332 / 0.703 without, and the same as without on Chou and Menon: better on one review, worse
+on two (mean P@10 over the five 0.428 against 0.423), so the app does not rank by it; its "why" says when one paper
+cites the other.
 """
 
 from __future__ import annotations

@@ -242,6 +242,7 @@ def test_written_out_given_names_are_read(raw: str, authors: list[str], title: s
         ("J. Serr`a, Maria Ant`onia", "J. Serrà, Maria Antònia"),
         ("L\u2019Abbe \u0301 KA", "L\u2019Abbé KA"),  # the accent after its letter
         ("O\u2019Neil, ``quoted''", "O\u2019Neil, ``quoted''"),
+        ("\u02c6The estimator", "\u02c6The estimator"),  # no letter T with a circumflex: left as it is
     ],
 )
 def test_accents_set_as_glyphs_of_their_own_go_on_their_letters(printed: str, meant: str) -> None:
@@ -261,6 +262,29 @@ def test_accents_set_as_glyphs_of_their_own_go_on_their_letters(printed: str, me
 def test_an_entry_key_of_any_kind_is_no_part_of_the_authors(raw: str, surname: str) -> None:
     reference = parse_reference(raw)
     assert reference.authors[:1] == (surname,) and not reference.raw.startswith("[")
+
+
+@pytest.mark.parametrize(
+    ("raw", "authors", "title"),
+    [
+        # title words are no given names, however a name is written
+        ("R. Caruana, Multi-task Learning, Mach. Learn. 28 (1997) 41-75.", ["Caruana, R."], None),
+        ("A. Smith, B. Jones, Few-shot Learning, in: Proc. CVPR, 2019.", ["Smith, A.", "Jones, B."],
+         "Few-shot Learning"),
+        ("Marx, Karl, Das Kapital, Hamburg, 1867.", ["Marx, Karl"], "Das Kapital"),
+        ("Hochreiter, Sepp, and Schmidhuber, Jürgen, Long Short-Term Memory, Neural Computation, 1997.",
+         ["Hochreiter, Sepp", "Schmidhuber, Jürgen"], "Long Short-Term Memory"),
+        # Chicago: the first name inverted, the others given names first
+        ('Gale, David, and Lloyd S. Shapley. 1962. "College Admissions and the Stability of Marriage." Am Math Mon.',
+         ["Gale, David", "Shapley, Lloyd S."], "College Admissions and the Stability of Marriage"),
+        # a translated title in brackets is no entry key
+        ("[Treatment of acute otitis media]. Lakartidningen. 2000;97:1-5.", [], "[Treatment of acute otitis media]"),
+    ],
+)
+def test_what_is_no_author_stays_out_of_the_authors(raw: str, authors: list[str], title: str | None) -> None:
+    reference = parse_reference(raw)
+    assert list(reference.authors) == authors
+    assert title is None or reference.title == title
 
 
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:
@@ -412,6 +436,10 @@ def test_a_rule_of_dashes_stands_for_the_authors_of_the_entry_before(tmp_path: P
     assert parse_reference(", “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.", (), previous).authors \
         == previous  # a rule drawn as a line, not text, leaves its comma
     assert parse_reference("———, “Title of a work,” Chest, 2010.").authors == ()  # none to stand for
+    # a stray comma before text that is no quoted title, or names of its own, keep what the entry says
+    assert parse_reference(", [18]. We have shown that the change matters.", (), previous).authors == ()
+    assert parse_reference("——. Smith J, Jones K. Deep learning. Nature 2015.", (), previous).authors \
+        == ("Smith, J", "Jones, K")
 
 
 def test_a_reference_list_that_cannot_be_read_keeps_the_paper(tmp_path: Path, monkeypatch) -> None:

@@ -76,8 +76,9 @@ _TRAILING_NOISE_RE = re.compile(
 )
 _TRAILING_NOISE_WORDS = ("cited", "accessed", "retrieved", "viewed", "available")  # one starts every noise
 _KEY_LABEL_RE = re.compile(r"^\[[A-Za-z][A-Za-z+.\-]*\s?(?:\d{2}|\d{4})[a-z]?\]")  # [Arn94], [JLR16], [Smith2004]
-# Any key an entry opens with, once it is known to be an entry: also [Mac], [Lei1], [Arons, 1997]
-_ENTRY_KEY_RE = re.compile(r"^\[[^\[\]\d][^\[\]]{0,39}\]\s*")
+# Any key an entry opens with, once it is known to be an entry: also [Mac], [Lei1], [Arons, 1997]; not a
+# translated title in brackets ("[Treatment of acute otitis media]. Lakartidningen. 2000")
+_ENTRY_KEY_RE = re.compile(r"^\[(?:[A-Za-z][\w+.\-]{0,15}|[^\[\]\d][^\[\]]{0,39}?,\s*(?:\d{4}[a-z]?|n\.\s?d\.))\]\s*")
 _NUMBERED = {
     "bracket": re.compile(r"^\[(\d{1,4})\]\s*"),
     "dot": re.compile(r"^(\d{1,4})\.\s*(?=\D)"),
@@ -477,8 +478,10 @@ _CAPITALISED_RE = re.compile(rf"^{_UP}[{_LOWER}]{{2,}}")
 def _mend_accents(text: str) -> str:
     """TeX sets accents as glyphs of their own ("Dahlstr ̈om", "G ̈ulc ̧in", "Hajiˇc", "D ́ıaz"): put them on their
     letters."""
-    if "ˇ" in text or "ˆ" in text or "`" in text:
-        text = _SPACING_ACCENT_RE.sub(lambda m: _accented(m.group(2), _COMBINING_OF[m.group(1)]), text)
+    if "ˇ" in text or "ˆ" in text or "`" in text:  # kept as they are where no accented letter exists ("ˆT")
+        text = _SPACING_ACCENT_RE.sub(
+            lambda m: accented if len(accented := _accented(m.group(2), _COMBINING_OF[m.group(1)])) == 1
+            else m.group(0), text)
     if not _COMBINING_RE.search(text):
         return text
     # TeX's \'{\i}: a dotless i under its mark ("ı́") is an i with it, the mark before or after it
@@ -544,8 +547,10 @@ _SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`{_HYPHENS}]*[{_LETTER}]|{_UP}['’]{_U
 # "de" and "De" ("De Kok", "Da Silva"); a capital "E" or "Y" is an initial, not a particle
 _PARTICLE = rf"(?:(?i:{'|'.join(sorted((re.escape(p) for p in _PARTICLES if len(p) > 1), key=len, reverse=True))})|e|y)"
 _SURNAME = rf"(?:{_PARTICLE}\s+)*{_SURNAME_WORD}"
-# A given name: "Michael", and the East Asian "Wen-tau", "Shin'ichi"
-_GIVEN_WORD = rf"{_UP}[{_LOWER}]+(?:[-'’][{_LOWER}]{{2,4}}\b)?"
+# A given name: "Michael", and the East Asian "Shin'ichi", "Wen-tau", "Te-yuan", whose syllable after a hyphen ends
+# in a vowel or n, as no English compound that opens a title does ("Multi-task", "Few-shot", "Real-time"; "Built-in")
+_GIVEN_WORD = (rf"{_UP}[{_LOWER}]+(?:['’][a-z]{{2,4}}\b"
+               rf"|-(?!(?:in|on|an|to|go|no|so|do|run)\b)[a-z]{{1,3}}(?:[aiou]|ng|n)\b)?")
 _NAME_PATTERNS = [
     # Vancouver and MEDLINE: "Di Sciascio G", "Li JW-H", "Thorne R. F."
     re.compile(rf"^(?P<sur>{_SURNAME}(?:[\s-]{_SURNAME})*)\s+(?P<given>{_UP}{{1,3}}(?:-{_UP}{{1,2}})?|{_INITIALS})$"),
@@ -615,6 +620,7 @@ def _split_names(text: str) -> list[str] | str | None:
     else:  # only the punctuation separates: no pattern needed
         parts = text.split(";" if semicolons else ",")
     names: list[str] = []
+    given_pairs = 0  # inverted names with their given names written out ("Roth, Alvin E.")
     for piece in map(str.strip, parts):
         if not piece:
             continue
@@ -633,6 +639,7 @@ def _split_names(text: str) -> list[str] | str | None:
             and f"{names[-1]}, {piece}" in text  # not "Koller and Friedman"
         ):
             names[-1] = f"{names[-1]}, {piece}"  # "Roth, Alvin E." split at its comma
+            given_pairs += 1
             continue
         names.append(piece)
     if not names:
@@ -649,8 +656,11 @@ def _split_names(text: str) -> list[str] | str | None:
             return _INCOMPLETE  # "...; St." before "Angelo, S.K."
         if last and styles and styles[0] == 1 and _SPACED_SURNAMES_RE.fullmatch(name):
             return _INCOMPLETE  # an inverted list's "..., and De Kok" before its ", R. P. J."
-        if last and styles and styles[0] == 2 and _TRAILING_INITIAL_RE.search(name):
-            return _INCOMPLETE  # a given-names-first list's "..., Tyler C." before its "Murray", ", L." before "Sifre"
+        given_first = styles and (styles[0] == 2 or given_pairs and "," not in name)
+        if last and given_first and _TRAILING_INITIAL_RE.search(name):
+            # a given-names-first list's "..., Tyler C." before its "Murray", ", L." before "Sifre"; Chicago's
+            # "Gale, David, and Lloyd S." before "Shapley"
+            return _INCOMPLETE
         if semicolons and not last and _ONE_WORD_NAME_RE.fullmatch(name) and styles:
             result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
             styles.append(styles[-1])
@@ -669,6 +679,15 @@ def _split_names(text: str) -> list[str] | str | None:
     middle = set(styles[1:-1]) if styles[0] == 1 and styles[-1] == 0 and len(styles) > 2 else set(styles[1:])
     if len(middle) > 1 or middle and styles[0] != next(iter(middle)) and not (styles[0] == 1 and middle == {2}):
         return None
+    if given_pairs and len(result) > 1:
+        # "Surname, Given" pairs by commas alone could be a name and a title ("Marx, Karl, Das Kapital, Hamburg"):
+        # several authors end with "and" before the last one ("Azar, Jim, Smith, Randy K and Cordes, Davis")
+        conjunctions = list(_CONJUNCTION_WORD_RE.finditer(text))
+        if not conjunctions:
+            return _INCOMPLETE
+        after = text[conjunctions[-1].end() :]
+        if after.count(",") > 1 or ";" in after:
+            return None
     return result
 
 
@@ -889,8 +908,9 @@ _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YE
 _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
 
 
-# An entry by the authors of the one before: a rule of dashes stands for their names (or was lost, leaving its comma)
-_SAME_AUTHORS_RE = re.compile(r"^(?:[—–_-]{2,}\s*)?[,.]\s*|^[—–_-]{2,}\s*")
+# An entry by the authors of the one before: a rule of dashes stands for their names (or a drawn rule was lost,
+# leaving its comma before the quoted title)
+_SAME_AUTHORS_RE = re.compile(r"^(?:[—–_-]{2,}|—)\s*[,.]?\s*|^[,.]\s*(?=[“\"‘])")
 
 
 def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: tuple[str, ...] = ()) -> Reference:
@@ -905,7 +925,9 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: t
         text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     same_authors = _SAME_AUTHORS_RE.match(text) if previous_authors else None
     body, ids = _identifiers(text[same_authors.end() :] if same_authors else text)
-    authors, rest = (list(previous_authors), body) if same_authors else _author_block(body)
+    authors, rest = _author_block(body)
+    if same_authors and not authors:  # the rule stands for the names: none follow it
+        authors = list(previous_authors)
     if authors:
         rest = _EDITORS_RE.sub("", rest)  # the names were a book's editors: "Kollert, W. and Kleine, M., eds. 2017"
     year: int | None = None

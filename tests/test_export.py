@@ -112,6 +112,7 @@ def test_bibtex_carries_the_reading_list_note_as_annote(tmp_path: Path) -> None:
         ("van Dijk, Jan", "van Dijk", "Jan", ""),
         ("Ludwig van Beethoven", "van Beethoven", "Ludwig", ""),
         ("John Smith, Jr.", "Smith", "John", "Jr."),
+        ("Smith, Jr., John", "Smith", "John", "Jr."),  # BibTeX's order
     ],
 )
 def test_names_split_into_family_and_given_however_written(written: str, family: str, given: str,
@@ -119,6 +120,17 @@ def test_names_split_into_family_and_given_however_written(written: str, family:
     from litreview.export.names import PersonName, split_display_name
 
     assert split_display_name(written) == PersonName(family=family, given=given, suffix=suffix)
+
+
+@pytest.mark.parametrize("organisation", ["University of California, Berkeley", "Tokutek, Inc",
+                                          "Department of Health, UK"])
+def test_an_organisation_with_a_comma_stays_whole(organisation: str) -> None:
+    from litreview.export.names import PersonName, split_display_name
+    from litreview.ingest.records import display_name
+
+    assert display_name(organisation) == organisation  # how a reference list's or RIS file's author is shown
+    assert split_display_name(organisation) == PersonName(literal=organisation)
+    assert display_name("Makarov, V. V.") == "V. V. Makarov" and display_name("maat, Jessica") == "Jessica maat"
 
 
 def test_generated_keys_are_unique_and_avoid_original_keys() -> None:

@@ -102,7 +102,7 @@ def test_details_show_counts_translations_and_navigate_to_a_cited_paper(qtbot, w
     assert len(items) == 3
     assert [item.data(Qt.ItemDataRole.UserRole) for item in items] == [window.ids["c"], None, None]
     assert "Shared ancestry of citation graphs" in items[1].text()
-    assert items[0].text().startswith("● 1. Mbeki") and items[1].text().startswith("2. ")  # numbered as printed
+    assert items[0].text().startswith("● 1. Mbeki") and items[1].text().startswith("2. ")  # numbered in order
 
     window.search_box.blockSignals(True)
     window.search_box.setText("redes")  # a filter that hides C
@@ -242,6 +242,9 @@ def test_a_missing_work_without_doi_says_so_on_double_click(qtbot) -> None:
                       "doi": None, "cited_by": [1, 2], "citing_titles": ["One", "Two"]}])
     panel.table.cellDoubleClicked.emit(0, 0)
     assert panel.status.text() == "No DOI to open for this work: export the list, or search for its title"
+    panel.set_works([{"title": "Cited by many", "authors": [], "doi": None, "cited_by": list(range(12)),
+                      "citing_titles": [f"Paper {n}" for n in range(12)]}])
+    assert panel.table.item(0, 4).toolTip().endswith("• Paper 9\n… and 2 more")  # ten named
 
 
 def test_a_new_missing_list_selects_nothing(qtbot) -> None:

@@ -563,6 +563,8 @@ def test_cli_refs_citing_missing(tmp_path: Path, capsys) -> None:
     shown = capsys.readouterr()
     assert len(shown.out.splitlines()) == 1 < total  # a list cut short says so, and how to see it all
     assert shown.err == f"the 1 most cited of {total} missing works; -k {total} lists them all\n"
+    assert cli_main(["--library", lib, "missing", "-k", "0"]) == 1
+    assert capsys.readouterr().err == "litreview: -k must be at least 1\n"
     assert cli_main(["--library", lib, "missing", "--min-citing", "3"]) == 0  # an empty list says so
     assert capsys.readouterr().out == "nothing missing: no work outside the library is cited at least 3 times in the " \
         "reference lists of library papers (read from their PDFs)\n"

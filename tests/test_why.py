@@ -64,4 +64,4 @@ def test_cli_related_shows_the_shared_terms(library, capsys) -> None:
     assert result[0]["id"] == second and set(result[0]) == {"id", "title", "score", "why"}
     assert "fin regeneration" in result[0]["why"]
     assert cli_main(["--library", str(path), "related", str(first), "-k", "1"]) == 0
-    assert "shared: " in capsys.readouterr().out
+    assert "why: fin regeneration" in capsys.readouterr().out

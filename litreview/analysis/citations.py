@@ -192,6 +192,14 @@ def missing_works(
     """External works cited by at least `min_citing` library papers (or papers of `paper_ids`, a reading list)
     that resolve to no library paper, most cited first; ties go to the work that couples more strongly with
     the citing set (cited by papers with shorter reference lists, so each citation weighs more)."""
+    ranked = ranked_missing_works(conn, paper_ids=paper_ids, min_citing=min_citing)
+    return missing_work_details(conn, ranked if k is None else ranked[:k])
+
+
+def ranked_missing_works(
+    conn: sqlite3.Connection, *, paper_ids: Collection[int] | None = None, min_citing: int = 2
+) -> list[tuple[int, set[int]]]:
+    """missing_works' order, as (external work id, ids of the papers citing it): cheap, to count them all."""
     in_library = {
         row[0]
         for row in conn.execute(
@@ -207,12 +215,14 @@ def missing_works(
         if work in in_library or wanted is not None and citing not in wanted:
             continue
         citers[work].add(citing)
-    ranked = sorted(
+    return sorted(
         ((work, ids) for work, ids in citers.items() if len(ids) >= min_citing),
         key=lambda item: (-len(item[1]), -sum(1 / max(1, list_size[c]) for c in item[1]), item[0]),
     )
-    if k is not None:
-        ranked = ranked[:k]
+
+
+def missing_work_details(conn: sqlite3.Connection, ranked: list[tuple[int, set[int]]]) -> list[dict[str, Any]]:
+    """The ranked missing works with what their reference lists say of them."""
     works = []
     for work, ids in ranked:
         row = conn.execute(

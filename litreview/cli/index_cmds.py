@@ -73,7 +73,7 @@ def _print_hits(library, hits: list[tuple[int, float]], as_json: bool, why: dict
         for row in rows:
             print(f"{row['id']:>7}  {row['score']:.4f}  {row['title'] or '(untitled)'}")
             if row.get("why"):
-                print(f"{'':>16}shared: {', '.join(row['why'])}")
+                print(f"{'':>16}why: {'; '.join(row['why'])}")
 
 
 def _current_model_or_fail(library) -> tuple[str, int]:

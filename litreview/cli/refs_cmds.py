@@ -74,9 +74,11 @@ def cmd_citing(args: argparse.Namespace) -> int:
 
 
 def cmd_missing(args: argparse.Namespace) -> int:
-    from litreview.analysis.citations import missing_works
+    from litreview.analysis.citations import missing_work_details, ranked_missing_works
     from litreview.cli import CommandError
 
+    if args.k < 1:
+        raise CommandError("-k must be at least 1")
     with open_from_args(args, read_only=True, create=False) as library:
         paper_ids = None
         if args.list:
@@ -86,8 +88,10 @@ def cmd_missing(args: argparse.Namespace) -> int:
                 paper_ids = [paper_id for paper_id, _, _ in ReadingLists(library).items(args.list)]
             except ReadingListError as exc:
                 raise CommandError(str(exc)) from exc
-        works = missing_works(library.conn, paper_ids=paper_ids, min_citing=args.min_citing)
-    total, works = len(works), works[: max(0, args.k)]
+        ranked = ranked_missing_works(library.conn, paper_ids=paper_ids, min_citing=args.min_citing)
+        works = missing_work_details(library.conn, ranked[: args.k])
+    if len(ranked) > len(works):
+        warn(f"the {len(works)} most cited of {len(ranked)} missing works; -k {len(ranked)} lists them all")
     if args.json:
         print_json([
             {"title": w["title"], "authors": w["authors"], "year": w["year"], "doi": w["doi"], "venue": w["venue"],
@@ -103,8 +107,6 @@ def cmd_missing(args: argparse.Namespace) -> int:
         first = work["authors"][0].split(",")[0] if work["authors"] else "?"
         doi = f"  https://doi.org/{work['doi']}" if work["doi"] else ""
         print(f"{len(work['cited_by']):3d}x  {first} {work['year'] or ''}: {work['title']}{doi}")
-    if total > len(works):
-        warn(f"the {len(works)} most cited of {total} missing works; -k {total} lists them all")
     return 0
 
 

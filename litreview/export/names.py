@@ -32,9 +32,18 @@ class PersonName:
 def split_display_name(name: str) -> PersonName:
     """Split "Given [particles] Family [Jr.]" by the usual Western convention, "Family, Given" at its comma; one
     word -> literal."""
-    family, comma, given = name.partition(",")
-    if comma and "," not in given and family.strip() and given.strip().lower() not in _SUFFIXES | {""}:
-        return PersonName(family=" ".join(family.split()), given=" ".join(given.split()))
+    from litreview.ingest.records import family_and_given
+
+    split = family_and_given(name)
+    if split is not None:
+        return PersonName(family=split[0], given=split[1])
+    parts = [" ".join(part.split()) for part in name.split(",")]
+    if len(parts) == 3 and parts[1].lower() in _SUFFIXES:  # BibTeX's "Smith, Jr., John"
+        return PersonName(family=parts[0], given=parts[2], suffix=parts[1])
+    if len(parts) == 2 and parts[1].lower() not in _SUFFIXES:
+        return PersonName(literal=", ".join(parts))  # an organisation's name: "University of California, Berkeley"
+    if len(parts) == 2 and " " not in parts[0]:
+        return PersonName(family=parts[0], suffix=parts[1])  # "Smith, Jr."
     words = name.split()
     if len(words) <= 1:
         return PersonName(literal=name.strip())

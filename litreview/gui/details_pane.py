@@ -187,7 +187,7 @@ class DetailsPane(QWidget):
             return
         self._shown_list = which
         self.citation_list.clear()
-        if which == "references":  # numbered as in the paper's list
+        if which == "references":  # numbered in the list's order
             entries = [(ref.get("paper_id"), f"{number}. {reference_label(ref)}")
                        for number, ref in enumerate(self._paper.get("references") or [], 1)]
         else:

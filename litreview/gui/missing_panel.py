@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ("Title", "Authors", "Year", "DOI", "Cited by")
 MISSING_LIMIT = 200  # the most works listed
+CITING_NAMED = 10  # citing papers a work's tooltip names
 
 
 def missing_for(services: Any, *, paper_ids: list[int] | None = None, k: int = MISSING_LIMIT) -> list[dict]:
@@ -177,8 +178,9 @@ class MissingPanel(QWidget):
                 if column == 3 and value:
                     item.setToolTip("Double-click to open the DOI")
                 if column == 4:
-                    citing = work.get("citing_titles") or ()
-                    item.setToolTip("Cited by:\n" + "\n".join(f"• {title}" for title in citing))
+                    citing = list(work.get("citing_titles") or ())
+                    more = f"\n… and {len(citing) - CITING_NAMED} more" if len(citing) > CITING_NAMED else ""
+                    item.setToolTip("Cited by:\n" + "\n".join(f"• {title}" for title in citing[:CITING_NAMED]) + more)
                 self.table.setItem(row, column, item)
         self.table.clearSelection()  # the rows moved: a second "Add as placeholder" must not add another work
         self._say(f"{count_of(len(self.works), 'work')} cited by two or more papers"

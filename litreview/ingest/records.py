@@ -111,9 +111,35 @@ def parse_year(value: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def display_name(name: str) -> str:
-    """ "Family, Given" -> "Given Family" (as the BibTeX reader shows names); other forms as written."""
+# Lower-case words a family name may hold; any other says the name is an organisation's ("University of X, Y")
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "dos", "das", "la",
+                             "le", "ten", "ter", "zu", "af", "al", "bin", "ibn", "y", "e"})  # fmt: skip
+# What follows a comma but is no given name: a company's form, a country, a suffix ("John Smith, Jr.")
+_NO_GIVEN_NAME = frozenset({"inc", "ltd", "llc", "gmbh", "corp", "co", "plc", "ag", "sa", "uk", "usa", "us", "eu",
+                            "jr", "sr", "jnr", "ii", "iii", "iv"})  # fmt: skip
+
+
+def family_and_given(name: str) -> tuple[str, str] | None:
+    """A person's "Family, Given" split at its one comma; None for a name without one, or an organisation's
+    ("University of California, Berkeley", "Tokutek, Inc", "World Health Organization, Geneva")."""
     parts = [part.strip() for part in _SPACES.sub(" ", name).split(",")]
-    if len(parts) == 2 and parts[0] and parts[1]:
-        return f"{parts[1]} {parts[0]}"
-    return ", ".join(part for part in parts if part)
+    if len(parts) != 2 or not all(parts):
+        return None
+    family, given = parts
+    words = family.split()
+    if given.lower().rstrip(".") in _NO_GIVEN_NAME or len(words) > 1 and any(
+        word[:1].islower() and word.lower() not in _NAME_PARTICLES for word in words
+    ):
+        return None
+    if sum(1 for word in words if word.lower() not in _NAME_PARTICLES) > 3:
+        return None
+    return family, given
+
+
+def display_name(name: str) -> str:
+    """ "Family, Given" -> "Given Family" (as the BibTeX reader shows names); other forms, and organisations, as
+    written."""
+    split = family_and_given(name)
+    if split is not None:
+        return f"{split[1]} {split[0]}"
+    return ", ".join(part for part in (part.strip() for part in _SPACES.sub(" ", name).split(",")) if part)

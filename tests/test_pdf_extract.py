@@ -496,3 +496,11 @@ def test_pymupdf_comes_with_litreviews_settings() -> None:
     loaded = load_pymupdf()
     assert "pymupdf4llm" not in {name for name, module in sys.modules.items() if module is not None}
     assert loaded.TOOLS.unset_quad_corrections() is True
+
+
+@pytest.mark.parametrize("affiliation", ["Vrije Universiteit Amsterdam", "Technische Universiteit Eindhoven",
+                                         "Uniwersytet Warszawski", "Helsingin yliopisto"])
+def test_a_university_named_in_its_own_language_is_no_author(affiliation: str) -> None:
+    from litreview.ingest.pdf.header import _is_name
+
+    assert not _is_name(affiliation) and _is_name("Ivo H. M. van Stokkum")

@@ -89,7 +89,8 @@ _AFFILIATION_WORDS = frozenset(
     "laboratório laboratorio laboratoire centro zentrum observatory observatorio museum agency council company "
     "gmbh ltda llc plc consortium office bureau ministério ministerio secretaría secretaria prefeitura campus "
     "núcleo station facility facilities institution institutions polytechnic politécnico hochschule "
-    "universitário universitária universitario universitaria".split()
+    "universitário universitária universitario universitaria universiteit universitet uniwersytet universitat "
+    "univerzita yliopisto egyetem üniversitesi".split()
 )
 # Words frequent in titles and rare in person names: "Health Survey" or "Water-wave Models" is not an author.
 _TITLE_WORDS = frozenset(

@@ -37,7 +37,7 @@ def split_display_name(name: str) -> PersonName:
     split = family_and_given(name)
     if split is not None:
         return PersonName(family=split[0], given=split[1])
-    parts = [" ".join(part.split()) for part in name.split(",")]
+    parts = [" ".join(part.split()) for part in name.split(",") if part.strip()]
     if len(parts) == 3 and parts[1].lower() in _SUFFIXES:  # BibTeX's "Smith, Jr., John"
         return PersonName(family=parts[0], given=parts[2], suffix=parts[1])
     if len(parts) == 2 and parts[1].lower() not in _SUFFIXES:

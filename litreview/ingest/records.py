@@ -121,7 +121,7 @@ _NO_GIVEN_NAME = frozenset({"inc", "ltd", "llc", "gmbh", "corp", "co", "plc", "a
 
 def family_and_given(name: str) -> tuple[str, str] | None:
     """A person's "Family, Given" split at its one comma; None for a name without one, or an organisation's
-    ("University of California, Berkeley", "Tokutek, Inc", "World Health Organization, Geneva")."""
+    ("University of California, Berkeley", "Tokutek, Inc", "Ministry of Health, Brazil")."""
     parts = [part.strip() for part in _SPACES.sub(" ", name).split(",")]
     if len(parts) != 2 or not all(parts):
         return None

@@ -113,6 +113,10 @@ def test_details_show_counts_translations_and_navigate_to_a_cited_paper(qtbot, w
     details.citation_list.itemClicked.emit(items[0])
     qtbot.waitUntil(lambda: window.current_paper_id() == window.ids["c"], timeout=5_000)
     assert window.search_box.text() == "" and window.statusBar().currentMessage() == "Search cleared to show the paper"
+    assert window.back_action.isEnabled()
+    window.back_action.trigger()  # back along the citation chain
+    assert window.current_paper_id() == window.ids["a"] and not window.back_action.isEnabled()
+    window.select_paper(window.ids["c"])
     assert details.paper_id == window.ids["c"]
     assert details.cited_by_button.text() == "Cited by in library (2)"
     # the open list follows the selection: now C's (empty) reference list

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.last_export: Path | None = None
         self._last_table_reload = 0.0
         self._progress_stage = ""  # the stage of the running job, to reload the table when one ends
+        self._back: list[int] = []  # papers left by following a reference or a related paper, latest last
         self.setWindowTitle(f"litreview — {Path(reader.library.path).name}")
         if APP_ICON.exists():
             self.setWindowIcon(QIcon(str(APP_ICON)))
@@ -311,6 +312,10 @@ class MainWindow(QMainWindow):
         self.cancel_action = action("&Cancel import", self.client.cancel, None,
                                     QStyle.StandardPixmap.SP_DialogCancelButton)
         self.cancel_action.setEnabled(False)
+        self.back_action = action("&Back", self.go_back, QKeySequence.StandardKey.Back,
+                                  QStyle.StandardPixmap.SP_ArrowBack)
+        self.back_action.setToolTip("Back to the paper you came from (a reference, a citing or related paper)")
+        self.back_action.setEnabled(False)
         self.related_action = action("Find &related", self.find_related_now, "Ctrl+R",
                                      QStyle.StandardPixmap.SP_FileDialogContentsView)
         self.search_action = action("&Search", self.focus_search, QKeySequence.StandardKey.Find)
@@ -342,7 +347,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         menu.addMenu("&Edit").addActions(self.paper_actions.menu_actions())  # trash and undo (issue #14)
         paper_menu = menu.addMenu("&Paper")
-        for act in (self.related_action, self.edit_action, self.search_action, self.open_reader_action):
+        for act in (self.back_action, self.related_action, self.edit_action, self.search_action,
+                    self.open_reader_action):
             paper_menu.addAction(act)
         library_menu = menu.addMenu("&Library")
         for act in (self.embed_action, self.cluster_action, self.settings_action,
@@ -355,7 +361,8 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for act in (self.import_action, self.import_folder_action, self.related_action, self.export_selection_action):
+        for act in (self.import_action, self.import_folder_action, self.back_action, self.related_action,
+                    self.export_selection_action):
             toolbar.addAction(act)
 
     def _connect_signals(self) -> None:
@@ -378,10 +385,10 @@ class MainWindow(QMainWindow):
             (self.results_label.linkActivated, self.show_more),  # #15
             (self._related_timer.timeout, self.find_related_now),
             (self.details.sig_edit_requested, self.on_edit_requested),
-            (self.details.sig_navigate_requested, self.select_paper),  # references / cited by (#16)
+            (self.details.sig_navigate_requested, self.follow_to),  # references / cited by (#16)
             # the panels' requests
             (self.map.sig_paper_clicked, self.select_paper), (self.map.sig_recluster_requested, self.cluster_library),
-            (related.sig_navigate_requested, self.select_paper), (related.sig_add_to_list_requested, self.add_to_list),
+            (related.sig_navigate_requested, self.follow_to), (related.sig_add_to_list_requested, self.add_to_list),
             (related.sig_export_requested, self.export_related),
             (lists.sig_create_requested, self.create_list), (lists.sig_rename_requested, self.rename_list),
             (lists.sig_delete_requested, self.delete_list), (lists.sig_add_requested, self.add_to_list),
@@ -533,6 +540,25 @@ class MainWindow(QMainWindow):
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
         self.table.scrollTo(index)
+
+    @Slot(int)
+    def follow_to(self, paper_id: int) -> None:
+        """Go to a paper that the one shown leads to (a reference, a citing or related paper); Back returns."""
+        current = self.details.paper_id
+        if current is not None and current != paper_id:
+            self._back = [*self._back[-99:], current]
+            self.back_action.setEnabled(True)
+        self.select_paper(paper_id)
+
+    @Slot()
+    def go_back(self) -> None:
+        """The paper before the last one followed to (one no longer in the library is skipped)."""
+        while self._back:
+            paper_id = self._back.pop()
+            self.select_paper(paper_id)
+            if self.current_paper_id() == paper_id:
+                break
+        self.back_action.setEnabled(bool(self._back))
 
     def _reload_table(self) -> None:
         """Re-read the ids, keeping the current paper selected."""

@@ -7,6 +7,11 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
+# Lower-case name particles that belong to the family name ("Ludwig van Beethoven" -> family "van Beethoven").
+NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "dos", "das", "la",
+                            "le", "ten", "ter", "zu", "af", "al", "bin", "ibn", "st."})  # fmt: skip
+NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})  # what may follow a family name
+
 
 def normalize_title(title: str | None) -> str:
     """Lower-case, accents folded, punctuation and spacing removed: "Deep  Nets!" -> "deep nets"."""

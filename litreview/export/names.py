@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litreview.core.paper import Paper
-
-# Lower-case name particles that belong to the family name ("Ludwig van Beethoven" -> family "van Beethoven").
-_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "dos", "das", "la", "le",
-                        "ten", "ter", "zu", "af", "al", "bin", "ibn", "st."})  # fmt: skip
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+from litreview.core.text import NAME_PARTICLES as _PARTICLES
+from litreview.core.text import NAME_SUFFIXES as _SUFFIXES
 
 
 @dataclass(frozen=True)

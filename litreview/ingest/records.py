@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from litreview.core.paper import IngestError, ParsedPaper  # noqa: F401 - the readers' record types
+from litreview.core.text import NAME_PARTICLES, NAME_SUFFIXES
 from litreview.ingest.registry import ReadResult
 
 __all__ = ["FileProblem", "ReadResult", "clean", "display_name", "parse_year", "read_files"]
@@ -111,12 +112,12 @@ def parse_year(value: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-# Lower-case words a family name may hold; any other says the name is an organisation's ("University of X, Y")
-_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "dos", "das", "la",
-                             "le", "ten", "ter", "zu", "af", "al", "bin", "ibn", "y", "e"})  # fmt: skip
+# Lower-case words a family name may hold ("Ortega y Gasset"); any other says the name is an organisation's
+# ("University of X, Y")
+_NAME_PARTICLES = NAME_PARTICLES | {"y", "e"}
 # What follows a comma but is no given name: a company's form, a country, a suffix ("John Smith, Jr.")
-_NO_GIVEN_NAME = frozenset({"inc", "ltd", "llc", "gmbh", "corp", "co", "plc", "ag", "sa", "uk", "usa", "us", "eu",
-                            "jr", "sr", "jnr", "ii", "iii", "iv"})  # fmt: skip
+_NO_GIVEN_NAME = NAME_SUFFIXES | {"jnr", "inc", "ltd", "llc", "gmbh", "corp", "co", "plc", "ag", "sa", "uk", "usa",
+                                  "us", "eu"}  # fmt: skip
 
 
 def family_and_given(name: str) -> tuple[str, str] | None:

@@ -723,7 +723,7 @@ def _parse_name(name: str) -> tuple[str, int] | None:
     for index, pattern in enumerate(_NAME_PATTERNS):
         if (index == 1) != inverted:
             continue
-        match = pattern.match(name) or (pattern.match(name + ".") if index != 2 else None)
+        match = pattern.match(name)  # every dot the patterns take is optional, and `name` ends in none
         if not match:
             continue
         surname = match.group("sur").strip()

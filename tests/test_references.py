@@ -395,6 +395,30 @@ def test_an_ornament_between_columns_does_not_cut_an_entry(tmp_path: Path) -> No
     assert references[6].year == 2008
 
 
+def test_a_line_in_italics_at_the_foot_of_a_page_stays_in_its_entry(tmp_path: Path) -> None:
+    """A line set in italics near the page's foot is an entry's line when it runs on from the line above; an
+    italic running foot, standing apart, is left out."""
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper whose last entry runs into the foot of the page", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for number, work in enumerate(WORKS[:7], start=1):
+        for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
+            page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=8)
+            y += 11
+    for y, text, font in ((760, "8. Murphy D, Chen L. Ultrasound screening of the", "tiro"),
+                          (771, "lower limbs in Trauma Surgery and Acute Care", "tiit"),
+                          (782, "Open 2003;186:400-405.", "tiro")):
+        page.insert_text((60 if text[0] == "8" else 72, y), text, fontsize=8, fontname=font)
+    page.insert_text((60, 815), "Journal of Generated Tests", fontsize=8, fontname="tiit")
+    references = read_references(_save(doc, tmp_path / "italic-foot.pdf"))
+    assert len(references) == 8
+    assert "lower limbs in Trauma Surgery" in references[7].raw
+    assert references[7].year == 2003
+    assert all("Generated Tests" not in reference.raw for reference in references)
+
+
 def test_no_reference_section_and_scans(tmp_path: Path) -> None:
     doc = pymupdf.open()
     _body_page(doc.new_page(), "A paper without references", 1)

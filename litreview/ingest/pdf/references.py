@@ -259,7 +259,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
     size = _size_of(candidates)
     content: list[_Row] = []
     suspended: _Row | None = None  # a box or heading of another kind interrupted the list here
-    for row in rows[first:end]:
+    for index in range(first, end):
+        row = rows[index]
         if suspended is not None:
             # The list may go on in the next column or page (a journal's advert box closed this column).
             moved = (row.page, row.column) != (suspended.page, suspended.column)
@@ -276,7 +277,9 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
         if not any(char.isalnum() for char in text):
             continue  # a rule or an ornament ("********"): no heading, whatever its size
         if row.margin and not _looks_like_reference_row(row) and len(text.split()) <= 12:
-            if abs(row.size - size) >= 0.5 or row.bold or all(line.italic for line in row.lines):
+            if abs(row.size - size) >= 0.5 or row.bold or (
+                all(line.italic for line in row.lines) and not _runs_on(rows, index, size)
+            ):
                 continue  # a running head the pages read so far could not show as running
         if abs(row.size - size) > 1.2 and not (content and row.size > size + 1.2 and _heading_like(row, body)):
             continue  # a caption, a table or a footnote of another size between reference rows
@@ -302,6 +305,22 @@ def _starts_entry(row: _Row) -> bool:
     if any(pattern.match(row.text) for pattern in _NUMBERED.values()) or _KEY_LABEL_RE.match(row.text):
         return True
     return bool(_starts_like_entry(row) and _YEAR_RE.search(row.text))
+
+
+def _runs_on(rows: list[_Row], index: int, size: float) -> bool:
+    """Whether the row at `index` is one line's spacing from a row of the list's type `size` in its column, as an
+    entry's line in italics is ("flavone C-glycosides from *Trollius ledebouri,” Chemical and*"); a running head
+    or foot in italics stands apart."""
+    row = rows[index]
+    neighbours = [(rows[index - 1], row)] if index > 0 else []
+    if index + 1 < len(rows):
+        neighbours.append((row, rows[index + 1]))
+    return any(
+        (upper.page, upper.column) == (lower.page, lower.column)
+        and 0 < lower.y0 - upper.y0 < 1.6 * size
+        and abs((upper if lower is row else lower).size - size) < 0.5
+        for upper, lower in neighbours
+    )
 
 
 def _looks_like_reference_row(row: _Row) -> bool:

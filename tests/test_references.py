@@ -132,6 +132,19 @@ def _wrap(text: str, width: int) -> list[str]:
         ("Siqueira JF Jr, Rôças IN. Polymerase chain reaction-based analysis of microorganisms. J Endod. "
          "2003;29:1-9.", "Siqueira, JF", "Polymerase chain reaction-based analysis of microorganisms", "J Endod",
          2003, "29", "1-9"),
+        # a year that names the proceedings is no end of the venue
+        ("Dan Gillick and Yang Liu. 2010. Non-expert evaluation of summarization systems is risky. In Proceedings "
+         "of the NAACL HLT 2010 Workshop on Creating Speech and Language Data, pages 148–151.",
+         "Gillick, Dan", "Non-expert evaluation of summarization systems is risky",
+         "Proceedings of the NAACL HLT 2010 Workshop on Creating Speech and Language Data", 2010, None, "148-151"),
+        ("Jay DeYoung and Lucy Lu Wang. 2021. Multidocument summarization of medical studies. In Proceedings of "
+         "the 2021 Conference on Empirical Methods in Natural Language Processing, page 7494–7513, Online.",
+         "DeYoung, Jay", "Multidocument summarization of medical studies",
+         "Proceedings of the 2021 Conference on Empirical Methods in Natural Language Processing", 2021, None,
+         "7494-7513"),
+        # the end of a page range before the year is no volume, and the year no page
+        ("C. Dwork. Differential privacy. In ICALP, pages 1–12, 2006.", "Dwork, C.", "Differential privacy",
+         "ICALP", 2006, None, "1-12"),
     ],
 )
 def test_parse_reference_styles(raw, first, title, venue, year, volume, pages) -> None:

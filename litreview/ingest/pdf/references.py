@@ -871,18 +871,21 @@ _VOLUME_PATTERNS = [
         r"\bv\.\s*(?P<vol>\d+)(?:\s*,\s*n\.\s*(?P<iss>[\w/-]+))?(?:\s*,\s*p\.\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?))?"
     ),
     re.compile(
-        r"(?<![\w.])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*:\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
+        r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*:\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
     ),
     re.compile(
-        r"(?<![\w.])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*,\s*(?:pp?\.\s*)?"
+        r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*,\s*(?:pp?\.\s*)?"
         r"(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
     ),
-    re.compile(r"(?<![\w.])(?P<vol>\d{1,5})\s*\((?P<iss>[^()]{1,20})\)"),
+    re.compile(r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*\((?P<iss>[^()]{1,20})\)"),
 ]
 _PAGES_RE = re.compile(r"\b(?:pp?\.?|pages?)\s*(?P<pages>\w?\d+(?:\s*[-–—]+\s*\w?\d+)?)", re.IGNORECASE)
+# Where the venue ends and its numbers begin; not at a year that names it ("Proceedings of the 2021 Conference ...",
+# "NAACL HLT 2010 Workshop on ...")
+_NOT_AN_EVENT = r"(?!\s+(?:workshop|conference|symposium|meeting|congress|international|annual|joint)\b)"
 _VENUE_END_RE = re.compile(
-    rf"(?=[,.;:\s(12vpn])(?:[,.;:]?\s*\(?{_YEAR}[a-z]?\b|[,.;]?\s*\bvol(?:ume)?\b\.?|[,.;]?\s*\bv\.\s*\d|[,.;]?\s*\bpp?\.\s*\d"
-    r"|[,.;]?\s*\bpages\b|[,.;]?\s*\bno\.\s*\d|[,.;]?\s+\d+\s*[(:,;]|[,.;]?\s+\d+\s*$|[,.;]?\s+\d+[–-]\d+"
+    rf"(?=[,.;:\s(12vpn])(?:(?<!\bthe)(?<!\bthe\s)(?<!\bof)(?<!\bof\s)[,.;:]?\s*\(?{_YEAR}[a-z]?\b{_NOT_AN_EVENT}|[,.;]?\s*\bvol(?:ume)?\b\.?|[,.;]?\s*\bv\.\s*\d|[,.;]?\s*\bpp?\.\s*\d"
+    r"|[,.;]?\s*\bpages\b|[,.;]?\s*\bpage\s+\d|[,.;]?\s*\bno\.\s*\d|[,.;]?\s+\d+\s*[(:,;]|[,.;]?\s+\d+\s*$|[,.;]?\s+\d+[–-]\d+"
     r"|[,;]\s*ed(?:s|itors?)?\.?\s|\s*\(eds?\.?\))",
     re.IGNORECASE,
 )

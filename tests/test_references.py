@@ -142,6 +142,11 @@ def _wrap(text: str, width: int) -> list[str]:
          "DeYoung, Jay", "Multidocument summarization of medical studies",
          "Proceedings of the 2021 Conference on Empirical Methods in Natural Language Processing", 2021, None,
          "7494-7513"),
+        # a full stop inside parentheses ends no title
+        ("Habibi MH, Rezvani Z. Photocatalytic degradation of an azo textile dye (C.I. Reactive Red 195 (3BF)) in "
+         "aqueous solution. Spectrochim Acta A 2015;147:173-7.", "Habibi, MH",
+         "Photocatalytic degradation of an azo textile dye (C.I. Reactive Red 195 (3BF)) in aqueous solution",
+         "Spectrochim Acta A", 2015, "147", "173-7"),
         # the end of a page range before the year is no volume, and the year no page
         ("C. Dwork. Differential privacy. In ICALP, pages 1–12, 2006.", "Dwork, C.", "Differential privacy",
          "ICALP", 2006, None, "1-12"),

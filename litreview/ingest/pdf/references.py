@@ -853,6 +853,8 @@ def _title_end(text: str) -> int:
         if _PART_RE.match(after):
             part = True
             continue
+        if before.count("(") > before.count(")"):
+            continue  # inside parentheses: "an azo dye (C.I. Reactive Red 195) in water"
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
             continue
         if len(before.split()) < 2 and after:

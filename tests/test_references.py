@@ -16,6 +16,7 @@ from litreview.analysis.citations import coupling, missing_works, reference_step
 from litreview.cli import main as cli_main
 from litreview.core.paper import IngestError, ParsedPaper
 from litreview.ingest.pdf import NO_TEXT_LAYER, extraction_json, parse_reference, read_pdf, read_references
+from litreview.ingest.pdf.references import ListSoFar
 from litreview.library import open_library
 from litreview.library.migrations import MIGRATIONS
 from litreview.library.references import citing_papers, references_of
@@ -305,6 +306,37 @@ def test_what_is_no_author_stays_out_of_the_authors(raw: str, authors: list[str]
     assert title is None or reference.title == title
 
 
+def test_an_entry_keeps_to_the_name_style_of_its_list() -> None:
+    """"Townsend P. Deprivation." could be one author written given names first; among "Surname AB" entries it is
+    "Townsend, P" and a title of one word."""
+    so_far = ListSoFar()
+    for raw in ("Zimmermann MB, Hurrell RF. Nutritional iron deficiency. Lancet 2007;370:511-20.",
+                "Novak P. Low molecular weight heparin in orthopaedic surgery. BMJ 2005;330:77-81.",
+                "Weber A, Kim S. Inferior vena cava filters revisited. Radiology 2012;262:301-9."):
+        parse_reference(raw, so_far=so_far)
+    reference = parse_reference("Townsend P. Deprivation. J Soc Policy 1987;16(2):125-46.", so_far=so_far)
+    assert reference.authors == ("Townsend, P",)
+    assert reference.title == "Deprivation"
+    assert reference.venue == "J Soc Policy"
+    alone = parse_reference("Townsend P. Deprivation. J Soc Policy 1987;16(2):125-46.")
+    assert alone.authors != ("Townsend, P",)  # without the list, the longer reading stands
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("Cohen, P. R., & Levesque, H. J. (1991). Teamwork. Nous, 25, 487-512.", "Teamwork"),
+        ("Perlin, K. Hypertexture. Computer Graphics 23, 3 (July 1989), 253-262.", "Hypertexture"),
+        # a journal's abbreviation is no title; a name that may still belong to the authors neither
+        ("Riess A G, 2007 Astrophys. J. 659 98", "Astrophys. J"),
+        ("Pradeep T, Anshup. Noble metal nanoparticles for water purification. Thin Solid Films 2009;517:6441-78.",
+         "Anshup. Noble metal nanoparticles for water purification"),
+    ],
+)
+def test_a_title_of_one_word(raw: str, title: str) -> None:
+    assert parse_reference(raw).title == title
+
+
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:
     assert parse_reference("Koller and Friedman. Probabilistic Graphical Models. MIT Press, 2009.").authors == ()
 
@@ -473,15 +505,17 @@ def test_a_rule_of_dashes_stands_for_the_authors_of_the_entry_before(tmp_path: P
     assert same.title == "Mechanical compression devices compared" and same.year == 2010
     assert same.raw.startswith("------")
     previous = ("Chen, M. S.", "Yu, P.")
-    assert parse_reference("———, “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.", (), previous).authors \
-        == previous  # the em dashes TeX sets
-    assert parse_reference(", “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.", (), previous).authors \
-        == previous  # a rule drawn as a line, not text, leaves its comma
+
+    def after_previous(raw: str) -> tuple[str, ...]:
+        return parse_reference(raw, so_far=ListSoFar(previous_authors=previous)).authors
+
+    assert after_previous("———, “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.") == previous  # TeX
+    # a rule drawn as a line, not text, leaves its comma
+    assert after_previous(", “Cost analyzes for VBR video servers,” IEEE Multimedia, 1996.") == previous
     assert parse_reference("———, “Title of a work,” Chest, 2010.").authors == ()  # none to stand for
     # a stray comma before text that is no quoted title, or names of its own, keep what the entry says
-    assert parse_reference(", [18]. We have shown that the change matters.", (), previous).authors == ()
-    assert parse_reference("——. Smith J, Jones K. Deep learning. Nature 2015.", (), previous).authors \
-        == ("Smith, J", "Jones, K")
+    assert after_previous(", [18]. We have shown that the change matters.") == ()
+    assert after_previous("——. Smith J, Jones K. Deep learning. Nature 2015.") == ("Smith, J", "Jones, K")
 
 
 def test_a_reference_list_that_cannot_be_read_keeps_the_paper(tmp_path: Path, monkeypatch) -> None:

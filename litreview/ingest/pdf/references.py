@@ -619,10 +619,11 @@ _TRAILING_INITIAL_RE = re.compile(rf"(?:^|\s){_UP}\.?$")
 _GIVEN_NAMES_RE = re.compile(rf"{_GIVEN_WORD}(?:[\s-]+{_UP}[{_LOWER}]+){{0,2}}(?:\s+{_INITIALS}|\.)?")
 
 
-def _split_names(text: str) -> list[str] | str | None:
+def _split_names(text: str, styles_out: list[int] | None = None) -> list[str] | str | None:
     """The names of an author list; _INCOMPLETE when `text` stops inside a name (a surname waiting for its
     initials, an initial waiting for its surname); None when it is no author list. `text` is a prefix of what
-    _identifiers leaves: single spaces between words, maybe one at its end."""
+    _identifiers leaves: single spaces between words, maybe one at its end. A list read puts the index of the
+    name pattern that read each name in `styles_out`."""
     text = text.strip().strip(",;:").strip()
     etal_match = _ET_AL_RE.search(text)
     etal = etal_match is not None
@@ -707,6 +708,8 @@ def _split_names(text: str) -> list[str] | str | None:
         after = text[conjunctions[-1].end() :]
         if after.count(",") > 1 or ";" in after:
             return None
+    if styles_out is not None:
+        styles_out[:] = styles
     return result
 
 
@@ -761,12 +764,16 @@ AUTHOR_LIST_CHARS = 3000  # an author list runs at most this far into an entry (
 _AUTHOR_END_RE = re.compile(rf"(?=[.:,;\s(“\"])(?=[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$|[.,]?\s+{_YEAR}[a-z]?[.,:;)])")
 
 
-def _author_block(text: str) -> tuple[list[str], str]:
-    """Split off the author list at the start of an entry: (names as "Surname, Given", the rest)."""
-    best: tuple[list[str], int] | None = None
+def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str], str, int | None]:
+    """Split off the author list at the start of an entry: (names as "Surname, Given", the rest, the pattern that
+    read the first name). Where the longest list differs in style from the `usual_style` of the entries before,
+    the longest that keeps to it is taken: "Franz C. Genetics." among "Surname AB" names is "Franz C" and a title."""
+    best: tuple[list[str], int, int] | None = None
+    in_style: tuple[list[str], int, int] | None = None
+    styles: list[int] = []
     for end in map(re.Match.start, _AUTHOR_END_RE.finditer(text, 0, AUTHOR_LIST_CHARS)):
         prefix = text[: end + 1] if text[end] == "." else text[:end]
-        names = _split_names(prefix)
+        names = _split_names(prefix, styles)
         if names == _INCOMPLETE:
             continue
         if names is None:
@@ -774,13 +781,17 @@ def _author_block(text: str) -> tuple[list[str], str]:
                 break  # once a list was read, the first prefix that is no list ends it
             continue
         if names:
-            best = (names, end)  # type: ignore[assignment]
+            best = (names, end, styles[0])  # type: ignore[assignment]
+            if styles[0] == usual_style:
+                in_style = best
     if best is None:
-        return [], text
-    names, end = best
+        return [], text, None
+    if in_style is not None and best[2] != usual_style:
+        best = in_style
+    names, end, style = best
     rest = text[end:]
     rest = rest.lstrip(".:,; \t\n\r\f\v")
-    return names, rest
+    return names, rest, style
 
 
 def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
@@ -834,8 +845,15 @@ _VENUE_NEXT_RE = re.compile(rf"(?:{_UP}[\w&\-]{{0,12}}\.?,?\s+){{1,6}}\(?(?:{_YE
 _PART_RE = re.compile(r"(?:Part\s+)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
 
 
-def _title_end(text: str) -> int:
-    """Where the title at the start of `text` ends (index of its closing punctuation)."""
+# A title of one word: "Townsend P. Deprivation. J Soc Policy ...", "Perlin, K. Hypertexture. Computer Graphics";
+# not a journal's abbreviation ("Astrophys. J. 483")
+_ONE_WORD_TITLE_RE = re.compile(rf"{_UP}[{_LOWER}]{{5,}}")
+_AFTER_ONE_WORD_TITLE_RE = re.compile(rf"{_UP}(?!\.)")
+
+
+def _title_end(text: str, one_word: bool = False) -> int:
+    """Where the title at the start of `text` ends (index of its closing punctuation); `one_word`: the title may be
+    a single word (the authors before it were read, and not cut short at a comma, where more names may follow)."""
     # A comma can end the title too: ", vol.", or "Title, Venue Abbr., 58, 225–327" / "Title, Publisher, 2005".
     numbers = _TITLE_COMMA_END_RE.search(text)
     part = False  # the title goes on past a part number: "Broccoli samples. I. Differential modulation"
@@ -857,7 +875,8 @@ def _title_end(text: str) -> int:
             continue  # inside parentheses: "an azo dye (C.I. Reactive Red 195) in water"
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
             continue
-        if len(before.split()) < 2 and after:
+        if len(before.split()) < 2 and after and not (one_word and _ONE_WORD_TITLE_RE.fullmatch(before)
+                                                      and _AFTER_ONE_WORD_TITLE_RE.match(after)):
             continue
         return end
     return len(text)
@@ -937,9 +956,27 @@ _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]
 _SAME_AUTHORS_RE = re.compile(r"^(?:[—–_-]{2,}|—)\s*[,.]?\s*|^[,.]\s*(?=[“\"‘])")
 
 
-def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: tuple[str, ...] = ()) -> Reference:
-    """Parse one reference string into its fields (any field may be None); `previous_authors` are those of the
-    entry before, which one that opens with a rule of dashes ("———, “Title,” ...") stands for."""
+@dataclass
+class ListSoFar:
+    """What the entries read so far tell about the next one in the same list: the authors of the last (a rule of
+    dashes, "———, “Title,” ...", stands for them) and how many entries' names each name pattern read."""
+
+    previous_authors: tuple[str, ...] = ()
+    styles: Counter[int] = field(default_factory=Counter)
+
+    def usual_style(self) -> int | None:
+        """The name pattern of most entries, once at least three were read and it read most of them."""
+        if not self.styles:
+            return None
+        style, count = self.styles.most_common(1)[0]
+        total = self.styles.total()
+        return style if total >= 3 and count >= 0.6 * total else None
+
+
+def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar | None = None) -> Reference:
+    """Parse one reference string into its fields (any field may be None); `so_far`, kept across the entries of
+    one list, tells what the entries before it had (and learns this one's)."""
+    previous_authors = so_far.previous_authors if so_far is not None else ()
     text = " ".join(raw.split())
     text = _ENTRY_NUMBER_RE.sub("", text)
     text = _ENTRY_KEY_RE.sub("", text)
@@ -949,7 +986,8 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: t
         text = re.sub(r"\bet al\.(?=[^\W\d_])", "et al. ", text)
     same_authors = _SAME_AUTHORS_RE.match(text) if previous_authors else None
     body, ids = _identifiers(text[same_authors.end() :] if same_authors else text)
-    authors, rest = _author_block(body)
+    authors, rest, style = _author_block(body, so_far.usual_style() if so_far is not None else None)
+    one_word_title = bool(authors) and not body[: len(body) - len(rest)].rstrip().endswith(",")
     if same_authors and not authors:  # the rule stands for the names: none follow it
         authors = list(previous_authors)
     if authors:
@@ -974,7 +1012,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: t
     if quoted:
         title, after = quoted.group(1), rest[quoted.end() :]
     elif rest:
-        end = _title_end(rest)
+        end = _title_end(rest, one_word_title)
         title, after = rest[:end], rest[end + 1 :].strip()
     if title:
         title = _MEDIUM_RE.sub("", title).strip(" .,;:")
@@ -984,6 +1022,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), previous_authors: t
     if year is None:
         year = _first_year(after) or _first_year(body)
     fields_found = sum(bool(value) for value in (authors, title, venue, year))
+    if so_far is not None:
+        so_far.previous_authors = tuple(authors)
+        if style is not None:
+            so_far.styles[style] += 1
     confidence = 0.2 + 0.2 * fields_found - (0.2 if not authors and not ids["doi"] else 0.0)
     return Reference(
         raw=text,
@@ -1111,10 +1153,11 @@ def extract_references(layout: Layout) -> list[Reference]:
     """The parsed reference list of the document (empty when it has none)."""
     references: list[Reference] = []
     for section in _reference_sections(layout):
+        so_far = ListSoFar()
         for group in _split(section):
             raw = _mend_accents(_join(group))
             if len(raw) < 12 or not _THREE_LETTERS_RE.search(raw):
                 continue
             italics = tuple(text for row in group for text in row.italics)
-            references.append(parse_reference(raw, italics, references[-1].authors if references else ()))
+            references.append(parse_reference(raw, italics, so_far))
     return references

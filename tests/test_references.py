@@ -194,6 +194,12 @@ Kothari, S. K. (2004). Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum 
     -> Kothari, S. K | Essential oil of Ocimum tenuiflorum L.f (syn. O. sanctum L.) grown in India
 Sociedade Brasileira de Diabetes. Diretrizes da Sociedade Brasileira de Diabetes. São Paulo: SBD; 2017.
     -> Sociedade Brasileira de Diabetes | Diretrizes da Sociedade Brasileira de Diabetes
+Secretaría de Salud. La descentralización de los Servicios de Salud. México: SSA; 1996.
+    -> Secretaría de Salud | La descentralización de los Servicios de Salud
+Organización Panamericana de la Salud (OPS). Declaración de la Conferencia Interamericana. Washington: OPS; 1994.
+    -> Organización Panamericana de la Salud (OPS) | Declaración de la Conferencia Interamericana
+Adobe Systems Inc. (1999). PostScript language reference (3rd ed.). Addison-Wesley.
+    -> Adobe Systems Inc | PostScript language reference (3rd ed.)
 """
 
 

@@ -599,7 +599,8 @@ _ORGANISATION_RE = re.compile(
     r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
     r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto|secretar(?:ia|iat)"
-    r"|centers|centres)\b",
+    r"|centers|centres|organizaci[oó]n|organiza[cç][aã]o|secretar[ií]a|consejo|conselho|federaci[oó]n|federa[cç][aã]o"
+    r"|comisi[oó]n|comiss[aã]o|union|inc|ltd|corporation|company)\b",
     re.IGNORECASE,
 )
 _SUFFIXES = ("Jr", "Sr", "Jnr", "II", "III", "IV", "Filho", "Neto")  # a cheap test: a suffix may end the name
@@ -912,7 +913,10 @@ _VENUE_END_RE = re.compile(
 )
 
 
-_ORGANISATION_PART_RE = re.compile(rf"{_UP}[^.,;:“\"]{{1,100}}?(?:\.\s+|,\s*(?=[“\"]))")
+# One part of an organisation's name as an entry's author, up to its full stop or a comma before a quoted title;
+# a company's "Inc." is part of its name ("Tokutek, Inc., “TokuDB ...”", "Adobe Systems Inc. (1999).")
+_ORGANISATION_PART_RE = re.compile(
+    rf"{_UP}[^.,;:“\"]{{1,100}}?(?:,?\s+(?:Inc|Ltd|Co|Corp|LLC|GmbH)\b\.?)?(?:\.\s+|,\s*(?=[“\"]))")
 
 
 _ACRONYM_RE = re.compile(rf"{_UP}{{2,10}}")

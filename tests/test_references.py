@@ -148,6 +148,9 @@ def _wrap(text: str, width: int) -> list[str]:
          "aqueous solution. Spectrochim Acta A 2015;147:173-7.", "Habibi, MH",
          "Photocatalytic degradation of an azo textile dye (C.I. Reactive Red 195 (3BF)) in aqueous solution",
          "Spectrochim Acta A", 2015, "147", "173-7"),
+        # a title that ends at a comma before the venue and its volume, the entry's last number
+        ("Cantarella, C. and D’Agostino, N. 2015, PSR: polymorphic SSR retrieval, BMC Res. Notes, 8,", "Cantarella, C",
+         "PSR: polymorphic SSR retrieval", "BMC Res. Notes", 2015, None, None),
         # the end of a page range before the year is no volume, and the year no page
         ("C. Dwork. Differential privacy. In ICALP, pages 1–12, 2006.", "Dwork, C.", "Differential privacy",
          "ICALP", 2006, None, "1-12"),

@@ -836,7 +836,7 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 
 _TITLE_COMMA_END_RE = re.compile(
     rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
-    rf"|,\s+(?={_UP}(?:[^,;:.()]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*[,(:]|{_YEAR}\b))"  # no "(Tulsi)"
+    rf"|,\s+(?={_UP}(?:[^,;:.()]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*(?:[,(:]|$)|{_YEAR}\b))"  # no "(Tulsi)"
 )
 
 

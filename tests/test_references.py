@@ -203,6 +203,12 @@ Organización Panamericana de la Salud (OPS). Declaración de la Conferencia Int
     -> Organización Panamericana de la Salud (OPS) | Declaración de la Conferencia Interamericana
 Adobe Systems Inc. (1999). PostScript language reference (3rd ed.). Addison-Wesley.
     -> Adobe Systems Inc | PostScript language reference (3rd ed.)
+Ghani A. Changes in the oil of Echinophora platyloba DC. During three growth stages. J Oil Pl 2015;18:1-9.
+    -> Ghani, A | Changes in the oil of Echinophora platyloba DC. During three growth stages
+Sánchez-Medina A. Evaluation of crude extracts from plants. Part1. Antioxidant activities. Phytomedicine 2001;8:1.
+    -> Sánchez-Medina, A | Evaluation of crude extracts from plants. Part1. Antioxidant activities
+Lee H, Kim S. Stents that penetrate the vessel wall. While useful they need care. Radiology 2012;262:301-9.
+    -> Lee, H; Kim, S | Stents that penetrate the vessel wall
 """
 
 

@@ -88,9 +88,15 @@ _NUMBERED = {
 _PARTICLES = frozenset(
     "van von de da das do dos der den del della di du la le el al bin ibn ter ten y e st st. mc des dal degli".split()
 )
-_ABBREVIATION_END = frozenset(
+# The standard abbreviations of the botanists who named species most often, as a species' authority in a title
+# ("Ocimum sanctum Linn. (Tulsi)", "Echinophora platyloba DC. during ...", "Alstonia scholaris (Linn.) R. Br. against")
+_AUTHORITIES = frozenset(
+    "l linn dc br benth roxb willd lam miq thunb jacq sm pers kunth engl aubl merr miers blume nees "
+    "vahl gaertn lindl burm retz spreng desf sw ait forssk moench poir wight arn".split()
+)
+_ABBREVIATION_END = _AUTHORITIES | frozenset(
     "sp spp var vs cf e.g i.e al fig figs no subsp ssp st dr mr mrs ms jr sr prof inc ltd co corp ed eds "
-    "approx ca cv f l linn syn".split()  # "Ocimum sanctum Linn. (Tulsi)": a botanical authority, not the title's end
+    "approx ca cv f syn".split()
 )
 
 
@@ -841,9 +847,8 @@ _TITLE_COMMA_END_RE = re.compile(
 
 
 _SENTENCE_END_RE = re.compile(r"[.?!]\s+(?=\S)|[.?!]$")
-_AUTHORITIES = frozenset({"l", "linn"})  # the botanist who named a species, which may end a title
 _VENUE_NEXT_RE = re.compile(rf"(?:{_UP}[\w&\-]{{0,12}}\.?,?\s+){{1,6}}\(?(?:{_YEAR}\b|\d{{1,5}}\s*[(;:,])")
-_PART_RE = re.compile(r"(?:Part\s+)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
+_PART_RE = re.compile(r"(?:Part\s*)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
 
 
 # A title of one word: "Townsend P. Deprivation. J Soc Policy ...", "Perlin, K. Hypertexture. Computer Graphics";

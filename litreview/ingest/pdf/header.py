@@ -912,7 +912,7 @@ def read_header(layout: Layout, max_pages: int = 3, *, full_text: bool = True) -
     if own_title is not None and own_title is not title_run:
         title = _tidy_title(own_title.text)
     abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run, first_block=last == 1)
-    if abstract_conf < 0.9 and header + 1 < last:
+    if main_abstract is None and abstract_conf < 0.9 and header + 1 < last:
         # The abstract may run on to the next page (or start there, after a long header): read it with layout.
         lines = header_lines + layout.lines(header + 1)
         abstract, abstract_source, abstract_conf = _find_abstract(lines, title_run)

@@ -484,6 +484,31 @@ def test_a_line_in_italics_at_the_foot_of_a_page_stays_in_its_entry(tmp_path: Pa
     assert all("Generated Tests" not in reference.raw for reference in references)
 
 
+def test_a_small_heading_over_a_numbered_list_and_a_title_that_ends_in_a_heading_word(tmp_path: Path) -> None:
+    """The title's last line "literature" is no reference heading; "References" set smaller than the body, over
+    entries of three rows each (most rows without a year), is."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "Complications of prophylaxis: a systematic review of the", fontsize=18)
+    page.insert_text((72, 112), "literature", fontsize=18)
+    y = 150
+    for _ in range(30):
+        page.insert_text((72, y), "Trauma patients are at high risk of venous thromboembolism, and so on.", fontsize=10)
+        y += 14
+    page = doc.new_page()
+    page.insert_text((60, 60), "References", fontsize=7.5)
+    y = 72
+    for number, (authors, title, venue, year, volume, pages) in enumerate(WORKS, start=1):
+        for index, line in enumerate((f"{number}. {authors}: {title}", "and related", f"matters. {venue} {year},",
+                                      f"{volume}:{pages}.")):
+            page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=7.3)
+            y += 9
+    references = read_references(_save(doc, tmp_path / "small-heading.pdf"))
+    assert len(references) == len(WORKS)
+    assert [reference.year for reference in references] == [work[3] for work in WORKS]
+    assert all("Trauma patients" not in reference.raw for reference in references)
+
+
 def test_no_reference_section_and_scans(tmp_path: Path) -> None:
     doc = pymupdf.open()
     _body_page(doc.new_page(), "A paper without references", 1)

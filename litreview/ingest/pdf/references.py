@@ -208,7 +208,12 @@ def _sections(rows: list[_Row], *, unlabelled_from: float | None = 0.5) -> list[
         i
         for i, row in enumerate(rows)
         if HEADING_RE.match(row.text.strip())
-        and (_heading_like(row, body) or _year_share(rows[i + 1 : i + 11]) >= 0.5)  # a heading in body type
+        and not (i and _continues(rows[i - 1], row))
+        and (
+            _heading_like(row, body)  # or a heading in body type (or smaller) over a list of references
+            or _year_share(rows[i + 1 : i + 11]) >= 0.5
+            or _numbered_from_one(rows[i + 1 : i + 16])
+        )
     ]
     sections = []
     for n, start in enumerate(starts):
@@ -225,6 +230,32 @@ def _sections(rows: list[_Row], *, unlabelled_from: float | None = 0.5) -> list[
             if section:
                 sections.append(section)
     return sections
+
+
+def _continues(upper: _Row, row: _Row) -> bool:
+    """Whether `row` goes on with the sentence of the row right above it, in its type: the last line of a title
+    ("... a systematic review of the" / "literature"), no heading."""
+    return (
+        (upper.page, upper.column) == (row.page, row.column)
+        and abs(upper.size - row.size) < 0.5
+        and 0 < row.y0 - upper.y0 < 1.6 * row.size
+        and upper.text[-1:].isalpha()
+        and upper.text[-1:].islower()
+    )
+
+
+def _numbered_from_one(rows: list[_Row]) -> bool:
+    """Whether `rows` open with entries numbered 1, 2 and 3 (an entry may take several rows)."""
+    for style, pattern in _NUMBERED.items():
+        if style == "plain" or not (match := pattern.match(rows[0].text if rows else "")) or match.group(1) != "1":
+            continue
+        expected = 2
+        for row in rows[1:]:
+            following = pattern.match(row.text)
+            if following and int(following.group(1)) == expected:
+                expected += 1
+        return expected > 3
+    return False
 
 
 def _year_share(rows: list[_Row]) -> float:

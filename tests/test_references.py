@@ -509,6 +509,29 @@ def test_a_small_heading_over_a_numbered_list_and_a_title_that_ends_in_a_heading
     assert all("Trauma patients" not in reference.raw for reference in references)
 
 
+def test_a_running_head_of_two_lines_does_not_cut_the_list(tmp_path: Path) -> None:
+    """The running head's second line reaches below the page's margin band; it must not read as a heading that
+    interrupts the list."""
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper whose running head takes two lines", 1)
+    numbered = [f"{number}. {vancouver(work)}" for number, work in enumerate(WORKS * 2, start=1)]
+    for page_entries in (numbered[:8], numbered[8:]):
+        page = doc.new_page()
+        page.insert_text((60, 80), "Journal of Generated Tests: Making Generated Papers Approachable to", fontsize=9)
+        page.insert_text((60, 91), "Readers 31", fontsize=9)
+        y = 120
+        if page_entries[0].startswith("1."):
+            page.insert_text((60, y), "References", fontsize=12, fontname="hebo")
+            y += 20
+        for entry in page_entries:
+            for index, line in enumerate(_wrap(entry, 90)):
+                page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=7)
+                y += 9
+    references = read_references(_save(doc, tmp_path / "two-line-head.pdf"))
+    assert len(references) == 16
+    assert all("Readers 31" not in reference.raw for reference in references)
+
+
 def test_no_reference_section_and_scans(tmp_path: Path) -> None:
     doc = pymupdf.open()
     _body_page(doc.new_page(), "A paper without references", 1)

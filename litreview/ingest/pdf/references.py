@@ -167,8 +167,12 @@ def _rows(pages: list[Page]) -> list[_Row]:
             current = [line]
         if current:
             page_rows.append(_Row.of(current))
-        for row in page_rows:
+        for index, row in enumerate(page_rows):
             row.margin = row.y1 < top or row.y0 > bottom
+            above = page_rows[index - 1] if index else None
+            if above is not None and above.margin and above.y1 < top and above.column == row.column:
+                # a running head's second line: "Paper Plain: Making Medical Research Papers ..." / "Processing 31"
+                row.margin = row.margin or (abs(above.size - row.size) < 0.5 and 0 < row.y0 - above.y0 < 1.6 * row.size)
         rows.extend(page_rows)
     return rows
 

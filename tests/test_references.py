@@ -209,6 +209,10 @@ Sánchez-Medina A. Evaluation of crude extracts from plants. Part1. Antioxidant 
     -> Sánchez-Medina, A | Evaluation of crude extracts from plants. Part1. Antioxidant activities
 Lee H, Kim S. Stents that penetrate the vessel wall. While useful they need care. Radiology 2012;262:301-9.
     -> Lee, H; Kim, S | Stents that penetrate the vessel wall
+DEAN, J., AND GHEMAWAT, S. MapReduce: Simplified data processing on large clusters. In Proc. of OSDI (2004).
+    -> Dean, J; Ghemawat, S | MapReduce: Simplified data processing on large clusters
+O’NEIL, P., AND LAU, E. The log-structured merge-tree. Acta Informatica 33, 4 (1996), 351–385.
+    -> O’Neil, P; Lau, E | The log-structured merge-tree
 """
 
 
@@ -507,6 +511,24 @@ def test_a_small_heading_over_a_numbered_list_and_a_title_that_ends_in_a_heading
     assert len(references) == len(WORKS)
     assert [reference.year for reference in references] == [work[3] for work in WORKS]
     assert all("Trauma patients" not in reference.raw for reference in references)
+
+
+def test_names_in_small_capitals_open_their_entries(tmp_path: Path) -> None:
+    """Authors set in small capitals come in a smaller type than the rest of the entry; their row is no footnote."""
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper whose references set names in small capitals", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for number, (authors, title, venue, year, volume, pages) in enumerate(WORKS, start=1):
+        page.insert_text((60, y), f"[{number}] {authors.upper()}, AND OTHERS.", fontsize=6)
+        page.insert_text((72, y + 10), f"{title}. {venue} {volume} ({year}), {pages}.", fontsize=8.5)
+        y += 24
+    references = read_references(_save(doc, tmp_path / "small-capitals.pdf"))
+    assert len(references) == len(WORKS)
+    assert [reference.authors[0].split(",")[0] for reference in references] == [
+        work[0].split()[0] for work in WORKS]
+    assert [reference.year for reference in references] == [work[3] for work in WORKS]
 
 
 def test_a_running_head_of_two_lines_does_not_cut_the_list(tmp_path: Path) -> None:

@@ -236,6 +236,12 @@ def _sections(rows: list[_Row], *, unlabelled_from: float | None = 0.5) -> list[
     return sections
 
 
+def _small_capitals(text: str) -> bool:
+    """Whether most of `text`'s letters are capitals, as names set in small capitals are (a smaller type)."""
+    letters = [char for char in text if char.isalpha()]
+    return len(letters) >= 8 and sum(map(str.isupper, letters)) >= 0.7 * len(letters)
+
+
 def _continues(upper: _Row, row: _Row) -> bool:
     """Whether `row` goes on with the sentence of the row right above it, in its type: the last line of a title
     ("... a systematic review of the" / "literature"), no heading."""
@@ -323,7 +329,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             ):
                 continue  # a running head the pages read so far could not show as running
         if abs(row.size - size) > 1.2 and not (content and row.size > size + 1.2 and _heading_like(row, body)):
-            continue  # a caption, a table or a footnote of another size between reference rows
+            if not (row.size < size and _small_capitals(text)):  # authors set in small capitals: "[29] RATNASAMY, S."
+                continue  # a caption, a table or a footnote of another size between reference rows
         if content and _heading_like(row, size) and not _looks_like_reference_row(row):
             short = len(text.split()) <= 4 and not text.endswith(("-", ",", ";"))
             if _STOP_RE.match(text):
@@ -631,11 +638,11 @@ _ET_AL_RE = re.compile(r"(?=[eua])(?:\bet\.?\s*al\b\.?|\bu\.\s*a\.|\band\s+other
 
 
 _INCOMPLETE = "incomplete"
-_CONJUNCTION = r"\s+(?:and|&|und|e|y)\s+|\s*&\s*"
-_CONJUNCTION_WORD_RE = re.compile(r"&| (?:and|und|e|y) ")  # _CONJUNCTION's words in text with single spaces
+_CONJUNCTION = r"\s+(?:and|AND|&|und|e|y)\s+|\s*&\s*"
+_CONJUNCTION_WORD_RE = re.compile(r"&| (?:and|AND|und|e|y) ")  # _CONJUNCTION's words in text with single spaces
 _SEMICOLON_SEPARATORS = re.compile(rf"(?=[\s;,&])(?:\s*;\s*|\s*,?{_CONJUNCTION})")
 _COMMA_SEPARATORS = re.compile(rf"(?=[\s,&])(?:\s*,\s*|{_CONJUNCTION})")
-_LEADING_AND_RE = re.compile(r"^(?:and|&)\s+")
+_LEADING_AND_RE = re.compile(r"^(?:and|AND|&)\s+")
 _ORGANISATION_RE = re.compile(
     r"\b(?:association|organi[sz]ation|society|group|commission|institute|committee|council|agency|department"
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
@@ -760,7 +767,7 @@ def _piece_facts(piece: str) -> tuple[str, bool, bool, bool]:
     """A piece of an author list without a leading "and" and its "Jr"/"III", whether it is only such a suffix,
     whether it is only initials, whether it is only given names written out; worked out once per piece, as an
     entry's author list is read again for every place it may end."""
-    if piece[:1] in "a&":
+    if piece[:1] in "aA&":
         piece = _LEADING_AND_RE.sub("", piece)
     piece = _without_suffix(piece)
     return (piece, _SUFFIX_RE.fullmatch(piece) is not None, _INITIALS_ONLY_RE.match(piece) is not None,
@@ -773,6 +780,9 @@ def _without_suffix(name: str) -> str:
         return name.strip()
     bare = _SUFFIX_RE.sub("", name).strip()
     return bare if bare and (" " in bare.strip(" .,") or "," in bare.strip(" .,")) else name.strip()
+
+
+_CAPITALS_PART_RE = re.compile(rf"[{_LETTER}]+")  # the parts of a name set in capitals: "O’NEIL", "SANTOS-SILVA"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -794,8 +804,8 @@ def _parse_name(name: str) -> tuple[str, int] | None:
         given = match.group("given").strip()
         if surname.islower() or _ORGANISATION_RE.search(name):
             return None
-        if surname.isupper() and len(surname) > 3:
-            surname = "-".join(part.capitalize() for part in surname.split("-"))  # "SILVA" -> "Silva"
+        if surname.isupper() and len(surname) > 1:  # "SILVA" -> "Silva", "O’NEIL" -> "O’Neil", "LAU" -> "Lau"
+            surname = _CAPITALS_PART_RE.sub(lambda part: part.group(0).capitalize(), surname)
         return f"{surname}, {given}".strip(", "), index
     return None
 

@@ -513,6 +513,25 @@ def test_a_small_heading_over_a_numbered_list_and_a_title_that_ends_in_a_heading
     assert all("Trauma patients" not in reference.raw for reference in references)
 
 
+def test_prose_on_the_page_after_a_numbered_list_is_no_part_of_its_last_entry(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper whose reference list is followed by more text", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for number, work in enumerate(WORKS, start=1):
+        page.insert_text((60, y), f"[{number}] {vancouver(work)}", fontsize=8)
+        y += 11
+    page = doc.new_page()
+    y = 80
+    for _ in range(30):
+        page.insert_text((60, y), "The filters were removed in most patients. Others kept them for years.", fontsize=8)
+        y += 11
+    references = read_references(_save(doc, tmp_path / "prose-after.pdf"))
+    assert len(references) == len(WORKS)
+    assert "removed" not in references[-1].raw and references[-1].year == WORKS[-1][3]
+
+
 def test_names_in_small_capitals_open_their_entries(tmp_path: Path) -> None:
     """Authors set in small capitals come in a smaller type than the rest of the entry; their row is no footnote."""
     doc = pymupdf.open()

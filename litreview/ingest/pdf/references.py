@@ -427,7 +427,24 @@ def _split_numbered(rows: list[_Row]) -> list[list[_Row]] | None:
             expected = number + 1
         elif groups:
             groups[-1].append(row)
-    return groups
+    return [_without_runaway_tail(group, groups) for group in groups]
+
+
+_PROSE_SENTENCE_END_RE = re.compile(rf"[{_LOWER}]{{3}}\.\s+{_UP}[{_LOWER}]")  # "... in this appendix. However"
+
+
+def _without_runaway_tail(group: list[_Row], groups: list[list[_Row]]) -> list[_Row]:
+    """A numbered entry without the rows that follow it into another column or page when they are far more than
+    an entry has and read as prose: the text after the list (an appendix's body), not the entry's last lines (a
+    consortium's hundred names)."""
+    for index in range(1, len(group)):
+        if (group[index].page, group[index].column) != (group[0].page, group[0].column):
+            typical = sorted(map(len, groups))[len(groups) // 2]
+            tail = " ".join(row.text for row in group[index:])
+            if len(group) - index > max(6, 3 * typical) and len(_PROSE_SENTENCE_END_RE.findall(tail)) >= 8:
+                return group[:index]
+            break
+    return group
 
 
 def _left_edges(rows: list[_Row]) -> dict[tuple[int, int], float]:

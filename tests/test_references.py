@@ -532,6 +532,23 @@ def test_prose_on_the_page_after_a_numbered_list_is_no_part_of_its_last_entry(tm
     assert "removed" not in references[-1].raw and references[-1].year == WORKS[-1][3]
 
 
+def test_an_author_year_list_without_indents_or_gaps(tmp_path: Path) -> None:
+    """Every row flush left and evenly spaced: an entry starts with a name where the row before ended one."""
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper whose reference list has no indents", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for authors, title, venue, year, volume, pages in WORKS:
+        names = ", ".join(f"{name.split()[0]}, {name.split()[1]}." for name in authors.split(", "))
+        for line in (f"{names} ({year})", f"{title}. {venue}", f"{volume}, {pages}"):
+            page.insert_text((60, y), line, fontsize=8)
+            y += 9
+    references = read_references(_save(doc, tmp_path / "no-indents.pdf"))
+    assert [reference.year for reference in references] == [work[3] for work in WORKS]
+    assert [reference.title for reference in references] == [work[1] for work in WORKS]
+
+
 def test_names_in_small_capitals_open_their_entries(tmp_path: Path) -> None:
     """Authors set in small capitals come in a smaller type than the rest of the entry; their row is no footnote."""
     doc = pymupdf.open()

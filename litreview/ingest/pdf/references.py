@@ -392,7 +392,10 @@ def _split(rows: list[_Row]) -> list[list[_Row]]:
     numbered = _split_numbered(rows)
     if numbered is not None:
         return numbered
-    options = [_split_hanging(rows), _split_gaps(rows)]
+    hanging = _split_hanging(rows)
+    options = [hanging, _split_gaps(rows)]
+    if len(hanging) == len(rows):  # not one row indented: entries may follow each other with nothing between
+        options.append(_split_entry_starts(rows))
     return max(options, key=_split_score)
 
 
@@ -516,6 +519,22 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
     return groups
 
 
+def _split_entry_starts(rows: list[_Row]) -> list[list[_Row]]:
+    """No numbers, indents or gaps: an entry starts with an author's name where the row before ended one (with
+    its pages, year or full stop): "... J. Chem. Inf. Model 49, 658–669" / "Anthony, C. S., Corradi, H. R., ..."."""
+    groups: list[list[_Row]] = []
+    for row in rows:
+        previous = groups[-1][-1].text.rstrip() if groups else ""
+        ended = previous[-1:] in _ENTRY_END_CHARS and not _YEAR_IN_PARENTHESES_END_RE.search(previous)  # "(2010)"
+        if not groups or ended and _starts_like_entry(row):
+            groups.append([row])
+        else:
+            groups[-1].append(row)
+    return groups
+
+
+_ENTRY_END_CHARS = frozenset("0123456789.)")
+_YEAR_IN_PARENTHESES_END_RE = re.compile(rf"\({_YEAR}[a-z]?\)$")  # the author-year list's year: the title follows
 _ENTRY_START_RE = re.compile(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])")
 
 

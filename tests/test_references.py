@@ -549,6 +549,23 @@ def test_an_author_year_list_without_indents_or_gaps(tmp_path: Path) -> None:
     assert [reference.title for reference in references] == [work[1] for work in WORKS]
 
 
+def test_a_lettered_appendix_heading_ends_the_list(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper with a lettered appendix after its references", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for work in WORKS:
+        page.insert_text((60, y), vancouver(work), fontsize=8)
+        y += 11
+    page.insert_text((60, y + 20), "A. Partitioned and unpartitioned algorithms", fontsize=12, fontname="hebo")
+    page = doc.new_page()
+    page.insert_text((60, 80), "Okafor C, Tanaka Y (2010) showed that the devices work in most patients.", fontsize=8)
+    references = read_references(_save(doc, tmp_path / "lettered-appendix.pdf"))
+    assert len(references) == len(WORKS)
+    assert all("showed" not in reference.raw for reference in references)
+
+
 def test_names_in_small_capitals_open_their_entries(tmp_path: Path) -> None:
     """Authors set in small capitals come in a smaller type than the rest of the entry; their row is no footnote."""
     doc = pymupdf.open()

@@ -333,8 +333,8 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
                 continue  # a caption, a table or a footnote of another size between reference rows
         if content and _heading_like(row, size) and not _looks_like_reference_row(row):
             short = len(text.split()) <= 4 and not text.endswith(("-", ",", ";"))
-            if _STOP_RE.match(text):
-                break
+            if _STOP_RE.match(text) or _LETTERED_HEADING_RE.match(text) and row.size > size + 0.8:
+                break  # "Acknowledgements", an appendix's "A. Partitioned vs. unpartitioned algorithms"
             if row.size > size + 0.8 or row.bold and short:
                 suspended = row
                 continue
@@ -346,6 +346,9 @@ def _section_rows(rows: list[_Row], start: int, end: int, body: float, *, headed
             break  # an author's biography, or "Conflict of Interest Statement: ..." run in
         content.append(row)
     return content
+
+
+_LETTERED_HEADING_RE = re.compile(rf"^[A-Z]\.(?:\d{{1,2}}\.?)?\s+{_UP}[{_LOWER}]")  # "A. Proofs", "B.1 Data"
 
 
 def _starts_entry(row: _Row) -> bool:

@@ -566,6 +566,25 @@ def test_a_lettered_appendix_heading_ends_the_list(tmp_path: Path) -> None:
     assert all("showed" not in reference.raw for reference in references)
 
 
+def test_a_supplementary_table_ends_the_list(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    _body_page(doc.new_page(), "A paper with a supplementary table after its references", 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    y = 100
+    for work in WORKS:
+        page.insert_text((60, y), vancouver(work), fontsize=8)
+        y += 11
+    label = "Table S2. "  # the caption's label in bold, run in
+    page.insert_text((60, y + 20), label, fontsize=8, fontname="hebo")
+    page.insert_text((60 + pymupdf.get_text_length(label, "hebo", 8), y + 20),
+                     "Doses used in the trials of 2019 and 2020, by site, in three strata", fontsize=8)
+    page.insert_text((60, y + 31), "of the sampling plots (lower, middle and upper).", fontsize=8)
+    references = read_references(_save(doc, tmp_path / "supplementary-table.pdf"))
+    assert len(references) == len(WORKS)
+    assert all("Doses" not in reference.raw and "strata" not in reference.raw for reference in references)
+
+
 def test_names_in_small_capitals_open_their_entries(tmp_path: Path) -> None:
     """Authors set in small capitals come in a smaller type than the rest of the entry; their row is no footnote."""
     doc = pymupdf.open()

@@ -39,7 +39,7 @@ _STOP_RE = re.compile(
     r"^(?:(?:\d{1,2}|[A-Z]|[IVX]{1,4})\.?\s+)?(?:appendi(?:x|ces)|supplementa(?:ry|l)|supporting\s+information"
     r"|acknowledge?ments?|author(?:s'?|'s)?\s+(?:contributions?|biograph|information|details)|biograph"
     r"|about\s+the\s+authors?|additional\s+(?:files?|information)|figures?(?:\s+legends?|\s+captions?)?$|tables?$"
-    r"|figure\s+\d|table\s+\d|abbreviations|competing\s+interests|conflicts?\s+of\s+interest|funding|footnotes"
+    r"|figure\s+s?\d|table\s+s?\d|abbreviations|competing\s+interests|conflicts?\s+of\s+interest|funding|footnotes"
     r"|publisher'?s\s+note|ethics|data\s+availability|availability|declarations?|notes?$|endnotes|glossary|index$"
     r"|anexo|ap[êe]ndice)",
     re.IGNORECASE,

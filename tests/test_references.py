@@ -151,6 +151,20 @@ def _wrap(text: str, width: int) -> list[str]:
         # a title that ends at a comma before the venue and its volume, the entry's last number
         ("Cantarella, C. and D’Agostino, N. 2015, PSR: polymorphic SSR retrieval, BMC Res. Notes, 8,", "Cantarella, C",
          "PSR: polymorphic SSR retrieval", "BMC Res. Notes", 2015, None, None),
+        # a title of a word and a subtitle; a place or a name at a title's end that a botanist's abbreviation spells
+        ("Smith J, Jones K. Obesity. A global epidemic in children. Lancet. 2001;357:12-8.", "Smith, J",
+         "Obesity. A global epidemic in children", "Lancet", 2001, "357", "12-8"),
+        ("Smith, J. (2001). Tourism on the Isle of Wight. Journal of Travel Research, 40(1), 1-5.", "Smith, J",
+         "Tourism on the Isle of Wight", "Journal of Travel Research", 2001, "40", "1-5"),
+        ("Smith J. Homelessness in Washington, DC. Journal of Urban Health. 2001;78:1-5.", "Smith, J",
+         "Homelessness in Washington, DC", "Journal of Urban Health", 2001, "78", "1-5"),
+        # a title in capitals with AND; a year before the volume; a year in parentheses is no issue
+        ("Smith J, Jones K. HIV AND HEPATITIS C. Lancet 2001;1:2-3.", "Smith, J", "HIV AND HEPATITIS C", "Lancet",
+         2001, "1", "2-3"),
+        ("Silva AB, Costa C. Carbono do solo no cerrado. Rev. Bras. Ci. Solo, 2001—25(2):45-50.", "Silva, AB",
+         "Carbono do solo no cerrado", "Rev. Bras. Ci. Solo", None, "25", "45-50"),
+        ("Abacha A, Demner D. A question-entailment approach. BMC Bioinformatics 20 (2019).", "Abacha, A",
+         "A question-entailment approach", "BMC Bioinformatics", 2019, "20", None),
         # the end of a page range before the year is no volume, and the year no page
         ("C. Dwork. Differential privacy. In ICALP, pages 1–12, 2006.", "Dwork, C.", "Differential privacy",
          "ICALP", 2006, None, "1-12"),
@@ -213,6 +227,10 @@ DEAN, J., AND GHEMAWAT, S. MapReduce: Simplified data processing on large cluste
     -> Dean, J; Ghemawat, S | MapReduce: Simplified data processing on large clusters
 O’NEIL, P., AND LAU, E. The log-structured merge-tree. Acta Informatica 33, 4 (1996), 351–385.
     -> O’Neil, P; Lau, E | The log-structured merge-tree
+Kapoor, A., Burleson, W., Picard, R., W., 2007. Automatic prediction of frustration. Int J HCS 65, 724–736.
+    -> Kapoor, A; Burleson, W; Picard, R. W | Automatic prediction of frustration
+Microsoft Corporation, Windows XP Professional Resource Kit, 2001.
+    -> Microsoft Corporation | Windows XP Professional Resource Kit
 """
 
 
@@ -339,6 +357,10 @@ def test_an_entry_keeps_to_the_name_style_of_its_list() -> None:
     assert reference.venue == "J Soc Policy"
     alone = parse_reference("Townsend P. Deprivation. J Soc Policy 1987;16(2):125-46.")
     assert alone.authors != ("Townsend, P",)  # without the list, the longer reading stands
+    # a name written given names first keeps its reading: no title of one word follows the shorter one
+    mixed = parse_reference("Mary A. Smith, John B. Jones. Outcomes of surgery. Pediatrics. 2005;115:1-8.",
+                            so_far=so_far)
+    assert mixed.authors == ("Smith, Mary A.", "Jones, John B.")
 
 
 @pytest.mark.parametrize(

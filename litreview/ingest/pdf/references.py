@@ -722,6 +722,8 @@ def _split_names(text: str, styles_out: list[int] | None = None) -> list[str] | 
     text = text.strip().strip(",;").strip()
     if not text:
         return None if not etal else []
+    if " AND " in text and not text.split(None, 1)[0].rstrip(",").isupper():
+        return None  # "AND" joins names only in a list set in capitals, not "Smith J, Jones K. HIV AND HEPATITIS C"
     semicolons = ";" in text
     if _CONJUNCTION_WORD_RE.search(text):
         parts = (_SEMICOLON_SEPARATORS if semicolons else _COMMA_SEPARATORS).split(text)
@@ -729,15 +731,20 @@ def _split_names(text: str, styles_out: list[int] | None = None) -> list[str] | 
         parts = text.split(";" if semicolons else ",")
     names: list[str] = []
     given_pairs = 0  # inverted names with their given names written out ("Roth, Alvin E.")
+    joined = False  # the last name is a surname and the initials after its comma
     for piece in map(str.strip, parts):
         if not piece:
             continue
         piece, suffix, initials, given = _piece_facts(piece)
         if suffix and names:
             continue  # "Saltveit, M. E., Jr."
-        if initials and names and not semicolons and _SURNAMES_RE.fullmatch(names[-1]):
-            names[-1] = f"{names[-1]}, {piece}"  # "Bernhoft, A." split at its comma
+        single = len(piece.rstrip(".")) == 1  # one initial, not "KATZ" set in capitals
+        if initials and names and not semicolons and (joined and single or _SURNAMES_RE.fullmatch(names[-1])):
+            # "Bernhoft, A." split at its comma; "Picard, R., W." with a comma between the initials too
+            names[-1] = f"{names[-1]} {piece}" if joined else f"{names[-1]}, {piece}"
+            joined = single  # one initial may be followed by another
             continue
+        joined = False
         if (
             given
             and names
@@ -855,6 +862,9 @@ AUTHOR_LIST_CHARS = 3000  # an author list runs at most this far into an entry (
 _AUTHOR_END_RE = re.compile(rf"(?=[.:,;\s(“\"])(?=[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$|[.,]?\s+{_YEAR}[a-z]?[.,:;)])")
 
 
+_LEADING_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]{{4,}}([.:])\s+")
+
+
 def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str], str, int | None]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest, the pattern that
     read the first name). Where the longest list differs in style from the `usual_style` of the entries before,
@@ -877,8 +887,13 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
                 in_style = best
     if best is None:
         return [], text, None
-    if in_style is not None and best[2] != usual_style:
-        best = in_style
+    if in_style is not None and best[2] != usual_style and len(best[0]) == len(in_style[0]) == 1:
+        # only where a title of one word follows the shorter reading: "Townsend P. Deprivation. J Soc Policy"
+        rest = text[in_style[1] :].lstrip(".:,; ")
+        word = _LEADING_WORD_RE.match(rest)
+        after = rest[word.end() :] if word else ""
+        if word and (word.group(1) == ":" or _IN_RE.match(after) or _VENUE_NEXT_RE.match(after)):
+            best = in_style
     names, end, style = best
     rest = text[end:]
     rest = rest.lstrip(".:,; \t\n\r\f\v")
@@ -938,7 +953,9 @@ _PART_RE = re.compile(r"(?:Part\s*)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\
 # A title of one word: "Townsend P. Deprivation. J Soc Policy ...", "Perlin, K. Hypertexture. Computer Graphics";
 # not a journal's abbreviation ("Astrophys. J. 483")
 _ONE_WORD_TITLE_RE = re.compile(rf"{_UP}[{_LOWER}]{{5,}}")
-_AFTER_ONE_WORD_TITLE_RE = re.compile(rf"{_UP}(?!\.)")
+_INITIAL_NEXT_RE = re.compile(rf"{_UP}\.")
+# A genus, its species and the authority that named it: "Echinophora platyloba DC", "Alstonia scholaris (Linn.) R. Br"
+_SPECIES_RE = re.compile(rf"{_UP}[{_LOWER}]+\s+[{_LOWER}]{{3,}}\s+(?:\(\w+\.?\)\s+)?(?:{_UP}\.\s?)?{_UP}[{_LETTER}]*$")
 
 
 def _title_end(text: str, one_word: bool = False) -> int:
@@ -955,7 +972,10 @@ def _title_end(text: str, one_word: bool = False) -> int:
         token = before.rsplit(" ", 1)[-1].strip("([").lower()
         after = text[match.end() :]
         venue_next = token in _AUTHORITIES and _VENUE_NEXT_RE.match(after)
-        if text[end] == "." and token in _ABBREVIATION_END and not venue_next or part:
+        # a botanist's abbreviation names a species' authority only after the species ("Isle of Wight." ends)
+        abbreviation = token in _ABBREVIATION_END and (
+            token not in _AUTHORITIES or token in ("l", "linn") or _SPECIES_RE.search(before))
+        if text[end] == "." and abbreviation and not venue_next or part:
             part = False  # "Ocimum sanctum Linn. (Tulsi) ..." goes on; "... Linn. Phytomedicine 2000;7" ends
             continue
         if _PART_RE.match(after):
@@ -965,9 +985,12 @@ def _title_end(text: str, one_word: bool = False) -> int:
             continue  # inside parentheses: "an azo dye (C.I. Reactive Red 195) in water"
         if after[:1].islower() and not after.startswith(("in ", "iv", "pp")):
             continue
-        if len(before.split()) < 2 and after and not (one_word and _ONE_WORD_TITLE_RE.fullmatch(before)
-                                                      and _AFTER_ONE_WORD_TITLE_RE.match(after)):
-            continue
+        if len(before.split()) < 2 and after and not (
+            one_word and _ONE_WORD_TITLE_RE.fullmatch(before) and not _INITIAL_NEXT_RE.match(after)
+            and (_IN_RE.match(after) or _VENUE_NEXT_RE.match(after))
+        ):
+            continue  # one word is a title only before its venue: "Teamwork. Nous, 25"; not "Obesity. A global ...",
+            # nor a journal's abbreviation ("Astrophys. J. 455")
         return end
     return len(text)
 
@@ -982,13 +1005,13 @@ _VOLUME_PATTERNS = [
         r"\bv\.\s*(?P<vol>\d+)(?:\s*,\s*n\.\s*(?P<iss>[\w/-]+))?(?:\s*,\s*p\.\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?))?"
     ),
     re.compile(
-        r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*:\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
+        r"(?<![\w.])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*:\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
     ),
     re.compile(
         r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*(?:\((?P<iss>[^()]{1,20})\))?\s*,\s*(?:pp?\.\s*)?"
-        r"(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"
+        rf"(?!{_YEAR}\b(?!\s*[-–—]))(?P<pages>[A-Za-z]?\d+(?:\s*[-–—]+\s*[A-Za-z]?\d+)?)"  # not "1–12, 2006"
     ),
-    re.compile(r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*\((?P<iss>[^()]{1,20})\)"),
+    re.compile(r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*\((?P<iss>[^()]{1,20})\)"),  # not "pp. 1–5 (2004)"
 ]
 _PAGES_RE = re.compile(r"\b(?:pp?\.?|pages?)\s*(?P<pages>\w?\d+(?:\s*[-–—]+\s*\w?\d+)?)", re.IGNORECASE)
 # Where the venue ends and its numbers begin; not at a year that names it ("Proceedings of the 2021 Conference ...",
@@ -1003,9 +1026,12 @@ _VENUE_END_RE = re.compile(
 
 
 # One part of an organisation's name as an entry's author, up to its full stop or a comma before a quoted title;
-# a company's "Inc." is part of its name ("Tokutek, Inc., “TokuDB ...”", "Adobe Systems Inc. (1999).")
+# a company's "Inc." is part of its name ("Tokutek, Inc., “TokuDB ...”", "Adobe Systems Inc. (1999).",
+# "Microsoft Corporation, Windows XP Resource Kit, 2001")
 _ORGANISATION_PART_RE = re.compile(
-    rf"{_UP}[^.,;:“\"]{{1,100}}?(?:,?\s+(?:Inc|Ltd|Co|Corp|LLC|GmbH)\b\.?)?(?:\.\s+|,\s*(?=[“\"]))")
+    rf"{_UP}[^.,;:“\"]{{1,100}}?(,?\s+(?:Inc|Ltd|Co|Corp|LLC|GmbH|Corporation|Company)\b\.?)?"
+    rf"(?:\.\s+|,\s*(?=[“\"])|(?(1),\s+|(?!)))"  # after a company's "Inc.", "Corporation": a comma ends it too
+)
 
 
 _ACRONYM_RE = re.compile(rf"{_UP}{{2,10}}")
@@ -1034,6 +1060,8 @@ def _organisation(text: str) -> tuple[list[str], int]:
 
 _ENTRY_NUMBER_RE = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*")
 _QUOTED_TITLE_RE = re.compile(r"^[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])\s*")
+_TRAILING_YEAR_RE = re.compile(rf",\s*{_YEAR}\.?$")
+_YEAR_ANYWHERE_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 _MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
 _NUMBER_LABEL_RE = re.compile(r"\b(?:vols?|volume|no|nos|pp?|n|v)\.?\s*$", re.IGNORECASE)
 _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGNORECASE)
@@ -1109,6 +1137,8 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
         title, after = rest[:end], rest[end + 1 :].strip()
     if title:
         title = _MEDIUM_RE.sub("", title).strip(" .,;:")
+        if not _YEAR_ANYWHERE_RE.search(after):  # the entry's date, not "Cancer statistics, 2016. CA ... 2016;66"
+            title = _TRAILING_YEAR_RE.sub("", title).strip(" .,;:")  # "Windows XP Resource Kit, 2001."
         if re.match(r"^In(?::|\s+(?:Proc|Proceedings|[A-Z][a-z]+,?\s+[A-Z]{1,2}[,.\s]))", title) or len(title) < 3:
             after, title = rest, None
     venue, volume, issue, pages = _venue_and_numbers(after, italics)
@@ -1185,6 +1215,8 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
                 continue
         volume = match.group("vol")
         issue = match.groupdict().get("iss")
+        if issue and re.fullmatch(_YEAR, issue):
+            issue = None  # "BMC Bioinformatics 20 (2019)": the year, not an issue
         pages = match.groupdict().get("pages")
         break
     if pages is None:

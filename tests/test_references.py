@@ -165,6 +165,9 @@ def _wrap(text: str, width: int) -> list[str]:
          "Carbono do solo no cerrado", "Rev. Bras. Ci. Solo", None, "25", "45-50"),
         ("Abacha A, Demner D. A question-entailment approach. BMC Bioinformatics 20 (2019).", "Abacha, A",
          "A question-entailment approach", "BMC Bioinformatics", 2019, "20", None),
+        # AMS: the venue after a comma, the volume and year, the range, the pages last
+        ("R. Kenyon, Resistor networks, Linear Algebra Appl. 283 (1998), no. 1-3, 115–150.", "Kenyon, R.",
+         "Resistor networks", "Linear Algebra Appl", 1998, "283", "115-150"),
         # the end of a page range before the year is no volume, and the year no page
         ("C. Dwork. Differential privacy. In ICALP, pages 1–12, 2006.", "Dwork, C.", "Differential privacy",
          "ICALP", 2006, None, "1-12"),

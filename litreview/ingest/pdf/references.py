@@ -942,6 +942,7 @@ def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:
 _TITLE_COMMA_END_RE = re.compile(
     rf",\s*(?i:vol\.|pp\.|in:|ch\.|chapter\s)"
     rf"|,\s+(?={_UP}(?:[^,;:.()]|\.(?!\s+[{_LOWER}])){{1,60}},\s*(?:\d{{1,5}}\s*(?:[,(:]|$)|{_YEAR}\b))"  # no "(Tulsi)"
+    rf"|,\s+(?={_UP}[^,;:()]{{1,60}}?\s\d{{1,5}}\s*\({_YEAR}\))"  # AMS: "Title, Linear Algebra Appl. 283 (1998)"
 )
 
 
@@ -1013,6 +1014,8 @@ _VOLUME_PATTERNS = [
     ),
     re.compile(r"(?<![\w.\-–—])(?P<vol>\d{1,5})\s*\((?P<iss>[^()]{1,20})\)"),  # not "pp. 1–5 (2004)"
 ]
+# The entry's last page range, not two years: "283 (1998), no. 1-3, 115–150."
+_LAST_RANGE_RE = re.compile(rf",\s*(?!{_YEAR}\s*[-–—]\s*{_YEAR}\b)(?P<pages>\d{{1,5}}\s*[-–—]\s*\d{{1,5}})\.?$")
 _PAGES_RE = re.compile(r"\b(?:pp?\.?|pages?)\s*(?P<pages>\w?\d+(?:\s*[-–—]+\s*\w?\d+)?)", re.IGNORECASE)
 # Where the venue ends and its numbers begin; not at a year that names it ("Proceedings of the 2021 Conference ...",
 # "NAACL HLT 2010 Workshop on ...")
@@ -1220,7 +1223,7 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
         pages = match.groupdict().get("pages")
         break
     if pages is None:
-        found = _PAGES_RE.search(numbers)
+        found = _PAGES_RE.search(numbers) or _LAST_RANGE_RE.search(numbers)  # AMS: "283 (1998), no. 1-3, 115–150"
         if found:
             pages = found.group("pages")
     if pages:

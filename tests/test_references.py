@@ -59,6 +59,19 @@ def _body_page(page: pymupdf.Page, title: str, number: int) -> None:
         y += 14
 
 
+def _references_page(doc: pymupdf.Document, title: str) -> pymupdf.Page:
+    """A body page of a paper titled `title`, then a page headed "References" (entries may start at y = 100)."""
+    _body_page(doc.new_page(), title, 1)
+    page = doc.new_page()
+    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    return page
+
+
+def _titles_and_years(works: list) -> list[tuple[str | None, int | None]]:
+    """(title, year) of each parsed Reference, or of each tuple of WORKS."""
+    return [(work[1], work[3]) if isinstance(work, tuple) else (work.title, work.year) for work in works]
+
+
 def numbered_two_column_pdf(path: Path, title: str, entries: list[str], *, appendix: bool = True) -> Path:
     """Two body pages, then a two-column reference list that runs over a column and a page break, with running
     heads and page numbers, then an appendix that must not be read as references."""
@@ -460,16 +473,12 @@ def test_author_year_list_with_hanging_indents(tmp_path: Path) -> None:
         for index, line in enumerate(_wrap(entry, 60)):
             page.insert_text((72 + (0 if index == 0 else 14), y), line, fontsize=9)
             y += 12
-    references = read_references(_save(doc, tmp_path / "apa.pdf"))
-    assert [reference.title for reference in references] == [work[1] for work in WORKS]
-    assert [reference.year for reference in references] == [work[3] for work in WORKS]
+    assert _titles_and_years(read_references(_save(doc, tmp_path / "apa.pdf"))) == _titles_and_years(WORKS)
 
 
 def test_an_ornament_between_columns_does_not_cut_an_entry(tmp_path: Path) -> None:
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper with an ornament", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper with an ornament")
     y = 100
     for number, work in enumerate(WORKS[:6], start=1):
         for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
@@ -493,9 +502,7 @@ def test_a_line_in_italics_at_the_foot_of_a_page_stays_in_its_entry(tmp_path: Pa
     """A line set in italics near the page's foot is an entry's line when it runs on from the line above; an
     italic running foot, standing apart, is left out."""
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper whose last entry runs into the foot of the page", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper whose last entry runs into the foot of the page")
     y = 100
     for number, work in enumerate(WORKS[:7], start=1):
         for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
@@ -540,9 +547,7 @@ def test_a_small_heading_over_a_numbered_list_and_a_title_that_ends_in_a_heading
 
 def test_prose_on_the_page_after_a_numbered_list_is_no_part_of_its_last_entry(tmp_path: Path) -> None:
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper whose reference list is followed by more text", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper whose reference list is followed by more text")
     y = 100
     for number, work in enumerate(WORKS, start=1):
         page.insert_text((60, y), f"[{number}] {vancouver(work)}", fontsize=8)
@@ -560,25 +565,19 @@ def test_prose_on_the_page_after_a_numbered_list_is_no_part_of_its_last_entry(tm
 def test_an_author_year_list_without_indents_or_gaps(tmp_path: Path) -> None:
     """Every row flush left and evenly spaced: an entry starts with a name where the row before ended one."""
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper whose reference list has no indents", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper whose reference list has no indents")
     y = 100
     for authors, title, venue, year, volume, pages in WORKS:
         names = ", ".join(f"{name.split()[0]}, {name.split()[1]}." for name in authors.split(", "))
         for line in (f"{names} ({year})", f"{title}. {venue}", f"{volume}, {pages}"):
             page.insert_text((60, y), line, fontsize=8)
             y += 9
-    references = read_references(_save(doc, tmp_path / "no-indents.pdf"))
-    assert [reference.year for reference in references] == [work[3] for work in WORKS]
-    assert [reference.title for reference in references] == [work[1] for work in WORKS]
+    assert _titles_and_years(read_references(_save(doc, tmp_path / "no-indents.pdf"))) == _titles_and_years(WORKS)
 
 
 def test_a_lettered_appendix_heading_ends_the_list(tmp_path: Path) -> None:
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper with a lettered appendix after its references", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper with a lettered appendix after its references")
     y = 100
     for work in WORKS:
         page.insert_text((60, y), vancouver(work), fontsize=8)
@@ -593,9 +592,7 @@ def test_a_lettered_appendix_heading_ends_the_list(tmp_path: Path) -> None:
 
 def test_a_supplementary_table_ends_the_list(tmp_path: Path) -> None:
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper with a supplementary table after its references", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper with a supplementary table after its references")
     y = 100
     for work in WORKS:
         page.insert_text((60, y), vancouver(work), fontsize=8)
@@ -613,9 +610,7 @@ def test_a_supplementary_table_ends_the_list(tmp_path: Path) -> None:
 def test_names_in_small_capitals_open_their_entries(tmp_path: Path) -> None:
     """Authors set in small capitals come in a smaller type than the rest of the entry; their row is no footnote."""
     doc = pymupdf.open()
-    _body_page(doc.new_page(), "A paper whose references set names in small capitals", 1)
-    page = doc.new_page()
-    page.insert_text((60, 80), "References", fontsize=12, fontname="hebo")
+    page = _references_page(doc, "A paper whose references set names in small capitals")
     y = 100
     for number, (authors, title, venue, year, volume, pages) in enumerate(WORKS, start=1):
         page.insert_text((60, y), f"[{number}] {authors.upper()}, AND OTHERS.", fontsize=6)

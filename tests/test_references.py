@@ -247,6 +247,10 @@ Kapoor, A., Burleson, W., Picard, R., W., 2007. Automatic prediction of frustrat
     -> Kapoor, A; Burleson, W; Picard, R. W | Automatic prediction of frustration
 Microsoft Corporation, Windows XP Professional Resource Kit, 2001.
     -> Microsoft Corporation | Windows XP Professional Resource Kit
+M. Daniel, Medicinal Plants: Chemistry and Properties, Science Publishers, 2006.
+    -> Daniel, M. | Medicinal Plants: Chemistry and Properties
+Michael Collins, Brian Roark: Incremental parsing. In Proceedings of ACL, pages 111–118.
+    -> Collins, Michael; Roark, Brian | Incremental parsing
 """
 
 

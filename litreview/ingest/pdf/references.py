@@ -865,12 +865,16 @@ _AUTHOR_END_RE = re.compile(rf"(?=[.:,;\s(“\"])(?=[.:]\s|[,;]\s|[,;]?\s*[(“\
 _LEADING_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]{{4,}}([.:])\s+")
 
 
+_WRITTEN_OUT_RE = re.compile(rf"{_UP}[{_LOWER}]+(?:\s+{_UP}[{_LOWER}]+)+")  # "Medicinal Plants", no initial
+
+
 def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str], str, int | None]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest, the pattern that
     read the first name). Where the longest list differs in style from the `usual_style` of the entries before,
     the longest that keeps to it is taken: "Franz C. Genetics." among "Surname AB" names is "Franz C" and a title."""
     best: tuple[list[str], int, int] | None = None
     in_style: tuple[list[str], int, int] | None = None
+    one_name: tuple[list[str], int, int] | None = None
     styles: list[int] = []
     for end in map(re.Match.start, _AUTHOR_END_RE.finditer(text, 0, AUTHOR_LIST_CHARS)):
         prefix = text[: end + 1] if text[end] == "." else text[:end]
@@ -885,6 +889,8 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
             best = (names, end, styles[0])  # type: ignore[assignment]
             if styles[0] == usual_style:
                 in_style = best
+            if len(names) == 1:
+                one_name = best
     if best is None:
         return [], text, None
     if in_style is not None and best[2] != usual_style and len(best[0]) == len(in_style[0]) == 1:
@@ -894,6 +900,12 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
         after = rest[word.end() :] if word else ""
         if word and (word.group(1) == ":" or _IN_RE.match(after) or _VENUE_NEXT_RE.match(after)):
             best = in_style
+    if one_name is not None and len(best[0]) == 2 and text[best[1] : best[1] + 1] == ":":
+        # "M. Daniel, Medicinal Plants: Chemistry and Properties": words written out before a colon are a title
+        # (after a first author with initials: "Michael Collins, Brian Roark: Title" are two authors)
+        second = text[one_name[1] : best[1]].strip(" ,.")
+        if _WRITTEN_OUT_RE.fullmatch(second) and _INITIAL_NEXT_RE.search(text, 0, one_name[1]):
+            best = one_name
     names, end, style = best
     rest = text[end:]
     rest = rest.lstrip(".:,; \t\n\r\f\v")

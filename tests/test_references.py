@@ -251,6 +251,10 @@ M. Daniel, Medicinal Plants: Chemistry and Properties, Science Publishers, 2006.
     -> Daniel, M. | Medicinal Plants: Chemistry and Properties
 Michael Collins, Brian Roark: Incremental parsing. In Proceedings of ACL, pages 111–118.
     -> Collins, Michael; Roark, Brian | Incremental parsing
+G. Golub, C.F. Van Loan, Matrix Computations, Johns Hopkins University Press, 1989.
+    -> Golub, G.; Van Loan, C.F. | Matrix Computations
+N. Negroponte, Being Digital. New York: Alfred A. Knopf, 1995.
+    -> Negroponte, N. | Being Digital
 """
 
 

@@ -874,7 +874,7 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
     the longest that keeps to it is taken: "Franz C. Genetics." among "Surname AB" names is "Franz C" and a title."""
     best: tuple[list[str], int, int] | None = None
     in_style: tuple[list[str], int, int] | None = None
-    one_name: tuple[list[str], int, int] | None = None
+    by_count: dict[int, tuple[list[str], int, int]] = {}  # the longest list read of each length
     styles: list[int] = []
     for end in map(re.Match.start, _AUTHOR_END_RE.finditer(text, 0, AUTHOR_LIST_CHARS)):
         prefix = text[: end + 1] if text[end] == "." else text[:end]
@@ -889,8 +889,7 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
             best = (names, end, styles[0])  # type: ignore[assignment]
             if styles[0] == usual_style:
                 in_style = best
-            if len(names) == 1:
-                one_name = best
+            by_count[len(names)] = best
     if best is None:
         return [], text, None
     if in_style is not None and best[2] != usual_style and len(best[0]) == len(in_style[0]) == 1:
@@ -900,12 +899,16 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
         after = rest[word.end() :] if word else ""
         if word and (word.group(1) == ":" or _IN_RE.match(after) or _VENUE_NEXT_RE.match(after)):
             best = in_style
-    if one_name is not None and len(best[0]) == 2 and text[best[1] : best[1] + 1] == ":":
-        # "M. Daniel, Medicinal Plants: Chemistry and Properties": words written out before a colon are a title
-        # (after a first author with initials: "Michael Collins, Brian Roark: Title" are two authors)
-        second = text[one_name[1] : best[1]].strip(" ,.")
-        if _WRITTEN_OUT_RE.fullmatch(second) and _INITIAL_NEXT_RE.search(text, 0, one_name[1]):
-            best = one_name
+    shorter = by_count.get(len(best[0]) - 1)
+    if shorter is not None and not _CONJUNCTION_WORD_RE.search(text, 0, best[1]):
+        # "M. Daniel, Medicinal Plants: Chemistry ...", "F.R.K. Chung, Spectral Graph Theory, AMS Press": after authors
+        # with initials only, words written out and no "and" before them are the title ("Michael Collins, Brian
+        # Roark: Title" and "Jack W. Rae, ..., Daniel Toyama" are authors)
+        last = text[shorter[1] : best[1]].strip(" ,.")
+        if _WRITTEN_OUT_RE.fullmatch(last) and all(
+            _INITIALS_ONLY_RE.match(name.split(", ", 1)[-1].strip(" .")) for name in shorter[0]
+        ):
+            best = shorter
     names, end, style = best
     rest = text[end:]
     rest = rest.lstrip(".:,; \t\n\r\f\v")

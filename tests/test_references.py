@@ -255,6 +255,8 @@ G. Golub, C.F. Van Loan, Matrix Computations, Johns Hopkins University Press, 19
     -> Golub, G.; Van Loan, C.F. | Matrix Computations
 N. Negroponte, Being Digital. New York: Alfred A. Knopf, 1995.
     -> Negroponte, N. | Being Digital
+I. Asimov, The Bicentennial Man and Other Stories. Garden City, NY: Doubleday, 1976.
+    -> Asimov, I. | The Bicentennial Man and Other Stories
 """
 
 

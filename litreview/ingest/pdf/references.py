@@ -780,7 +780,8 @@ def _split_names(text: str, styles_out: list[int] | None = None) -> list[str] | 
             result.append(name)  # a one-word name in a semicolon list ("Ahmed, S.; Saifullah; Ahmad, M.")
             styles.append(styles[-1])
             continue
-        parsed = _parse_name(name)
+        # after a name, "The ..." opens a title: "I. Asimov, The Bicentennial Man and Other Stories"
+        parsed = None if index and name.startswith(("The ", "THE ")) else _parse_name(name)
         if parsed is None:
             if last and (_SURNAMES_RE.fullmatch(name) or _INITIALS_ONLY_RE.match(name)):
                 return _INCOMPLETE

@@ -170,9 +170,9 @@ def _rows(pages: list[Page]) -> list[_Row]:
         for index, row in enumerate(page_rows):
             row.margin = row.y1 < top or row.y0 > bottom
             above = page_rows[index - 1] if index else None
-            if above is not None and above.margin and above.y1 < top and above.column == row.column:
+            if above is not None and above.margin and above.y1 < top:
                 # a running head's second line: "Paper Plain: Making Medical Research Papers ..." / "Processing 31"
-                row.margin = row.margin or (abs(above.size - row.size) < 0.5 and 0 < row.y0 - above.y0 < 1.6 * row.size)
+                row.margin = row.margin or (abs(above.size - row.size) < 0.5 and _line_below(above, row, row.size))
         rows.extend(page_rows)
     return rows
 
@@ -242,13 +242,17 @@ def _small_capitals(text: str) -> bool:
     return len(letters) >= 8 and sum(map(str.isupper, letters)) >= 0.7 * len(letters)
 
 
+def _line_below(upper: _Row, lower: _Row, size: float) -> bool:
+    """Whether `lower` is the row one line's spacing (in type of `size`) under `upper`, in the same column."""
+    return (upper.page, upper.column) == (lower.page, lower.column) and 0 < lower.y0 - upper.y0 < 1.6 * size
+
+
 def _continues(upper: _Row, row: _Row) -> bool:
     """Whether `row` goes on with the sentence of the row right above it, in its type: the last line of a title
     ("... a systematic review of the" / "literature"), no heading."""
     return (
-        (upper.page, upper.column) == (row.page, row.column)
-        and abs(upper.size - row.size) < 0.5
-        and 0 < row.y0 - upper.y0 < 1.6 * row.size
+        abs(upper.size - row.size) < 0.5
+        and _line_below(upper, row, row.size)
         and upper.text[-1:].isalpha()
         and upper.text[-1:].islower()
     )
@@ -367,9 +371,7 @@ def _runs_on(rows: list[_Row], index: int, size: float) -> bool:
     if index + 1 < len(rows):
         neighbours.append((row, rows[index + 1]))
     return any(
-        (upper.page, upper.column) == (lower.page, lower.column)
-        and 0 < lower.y0 - upper.y0 < 1.6 * size
-        and abs((upper if lower is row else lower).size - size) < 0.5
+        _line_below(upper, lower, size) and abs((upper if lower is row else lower).size - size) < 0.5
         for upper, lower in neighbours
     )
 
@@ -898,7 +900,7 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
         rest = text[in_style[1] :].lstrip(".:,; ")
         word = _LEADING_WORD_RE.match(rest)
         after = rest[word.end() :] if word else ""
-        if word and (word.group(1) == ":" or _IN_RE.match(after) or _VENUE_NEXT_RE.match(after)):
+        if word and (word.group(1) == ":" or _venue_next(after)):
             best = in_style
     shorter = by_count.get(len(best[0]) - 1)
     if shorter is not None and not _CONJUNCTION_WORD_RE.search(text, 0, best[1]):
@@ -975,6 +977,11 @@ _INITIAL_NEXT_RE = re.compile(rf"{_UP}\.")
 _SPECIES_RE = re.compile(rf"{_UP}[{_LOWER}]+\s+[{_LOWER}]{{3,}}\s+(?:\(\w+\.?\)\s+)?(?:{_UP}\.\s?)?{_UP}[{_LETTER}]*$")
 
 
+def _venue_next(text: str) -> bool:
+    """Whether `text` opens with a venue and its numbers ("J Soc Policy 1987;16", "Nous, 25") or a book's "In"."""
+    return bool(_IN_RE.match(text) or _VENUE_NEXT_RE.match(text))
+
+
 def _title_end(text: str, one_word: bool = False) -> int:
     """Where the title at the start of `text` ends (index of its closing punctuation); `one_word`: the title may be
     a single word (the authors before it were read, and not cut short at a comma, where more names may follow)."""
@@ -1004,7 +1011,7 @@ def _title_end(text: str, one_word: bool = False) -> int:
             continue
         if len(before.split()) < 2 and after and not (
             one_word and _ONE_WORD_TITLE_RE.fullmatch(before) and not _INITIAL_NEXT_RE.match(after)
-            and (_IN_RE.match(after) or _VENUE_NEXT_RE.match(after))
+            and _venue_next(after)
         ):
             continue  # one word is a title only before its venue: "Teamwork. Nous, 25"; not "Obesity. A global ...",
             # nor a journal's abbreviation ("Astrophys. J. 455")

@@ -67,6 +67,24 @@ def _references_page(doc: pymupdf.Document, title: str) -> pymupdf.Page:
     return page
 
 
+def _write_entries(page: pymupdf.Page, entries: list[str], *, x: float = 60, y: float = 100) -> float:
+    """Each entry wrapped at 52 characters in 8 pt, its later rows indented (a hanging indent); where the next row
+    would go."""
+    for entry in entries:
+        for index, line in enumerate(_wrap(entry, 52)):
+            page.insert_text((x + (0 if index == 0 else 12), y), line, fontsize=8)
+            y += 11
+    return y
+
+
+def _write_rows(page: pymupdf.Page, rows: list[str], y: float = 100) -> float:
+    """One row each, flush left in 8 pt from `y` down; where the next row would go."""
+    for row in rows:
+        page.insert_text((60, y), row, fontsize=8)
+        y += 11
+    return y
+
+
 def _titles_and_years(works: list) -> list[tuple[str | None, int | None]]:
     """(title, year) of each parsed Reference, or of each tuple of WORKS."""
     return [(work[1], work[3]) if isinstance(work, tuple) else (work.title, work.year) for work in works]
@@ -489,20 +507,12 @@ def test_author_year_list_with_hanging_indents(tmp_path: Path) -> None:
 def test_an_ornament_between_columns_does_not_cut_an_entry(tmp_path: Path) -> None:
     doc = pymupdf.open()
     page = _references_page(doc, "A paper with an ornament")
-    y = 100
-    for number, work in enumerate(WORKS[:6], start=1):
-        for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
-            page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=8)
-            y += 11
+    y = _write_entries(page, [f"{number}. {vancouver(work)}" for number, work in enumerate(WORKS[:6], start=1)])
     page.insert_text((60, y), "7. Ivanova T. Bleeding complications of", fontsize=8)
     page.insert_text((150, y + 30), "********", fontsize=18)  # the journal's ornament closes the column
     page.insert_text((322, 80), "anticoagulation in the elderly. Blood 2008;112:2001-2008.", fontsize=8)
-    y = 91
-    for number in range(8, 16):
-        for index, line in enumerate(_wrap(f"{number}. Author{number} A. A study of topic {number} in the "
-                                           f"library. J Tests {2000 + number};{number}:1-9.", 52)):
-            page.insert_text((310 + (0 if index == 0 else 12), y), line, fontsize=8)
-            y += 11
+    _write_entries(page, [f"{number}. Author{number} A. A study of topic {number} in the library. J Tests "
+                          f"{2000 + number};{number}:1-9." for number in range(8, 16)], x=310, y=91)
     references = read_references(_save(doc, tmp_path / "ornament.pdf"))
     assert references[6].title == "Bleeding complications of anticoagulation in the elderly"
     assert references[6].year == 2008
@@ -513,11 +523,7 @@ def test_a_line_in_italics_at_the_foot_of_a_page_stays_in_its_entry(tmp_path: Pa
     italic running foot, standing apart, is left out."""
     doc = pymupdf.open()
     page = _references_page(doc, "A paper whose last entry runs into the foot of the page")
-    y = 100
-    for number, work in enumerate(WORKS[:7], start=1):
-        for index, line in enumerate(_wrap(f"{number}. {vancouver(work)}", 52)):
-            page.insert_text((60 + (0 if index == 0 else 12), y), line, fontsize=8)
-            y += 11
+    _write_entries(page, [f"{number}. {vancouver(work)}" for number, work in enumerate(WORKS[:7], start=1)])
     for y, text, font in ((760, "8. Murphy D, Chen L. Ultrasound screening of the", "tiro"),
                           (771, "lower limbs in Trauma Surgery and Acute Care", "tiit"),
                           (782, "Open 2003;186:400-405.", "tiro")):
@@ -558,10 +564,7 @@ def test_a_small_heading_over_a_numbered_list_and_a_title_that_ends_in_a_heading
 def test_prose_on_the_page_after_a_numbered_list_is_no_part_of_its_last_entry(tmp_path: Path) -> None:
     doc = pymupdf.open()
     page = _references_page(doc, "A paper whose reference list is followed by more text")
-    y = 100
-    for number, work in enumerate(WORKS, start=1):
-        page.insert_text((60, y), f"[{number}] {vancouver(work)}", fontsize=8)
-        y += 11
+    _write_rows(page, [f"[{number}] {vancouver(work)}" for number, work in enumerate(WORKS, start=1)])
     page = doc.new_page()
     y = 80
     for _ in range(30):
@@ -588,10 +591,7 @@ def test_an_author_year_list_without_indents_or_gaps(tmp_path: Path) -> None:
 def test_a_lettered_appendix_heading_ends_the_list(tmp_path: Path) -> None:
     doc = pymupdf.open()
     page = _references_page(doc, "A paper with a lettered appendix after its references")
-    y = 100
-    for work in WORKS:
-        page.insert_text((60, y), vancouver(work), fontsize=8)
-        y += 11
+    y = _write_rows(page, [vancouver(work) for work in WORKS])
     page.insert_text((60, y + 20), "A. Partitioned and unpartitioned algorithms", fontsize=12, fontname="hebo")
     page = doc.new_page()
     page.insert_text((60, 80), "Okafor C, Tanaka Y (2010) showed that the devices work in most patients.", fontsize=8)
@@ -603,10 +603,7 @@ def test_a_lettered_appendix_heading_ends_the_list(tmp_path: Path) -> None:
 def test_a_supplementary_table_ends_the_list(tmp_path: Path) -> None:
     doc = pymupdf.open()
     page = _references_page(doc, "A paper with a supplementary table after its references")
-    y = 100
-    for work in WORKS:
-        page.insert_text((60, y), vancouver(work), fontsize=8)
-        y += 11
+    y = _write_rows(page, [vancouver(work) for work in WORKS])
     label = "Table S2. "  # the caption's label in bold, run in
     page.insert_text((60, y + 20), label, fontsize=8, fontname="hebo")
     page.insert_text((60 + pymupdf.get_text_length(label, "hebo", 8), y + 20),

@@ -379,6 +379,9 @@ def test_an_entry_key_of_any_kind_is_no_part_of_the_authors(raw: str, surname: s
          ["Gale, David", "Shapley, Lloyd S."], "College Admissions and the Stability of Marriage"),
         # a translated title in brackets is no entry key
         ("[Treatment of acute otitis media]. Lakartidningen. 2000;97:1-5.", [], "[Treatment of acute otitis media]"),
+        # a list's "same authors" dash read as nothing: the title and its journal's numbers are no organisation
+        (", Singly generated planar algebras of small dimension. II, Adv. Math. 175 (2003), no. 2, 297–318.", [],
+         "Singly generated planar algebras of small dimension"),
     ],
 )
 def test_what_is_no_author_stays_out_of_the_authors(raw: str, authors: list[str], title: str | None) -> None:
@@ -413,13 +416,55 @@ def test_an_entry_keeps_to_the_name_style_of_its_list() -> None:
         ("Cohen, P. R., & Levesque, H. J. (1991). Teamwork. Nous, 25, 487-512.", "Teamwork"),
         ("Perlin, K. Hypertexture. Computer Graphics 23, 3 (July 1989), 253-262.", "Hypertexture"),
         # a journal's abbreviation is no title; a name that may still belong to the authors neither
-        ("Riess A G, 2007 Astrophys. J. 659 98", "Astrophys. J"),
+        ("Riess A G, 2007 Astrophys. J. 659 98", None),
         ("Pradeep T, Anshup. Noble metal nanoparticles for water purification. Thin Solid Films 2009;517:6441-78.",
          "Anshup. Noble metal nanoparticles for water purification"),
     ],
 )
 def test_a_title_of_one_word(raw: str, title: str) -> None:
     assert parse_reference(raw).title == title
+
+
+@pytest.mark.parametrize(
+    ("raw", "authors", "venue", "volume", "issue", "pages", "year"),
+    [
+        ("[1] A. G. Riess et al., Astron. J. 116, 1009 (1998).", ["Riess, A. G."], "Astron. J", "116", None, "1009",
+         1998),
+        ("E. Witten, Nucl. Phys. B 443, 85 (1995), arXiv:hep-th/9503124.", ["Witten, E."], "Nucl. Phys. B", "443",
+         None, "85", 1995),
+        ("Kroupa P., 2001, MNRAS, 322, 231", ["Kroupa, P"], "MNRAS", "322", None, "231", 2001),
+        ("Springel V., et al., 2005, Nature, 435, 629", ["Springel, V"], "Nature", "435", None, "629", 2005),
+        ("Perlmutter S et al, 1997 Astrophys. J. 483 565 [SPIRES]", ["Perlmutter, S"], "Astrophys. J", "483", None,
+         "565", 1997),
+        ("George, M., Venkataraman, P.R and Pandalai, K.M.J. Sci. Industr. Res. 6B (3), 42-46 (1947).",
+         ["George, M", "Venkataraman, P.R", "Pandalai, K.M.J"], "Sci. Industr. Res", "6B", "3", "42-46", 1947),
+        ("Planck Collaboration, Astron. Astrophys. 641, A6 (2020).", ["Planck Collaboration"], "Astron. Astrophys",
+         "641", None, "A6", 2020),
+    ],
+)
+def test_a_reference_without_a_title_has_its_journal_volume_and_page(raw, authors, venue, volume, issue, pages,
+                                                                      year) -> None:
+    reference = parse_reference(raw)
+    assert list(reference.authors) == authors
+    assert reference.title is None
+    assert (reference.venue, reference.volume, reference.issue, reference.pages, reference.year) == (
+        venue, volume, issue, pages, year)
+
+
+@pytest.mark.parametrize(
+    ("raw", "title", "venue"),
+    [
+        ("M. Richardson and P. Domingos. 2006. Markov Logic Networks. Machine Learning, 62(1-2):107–136.",
+         "Markov Logic Networks", "Machine Learning"),
+        ("Grosz, B. (1996). Collaborative Systems. AI Magazine, 2(17), 67-85.", "Collaborative Systems",
+         "AI Magazine"),
+        ("Smith J, Jones K. Deep Learning 5, 3 (2001).", "Deep Learning", None),
+    ],
+)
+def test_a_title_in_capitals_before_its_journal_stays_a_title(raw: str, title: str, venue: str | None) -> None:
+    reference = parse_reference(raw)
+    assert reference.title is not None and reference.title.startswith(title)
+    assert reference.venue == venue
 
 
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:

@@ -689,7 +689,7 @@ _ORGANISATION_RE = re.compile(
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
     r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto|secretar(?:ia|iat)"
     r"|centers|centres|organizaci[oó]n|organiza[cç][aã]o|secretar[ií]a|consejo|conselho|federaci[oó]n|federa[cç][aã]o"
-    r"|comisi[oó]n|comiss[aã]o|union|inc|ltd|corporation|company)\b",
+    r"|comisi[oó]n|comiss[aã]o|union|inc|ltd|corporation|company|collaborations?)\b",
     re.IGNORECASE,
 )
 _SUFFIXES = ("Jr", "Sr", "Jnr", "II", "III", "IV", "Filho", "Neto")  # a cheap test: a suffix may end the name
@@ -1095,6 +1095,35 @@ _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGN
 
 _SPACED_HYPHEN_RE = re.compile(rf"(?<=[{_LETTER}]{{2}})- (?={_UP}[{_LOWER}])")
 _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*")
+# A reference without a title, as physics and astronomy write them: an abbreviated journal, its volume and first
+# page, maybe the year ("Astrophys. J. 517, 565 (1999)", "Phys. Rev. D 53, 2236", "MNRAS, 322, 231", "Astrophys. J.
+# 483 565", "Sci. Ind. Res. 12B : 540 – 542"). The journal's words are abbreviations ("Phys."), acronyms ("MNRAS",
+# "PhRvL", "A&A"), single capitals ("D") or capitalised words; written-out words alone ("Deep Learning") are no such
+# journal, except one before commas ("Nature, 435, 629"); a long word's full stop before a word without one ends a
+# title ("Teamwork. Nous, 25"), where an abbreviation's comes before another ("Astrophys. J.", "Class. Quantum").
+_JOURNAL_WORD = rf"(?:{_UP}[{_LOWER}]{{0,12}}\.|{_UP}[{_LOWER}]*[{_UPPER}&][{_LETTER}&]*|{_UP}[{_LOWER}]*|of|and|&)"
+_TITLELESS_RE = re.compile(
+    rf"^(?P<venue>{_JOURNAL_WORD}(?:\s+{_JOURNAL_WORD}){{0,6}})(?P<comma>,)?\s+"
+    rf"(?P<vol>[A-Z]?\d{{1,5}}[A-Z]?)(?:\s*\((?P<iss>[\w/–-]{{1,10}})\))?(?:\s*[,:]\s*|\s+)"
+    rf"(?P<pages>[A-Z]?\d+(?:\s*[-–—]\s*[A-Z]?\d+)?)(?=\s*(?:\(\s*{_YEAR}[a-z]?\s*\)|[.,;\[]|$))"
+)
+_WRITTEN_OUT_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]+|of|and|&")
+
+
+def _titleless(rest: str) -> re.Match[str] | None:
+    """The journal, volume and pages of an entry's `rest` after its authors when it has no title."""
+    match = _TITLELESS_RE.match(rest)
+    if match is None:
+        return None
+    words = match.group("venue").split()
+    if all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words) and not (len(words) == 1 and match.group("comma")):
+        return None
+    for word, following in zip(words, words[1:], strict=False):
+        if word.endswith(".") and len(word) > 6 and not following.endswith("."):
+            return None  # a title's last word, then its journal: "Markov Logic Networks. Machine Learning, 62"
+    return match
+
+
 _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
 
 
@@ -1144,10 +1173,13 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
     if not authors:
         # An organisation as author, known by the year that follows it: "IARC. (1999). Title ..."
         org = _ORGANISATION_YEAR_RE.match(rest)
-        if org and not re.search(r"[“\"]", org.group(1)):
+        if org and not re.search(r"[“\"\d]", org.group(1)):  # "Planck Collaboration, Astron. Astrophys. 641 (2020)"
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
         else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”", "Brasil. Ministério"
             names, end = _organisation(rest)
+            head, comma, tail = rest.partition(", ")
+            if not names and comma and _ORGANISATION_RE.search(head) and _titleless(tail):
+                names, end = [head], len(head) + len(comma)  # "Planck Collaboration, Astron. Astrophys. 641, A6"
             if names:
                 authors, rest = names, rest[end:]
     if authors and year is None and year_match:
@@ -1156,7 +1188,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
     title: str | None = None
     after = rest
     quoted = _QUOTED_TITLE_RE.match(rest)
-    if quoted:
+    titleless = _titleless(rest) if authors else None
+    if titleless:
+        after = rest[titleless.end() :]
+    elif quoted:
         title, after = quoted.group(1), rest[quoted.end() :]
     elif rest:
         end = _title_end(rest, one_word_title)
@@ -1167,7 +1202,12 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
             title = _TRAILING_YEAR_RE.sub("", title).strip(" .,;:")  # "Windows XP Resource Kit, 2001."
         if re.match(r"^In(?::|\s+(?:Proc|Proceedings|[A-Z][a-z]+,?\s+[A-Z]{1,2}[,.\s]))", title) or len(title) < 3:
             after, title = rest, None
-    venue, volume, issue, pages = _venue_and_numbers(after, italics)
+    if titleless:
+        venue, volume, issue, pages = titleless.group("venue", "vol", "iss", "pages")
+        venue = venue.rstrip(".")
+        pages = re.sub(r"\s*[-–—]+\s*", "-", pages)
+    else:
+        venue, volume, issue, pages = _venue_and_numbers(after, italics)
     if year is None:
         year = _first_year(after) or _first_year(body)
     fields_found = sum(bool(value) for value in (authors, title, venue, year))

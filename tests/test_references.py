@@ -434,6 +434,7 @@ def test_a_title_of_one_word(raw: str, title: str) -> None:
          None, "85", 1995),
         ("Kroupa P., 2001, MNRAS, 322, 231", ["Kroupa, P"], "MNRAS", "322", None, "231", 2001),
         ("Springel V., et al., 2005, Nature, 435, 629", ["Springel, V"], "Nature", "435", None, "629", 2005),
+        ("Ellis G F R, 2008 Nature 452 158 [SPIRES]", ["Ellis, G F R"], "Nature", "452", None, "158", 2008),
         ("Perlmutter S et al, 1997 Astrophys. J. 483 565 [SPIRES]", ["Perlmutter, S"], "Astrophys. J", "483", None,
          "565", 1997),
         ("George, M., Venkataraman, P.R and Pandalai, K.M.J. Sci. Industr. Res. 6B (3), 42-46 (1947).",
@@ -968,3 +969,29 @@ def test_a_page_is_laid_out_for_every_reference_heading(heading):
     from litreview.ingest.pdf.references import HEADING_RE, _holds_heading_word
 
     assert HEADING_RE.match(heading) and _holds_heading_word(heading)
+
+
+def test_a_numbered_entry_that_lists_several_works_gives_each_its_reference(tmp_path: Path) -> None:
+    """The Institute of Physics' journals list several works under one number, a row each."""
+    doc = pymupdf.open()
+    page = _references_page(doc, "A paper whose numbered entries list several works")
+    rows = [
+        "[1] Perlmutter S et al, 1997 Astrophys. J. 483 565",
+        "Riess A G et al, 1998 Astron. J. 116 1009",
+        "Grøn Ø and Hervik S, 2007 Einstein's General Theory of Relativity (New York: Springer)",
+        "[2] Ellis G F R, Maartens R and MacCallum M A H, 2012 Relativistic Cosmology (Cambridge: Cambridge",
+        "University Press)",
+        "[3] Yoo C-M, Kai T and Nakao K-i, 2008 Prog. Theor. Phys. 120 937",
+        "[4] Wiltshire D L, 2007 New J. Phys. 9 377",
+    ]
+    y = 100
+    for row in rows:
+        page.insert_text((60 if row.startswith("[") else 75, y), row, fontsize=8)
+        y += 11
+    references = read_references(_save(doc, tmp_path / "several-works.pdf"))
+    assert [(reference.authors[0], reference.year) for reference in references] == [
+        ("Perlmutter, S", 1997), ("Riess, A G", 1998), ("Grøn, Ø", 2007), ("Ellis, G F R", 2012), ("Yoo, C-M", 2008),
+        ("Wiltshire, D L", 2007)]
+    assert "University Press" in references[3].raw
+    assert [(reference.venue, reference.volume, reference.pages) for reference in references[:2]] == [
+        ("Astrophys. J", "483", "565"), ("Astron. J", "116", "1009")]

@@ -435,7 +435,18 @@ def _split_numbered(rows: list[_Row]) -> list[list[_Row]] | None:
             expected = number + 1
         elif groups:
             groups[-1].append(row)
-    return [_without_runaway_tail(group, groups) for group in groups]
+    return [work for group in groups for work in _works(_without_runaway_tail(group, groups))]
+
+
+def _works(group: list[_Row]) -> list[list[_Row]]:
+    """One numbered entry's rows, a list for each work it lists (most list one)."""
+    works = [group[:1]]
+    for row in group[1:]:
+        if works[-1][-1].text.rstrip()[-1:] in "0123456789.)]" and _WORK_START_RE.match(_mend_accents(row.text)):
+            works.append([row])
+        else:
+            works[-1].append(row)
+    return works
 
 
 _PROSE_SENTENCE_END_RE = re.compile(rf"[{_LOWER}]{{3}}\.\s+{_UP}[{_LOWER}]")  # "... in this appendix. However"
@@ -655,6 +666,11 @@ _SURNAME_WORD = rf"(?:{_UP}[{_LETTER}'’`{_HYPHENS}]*[{_LETTER}]|{_UP}['’]{_U
 # "de" and "De" ("De Kok", "Da Silva"); a capital "E" or "Y" is an initial, not a particle
 _PARTICLE = rf"(?:(?i:{'|'.join(sorted((re.escape(p) for p in _PARTICLES if len(p) > 1), key=len, reverse=True))})|e|y)"
 _SURNAME = rf"(?:{_PARTICLE}\s+)*{_SURNAME_WORD}"
+# A work that opens a row of a numbered entry after a row that ended one, as the Institute of Physics' journals list
+# several works under one number: "[6] Dąbrowski M P and Hendry M A, 1998 Astrophys. J. 498 67 [SPIRES]" / "Célérier
+# M N, 2000 Astron. Astrophys. 353 63" / "Iguchi H, Nakamura T and Nakao K, 2002 Prog. Theor. Phys. 108 809"
+_IOP_NAME = rf"{_SURNAME}(?:\s+{_UP}(?:[a-z]|-{_UP}|-[a-z])?){{1,4}}"  # "Ellis G F R", "Khosravi Sh", "Yoo C-M"
+_WORK_START_RE = re.compile(rf"^{_IOP_NAME}(?:(?:,|\s+and)\s+{_IOP_NAME})*(?:\s+et\s+al)?,\s+{_YEAR}[a-z]?\b")
 # A given name: "Michael", and the East Asian "Shin'ichi", "Wen-tau", "Te-yuan", whose syllable after a hyphen ends
 # in a vowel or n, as no English compound that opens a title does ("Multi-task", "Few-shot", "Real-time"; "Built-in")
 _GIVEN_WORD = (rf"{_UP}[{_LOWER}]+(?:['’][a-z]{{2,4}}\b"
@@ -1099,8 +1115,9 @@ _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YE
 # page, maybe the year ("Astrophys. J. 517, 565 (1999)", "Phys. Rev. D 53, 2236", "MNRAS, 322, 231", "Astrophys. J.
 # 483 565", "Sci. Ind. Res. 12B : 540 – 542"). The journal's words are abbreviations ("Phys."), acronyms ("MNRAS",
 # "PhRvL", "A&A"), single capitals ("D") or capitalised words; written-out words alone ("Deep Learning") are no such
-# journal, except one before commas ("Nature, 435, 629"); a long word's full stop before a word without one ends a
-# title ("Teamwork. Nous, 25"), where an abbreviation's comes before another ("Astrophys. J.", "Class. Quantum").
+# journal, except a single one ("Nature 452 158", "Nature, 435, 629"); a long word's full stop before a word without
+# one ends a title ("Teamwork. Nous, 25"), where an abbreviation's comes before another ("Astrophys. J.", "Class.
+# Quantum").
 _JOURNAL_WORD = rf"(?:{_UP}[{_LOWER}]{{0,12}}\.|{_UP}[{_LOWER}]*[{_UPPER}&][{_LETTER}&]*|{_UP}[{_LOWER}]*|of|and|&)"
 _TITLELESS_RE = re.compile(
     rf"^(?P<venue>{_JOURNAL_WORD}(?:\s+{_JOURNAL_WORD}){{0,6}})(?P<comma>,)?\s+"
@@ -1116,7 +1133,7 @@ def _titleless(rest: str) -> re.Match[str] | None:
     if match is None:
         return None
     words = match.group("venue").split()
-    if all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words) and not (len(words) == 1 and match.group("comma")):
+    if len(words) > 1 and all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words):
         return None
     for word, following in zip(words, words[1:], strict=False):
         if word.endswith(".") and len(word) > 6 and not following.endswith("."):

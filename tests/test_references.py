@@ -415,6 +415,7 @@ def test_an_entry_keeps_to_the_name_style_of_its_list() -> None:
     [
         ("Cohen, P. R., & Levesque, H. J. (1991). Teamwork. Nous, 25, 487-512.", "Teamwork"),
         ("Perlin, K. Hypertexture. Computer Graphics 23, 3 (July 1989), 253-262.", "Hypertexture"),
+        ("Smith, J. (2001). Gouts. Rheumatology, 12, 3-4.", "Gouts"),  # five letters, as the list-style choice takes
         # a journal's abbreviation is no title; a name that may still belong to the authors neither
         ("Riess A G, 2007 Astrophys. J. 659 98", None),
         ("Pradeep T, Anshup. Noble metal nanoparticles for water purification. Thin Solid Films 2009;517:6441-78.",

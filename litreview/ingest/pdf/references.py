@@ -881,7 +881,10 @@ AUTHOR_LIST_CHARS = 3000  # an author list runs at most this far into an entry (
 _AUTHOR_END_RE = re.compile(rf"(?=[.:,;\s(“\"])(?=[.:]\s|[,;]\s|[,;]?\s*[(“\"]|\.\s*$|[.,]?\s+{_YEAR}[a-z]?[.,:;)])")
 
 
-_LEADING_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]{{4,}}([.:])\s+")
+# A title of one word: "Townsend P. Deprivation. J Soc Policy ...", "Perlin, K. Hypertexture. Computer Graphics";
+# not a journal's abbreviation ("Astrophys. J. 483")
+_ONE_WORD_TITLE = rf"{_UP}[{_LOWER}]{{4,}}"
+_LEADING_WORD_RE = re.compile(rf"{_ONE_WORD_TITLE}([.:])\s+")
 
 
 _WRITTEN_OUT_RE = re.compile(rf"{_UP}[{_LOWER}]+(?:\s+{_UP}[{_LOWER}]+)+")  # "Medicinal Plants", no initial
@@ -985,9 +988,7 @@ _VENUE_NEXT_RE = re.compile(rf"(?:{_UP}[\w&\-]{{0,12}}\.?,?\s+){{1,6}}\(?(?:{_YE
 _PART_RE = re.compile(r"(?:Part\s*)?(?:[1-9]|X{0,2}(?:IX|IV|V?I{1,3}|V)|X{1,2})\.\s+\S")
 
 
-# A title of one word: "Townsend P. Deprivation. J Soc Policy ...", "Perlin, K. Hypertexture. Computer Graphics";
-# not a journal's abbreviation ("Astrophys. J. 483")
-_ONE_WORD_TITLE_RE = re.compile(rf"{_UP}[{_LOWER}]{{5,}}")
+_ONE_WORD_TITLE_RE = re.compile(_ONE_WORD_TITLE)
 _INITIAL_NEXT_RE = re.compile(rf"{_UP}\.")
 # A genus, its species and the authority that named it: "Echinophora platyloba DC", "Alstonia scholaris (Linn.) R. Br"
 _SPECIES_RE = re.compile(rf"{_UP}[{_LOWER}]+\s+[{_LOWER}]{{3,}}\s+(?:\(\w+\.?\)\s+)?(?:{_UP}\.\s?)?{_UP}[{_LETTER}]*$")
@@ -1115,9 +1116,9 @@ _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YE
 # page, maybe the year ("Astrophys. J. 517, 565 (1999)", "Phys. Rev. D 53, 2236", "MNRAS, 322, 231", "Astrophys. J.
 # 483 565", "Sci. Ind. Res. 12B : 540 – 542"). The journal's words are abbreviations ("Phys."), acronyms ("MNRAS",
 # "PhRvL", "A&A"), single capitals ("D") or capitalised words; written-out words alone ("Deep Learning") are no such
-# journal, except a single one ("Nature 452 158", "Nature, 435, 629"); a long word's full stop before a word without
-# one ends a title ("Teamwork. Nous, 25"), where an abbreviation's comes before another ("Astrophys. J.", "Class.
-# Quantum").
+# journal, except a single one ("Nature 452 158", "Nature, 435, 629"). A word's full stop ends a title where a word
+# without one follows and the word is long ("Teamwork. Nous, 25") or only written-out words follow ("Gouts.
+# Rheumatology"), not in "Astrophys. J.", "Class. Quantum Grav.", "Phys. Rev. D", "Proc. Natl. Acad. Sci. USA".
 _JOURNAL_WORD = rf"(?:{_UP}[{_LOWER}]{{0,12}}\.|{_UP}[{_LOWER}]*[{_UPPER}&][{_LETTER}&]*|{_UP}[{_LOWER}]*|of|and|&)"
 _TITLELESS_RE = re.compile(
     rf"^(?P<venue>{_JOURNAL_WORD}(?:\s+{_JOURNAL_WORD}){{0,6}})(?P<comma>,)?\s+"
@@ -1125,6 +1126,7 @@ _TITLELESS_RE = re.compile(
     rf"(?P<pages>[A-Z]?\d+(?:\s*[-–—]\s*[A-Z]?\d+)?)(?=\s*(?:\(\s*{_YEAR}[a-z]?\s*\)|[.,;\[]|$))"
 )
 _WRITTEN_OUT_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]+|of|and|&")
+_LONG_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]{{3,}}")  # not one shortened without a full stop ("Indian Med. Gaz")
 
 
 def _titleless(rest: str) -> re.Match[str] | None:
@@ -1135,8 +1137,11 @@ def _titleless(rest: str) -> re.Match[str] | None:
     words = match.group("venue").split()
     if len(words) > 1 and all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words):
         return None
-    for word, following in zip(words, words[1:], strict=False):
-        if word.endswith(".") and len(word) > 6 and not following.endswith("."):
+    for index, word in enumerate(words[:-1]):
+        after = words[index + 1 :]
+        if len(word) > 2 and word.endswith(".") and not after[0].endswith(".") and (
+            len(word) > 6 or all(_LONG_WORD_RE.fullmatch(other) for other in after)
+        ):
             return None  # a title's last word, then its journal: "Markov Logic Networks. Machine Learning, 62"
     return match
 

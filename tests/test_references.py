@@ -469,6 +469,23 @@ def test_a_title_in_capitals_before_its_journal_stays_a_title(raw: str, title: s
     assert reference.venue == venue
 
 
+@pytest.mark.parametrize(
+    ("raw", "authors", "title"),
+    [
+        ("Townsend P. Deprivation: a review of the evidence. J Soc Policy 1987;16:125-46.", ["Townsend, P"],
+         "Deprivation: a review of the evidence"),
+        # a list that goes on after "and", or after "et al.", keeps its names
+        ("Garcia-Aspeitia M. A., and Matos T. Scalar field dark matter. Phys. Rev. D 80, 5 (2009).",
+         ["Garcia-Aspeitia, M. A", "Matos, T"], "Scalar field dark matter"),
+        ("Marshall MJ, Beliaev AS, et al. c-Type cytochrome-dependent formation of U(IV) nanoparticles. PLoS Biol "
+         "2006;4:e268.", ["Marshall, MJ", "Beliaev, AS"], "c-Type cytochrome-dependent formation of U(IV) nanoparticles"),
+    ],
+)
+def test_no_name_is_read_that_leaves_a_title_in_lower_case(raw: str, authors: list[str], title: str | None) -> None:
+    reference = parse_reference(raw)
+    assert (list(reference.authors), reference.title) == (authors, title)
+
+
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:
     assert parse_reference("Koller and Friedman. Probabilistic Graphical Models. MIT Press, 2009.").authors == ()
 

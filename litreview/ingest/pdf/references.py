@@ -890,6 +890,14 @@ _LEADING_WORD_RE = re.compile(rf"{_ONE_WORD_TITLE}([.:])\s+")
 _WRITTEN_OUT_RE = re.compile(rf"{_UP}[{_LOWER}]+(?:\s+{_UP}[{_LOWER}]+)+")  # "Medicinal Plants", no initial
 
 
+_LOWER_WORD_RE = re.compile(rf"(?!(?:and|und|et|e|y)\b)[{_LOWER}]")  # not a word that joins more names
+
+
+def _after_names(text: str, end: int) -> str:
+    """What follows an author list that ends at `end`, without the punctuation that ended it."""
+    return text[end:].lstrip(".:,; \t\n\r\f\v")
+
+
 def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str], str, int | None]:
     """Split off the author list at the start of an entry: (names as "Surname, Given", the rest, the pattern that
     read the first name). Where the longest list differs in style from the `usual_style` of the entries before,
@@ -908,6 +916,10 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
                 break  # once a list was read, the first prefix that is no list ends it
             continue
         if names:
+            earlier = by_count.get(len(names))
+            if (earlier and _LOWER_WORD_RE.match(_after_names(text, end))
+                    and _after_names(text, earlier[1])[:1].isupper()):
+                continue  # "Townsend P. Deprivation: a review of ...", not "Deprivation, Townsend P." and "a review"
             best = (names, end, styles[0])  # type: ignore[assignment]
             if styles[0] == usual_style:
                 in_style = best
@@ -916,7 +928,7 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
         return [], text, None
     if in_style is not None and best[2] != usual_style and len(best[0]) == len(in_style[0]) == 1:
         # only where a title of one word follows the shorter reading: "Townsend P. Deprivation. J Soc Policy"
-        rest = text[in_style[1] :].lstrip(".:,; ")
+        rest = _after_names(text, in_style[1])
         word = _LEADING_WORD_RE.match(rest)
         after = rest[word.end() :] if word else ""
         if word and (word.group(1) == ":" or _venue_next(after)):
@@ -932,9 +944,7 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
         ):
             best = shorter
     names, end, style = best
-    rest = text[end:]
-    rest = rest.lstrip(".:,; \t\n\r\f\v")
-    return names, rest, style
+    return names, _after_names(text, end), style
 
 
 def _identifiers(text: str) -> tuple[str, dict[str, str | None]]:

@@ -486,6 +486,25 @@ def test_no_name_is_read_that_leaves_a_title_in_lower_case(raw: str, authors: li
     assert (list(reference.authors), reference.title) == (authors, title)
 
 
+@pytest.mark.parametrize(
+    ("raw", "title", "venue"),
+    [
+        # Harvard: the title in ASCII single quotes, commas and an apostrophe inside
+        ("Bazaraa, M.S., Jarvis, J.J. and Sherali, H.D. (2009) 'Linear Programming, Duality and Network Flows', "
+         "Operations Research, 34(2), pp. 792-795.", "Linear Programming, Duality and Network Flows",
+         "Operations Research"),
+        ("Smith, J. (2001) 'The children's book', Journal of Things, 5, pp. 1-2.", "The children's book",
+         "Journal of Things"),
+        # in double quotes, a single quote inside closes nothing
+        ("D. Klinghoffer, “Black madonna (on the novel, 'Paradise'),” National Review, vol. 5, pp. 3-4, 1998.",
+         "Black madonna (on the novel, 'Paradise')", "National Review"),
+    ],
+)
+def test_a_title_in_quotes_is_read_to_its_closing_quote(raw: str, title: str, venue: str) -> None:
+    reference = parse_reference(raw)
+    assert (reference.title, reference.venue) == (title, venue)
+
+
 def test_two_surnames_joined_by_and_are_not_one_name() -> None:
     assert parse_reference("Koller and Friedman. Probabilistic Graphical Models. MIT Press, 2009.").authors == ()
 

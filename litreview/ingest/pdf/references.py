@@ -1112,7 +1112,10 @@ def _organisation(text: str) -> tuple[list[str], int]:
 
 
 _ENTRY_NUMBER_RE = re.compile(r"^(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,4}\.(?=\s*\D)|\d{1,4}\s+(?=\D))\s*")
-_QUOTED_TITLE_RE = re.compile(r"^[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])\s*")
+# A title in quotes; one in ASCII single quotes (Harvard's 'Title', Journal) closes with one of its own kind
+_QUOTED_TITLE_RE = re.compile(
+    r"^(?:[“\"‘]\s*(.+?)\s*(?:[,.?!]\s*[”\"’]|[”\"’]\s*[,.])|'\s*(.+?)\s*(?:[,.?!]\s*['’]|['’]\s*[,.]))\s*"
+)
 _TRAILING_YEAR_RE = re.compile(rf",\s*{_YEAR}\.?$")
 _YEAR_ANYWHERE_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 _MEDIUM_RE = re.compile(r"\s*\[(?:internet|online|en\s+l[íi]nea|serial\s+on\s+the\s+internet)\]", re.IGNORECASE)
@@ -1224,7 +1227,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
     if titleless:
         after = rest[titleless.end() :]
     elif quoted:
-        title, after = quoted.group(1), rest[quoted.end() :]
+        title, after = quoted.group(1) or quoted.group(2), rest[quoted.end() :]
     elif rest:
         end = _title_end(rest, one_word_title)
         title, after = rest[:end], rest[end + 1 :].strip()

@@ -461,6 +461,8 @@ def test_a_reference_without_a_title_has_its_journal_volume_and_page(raw, author
         ("Grosz, B. (1996). Collaborative Systems. AI Magazine, 2(17), 67-85.", "Collaborative Systems",
          "AI Magazine"),
         ("Smith J, Jones K. Deep Learning 5, 3 (2001).", "Deep Learning", None),
+        ("Tian, B., Kempa, T. J., & Lieber, C. M. (2008). Single Nanowire Photovoltaics. Chem. Soc. Rev., 126, "
+         "1968-1987.", "Single Nanowire Photovoltaics", "Chem. Soc. Rev"),
     ],
 )
 def test_a_title_in_capitals_before_its_journal_stays_a_title(raw: str, title: str, venue: str | None) -> None:

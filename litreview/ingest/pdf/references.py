@@ -1150,6 +1150,9 @@ def _titleless(rest: str) -> re.Match[str] | None:
     words = match.group("venue").split()
     if len(words) > 1 and all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words):
         return None
+    title = rest[: _title_end(rest)].split()
+    if not any(char.isdigit() or char == "." for char in " ".join(title)) and len(title[-1].strip(",;:")) > 4:
+        return None  # a title read whole: "Single Nanowire Photovoltaics. Chem. Soc. Rev, 126", not "Indian J."
     for index, word in enumerate(words[:-1]):
         after = words[index + 1 :]
         if len(word) > 2 and word.endswith(".") and not after[0].endswith(".") and (

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.references import DEFAULT_DATA  # noqa: E402
 from litreview.core.paper import ParsedPaper  # noqa: E402
+from tests.data_location import data_dir, missing_reason  # noqa: E402
 
 LIBRARIES = ("bibtex_tidy_realworld/bbt_large_user_library_1436-3.bib", "bibtex_tidy_realworld/bbt_mendeley_export.bib",
              "aibasel_crossref/literatur.bib")
@@ -121,13 +121,13 @@ def main() -> int:
     from litreview.ingest.pdf.references import parse_reference
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA.parent, help="the shared data folder")
+    parser.add_argument("--data", type=Path, default=data_dir(), help="the test data folder")
     parser.add_argument("--records", type=int, default=600, help="how many records to write out")
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print N failures per style")
     args = parser.parse_args()
     if not (args.data / "bibtex").is_dir():
-        print(f"no {args.data / 'bibtex'}: set LITREVIEW_TEST_DATA to the shared data folder")
-        return 1
+        print(missing_reason(args.data), file=sys.stderr)
+        return 2
     papers = articles(args.data, args.records)
     print(f"{len(papers)} journal articles from {len(LIBRARIES)} real BibTeX libraries\n")
     print(f"{'style':10s} {'title':>6s} {'surname':>8s} {'year':>6s} {'journal':>8s} {'volume':>7s}")

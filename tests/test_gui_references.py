@@ -83,6 +83,9 @@ def test_reference_summary_and_label_read_the_stored_fields():
     assert reference_summary(paper) == ("References (2, 1 in library)", "Cited by in library (2)")
     assert reference_label(paper["references"][0]) == "Mbeki (2018). Graph methods"
     assert reference_label(paper["references"][1]) == "Raw text only."
+    physics = {"authors": ["Riess, A G", "Filippenko, A V"], "year": 1998, "title": None, "venue": "Astron. J",
+               "volume": "116", "pages": "1009", "raw": "Riess A G et al, 1998 Astron. J. 116 1009 [SPIRES]"}
+    assert reference_label(physics) == "Riess et al. (1998). Astron. J 116, 1009"
     assert reference_summary({}) == ("References (0, 0 in library)", "Cited by in library (0)")
 
 

@@ -480,7 +480,8 @@ def test_a_title_in_capitals_before_its_journal_stays_a_title(raw: str, title: s
         ("Garcia-Aspeitia M. A., and Matos T. Scalar field dark matter. Phys. Rev. D 80, 5 (2009).",
          ["Garcia-Aspeitia, M. A", "Matos, T"], "Scalar field dark matter"),
         ("Marshall MJ, Beliaev AS, et al. c-Type cytochrome-dependent formation of U(IV) nanoparticles. PLoS Biol "
-         "2006;4:e268.", ["Marshall, MJ", "Beliaev, AS"], "c-Type cytochrome-dependent formation of U(IV) nanoparticles"),
+         "2006;4:e268.", ["Marshall, MJ", "Beliaev, AS"],
+         "c-Type cytochrome-dependent formation of U(IV) nanoparticles"),
     ],
 )
 def test_no_name_is_read_that_leaves_a_title_in_lower_case(raw: str, authors: list[str], title: str | None) -> None:

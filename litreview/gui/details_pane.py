@@ -71,12 +71,16 @@ def translations_html(translations: list[tuple[str, str, str]]) -> str:
 
 
 def reference_label(reference: dict[str, Any]) -> str:
-    """One line for a reference: first author, year and title when parsed, else the raw text."""
+    """One line for a reference: first author, year and title when parsed (a reference without a title, as
+    physics writes them, by its journal, volume and page), else the raw text."""
     authors = reference.get("authors") or []
     first = str(authors[0]).split(",")[0] if authors else ""
     who = first + (" et al." if len(authors) > 1 else "")
     head = " ".join(part for part in (who, f"({reference['year']})" if reference.get("year") else "") if part)
     title = reference.get("title")
+    if not title and reference.get("venue") and reference.get("volume"):
+        pages = f", {reference['pages']}" if reference.get("pages") else ""
+        title = f"{reference['venue']} {reference['volume']}{pages}"
     text = f"{head}. {title}" if head and title else (title or reference.get("raw") or "")
     return text.strip()
 

@@ -379,9 +379,6 @@ def test_an_entry_key_of_any_kind_is_no_part_of_the_authors(raw: str, surname: s
          ["Gale, David", "Shapley, Lloyd S."], "College Admissions and the Stability of Marriage"),
         # a translated title in brackets is no entry key
         ("[Treatment of acute otitis media]. Lakartidningen. 2000;97:1-5.", [], "[Treatment of acute otitis media]"),
-        # a list's "same authors" dash read as nothing: the title and its journal's numbers are no organisation
-        (", Singly generated planar algebras of small dimension. II, Adv. Math. 175 (2003), no. 2, 297–318.", [],
-         "Singly generated planar algebras of small dimension"),
     ],
 )
 def test_what_is_no_author_stays_out_of_the_authors(raw: str, authors: list[str], title: str | None) -> None:
@@ -440,8 +437,11 @@ def test_a_title_of_one_word(raw: str, title: str) -> None:
          "565", 1997),
         ("George, M., Venkataraman, P.R and Pandalai, K.M.J. Sci. Industr. Res. 6B (3), 42-46 (1947).",
          ["George, M", "Venkataraman, P.R", "Pandalai, K.M.J"], "Sci. Industr. Res", "6B", "3", "42-46", 1947),
-        ("Planck Collaboration, Astron. Astrophys. 641, A6 (2020).", ["Planck Collaboration"], "Astron. Astrophys",
-         "641", None, "A6", 2020),
+        ("Smith, J. Inorg. Chem. 2001, 40, 1-20.", ["Smith, J"], "Inorg. Chem", "40", None, "1-20", 2001),
+        ("Abbott B. P., et al., 2017, Phys. Rev. Lett., 119, 161101", ["Abbott, B. P"], "Phys. Rev. Lett", "119", None,
+         "161101", 2017),
+        ("Bhat, J.V. and Broker, R.J. Malaria Inst. India. 4: 109 (1941)", ["Bhat, J.V", "Broker, R.J"],
+         "Malaria Inst. India", "4", None, "109", 1941),
     ],
 )
 def test_a_reference_without_a_title_has_its_journal_volume_and_page(raw, authors, venue, volume, issue, pages,
@@ -451,6 +451,14 @@ def test_a_reference_without_a_title_has_its_journal_volume_and_page(raw, author
     assert reference.title is None
     assert (reference.venue, reference.volume, reference.issue, reference.pages, reference.year) == (
         venue, volume, issue, pages, year)
+
+
+def test_an_organisation_with_a_year_in_its_name_keeps_it() -> None:
+    reference = parse_reference("GBD 2019 Diseases and Injuries Collaborators. (2020). Global burden of 369 diseases "
+                                "and injuries in 204 countries. The Lancet, 396(10258), 1204-1222.")
+    assert list(reference.authors) == ["GBD 2019 Diseases and Injuries Collaborators"]
+    assert (reference.title, reference.venue) == ("Global burden of 369 diseases and injuries in 204 countries",
+                                                  "The Lancet")
 
 
 @pytest.mark.parametrize(
@@ -463,6 +471,10 @@ def test_a_reference_without_a_title_has_its_journal_volume_and_page(raw, author
         ("Smith J, Jones K. Deep Learning 5, 3 (2001).", "Deep Learning", None),
         ("Tian, B., Kempa, T. J., & Lieber, C. M. (2008). Single Nanowire Photovoltaics. Chem. Soc. Rev., 126, "
          "1968-1987.", "Single Nanowire Photovoltaics", "Chem. Soc. Rev"),
+        ("Smith, J. Catalysis. Chem. Rev. 2001, 101, 1-20.", "Catalysis", "Chem. Rev"),
+        ("Kroemer, G. Apoptosis. Nat. Med. 6, 513 (2000).", "Apoptosis", "Nat. Med"),
+        ("Smith, J. Quantum Dots. Nano Lett. 5, 1 (2005).", "Quantum Dots", "Nano Lett"),
+        ("Smith, A. (2001). Big Data. Nat. Biotechnol., 12, 1-10.", "Big Data", "Nat. Biotechnol"),
     ],
 )
 def test_a_title_in_capitals_before_its_journal_stays_a_title(raw: str, title: str, venue: str | None) -> None:
@@ -476,6 +488,11 @@ def test_a_title_in_capitals_before_its_journal_stays_a_title(raw: str, title: s
     [
         ("Townsend P. Deprivation: a review of the evidence. J Soc Policy 1987;16:125-46.", ["Townsend, P"],
          "Deprivation: a review of the evidence"),
+        # but a title in lower case after initials: the initials are the name's
+        ("Levine, A. J. p53, the cellular gatekeeper for growth and division. Cell 88, 323-331 (1997).",
+         ["Levine, A. J"], "p53, the cellular gatekeeper for growth and division"),
+        ("Saxton, R. A. & Sabatini, D. M. mTOR signaling in growth, metabolism, and disease. Cell 168, 960-976 (2017).",
+         ["Saxton, R. A", "Sabatini, D. M"], "mTOR signaling in growth, metabolism, and disease"),
         # a list that goes on after "and", or after "et al.", keeps its names
         ("Garcia-Aspeitia M. A., and Matos T. Scalar field dark matter. Phys. Rev. D 80, 5 (2009).",
          ["Garcia-Aspeitia, M. A", "Matos, T"], "Scalar field dark matter"),

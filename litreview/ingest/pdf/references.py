@@ -705,7 +705,7 @@ _ORGANISATION_RE = re.compile(
     r"|ministry|cent(?:er|re)|university|foundation|board|panel|network|consortium|programme|program|office"
     r"|authority|federation|academy|bureau|administration|sociedade|sociedad|minist[ée]rio|instituto|secretar(?:ia|iat)"
     r"|centers|centres|organizaci[oó]n|organiza[cç][aã]o|secretar[ií]a|consejo|conselho|federaci[oó]n|federa[cç][aã]o"
-    r"|comisi[oó]n|comiss[aã]o|union|inc|ltd|corporation|company|collaborations?)\b",
+    r"|comisi[oó]n|comiss[aã]o|union|inc|ltd|corporation|company)\b",
     re.IGNORECASE,
 )
 _SUFFIXES = ("Jr", "Sr", "Jnr", "II", "III", "IV", "Filho", "Neto")  # a cheap test: a suffix may end the name
@@ -918,8 +918,11 @@ def _author_block(text: str, usual_style: int | None = None) -> tuple[list[str],
         if names:
             earlier = by_count.get(len(names))
             if (earlier and _LOWER_WORD_RE.match(_after_names(text, end))
-                    and _after_names(text, earlier[1])[:1].isupper()):
-                continue  # "Townsend P. Deprivation: a review of ...", not "Deprivation, Townsend P." and "a review"
+                    and _after_names(text, earlier[1])[:1].isupper()
+                    and not _INITIALS_ONLY_RE.match(text[earlier[1] : end].strip(" .,;:"))):
+                # "Townsend P. Deprivation: a review of ...", not "Deprivation, Townsend P." and "a review"; but
+                # "Levine, A. J. p53, the cellular gatekeeper" adds only an initial
+                continue
             best = (names, end, styles[0])  # type: ignore[assignment]
             if styles[0] == usual_style:
                 in_style = best
@@ -1125,41 +1128,44 @@ _EDITORS_RE = re.compile(r"^\(?(?:editors?|eds?)\b\.?\)?[.,:]?\s*(?=\S)", re.IGN
 
 _SPACED_HYPHEN_RE = re.compile(rf"(?<=[{_LETTER}]{{2}})- (?={_UP}[{_LOWER}])")
 _LEADING_YEAR_RE = re.compile(rf"^(?:\(({_YEAR})[a-z]?(?:,[^)]{{0,20}})?\)|({_YEAR})[a-z]?)[.,:;]?\s*")
-# A reference without a title, as physics and astronomy write them: an abbreviated journal, its volume and first
-# page, maybe the year ("Astrophys. J. 517, 565 (1999)", "Phys. Rev. D 53, 2236", "MNRAS, 322, 231", "Astrophys. J.
-# 483 565", "Sci. Ind. Res. 12B : 540 – 542"). The journal's words are abbreviations ("Phys."), acronyms ("MNRAS",
-# "PhRvL", "A&A"), single capitals ("D") or capitalised words; written-out words alone ("Deep Learning") are no such
-# journal, except a single one ("Nature 452 158", "Nature, 435, 629"). A word's full stop ends a title where a word
-# without one follows and the word is long ("Teamwork. Nous, 25") or only written-out words follow ("Gouts.
-# Rheumatology"), not in "Astrophys. J.", "Class. Quantum Grav.", "Phys. Rev. D", "Proc. Natl. Acad. Sci. USA".
+# A reference without a title, as physics and astronomy write them: an abbreviated journal, its volume and first page,
+# maybe the year ("Astrophys. J. 517, 565 (1999)", "Phys. Rev. D 53, 2236", "MNRAS, 322, 231", "Astrophys. J. 483 565",
+# "Sci. Ind. Res. 12B : 540 – 542", "Inorg. Chem. 2001, 40, 1-20"). The journal's words are abbreviations ("Phys."),
+# acronyms ("MNRAS", "PhRvL", "A&A"), single capitals ("D") or capitalised words; written-out words alone ("Deep
+# Learning") are no such journal, except a single one ("Nature 452 158", "Nature, 435, 629").
 _JOURNAL_WORD = rf"(?:{_UP}[{_LOWER}]{{0,12}}\.|{_UP}[{_LOWER}]*[{_UPPER}&][{_LETTER}&]*|{_UP}[{_LOWER}]*|of|and|&)"
 _TITLELESS_RE = re.compile(
-    rf"^(?P<venue>{_JOURNAL_WORD}(?:\s+{_JOURNAL_WORD}){{0,6}})(?P<comma>,)?\s+"
+    rf"^(?P<venue>{_JOURNAL_WORD}(?:\s+{_JOURNAL_WORD}){{0,6}})(?P<comma>,)?\s+(?:{_YEAR}[a-z]?,\s*)?"  # ACS's year
     rf"(?P<vol>[A-Z]?\d{{1,5}}[A-Z]?)(?:\s*\((?P<iss>[\w/–-]{{1,10}})\))?(?:\s*[,:]\s*|\s+)"
     rf"(?P<pages>[A-Z]?\d+(?:\s*[-–—]\s*[A-Z]?\d+)?)(?=\s*(?:\(\s*{_YEAR}[a-z]?\s*\)|[.,;\[]|$))"
 )
 _WRITTEN_OUT_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]+|of|and|&")
-_LONG_WORD_RE = re.compile(rf"{_UP}[{_LOWER}]{{3,}}")  # not one shortened without a full stop ("Indian Med. Gaz")
 
 
 def _titleless(rest: str) -> re.Match[str] | None:
-    """The journal, volume and pages of an entry's `rest` after its authors when it has no title."""
+    """The journal, volume and pages of an entry's `rest` after its authors when it has no title: where the title
+    reader would cut the journal itself ("Astrophys. J", "Indian J", "MNRAS, 322, 231"), not a title whole
+    ("Catalysis. Chem. Rev. 101", "Quantum Dots. Nano Lett. 5")."""
     match = _TITLELESS_RE.match(rest)
     if match is None:
         return None
     words = match.group("venue").split()
     if len(words) > 1 and all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words):
         return None
-    title = rest[: _title_end(rest)].split()
-    if not any(char.isdigit() or char == "." for char in " ".join(title)) and len(title[-1].strip(",;:")) > 4:
-        return None  # a title read whole: "Single Nanowire Photovoltaics. Chem. Soc. Rev, 126", not "Indian J."
-    for index, word in enumerate(words[:-1]):
-        after = words[index + 1 :]
-        if len(word) > 2 and word.endswith(".") and not after[0].endswith(".") and (
-            len(word) > 6 or all(_LONG_WORD_RE.fullmatch(other) for other in after)
-        ):
-            return None  # a title's last word, then its journal: "Markov Logic Networks. Machine Learning, 62"
-    return match
+    cut = rest[: _title_end(rest, True)].split()
+    last = cut[-1].strip(",;:").lower()
+    if any(char.isdigit() for char in " ".join(cut)) or any(word.endswith(".") for word in cut[:-1]):
+        return match
+    return match if len(last) == 1 or last in _JOURNAL_WORDS else None
+
+
+# Words journal names are shortened to (ISO 4), as the last word of a journal cut at its full stop ("Indian J",
+# "Malaria Inst", "New Adv", "Inorg. Chem."), which ends no title
+_JOURNAL_WORDS = frozenset(
+    "acad adv am angew ann annu appl arch astron biol bull chem clin commun comput curr eng environ eur exp geophys "
+    "ind inorg inst int lett mater math med mol natl neurosci nucl phys physiol proc rep res rev sci soc theor trans "
+    "univ".split()
+)
 
 
 _ORGANISATION_YEAR_RE = re.compile(rf"^([^()]{{2,120}}?)[.,]?\s*\(({_YEAR})[a-z]?\)[.,:]?\s*")
@@ -1211,13 +1217,10 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
     if not authors:
         # An organisation as author, known by the year that follows it: "IARC. (1999). Title ..."
         org = _ORGANISATION_YEAR_RE.match(rest)
-        if org and not re.search(r"[“\"\d]", org.group(1)):  # "Planck Collaboration, Astron. Astrophys. 641 (2020)"
+        if org and not re.search(r"[“\"]", org.group(1)):
             authors, year, rest = [org.group(1).strip()], int(org.group(2)), rest[org.end() :]
         else:  # ... or by its name: "World Health Organization. Title ...", "EFSA, “Title,”", "Brasil. Ministério"
             names, end = _organisation(rest)
-            head, comma, tail = rest.partition(", ")
-            if not names and comma and _ORGANISATION_RE.search(head) and _titleless(tail):
-                names, end = [head], len(head) + len(comma)  # "Planck Collaboration, Astron. Astrophys. 641, A6"
             if names:
                 authors, rest = names, rest[end:]
     if authors and year is None and year_match:

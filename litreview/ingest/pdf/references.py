@@ -442,7 +442,7 @@ def _works(group: list[_Row]) -> list[list[_Row]]:
     """One numbered entry's rows, a list for each work it lists (most list one)."""
     works = [group[:1]]
     for row in group[1:]:
-        if works[-1][-1].text.rstrip()[-1:] in "0123456789.)]" and _WORK_START_RE.match(_mend_accents(row.text)):
+        if works[-1][-1].text.rstrip()[-1:] in _WORK_END_CHARS and _WORK_START_RE.match(_mend_accents(row.text)):
             works.append([row])
         else:
             works[-1].append(row)
@@ -550,6 +550,7 @@ def _split_entry_starts(rows: list[_Row]) -> list[list[_Row]]:
 
 
 _ENTRY_END_CHARS = frozenset("0123456789.)")
+_WORK_END_CHARS = _ENTRY_END_CHARS | {"]"}  # "... 565 [SPIRES]"
 _YEAR_IN_PARENTHESES_END_RE = re.compile(rf"\({_YEAR}[a-z]?\)$")  # the author-year list's year: the title follows
 _ENTRY_START_RE = re.compile(rf"^{_UP}[\w'’\-]+(?:,|\s+{_UP}\.?\s?{_UP}?\.?[,\s])")
 
@@ -1152,7 +1153,7 @@ def _titleless(rest: str) -> re.Match[str] | None:
     words = match.group("venue").split()
     if len(words) > 1 and all(_WRITTEN_OUT_WORD_RE.fullmatch(word) for word in words):
         return None
-    cut = rest[: _title_end(rest, True)].split()
+    cut = rest[: _title_end(rest, True)].split() or [""]
     last = cut[-1].strip(",;:").lower()
     if any(char.isdigit() for char in " ".join(cut)) or any(word.endswith(".") for word in cut[:-1]):
         return match
@@ -1245,8 +1246,7 @@ def parse_reference(raw: str, italics: tuple[str, ...] = (), so_far: ListSoFar |
             after, title = rest, None
     if titleless:
         venue, volume, issue, pages = titleless.group("venue", "vol", "iss", "pages")
-        venue = venue.rstrip(".")
-        pages = re.sub(r"\s*[-–—]+\s*", "-", pages)
+        venue, pages = venue.rstrip("."), _dashed(pages)
     else:
         venue, volume, issue, pages = _venue_and_numbers(after, italics)
     if year is None:
@@ -1330,9 +1330,12 @@ def _venue_and_numbers(text: str, italics: tuple[str, ...]) -> tuple[str | None,
         found = _PAGES_RE.search(numbers) or _LAST_RANGE_RE.search(numbers)  # AMS: "283 (1998), no. 1-3, 115–150"
         if found:
             pages = found.group("pages")
-    if pages:
-        pages = re.sub(r"\s*[-–—]+\s*", "-", pages)
-    return venue, volume, issue, pages
+    return venue, volume, issue, _dashed(pages) if pages else pages
+
+
+def _dashed(pages: str) -> str:
+    """A page range with one hyphen between its pages: "540 – 542" is "540-542"."""
+    return re.sub(r"\s*[-–—]+\s*", "-", pages)
 
 
 # ---------------------------------------------------------------------------------------------------- entry point

@@ -14,6 +14,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from litreview.core.identifiers import normalize_arxiv, normalize_doi
@@ -385,15 +386,9 @@ def _looks_like_reference_row(row: _Row) -> bool:
 
 def _split(rows: list[_Row]) -> list[list[_Row]]:
     """The section's rows grouped into one list per reference."""
-    labelled = [row for row in rows if _KEY_LABEL_RE.match(row.text)]
-    if len(labelled) >= max(3, 0.15 * len(rows)):
-        groups: list[list[_Row]] = []
-        for row in rows:
-            if _KEY_LABEL_RE.match(row.text) or not groups:
-                groups.append([row])
-            else:
-                groups[-1].append(row)
-        return groups
+    labelled = [bool(_KEY_LABEL_RE.match(row.text)) for row in rows]
+    if sum(labelled) >= max(3, 0.15 * len(rows)):
+        return _grouped(rows, labelled)
     numbered = _split_numbered(rows)
     if numbered is not None:
         return numbered
@@ -402,6 +397,17 @@ def _split(rows: list[_Row]) -> list[list[_Row]]:
     if len(hanging) == len(rows):  # not one row indented: entries may follow each other with nothing between
         options.append(_split_entry_starts(rows))
     return max(options, key=_split_score)
+
+
+def _grouped(rows: list[_Row], opens: Iterable[bool]) -> list[list[_Row]]:
+    """`rows` in order in groups, a new one at the first row and at each row whose `opens` flag is set."""
+    groups: list[list[_Row]] = []
+    for row, new in zip(rows, opens, strict=True):
+        if new or not groups:
+            groups.append([row])
+        else:
+            groups[-1].append(row)
+    return groups
 
 
 def _row_number(row: _Row, style: str) -> int | None:
@@ -440,13 +446,11 @@ def _split_numbered(rows: list[_Row]) -> list[list[_Row]] | None:
 
 def _works(group: list[_Row]) -> list[list[_Row]]:
     """One numbered entry's rows, a list for each work it lists (most list one)."""
-    works = [group[:1]]
-    for row in group[1:]:
-        if works[-1][-1].text.rstrip()[-1:] in _WORK_END_CHARS and _WORK_START_RE.match(_mend_accents(row.text)):
-            works.append([row])
-        else:
-            works[-1].append(row)
-    return works
+    return _grouped(group, [
+        previous is not None and previous.text.rstrip()[-1:] in _WORK_END_CHARS
+        and _WORK_START_RE.match(_mend_accents(row.text)) is not None
+        for previous, row in zip([None, *group], group, strict=False)
+    ])
 
 
 _PROSE_SENTENCE_END_RE = re.compile(rf"[{_LOWER}]{{3}}\.\s+{_UP}[{_LOWER}]")  # "... in this appendix. However"
@@ -484,13 +488,7 @@ def _split_hanging(rows: list[_Row]) -> list[list[_Row]]:
     # The rarer kind of row starts an entry: hanging indents make continuation rows indented, first-line
     # indents make the first rows indented.
     starts_flush = flush.count(True) <= indented * 1.5 or _first_line_indent_unlikely(rows, flush)
-    groups: list[list[_Row]] = []
-    for row, is_flush in zip(rows, flush, strict=True):
-        if is_flush == starts_flush or not groups:
-            groups.append([row])
-        else:
-            groups[-1].append(row)
-    return groups
+    return _grouped(rows, [is_flush == starts_flush for is_flush in flush])
 
 
 _AUTHORLIKE_RE = re.compile(rf"^{_UP}[\w'’\-]+,?\s+{_UP}")
@@ -516,37 +514,23 @@ def _split_gaps(rows: list[_Row]) -> list[list[_Row]]:
     size = rows[0].size
     # Two kinds of gap (inside an entry, between entries): split half-way; one kind: no gap splits.
     threshold = (typical + wide) / 2 if wide - typical > 0.12 * size else float("inf")
-    groups: list[list[_Row]] = []
-    previous = None
-    for row in rows:
-        new = (
-            previous is None
-            or row.page != previous.page
-            and _starts_like_entry(row)
-            or row.column != previous.column
-            and _starts_like_entry(row)
-            or row.y0 - previous.y1 > threshold
-        )
-        if new or not groups:
-            groups.append([row])
-        else:
-            groups[-1].append(row)
-        previous = row
-    return groups
+    return _grouped(rows, [
+        previous is None
+        or (row.page, row.column) != (previous.page, previous.column) and _starts_like_entry(row)
+        or row.y0 - previous.y1 > threshold
+        for previous, row in zip([None, *rows], rows, strict=False)
+    ])
 
 
 def _split_entry_starts(rows: list[_Row]) -> list[list[_Row]]:
     """No numbers, indents or gaps: an entry starts with an author's name where the row before ended one (with
     its pages, year or full stop): "... J. Chem. Inf. Model 49, 658–669" / "Anthony, C. S., Corradi, H. R., ..."."""
-    groups: list[list[_Row]] = []
-    for row in rows:
-        previous = groups[-1][-1].text.rstrip() if groups else ""
-        ended = previous[-1:] in _ENTRY_END_CHARS and not _YEAR_IN_PARENTHESES_END_RE.search(previous)  # "(2010)"
-        if not groups or ended and _starts_like_entry(row):
-            groups.append([row])
-        else:
-            groups[-1].append(row)
-    return groups
+    ends = [row.text.rstrip() for row in rows]
+    return _grouped(rows, [
+        previous[-1:] in _ENTRY_END_CHARS and not _YEAR_IN_PARENTHESES_END_RE.search(previous)  # not "(2010)"
+        and _starts_like_entry(row)
+        for previous, row in zip(["", *ends], rows, strict=False)
+    ])
 
 
 _ENTRY_END_CHARS = frozenset("0123456789.)")
